@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian package Airlock builds, tests and benchmarks with.
+# Idempotent: packages already present are skipped by apt-get; services that
+# Debian would auto-start (nsd, dnsdist, unbound, rsyslog, squid, tinyproxy)
+# are kept from starting so they never grab port 53 or 3128 on this machine.
+set -euo pipefail
+
+BUILD_PKGS=(libpcap-dev libldns-dev libpsl-dev libyaml-dev pkg-config)
+TEST_PKGS=(iodine dns2tcp tcpdump nsd knot-dnsutils dnsutils nftables iproute2 rsyslog python3)
+BENCH_PKGS=(tshark dnsperf dnsdist tinyproxy)
+
+want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
+[[ "${AIRLOCK_BENCH:-0}" == "1" ]] && want+=("${BENCH_PKGS[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+SUDO=""
+[[ $(id -u) -ne 0 ]] && SUDO="sudo"
+# Keep Debian from starting daemons we only use as test peers.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee $policy >/dev/null
+  $SUDO chmod +x $policy
+  created_policy=1
+fi
+trap '[[ $created_policy == 1 ]] && $SUDO rm -f '"$policy" EXIT
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections 2>/dev/null || true
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,86 @@
+// swift-tools-version:6.2
+// Airlock: egress and DNS-tunnel detection proxy for sandboxed AI-agent runtimes.
+//
+// The module graph follows the detection flow:
+//   AirlockCapture (libpcap)  → AirlockPackets (link/IP/UDP/TCP) → AirlockDNSWire (DNS messages)
+//   → AirlockPipeline (events) → AirlockEngine (features → score → verdict) → AirlockReplay / proxies.
+// C libraries enter through one small wrapper module each (AirlockCapture, AirlockLDNS, AirlockNames,
+// AirlockPolicy); every other module is pure Swift built with strict memory safety.
+import PackageDescription
+
+/// Modules that must never touch an unsafe pointer: the compiler checks it for them.
+let safeModules: Set<String> = [
+    "AirlockEvents", "AirlockPackets", "AirlockDNSWire", "AirlockTLS", "AirlockEngine", "AirlockPipeline",
+]
+
+var targets: [Target] = [
+    // C boundaries: a modulemap and a one-line shim each.
+    .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+    .systemLibrary(name: "CLDNS", pkgConfig: "ldns", providers: [.apt(["libldns-dev"])]),
+    .systemLibrary(name: "CPSL", pkgConfig: "libpsl", providers: [.apt(["libpsl-dev"])]),
+    .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+
+    // Value types every stage shares: addresses, endpoints, names, timestamps, DNS events.
+    .target(name: "AirlockEvents"),
+    // Stage 1: packets. Link layers, IPv4/IPv6, fragments, UDP, TCP stream reassembly. Pure Swift.
+    .target(name: "AirlockPackets", dependencies: ["AirlockEvents"]),
+    // Stage 2: DNS wire format. Zero-copy reader for the hot fields. Pure Swift.
+    .target(name: "AirlockDNSWire", dependencies: ["AirlockEvents"]),
+    // TLS ClientHello (SNI) parsing for bypass detection and CONNECT checks. Pure Swift.
+    .target(name: "AirlockTLS"),
+    // The full DNS codec from libldns: the reference parser and the cross-check of the fast path.
+    .target(name: "AirlockLDNS", dependencies: ["CLDNS", "AirlockDNSWire", "AirlockEvents"]),
+    // Registered domains (eTLD+1) from libpsl.
+    .target(name: "AirlockNames", dependencies: ["CPSL", "AirlockEvents"]),
+    // Stages 3–5: features → score → verdict with rationale. No I/O, no C.
+    .target(name: "AirlockEngine", dependencies: ["AirlockEvents"]),
+    // Message → event → engine, shared by replay and the live proxies.
+    .target(
+        name: "AirlockPipeline",
+        dependencies: ["AirlockEvents", "AirlockDNSWire", "AirlockEngine", "AirlockPackets", "AirlockTLS"]),
+    // The policy file (YAML through libyaml): lists, sandboxes, modes, thresholds, budgets.
+    .target(name: "AirlockPolicy", dependencies: ["CYAML", "AirlockEvents", "AirlockEngine"]),
+    // Offline capture files through libpcap.
+    .target(name: "AirlockCapture", dependencies: ["CPcap"]),
+    // Offline replay: capture → packets → pipeline → report.
+    .target(
+        name: "AirlockReplay",
+        dependencies: [
+            "AirlockCapture", "AirlockPackets", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockEngine",
+        ]),
+    .executableTarget(
+        name: "airlock",
+        dependencies: [
+            "AirlockReplay", "AirlockEngine", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockPolicy",
+        ],
+        path: "Sources/AirlockCLI"),
+
+    .testTarget(name: "AirlockPacketsTests", dependencies: ["AirlockPackets", "AirlockEvents", "AirlockCapture"]),
+    .testTarget(name: "AirlockDNSWireTests", dependencies: ["AirlockDNSWire", "AirlockLDNS", "AirlockEvents"]),
+    .testTarget(name: "AirlockTLSTests", dependencies: ["AirlockTLS"]),
+    .testTarget(name: "AirlockEngineTests", dependencies: ["AirlockEngine", "AirlockEvents"]),
+    .testTarget(name: "AirlockNamesTests", dependencies: ["AirlockNames", "AirlockEvents"]),
+    .testTarget(
+        name: "AirlockReplayTests",
+        dependencies: ["AirlockReplay", "AirlockPipeline", "AirlockEngine", "AirlockEvents", "AirlockNames"]),
+    .testTarget(name: "AirlockPolicyTests", dependencies: ["AirlockPolicy", "AirlockEvents"]),
+    .testTarget(name: "AirlockCLITests", dependencies: ["airlock"]),
+]
+
+for index in targets.indices where targets[index].type != .system {
+    var settings = targets[index].swiftSettings ?? []
+    settings.append(.treatAllWarnings(as: .error))
+    if safeModules.contains(targets[index].name) {
+        settings.append(.strictMemorySafety())
+    }
+    targets[index].swiftSettings = settings
+}
+
+let package = Package(
+    name: "Airlock",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "airlock", targets: ["airlock"])
+    ],
+    targets: targets
+)

@@ -1,0 +1,1 @@
+print("airlock: not built yet")

@@ -1,0 +1,168 @@
+/// DNS record types the detection cares about by name. Others are kept as their number.
+public enum DNSRecordType {
+    public static let a: UInt16 = 1
+    public static let ns: UInt16 = 2
+    public static let cname: UInt16 = 5
+    public static let soa: UInt16 = 6
+    public static let null: UInt16 = 10
+    public static let ptr: UInt16 = 12
+    public static let mx: UInt16 = 15
+    public static let txt: UInt16 = 16
+    public static let aaaa: UInt16 = 28
+    public static let srv: UInt16 = 33
+    public static let opt: UInt16 = 41
+    public static let ds: UInt16 = 43
+    public static let rrsig: UInt16 = 46
+    public static let dnskey: UInt16 = 48
+    public static let svcb: UInt16 = 64
+    public static let https: UInt16 = 65
+    public static let any: UInt16 = 255
+
+    /// Mnemonic for well-known types, `TYPE<n>` otherwise (RFC 3597), `PRIVATE<n>` for 65280–65534.
+    public static func name(_ type: UInt16) -> String {
+        switch type {
+        case a: return "A"
+        case ns: return "NS"
+        case cname: return "CNAME"
+        case soa: return "SOA"
+        case null: return "NULL"
+        case ptr: return "PTR"
+        case mx: return "MX"
+        case txt: return "TXT"
+        case aaaa: return "AAAA"
+        case srv: return "SRV"
+        case opt: return "OPT"
+        case ds: return "DS"
+        case rrsig: return "RRSIG"
+        case dnskey: return "DNSKEY"
+        case svcb: return "SVCB"
+        case https: return "HTTPS"
+        case any: return "ANY"
+        case 65280...65534: return "PRIVATE\(type)"
+        default: return "TYPE\(type)"
+        }
+    }
+}
+
+/// Who sent a query, as far as the boundary can tell: the sandbox's trusted identity.
+public struct SandboxID: Hashable, Sendable, CustomStringConvertible {
+    public var name: String
+    public init(_ name: String) { self.name = name }
+    public var description: String { name }
+}
+
+/// How queries are grouped for the per-domain state: the registered domain when there is one.
+public struct DomainKey: Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Hashable, Sendable {
+        /// eTLD+1 from the Public Suffix List, e.g. `example.co.uk`.
+        case registeredDomain = "registered-domain"
+        /// The TLD is not a known public suffix but looks like one (`pirate.sea`): last two labels.
+        case unlistedSuffix = "unlisted-suffix"
+        /// The name is a public suffix itself or shorter (`com`, `localhost`): the whole name.
+        case suffixOnly = "suffix-only"
+        /// No usable suffix at all (random last label, e.g. dnscat2 sent straight to its server):
+        /// grouped by the server the queries were sent to.
+        case serverAddress = "server-address"
+    }
+
+    /// The grouping value: a lower-case domain without trailing dot, or a server address.
+    public var value: String
+    public var kind: Kind
+    /// How many rightmost labels of the query name the key covers (0 for ``Kind/serverAddress``).
+    public var labelCount: Int
+
+    public init(value: String, kind: Kind, labelCount: Int) {
+        self.value = value
+        self.kind = kind
+        self.labelCount = labelCount
+    }
+
+    public var description: String { value }
+}
+
+/// One DNS question seen leaving a sandbox: the engine's input for lexical and per-domain features.
+public struct DNSQueryEvent: Sendable {
+    public var time: Timestamp
+    public var client: Endpoint
+    public var server: Endpoint
+    public var transport: Transport
+    public var id: UInt16
+    public var name: DNSName
+    public var qtype: UInt16
+    /// The group this name's per-domain state lives in.
+    public var domain: DomainKey
+    public var sandbox: SandboxID?
+
+    public init(
+        time: Timestamp, client: Endpoint, server: Endpoint, transport: Transport, id: UInt16,
+        name: DNSName, qtype: UInt16, domain: DomainKey, sandbox: SandboxID? = nil
+    ) {
+        self.time = time
+        self.client = client
+        self.server = server
+        self.transport = transport
+        self.id = id
+        self.name = name
+        self.qtype = qtype
+        self.domain = domain
+        self.sandbox = sandbox
+    }
+}
+
+/// A response paired with its query: what came back down the channel.
+public struct DNSResponseEvent: Sendable {
+    public var time: Timestamp
+    public var client: Endpoint
+    public var server: Endpoint
+    public var transport: Transport
+    public var id: UInt16
+    public var name: DNSName
+    public var qtype: UInt16
+    public var domain: DomainKey
+    public var sandbox: SandboxID?
+    /// RCODE (with the EDNS extended bits when present).
+    public var rcode: UInt16
+    /// Answer-section record types, in order.
+    public var answerTypes: [UInt16]
+    /// Sum of RDATA lengths across answer, authority and additional sections (OPT excluded): the
+    /// downstream channel a tunnel uses (TXT, NULL, CNAME payloads).
+    public var payloadBytes: Int
+    /// A and AAAA addresses in the answer section (for rebinding checks).
+    public var addresses: [IPAddress]
+    /// Smallest TTL in the answer section, if any.
+    public var minTTL: UInt32?
+    /// TC bit: the client should retry over TCP.
+    public var truncated: Bool
+
+    public init(
+        time: Timestamp, client: Endpoint, server: Endpoint, transport: Transport, id: UInt16, name: DNSName,
+        qtype: UInt16, domain: DomainKey, sandbox: SandboxID? = nil, rcode: UInt16, answerTypes: [UInt16],
+        payloadBytes: Int, addresses: [IPAddress], minTTL: UInt32?, truncated: Bool
+    ) {
+        self.time = time
+        self.client = client
+        self.server = server
+        self.transport = transport
+        self.id = id
+        self.name = name
+        self.qtype = qtype
+        self.domain = domain
+        self.sandbox = sandbox
+        self.rcode = rcode
+        self.answerTypes = answerTypes
+        self.payloadBytes = payloadBytes
+        self.addresses = addresses
+        self.minTTL = minTTL
+        self.truncated = truncated
+    }
+}
+
+/// DNS response codes used by name.
+public enum DNSResponseCode {
+    public static let noError: UInt16 = 0
+    public static let formErr: UInt16 = 1
+    public static let servFail: UInt16 = 2
+    public static let nxDomain: UInt16 = 3
+    public static let notImp: UInt16 = 4
+    public static let refused: UInt16 = 5
+}
