@@ -1,0 +1,123 @@
+/// Every threshold and weight the engine uses, with the reason for each default.
+///
+/// The defaults are set from the general shape of tunnels and of ordinary traffic, not from any
+/// one capture: a tunnel has to move its data through names (or answers), so what gives it away is
+/// *information per registered domain* — many distinct, high-entropy, unpronounceable names — while
+/// ordinary clients ask for a few, mostly repeated, readable names per domain. Operators can change
+/// any value through the policy file's `detection:` section (keys in ``tunableKeys``).
+public struct DetectionConfiguration: Sendable, Equatable {
+    // MARK: Windows and bounds
+
+    /// Time constant (seconds) of the exponentially decaying per-domain counters: a sliding window in
+    /// which an event's weight halves every `window × ln 2` seconds. 300 s spans an agent task burst
+    /// while letting a benign domain's history fade within minutes.
+    public var windowSeconds: Double = 300
+    /// Most registered domains held with full state (memory bound: see ``DomainTable``). 200,000
+    /// domains × ~0.5 KB stays under ~128 MB even with dictionary overhead.
+    public var maxTrackedDomains: Int = 200_000
+
+    // MARK: Per-name (lexical) evidence
+
+    /// A name's lexical score at or above this makes it a *suspicious name* for the domain counters.
+    public var suspiciousNameScore: Double = 0.6
+    /// A single name scoring at least this is reported on its own (`suspicious-name`) even before any
+    /// domain evidence: one query can carry a whole secret (e.g. base64 of a small file).
+    public var singleNameAlertScore: Double = 0.85
+    /// Subdomain data shorter than this (bytes, dots excluded) never scores: short labels (`www`, `mx1`,
+    /// `e1234`) carry too little to tell randomness from naming.
+    public var minScoredLength: Int = 8
+    /// Entropy (bits per character, lower-cased) where a label run starts to look random; English-like
+    /// host labels sit near 2.5–3.3, random base32 of 30+ characters near 4.5.
+    public var entropyLow: Double = 3.2
+    /// Entropy at which the entropy evidence saturates.
+    public var entropyHigh: Double = 4.3
+    /// Mean log₂ likelihood per character under the legitimate-name model below which a label looks
+    /// unpronounceable; real labels average around −3.5 and random encodings below −5.
+    public var ngramLow: Double = -4.2
+    /// Likelihood at which the n-gram evidence saturates.
+    public var ngramHigh: Double = -5.6
+    /// Subdomain length (bytes) where sheer size starts to count; hostnames rarely exceed 30.
+    public var lengthLow: Int = 24
+    /// Length at which size evidence saturates (a full 63-byte label plus change).
+    public var lengthHigh: Int = 80
+
+    // MARK: Per-domain evidence (the weights sum per crossed threshold; ≥ tunnelScore is a tunnel)
+
+    /// Verdict threshold on the summed domain evidence.
+    public var tunnelScore: Double = 1.0
+    /// Distinct names needed before any domain verdict: three queries can't make a tunnel.
+    public var minUniqueNames: Double = 4
+    /// Suspicious distinct names in the window to cross; weight 1.0 alone convicts.
+    public var suspiciousNamesThreshold: Double = 4
+    public var suspiciousNamesWeight: Double = 1.0
+    /// Bytes of information sent in distinct names (upper bound, Paxson et al. 2013 style) to cross.
+    /// Ordinary domains stay well under 1 KB per window; a tunnel moving anything passes it fast.
+    public var nameInformationThreshold: Double = 1024
+    public var nameInformationWeight: Double = 1.0
+    /// Distinct names in the window: many alone is a CDN or a crawler, so this weighs little.
+    public var uniqueNamesThreshold: Double = 40
+    public var uniqueNamesWeight: Double = 0.35
+    /// Mean information per distinct name (bytes): readable hostnames carry a few bytes, encoded data many.
+    public var meanInformationThreshold: Double = 14
+    public var meanInformationWeight: Double = 0.45
+    /// Share of queries with record types stub resolvers rarely ask (TXT, NULL, CNAME, MX, ANY, PRIVATE…).
+    public var rareTypeShareThreshold: Double = 0.5
+    public var rareTypeShareWeight: Double = 0.35
+    /// Share of answered queries that came back NXDOMAIN (exfiltration needs no answer).
+    public var nxdomainRatioThreshold: Double = 0.7
+    public var nxdomainRatioWeight: Double = 0.25
+    /// Bytes of answer payload (RDATA) returned for this domain in the window: the downstream channel.
+    public var responsePayloadThreshold: Double = 8192
+    public var responsePayloadWeight: Double = 0.4
+    /// Coefficient of variation of inter-query gaps at or below which timing looks machine-regular.
+    public var timingRegularityThreshold: Double = 0.35
+    public var timingRegularityWeight: Double = 0.15
+    /// Queries needed before timing regularity is judged.
+    public var timingMinQueries: Double = 12
+
+    public init() {}
+
+    /// The defaults, documented above.
+    public static let `default` = DetectionConfiguration()
+}
+
+extension DetectionConfiguration {
+    /// Names accepted in the policy's `detection:` section, mapped to the fields they set.
+    public static let tunableKeys: [String: WritableKeyPath<DetectionConfiguration, Double> & Sendable] = [
+        "window_seconds": \.windowSeconds,
+        "suspicious_name_score": \.suspiciousNameScore,
+        "single_name_alert_score": \.singleNameAlertScore,
+        "entropy_low": \.entropyLow,
+        "entropy_high": \.entropyHigh,
+        "ngram_low": \.ngramLow,
+        "ngram_high": \.ngramHigh,
+        "tunnel_score": \.tunnelScore,
+        "min_unique_names": \.minUniqueNames,
+        "suspicious_names_threshold": \.suspiciousNamesThreshold,
+        "suspicious_names_weight": \.suspiciousNamesWeight,
+        "name_information_threshold": \.nameInformationThreshold,
+        "name_information_weight": \.nameInformationWeight,
+        "unique_names_threshold": \.uniqueNamesThreshold,
+        "unique_names_weight": \.uniqueNamesWeight,
+        "mean_information_threshold": \.meanInformationThreshold,
+        "mean_information_weight": \.meanInformationWeight,
+        "rare_type_share_threshold": \.rareTypeShareThreshold,
+        "rare_type_share_weight": \.rareTypeShareWeight,
+        "nxdomain_ratio_threshold": \.nxdomainRatioThreshold,
+        "nxdomain_ratio_weight": \.nxdomainRatioWeight,
+        "response_payload_threshold": \.responsePayloadThreshold,
+        "response_payload_weight": \.responsePayloadWeight,
+        "timing_regularity_threshold": \.timingRegularityThreshold,
+        "timing_regularity_weight": \.timingRegularityWeight,
+        "timing_min_queries": \.timingMinQueries,
+    ]
+
+    /// Applies `detection:` overrides; unknown keys are returned so the caller can report them.
+    public mutating func apply(overrides: [String: Double]) -> [String] {
+        var unknown: [String] = []
+        for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            if let path = Self.tunableKeys[key] { self[keyPath: path] = value } else { unknown.append(key) }
+        }
+        return unknown
+    }
+}

@@ -1,0 +1,158 @@
+import AirlockEvents
+
+/// What the engine made of one query (or response): features, scores and, when reached, a verdict.
+public struct DNSAssessment: Sendable {
+    /// Lexical features of the name's subdomain part.
+    public var features: NameFeatures
+    /// Lexical score of the name in [0, 1].
+    public var nameScore: Double
+    /// The domain group's evidence score after this event.
+    public var domainScore: Double
+    /// A tunnel or suspicious-name verdict, when one applies to this event.
+    public var verdict: Verdict?
+    /// Whether the domain group holds a tunnel verdict (now or from before): what quarantine acts on.
+    public var domainIsTunnel: Bool
+    /// Whether the domain is exempt from scoring (a known service that encodes data in names).
+    public var exempt: Bool
+}
+
+/// The detection engine: events in, assessments with rationale out. No I/O, no clocks (time comes
+/// from the events), no C — so live proxies and offline replay give the same verdicts for the same
+/// traffic, and tests drive it with plain values.
+///
+/// Not thread-safe by design: each pipeline owns one engine (a `struct`; copy-on-write state).
+public struct DetectionEngine: Sendable {
+    public let configuration: DetectionConfiguration
+    private let extractor: NameFeatureExtractor
+    private let nameScorer: NameScorer
+    private let rules: VerdictRules
+    private var domains: DomainTable
+    private let exemptions: DomainExemptions
+
+    public init(
+        configuration: DetectionConfiguration = .default, exemptions: DomainExemptions = .defaults,
+        model: NGramModel = .legitimateNames
+    ) {
+        self.configuration = configuration
+        self.extractor = NameFeatureExtractor(model: model)
+        self.nameScorer = NameScorer(configuration: configuration)
+        self.rules = VerdictRules(
+            configuration: configuration, nameScorer: nameScorer, domainScorer: DomainScorer(configuration: configuration))
+        self.domains = DomainTable(capacity: configuration.maxTrackedDomains)
+        self.exemptions = exemptions
+    }
+
+    /// Domain groups currently held in memory.
+    public var trackedDomains: Int { domains.count }
+    /// Domain groups dropped to stay within ``DetectionConfiguration/maxTrackedDomains``.
+    public var evictedDomains: Int { domains.evictions }
+
+    /// Assesses a query leaving a sandbox and updates its domain's windows.
+    public mutating func inspect(_ query: DNSQueryEvent) -> DNSAssessment {
+        let features = extractor.features(of: query.name, groupLabels: query.domain.labelCount)
+        let nameScore = nameScorer.score(features)
+        if exemptions.contains(query.domain) {
+            return DNSAssessment(
+                features: features, nameScore: nameScore, domainScore: 0, verdict: nil, domainIsTunnel: false,
+                exempt: true)
+        }
+        let c = configuration
+        let rules = self.rules
+        let nameBytes = query.name.presentationLength
+        let (domainScore, verdict, isTunnel) = domains.withState(query.domain, time: query.time) {
+            state -> (Double, Verdict?, Bool) in
+            let gap = query.time.seconds(since: state.lastTime)
+            state.decay(to: query.time, window: c.windowSeconds)
+            if state.totalQueries > 0 && gap >= 0 { state.recordGap(gap) }
+            state.totalQueries += 1
+            state.totalNameBytes += nameBytes
+            state.queries += 1
+            if Self.isRareQueryType(query.qtype) { state.rareTypeQueries += 1 }
+            if features.subdomainLabels > 0 && state.remember(features.subdomainHash) {
+                state.uniqueNames += 1
+                state.informationBytes += features.informationBits / 8
+                if nameScore >= c.suspiciousNameScore { state.suspiciousNames += 1 }
+            }
+            return rules.evaluate(&state, query.domain, nameScore: nameScore, features: features)
+        }
+        return DNSAssessment(
+            features: features, nameScore: nameScore, domainScore: domainScore, verdict: verdict,
+            domainIsTunnel: isTunnel, exempt: false)
+    }
+
+    /// Folds a response into its domain's windows: NXDOMAIN ratio and downstream payload.
+    /// Returns a tunnel verdict if the response tipped the domain over.
+    public mutating func observe(_ response: DNSResponseEvent) -> Verdict? {
+        guard !exemptions.contains(response.domain) else { return nil }
+        let c = configuration
+        let rules = self.rules
+        return domains.withExistingState(response.domain) { state -> Verdict? in
+            state.decay(to: response.time, window: c.windowSeconds)
+            state.responses += 1
+            if response.rcode == DNSResponseCode.nxDomain { state.nxdomains += 1 }
+            state.payloadBytes += Double(response.payloadBytes)
+            guard state.tunnelAt == nil else { return nil }
+            let (_, verdict, _) = rules.evaluate(&state, response.domain, nameScore: 0, features: nil)
+            return verdict
+        } ?? nil
+    }
+
+    /// The current evidence for a domain group, for status pages and tests.
+    public func evidence(for domain: DomainKey) -> (score: Double, evidence: [Evidence])? {
+        guard let state = domains.state(domain) else { return nil }
+        return rules.domainScorer.score(state, explain: true)
+    }
+
+    /// Query types ordinary stub resolvers rarely ask for, and tunnels favour for their capacity.
+    static func isRareQueryType(_ type: UInt16) -> Bool {
+        switch type {
+        case DNSRecordType.a, DNSRecordType.aaaa, DNSRecordType.https, DNSRecordType.svcb, DNSRecordType.ptr,
+            DNSRecordType.soa, DNSRecordType.ns, DNSRecordType.ds, DNSRecordType.dnskey, DNSRecordType.srv,
+            257 /* CAA */, 52 /* TLSA */:
+            return false
+        default:
+            return true
+        }
+    }
+}
+
+/// Turns a domain's state into a verdict: the tunnel rule first, then the single-name rule.
+struct VerdictRules: Sendable {
+    let configuration: DetectionConfiguration
+    let nameScorer: NameScorer
+    let domainScorer: DomainScorer
+
+        func evaluate(
+            _ state: inout DomainState, _ domain: DomainKey, nameScore: Double, features: NameFeatures?
+        ) -> (Double, Verdict?, Bool) {
+            let c = configuration
+            let (score, _) = domainScorer.score(state, explain: false)
+            state.peakScore = max(state.peakScore, score)
+            if state.tunnelAt != nil {
+                // Already convicted: every further query carries the verdict (for quarantine), not a new alert.
+                let (_, evidence) = domainScorer.score(state, explain: true)
+                let verdict = Verdict(
+                    kind: .tunnel, rule: "dns.tunnel.domain_score", score: score, threshold: c.tunnelScore, domain: domain,
+                    evidence: evidence, isFirst: false, queries: state.totalQueries, nameBytes: state.totalNameBytes)
+                return (score, verdict, true)
+            }
+            if score >= c.tunnelScore && domainScorer.hasEnoughNames(state) {
+                state.tunnelAt = (state.totalQueries, state.totalNameBytes)
+                let (_, evidence) = domainScorer.score(state, explain: true)
+                let verdict = Verdict(
+                    kind: .tunnel, rule: "dns.tunnel.domain_score", score: score, threshold: c.tunnelScore, domain: domain,
+                    evidence: evidence, isFirst: true, queries: state.totalQueries, nameBytes: state.totalNameBytes)
+                return (score, verdict, true)
+            }
+            if let features, nameScore >= c.singleNameAlertScore {
+                let first = !state.suspiciousNameReported
+                state.suspiciousNameReported = true
+                let verdict = Verdict(
+                    kind: .suspiciousName, rule: "dns.suspicious_name", score: nameScore, threshold: c.singleNameAlertScore,
+                    domain: domain, evidence: nameScorer.evidence(features), isFirst: first, queries: state.totalQueries,
+                    nameBytes: state.totalNameBytes)
+                return (score, verdict, false)
+            }
+            return (score, nil, false)
+        }
+}

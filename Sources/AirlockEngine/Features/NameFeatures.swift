@@ -1,0 +1,130 @@
+import AirlockEvents
+
+/// What a name's bytes look like when read as a carrier of data.
+public enum EncodingShape: String, Sendable, Equatable {
+    /// Nothing that looks like an encoding.
+    case plain
+    /// Only `0-9a-f`, long and with both digits and letters: hex-encoded bytes.
+    case hex
+    /// Only `a-z2-7` (base32's alphabet) or `a-z0-9` with many digits: base32/base36.
+    case base32
+    /// Holds `+`, `/` or `=` (base64 padding and alphabet beyond hostnames).
+    case base64
+    /// Bytes outside printable ASCII: iodine's base128 and raw binary labels.
+    case binary
+}
+
+/// Lexical features of the part of a query name below its domain group (the subdomain part),
+/// where a tunnel has to put its data.
+///
+/// Computed on lower-cased bytes (``DNSName`` folds case), so 0x20 case randomisation adds nothing.
+public struct NameFeatures: Sendable, Equatable {
+    /// Labels below the domain group.
+    public var subdomainLabels: Int = 0
+    /// Bytes in those labels, dots excluded.
+    public var subdomainLength: Int = 0
+    /// The longest of those labels.
+    public var longestLabel: Int = 0
+    /// Shannon entropy in bits per character of the subdomain bytes.
+    public var entropy: Double = 0
+    /// Mean log₂ likelihood per character under the legitimate-name model (0 when nothing scored).
+    public var ngramLogLikelihood: Double = 0
+    /// Share of digits among subdomain bytes.
+    public var digitShare: Double = 0
+    /// Bytes outside `[a-z0-9-_]`: never in hostnames, common in encodings.
+    public var nonHostnameBytes: Int = 0
+    /// The encoding the bytes resemble.
+    public var shape: EncodingShape = .plain
+    /// An upper bound on the information the subdomain carries, in bits (length × entropy).
+    public var informationBits: Double = 0
+    /// Hash of the subdomain bytes, to tell a new name from a repeat without storing it.
+    public var subdomainHash: UInt64 = 0
+
+    public init() {}
+}
+
+/// Extracts ``NameFeatures`` in one pass over the name's wire bytes, without allocating.
+public struct NameFeatureExtractor: Sendable {
+    let model: NGramModel
+
+    public init(model: NGramModel = .legitimateNames) {
+        self.model = model
+    }
+
+    /// Features of the labels of `name` left of its rightmost `groupLabels` labels.
+    public func features(of name: DNSName, groupLabels: Int) -> NameFeatures {
+        var f = NameFeatures()
+        let wire = name.wire
+        let total = name.labelCount
+        let scoredLabels = max(0, total - groupLabels)
+        guard scoredLabels > 0 else { return f }
+
+        // Character classes: 0–25 letters, 26–35 digits, 36 '-', 37 '_', 38 '+', 39 '/', 40 '=',
+        // 41–56 other bytes folded by their low nibble (enough for an entropy estimate).
+        var counts = InlineArray<57, UInt16>(repeating: 0)
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var digits = 0, hexOnly = true, base32Only = true, hasLetter = false
+        var likelihoodSum = 0.0, likelihoodChars = 0
+        var index = 0
+        for _ in 0..<scoredLabels {
+            let length = Int(wire[index])
+            let start = index + 1, end = start + length
+            f.subdomainLabels += 1
+            f.subdomainLength += length
+            f.longestLabel = max(f.longestLabel, length)
+            hash = (hash ^ UInt64(length)) &* 0x100_0000_01b3
+            for i in start..<end {
+                let b = wire[i]
+                hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3
+                let slot: Int
+                switch b {
+                case 0x61...0x7A:
+                    slot = Int(b - 0x61)
+                    hasLetter = true
+                    if b > 0x66 { hexOnly = false }
+                case 0x30...0x39:
+                    slot = 26 + Int(b - 0x30)
+                    digits += 1
+                    if b < 0x32 || b > 0x37 { base32Only = false }
+                case 0x2D: slot = 36; hexOnly = false; base32Only = false
+                case 0x5F: slot = 37; hexOnly = false; base32Only = false
+                case 0x2B: slot = 38; f.nonHostnameBytes += 1
+                case 0x2F: slot = 39; f.nonHostnameBytes += 1
+                case 0x3D: slot = 40; f.nonHostnameBytes += 1
+                default: slot = 41 + Int(b & 0x0F); f.nonHostnameBytes += 1
+                }
+                counts[slot] &+= 1
+            }
+            if length >= 3 {
+                let ll = model.averageLogLikelihood(wire.span.extracting(start..<end))
+                likelihoodSum += ll * Double(length)
+                likelihoodChars += length
+            }
+            index = end
+        }
+        let n = f.subdomainLength
+        guard n > 0 else { return f }
+        var entropy = 0.0
+        let dn = Double(n)
+        for slot in 0..<57 where counts[slot] > 0 {
+            let p = Double(counts[slot]) / dn
+            entropy -= p * Math.log2(p)
+        }
+        f.entropy = entropy
+        f.digitShare = Double(digits) / dn
+        f.ngramLogLikelihood = likelihoodChars > 0 ? likelihoodSum / Double(likelihoodChars) : 0
+        f.informationBits = dn * entropy
+        f.subdomainHash = hash
+        let nonHostnameInAlphabet = counts[38] + counts[39] + counts[40]
+        if f.nonHostnameBytes > Int(nonHostnameInAlphabet) {
+            f.shape = .binary
+        } else if nonHostnameInAlphabet > 0 {
+            f.shape = .base64
+        } else if hexOnly && n >= 16 && digits > 0 && hasLetter {
+            f.shape = .hex
+        } else if n >= 16 && (base32Only || f.digitShare >= 0.2) && digits > 0 && hasLetter {
+            f.shape = .base32
+        }
+        return f
+    }
+}

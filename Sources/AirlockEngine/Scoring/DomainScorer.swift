@@ -1,0 +1,52 @@
+/// Sums the per-domain evidence: each window counter that crosses its threshold adds its weight,
+/// scaled by how far past the threshold it is (capped at twice the weight).
+///
+/// No single soft signal (many names, odd record types, NXDOMAINs, regular timing) reaches the
+/// tunnel score alone — CDNs, mail servers and monitoring produce each of those. Data moving through
+/// names (suspicious names, information volume) does.
+struct DomainScorer: Sendable {
+    let configuration: DetectionConfiguration
+
+    /// The score, and the evidence when `explain` is set (kept off the per-query path otherwise).
+    func score(_ s: DomainState, explain: Bool) -> (score: Double, evidence: [Evidence]) {
+        let c = configuration
+        var total = 0.0
+        var evidence: [Evidence] = []
+        func add(_ feature: String, _ value: Double, _ threshold: Double, _ weight: Double, lowerIsWorse: Bool = false) {
+            guard weight > 0, threshold > 0 else { return }
+            let crossed = lowerIsWorse ? value <= threshold : value >= threshold
+            guard crossed else { return }
+            let ratio = lowerIsWorse ? 1 : min(value / threshold, 2)
+            let contribution = weight * ratio
+            total += contribution
+            if explain {
+                evidence.append(Evidence(feature: feature, value: value, threshold: threshold, contribution: contribution))
+            }
+        }
+        // Counters decay continuously, so a burst of exactly N events reads slightly under N.
+        let slack = 0.95
+        add("suspicious_names", s.suspiciousNames, c.suspiciousNamesThreshold * slack, c.suspiciousNamesWeight)
+        add("name_information_bytes", s.informationBytes, c.nameInformationThreshold, c.nameInformationWeight)
+        add("unique_names", s.uniqueNames, c.uniqueNamesThreshold * slack, c.uniqueNamesWeight)
+        if s.uniqueNames >= 1 {
+            add("mean_information_bytes", s.informationBytes / s.uniqueNames, c.meanInformationThreshold, c.meanInformationWeight)
+        }
+        if s.queries >= c.minUniqueNames * slack {
+            add("rare_type_share", s.rareTypeQueries / s.queries, c.rareTypeShareThreshold, c.rareTypeShareWeight)
+        }
+        if s.responses >= c.minUniqueNames * slack {
+            add("nxdomain_ratio", s.nxdomains / s.responses, c.nxdomainRatioThreshold, c.nxdomainRatioWeight)
+        }
+        add("response_payload_bytes", s.payloadBytes, c.responsePayloadThreshold, c.responsePayloadWeight)
+        if Double(s.gaps + 1) >= c.timingMinQueries, let variation = s.gapVariation {
+            add("timing_variation", variation, c.timingRegularityThreshold, c.timingRegularityWeight, lowerIsWorse: true)
+        }
+        if explain { evidence.sort { $0.contribution > $1.contribution } }
+        return (total, evidence)
+    }
+
+    /// Whether the domain has enough distinct names for any verdict at all.
+    func hasEnoughNames(_ s: DomainState) -> Bool {
+        s.uniqueNames >= configuration.minUniqueNames * 0.95
+    }
+}

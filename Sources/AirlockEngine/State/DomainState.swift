@@ -1,0 +1,91 @@
+import AirlockEvents
+
+/// Everything the engine remembers about one domain group: decaying window counters, a short
+/// memory of recent names, and lifetime totals for reporting. About 0.4 KB, fixed size.
+///
+/// Counters decay exponentially with the configured window as time constant: a sliding window
+/// that needs no per-event storage, so a domain's state never grows with its traffic.
+struct DomainState {
+    var lastTime: Timestamp
+    var firstTime: Timestamp
+
+    // Decaying window counters.
+    var queries = 0.0
+    var uniqueNames = 0.0
+    var suspiciousNames = 0.0
+    var informationBytes = 0.0
+    var rareTypeQueries = 0.0
+    var responses = 0.0
+    var nxdomains = 0.0
+    var payloadBytes = 0.0
+
+    // Inter-query gap statistics (exponentially weighted mean and variance).
+    var gapMean = 0.0
+    var gapVariance = 0.0
+    var gaps = 0
+
+    /// Hashes of recently seen subdomains: a repeat is not new information.
+    var recentNames = InlineArray<32, UInt64>(repeating: 0)
+    var recentNext = 0
+
+    // Lifetime totals.
+    var totalQueries = 0
+    var totalNameBytes = 0
+    var peakScore = 0.0
+    /// Set when the tunnel verdict was first reached: the figures at that moment.
+    var tunnelAt: (queries: Int, nameBytes: Int)?
+    var suspiciousNameReported = false
+
+    init(time: Timestamp) {
+        lastTime = time
+        firstTime = time
+    }
+
+    /// Ages every window counter to `time`. Out-of-order times (captures merged from several
+    /// interfaces) age nothing rather than inflate.
+    mutating func decay(to time: Timestamp, window: Double) {
+        let dt = time.seconds(since: lastTime)
+        guard dt > 0 else { return }
+        let factor = Math.exp(-dt / window)
+        queries *= factor
+        uniqueNames *= factor
+        suspiciousNames *= factor
+        informationBytes *= factor
+        rareTypeQueries *= factor
+        responses *= factor
+        nxdomains *= factor
+        payloadBytes *= factor
+        lastTime = time
+    }
+
+    /// Records a subdomain hash; true when it was not among the recent names.
+    mutating func remember(_ hash: UInt64) -> Bool {
+        for i in 0..<32 where recentNames[i] == hash { return false }
+        recentNames[recentNext] = hash
+        recentNext = (recentNext + 1) & 31
+        return true
+    }
+
+    /// Folds one inter-query gap into the weighted mean and variance (weight 1/8).
+    mutating func recordGap(_ gap: Double) {
+        gaps += 1
+        if gaps == 1 {
+            gapMean = gap
+            gapVariance = 0
+            return
+        }
+        let alpha = 0.125
+        let delta = gap - gapMean
+        gapMean += alpha * delta
+        gapVariance = (1 - alpha) * (gapVariance + alpha * delta * delta)
+    }
+
+    /// Coefficient of variation of the gaps (standard deviation / mean); nil before two gaps.
+    var gapVariation: Double? {
+        guard gaps >= 2, gapMean > 0 else { return nil }
+        return gapVariance.squareRoot() / gapMean
+    }
+
+    /// Whether this state is worth keeping through an eviction round: it holds evidence.
+    var holdsEvidence: Bool { tunnelAt != nil || suspiciousNames >= 1 || peakScore >= 0.3 }
+}

@@ -1,0 +1,70 @@
+import AirlockEvents
+
+/// Decides which per-domain state a query name belongs to (its ``DomainKey``).
+///
+/// A tunnel needs a zone its server answers for, so grouping by the registered domain (eTLD+1)
+/// gathers all of a tunnel's queries however its names vary. Names without a usable suffix can only
+/// reach a server that was addressed directly, so they are grouped by that server.
+public struct DomainGrouper: Sendable {
+    private let suffixes: PublicSuffixList
+    private static let reverseZones: [(wire: [UInt8], value: String)] = [
+        (Array("\u{7}in-addr\u{4}arpa".utf8), "in-addr.arpa"),
+        (Array("\u{3}ip6\u{4}arpa".utf8), "ip6.arpa"),
+    ]
+
+    public init(suffixes: PublicSuffixList = .shared) {
+        self.suffixes = suffixes
+    }
+
+    /// The group for `name` queried at `server`.
+    public func key(for name: DNSName, server: Endpoint) -> DomainKey {
+        let ranges = name.labelRanges
+        guard let last = ranges.last else {
+            return DomainKey(value: ".", kind: .suffixOnly, labelCount: 0)
+        }
+        let wire = name.wire
+        // Reverse lookups: one group per reverse tree, not one per /8.
+        for zone in Self.reverseZones where wire.count >= zone.wire.count && wire.suffix(zone.wire.count).elementsEqual(zone.wire) {
+            return DomainKey(value: zone.value, kind: .suffixOnly, labelCount: 2)
+        }
+        let tld = String(decoding: wire[last], as: UTF8.self)
+        if ranges.count >= 1 && Self.isHostnameText(wire[last]) && suffixes.isListedSuffix(tld) {
+            let text = Self.presentation(wire, ranges)
+            if let registered = suffixes.registrableDomain(of: text) {
+                let count = registered.utf8.reduce(1) { $0 + ($1 == 0x2E ? 1 : 0) }
+                return DomainKey(value: registered, kind: .registeredDomain, labelCount: count)
+            }
+            return DomainKey(value: text, kind: .suffixOnly, labelCount: ranges.count)
+        }
+        if ranges.count >= 2 && Self.isPlausibleTLD(wire[last]) && Self.isHostnameText(wire[ranges[ranges.count - 2]]) {
+            let second = String(decoding: wire[ranges[ranges.count - 2]], as: UTF8.self)
+            return DomainKey(value: second + "." + tld, kind: .unlistedSuffix, labelCount: 2)
+        }
+        return DomainKey(value: server.address.description, kind: .serverAddress, labelCount: 0)
+    }
+
+    /// A label that could be a top-level domain nobody listed: 2–24 letters, or an IDN A-label.
+    static func isPlausibleTLD(_ label: ArraySlice<UInt8>) -> Bool {
+        guard (2...24).contains(label.count) else {
+            return label.count > 4 && label.starts(with: Array("xn--".utf8)) && label.count <= 63
+        }
+        return label.allSatisfy { $0 >= 0x61 && $0 <= 0x7A }
+    }
+
+    /// Letters, digits and hyphens only: safe to hand to libpsl as text.
+    static func isHostnameText(_ label: ArraySlice<UInt8>) -> Bool {
+        label.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }
+    }
+
+    /// The rightmost labels up to the first that isn't plain hostname text (enough for the PSL).
+    private static func presentation(_ wire: [UInt8], _ ranges: [Range<Int>]) -> String {
+        var start = ranges.count - 1
+        while start > 0 && isHostnameText(wire[ranges[start - 1]]) && ranges.count - start < 8 { start -= 1 }
+        var bytes: [UInt8] = []
+        for i in start..<ranges.count {
+            if i > start { bytes.append(0x2E) }
+            bytes.append(contentsOf: wire[ranges[i]])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,144 @@
+import AirlockEngine
+import AirlockEvents
+import Testing
+
+@Suite struct DetectionEngineTests {
+    @Test func base32TunnelIsCaughtWithinTenQueries() {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        var random = Random(state: 1)
+        var caughtAt: Int?
+        for i in 1...50 {
+            let label = random.string(base32Alphabet, length: 57)
+            let name = "\(label).\(random.string(base32Alphabet, length: 20)).t.exfil-example.net"
+            let assessment = engine.inspect(factory.query(name, type: DNSRecordType.txt))
+            if let v = assessment.verdict, v.kind == .tunnel {
+                caughtAt = caughtAt ?? i
+                if v.isFirst {
+                    #expect(v.domain.value == "exfil-example.net")
+                    #expect(v.queries == i)
+                    #expect(!v.evidence.isEmpty)
+                    #expect(v.score >= engine.configuration.tunnelScore)
+                }
+            }
+        }
+        #expect(caughtAt != nil && caughtAt! <= 10)
+    }
+
+    @Test func hexTunnelWithoutRareTypesIsCaught() {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        var random = Random(state: 2)
+        var caught = false
+        for _ in 1...20 {
+            let name = "\(random.string(hexAlphabet, length: 60)).\(random.string(hexAlphabet, length: 30)).cdn-sync.com"
+            caught = caught || engine.inspect(factory.query(name)).verdict?.kind == .tunnel
+        }
+        #expect(caught)
+    }
+
+    @Test func caseRandomisationDoesNotChangeFeatures() {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        let lower = engine.inspect(factory.query("2.securedns.avast.com"))
+        let mixed = engine.inspect(factory.query("2.SeCURednS.aVasT.CoM"))
+        #expect(lower.features == mixed.features)
+        #expect(lower.nameScore == mixed.nameScore)
+    }
+
+    @Test func ordinaryHostnamesRaiseNothing() {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        let hosts = [
+            "www", "mail", "api", "cdn", "static", "login", "accounts", "docs", "support", "files", "img", "m",
+            "shop", "news", "blog", "dev", "status", "auth", "smtp", "imap", "vpn", "git", "pkg", "assets",
+        ]
+        let domains = ["example.com", "github.com", "python.org", "wikipedia.org", "bbc.co.uk", "kernel.org"]
+        for round in 0..<20 {
+            for domain in domains {
+                for host in hosts.shuffled().prefix(8) {
+                    let a = engine.inspect(factory.query("\(host).\(domain)", groupLabels: domain == "bbc.co.uk" ? 3 : 2))
+                    #expect(a.verdict == nil, "round \(round): \(host).\(domain) → \(a.verdict?.explanation ?? "")")
+                }
+            }
+        }
+    }
+
+    @Test func alertIsRaisedOnceThenEveryQueryCarriesTheVerdict() {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        var random = Random(state: 3)
+        var firsts = 0, carried = 0
+        for _ in 1...40 {
+            let a = engine.inspect(factory.query("\(random.string(base32Alphabet, length: 50)).tun.example.org"))
+            if let v = a.verdict, v.kind == .tunnel {
+                if v.isFirst { firsts += 1 } else { carried += 1 }
+                #expect(a.domainIsTunnel)
+            }
+        }
+        #expect(firsts == 1)
+        #expect(carried > 20)
+    }
+
+    @Test func exemptZonesAreNotScored() {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        var random = Random(state: 4)
+        for _ in 1...50 {
+            let a = engine.inspect(factory.query("\(random.string(hexAlphabet, length: 40)).avqs.mcafee.com"))
+            #expect(a.verdict == nil)
+            #expect(a.exempt)
+        }
+    }
+
+    @Test func stateStaysBoundedUnderADomainFloodAndTheTunnelIsStillCaught() {
+        var configuration = DetectionConfiguration()
+        configuration.maxTrackedDomains = 2_000
+        var engine = DetectionEngine(configuration: configuration)
+        var factory = QueryFactory()
+        var random = Random(state: 5)
+        var caught = false
+        for i in 0..<60_000 {
+            if i % 1_000 == 0 {
+                let a = engine.inspect(factory.query("\(random.string(base32Alphabet, length: 55)).x.tunnel-zone.io", gap: 0.001))
+                caught = caught || a.verdict?.kind == .tunnel
+            }
+            _ = engine.inspect(factory.query("www.\(random.string(base32Alphabet, length: 10)).com", gap: 0.001))
+            #expect(engine.trackedDomains <= configuration.maxTrackedDomains + configuration.maxTrackedDomains / 8)
+        }
+        #expect(caught)
+        #expect(engine.evictedDomains > 50_000)
+    }
+
+    @Test func nxdomainAndPayloadFeedTheDomainScore() {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        var random = Random(state: 6)
+        var last: DNSQueryEvent?
+        for _ in 1...6 {
+            let q = factory.query("\(random.string("abcdefghijklmnop", length: 12)).dl.example.net", type: DNSRecordType.txt)
+            _ = engine.inspect(q)
+            last = q
+        }
+        let q = last!
+        var verdict: Verdict?
+        for _ in 1...10 {
+            let response = DNSResponseEvent(
+                time: q.time, client: q.client, server: q.server, transport: .udp, id: q.id, name: q.name, qtype: q.qtype,
+                domain: q.domain, rcode: 0, answerTypes: [DNSRecordType.txt], payloadBytes: 4000, addresses: [],
+                minTTL: 0, truncated: false)
+            verdict = verdict ?? engine.observe(response)
+        }
+        let evidence = engine.evidence(for: q.domain)!.evidence.map(\.feature)
+        #expect(evidence.contains("response_payload_bytes"))
+        #expect(evidence.contains("rare_type_share"))
+        #expect(verdict?.kind == .tunnel)
+    }
+
+    @Test func overridesApplyAndUnknownKeysAreReported() {
+        var configuration = DetectionConfiguration()
+        let unknown = configuration.apply(overrides: ["tunnel_score": 2.5, "no_such_key": 1])
+        #expect(configuration.tunnelScore == 2.5)
+        #expect(unknown == ["no_such_key"])
+    }
+}
