@@ -72,6 +72,8 @@ for index in targets.indices where targets[index].type != .system {
     settings.append(.treatAllWarnings(as: .error))
     if safeModules.contains(targets[index].name) {
         settings.append(.strictMemorySafety())
+        // The standard library's rounding and square root call libm; pure modules import no Glibc to pull it in.
+        targets[index].linkerSettings = (targets[index].linkerSettings ?? []) + [.linkedLibrary("m")]
     }
     targets[index].swiftSettings = settings
 }

@@ -51,7 +51,7 @@ public struct DetectionEngine: Sendable {
     public mutating func inspect(_ query: DNSQueryEvent) -> DNSAssessment {
         let features = extractor.features(of: query.name, groupLabels: query.domain.labelCount)
         let nameScore = nameScorer.score(features)
-        if exemptions.contains(query.domain) {
+        if exemptions.contains(query.name) {
             return DNSAssessment(
                 features: features, nameScore: nameScore, domainScore: 0, verdict: nil, domainIsTunnel: false,
                 exempt: true)
@@ -83,7 +83,7 @@ public struct DetectionEngine: Sendable {
     /// Folds a response into its domain's windows: NXDOMAIN ratio and downstream payload.
     /// Returns a tunnel verdict if the response tipped the domain over.
     public mutating func observe(_ response: DNSResponseEvent) -> Verdict? {
-        guard !exemptions.contains(response.domain) else { return nil }
+        guard !exemptions.contains(response.name) else { return nil }
         let c = configuration
         let rules = self.rules
         return domains.withExistingState(response.domain) { state -> Verdict? in

@@ -6,10 +6,11 @@ import AirlockEvents
 /// Exempting a domain an attacker can't answer for costs nothing: a tunnel needs an authoritative
 /// server of its own. Operators add or remove entries through policy allowlists.
 public struct DomainExemptions: Sendable {
-    private let suffixes: Set<String>
+    /// Exempt suffixes in wire form (length-prefixed labels), compared against the tail of a name.
+    private let suffixes: [[UInt8]]
 
     public init(suffixes: some Sequence<String>) {
-        self.suffixes = Set(suffixes.map { $0.lowercased() })
+        self.suffixes = suffixes.compactMap { DNSName($0)?.wire }
     }
 
     /// Reverse zones, major DNSBL/URIBL zones and AV cloud lookups that put hashes or addresses in names.
@@ -20,16 +21,20 @@ public struct DomainExemptions: Sendable {
         "sophosxl.net", "avqs.mcafee.com", "avts.mcafee.com",
     ])
 
-    public static let none = DomainExemptions(suffixes: [])
+    public static let none = DomainExemptions(suffixes: [String]())
 
-    /// Whether the group (or a parent of it) is exempt.
-    public func contains(_ domain: DomainKey) -> Bool {
-        guard !suffixes.isEmpty, domain.kind != .serverAddress else { return false }
-        var value = Substring(domain.value)
-        while true {
-            if suffixes.contains(String(value)) { return true }
-            guard let dot = value.firstIndex(of: ".") else { return false }
-            value = value[value.index(after: dot)...]
+    /// Whether `name` is an exempt suffix or lies below one (label boundaries respected).
+    public func contains(_ name: DNSName) -> Bool {
+        let wire = name.wire
+        for suffix in suffixes where suffix.count <= wire.count {
+            let start = wire.count - suffix.count
+            guard wire[start...].elementsEqual(suffix) else { continue }
+            if start == 0 { return true }
+            // The match must begin at a label boundary: walk the labels to see whether `start` is one.
+            var i = 0
+            while i < start { i += Int(wire[i]) + 1 }
+            if i == start { return true }
         }
+        return false
     }
 }
