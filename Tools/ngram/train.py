@@ -60,7 +60,7 @@ BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"  
 # The fixed (non-data) labels of each public tunnel capture (see /work/shared/captures/README.md);
 # every other label of a query name carries tunnel data and is scored.
 TUNNEL_CAPTURES = [
-    ("ndpi_dns-tunnel-iodine.pcap", "iodine (NULL, base128 etc.)", ("pirate", "sea")),
+    ("ndpi_dns-tunnel-iodine.pcap", "iodine over NULL records", ("pirate", "sea")),
     ("ndpi_dns_exfiltration.pcap", "dnscat2 (hex)", ("dnscat",)),
     ("ndpi_dns-exf.pcap", "base64/gzip exfiltration", ("test", "txt")),
     ("ndpi_dns_long_domainname.pcap", "long tunnel-like name", ("tunnel", "example", "com")),
@@ -350,11 +350,15 @@ def tunnel_labels(captures_dir: str) -> list[tuple[str, str, list[bytes], int]]:
         path = os.path.join(captures_dir, file)
         if not os.path.exists(path):
             continue
-        out = subprocess.run(
-            ["tshark", "-r", path, "-Y", "dns.flags.response == 0 && udp", "-T", "fields", "-e", "udp.payload"],
-            capture_output=True,
-            check=True,
-        ).stdout.decode()
+        try:
+            out = subprocess.run(
+                ["tshark", "-r", path, "-Y", "dns.flags.response == 0 && udp", "-T", "fields", "-e", "udp.payload"],
+                capture_output=True,
+                check=True,
+            ).stdout.decode()
+        except (OSError, subprocess.CalledProcessError) as error:
+            print(f"warning: skipping {file}: tshark failed ({error})", file=sys.stderr)
+            continue
         queries = 0
         labels: set[bytes] = set()
         for line in out.split():

@@ -3,7 +3,7 @@
 ///
 /// Tunnels must pack data into labels, and encoded data (hex, base32, base64, base128) is close to
 /// uniformly random over its alphabet, so under a model of real names it gets a low likelihood per
-/// character, while ordinary labels (`mail`, `cdn`, `login`, `eu-west-1`) get a high one. Unlike plain
+/// character, while ordinary labels (`mail`, `cdn`, `login`, `static`) get a high one. Unlike plain
 /// Shannon entropy of the label's own characters, this works on short labels and does not flag
 /// `accounts` or `cloudfront` for having many distinct letters.
 ///
