@@ -30,7 +30,11 @@ public struct ServerName: Hashable, Sendable, CustomStringConvertible {
         text.reserveCapacity(bytes.count)
         if bytes.isEmpty { issues.insert(.empty) }
 
-        var labelLength = 0, labelCount = 0, numericLabels = 0, labelIsNumeric = true, sawColon = false
+        var labelLength = 0
+        var labelCount = 0
+        var numericLabels = 0
+        var labelIsNumeric = true
+        var sawColon = false
         for i in 0..<bytes.count {
             var b = bytes[i]
             if b >= 0x41 && b <= 0x5A { b |= 0x20 }

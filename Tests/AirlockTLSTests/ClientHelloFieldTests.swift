@@ -1,5 +1,5 @@
-import Testing
 import AirlockTLS
+import Testing
 
 /// Fields built one at a time: GREASE, ECH/ESNI, multiple names, hellos without extensions.
 @Suite struct ClientHelloFieldTests {

@@ -1,5 +1,5 @@
-import Testing
 import AirlockTLS
+import Testing
 
 /// Each malformation is one change from a valid hello and must map to its stable reason.
 @Suite struct MalformedClientHelloTests {
@@ -10,14 +10,20 @@ import AirlockTLS
 
     static func setBodyLength(_ message: inout [UInt8]) {
         let n = message.count - 4
-        message[1] = UInt8(n >> 16); message[2] = UInt8((n >> 8) & 0xFF); message[3] = UInt8(n & 0xFF)
+        message[1] = UInt8(n >> 16)
+        message[2] = UInt8((n >> 8) & 0xFF)
+        message[3] = UInt8(n & 0xFF)
     }
 
     @Test func recordLayer() {
         let valid = HelloBuilder().stream()
-        var v = valid; v[3] = 0; v[4] = 0
+        var v = valid
+        v[3] = 0
+        v[4] = 0
         #expect(Self.malformed(v) == .emptyRecord)
-        v = valid; v[3] = 0x40; v[4] = 0x01
+        v = valid
+        v[3] = 0x40
+        v[4] = 0x01
         #expect(Self.malformed(v) == .recordTooLong)
         // Second record with a different content type (application data before the hello ended).
         let message = HelloBuilder().message
@@ -37,16 +43,20 @@ import AirlockTLS
         // The type is checked as soon as its byte arrives, even before the rest.
         #expect(Self.malformed([22, 3, 1, 0, 50, 2]) == .notClientHello)
         #expect(Self.malformed([22, 3, 1, 0, 4, 1, 0x01, 0x00, 0x01]) == .handshakeTooLong)
-        #expect(ClientHelloParser.parse([22, 3, 1, 0, 4, 1, 0x01, 0x00, 0x00]) == .needMoreData(minimumTotal: 9 + 5 + 65_536))
+        #expect(
+            ClientHelloParser.parse([22, 3, 1, 0, 4, 1, 0x01, 0x00, 0x00])
+                == .needMoreData(minimumTotal: 9 + 5 + 65_536))
     }
 
     @Test func bodyFields() {
         var b = HelloBuilder()
         b.sessionID = Array(repeating: 0, count: 33)
         #expect(Self.malformed(b.stream()) == .invalidSessionID)
-        b = HelloBuilder(); b.cipherSuites = []
+        b = HelloBuilder()
+        b.cipherSuites = []
         #expect(Self.malformed(b.stream()) == .invalidCipherSuites)
-        b = HelloBuilder(); b.compression = []
+        b = HelloBuilder()
+        b.compression = []
         #expect(Self.malformed(b.stream()) == .invalidCompressionMethods)
 
         // Odd cipher suite length: patch the length field of a valid body.
@@ -82,7 +92,8 @@ import AirlockTLS
         b.extensions = [(0x0017, [])]
         message = b.message
         message.removeLast(1)
-        message[message.count - 5] = 0; message[message.count - 4] = 3  // extensions length 3
+        message[message.count - 5] = 0
+        message[message.count - 4] = 3  // extensions length 3
         Self.setBodyLength(&message)
         #expect(Self.malformed(records(message, fragment: 16_384)) == .truncatedExtension)
 

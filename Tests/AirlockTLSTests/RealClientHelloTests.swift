@@ -1,5 +1,5 @@
-import Testing
 import AirlockTLS
+import Testing
 
 /// Real hellos from the public captures: the parser must agree with tshark on every field both read.
 @Suite struct RealClientHelloTests {
@@ -26,10 +26,11 @@ import AirlockTLS
 
     @Test func fixturesCoverTheCapturesTheBriefNames() {
         let captures = Set(realHellos.map(\.capture))
-        #expect(captures.isSuperset(of: [
-            "edge/ndpi_dns_doh.pcap", "edge/ndpi_doh.pcapng", "edge/ndpi_dns_dot.pcap",
-            "edge/ndpi_dnscrypt-v2-doh.pcap", "tunnel/ndpi_dns2tcp_tunnel.pcap",
-        ]))
+        #expect(
+            captures.isSuperset(of: [
+                "edge/ndpi_dns_doh.pcap", "edge/ndpi_doh.pcapng", "edge/ndpi_dns_dot.pcap",
+                "edge/ndpi_dnscrypt-v2-doh.pcap", "tunnel/ndpi_dns2tcp_tunnel.pcap",
+            ]))
         #expect(realHellos.count >= 30)
     }
 
@@ -77,7 +78,10 @@ import AirlockTLS
         #expect(hello.recordCount == 2)
         #expect(hello.byteCount == input.count && input.count == 5 + 512 + 5 + 225)
         #expect(hello.serverName?.hostName == "frag.example.com")
-        #expect(hello.alpnProtocols == ["h2", "http/1.1", String(repeating: "x", count: 200), String(repeating: "y", count: 200)])
+        #expect(
+            hello.alpnProtocols == [
+                "h2", "http/1.1", String(repeating: "x", count: 200), String(repeating: "y", count: 200),
+            ])
         #expect(hello.cipherSuiteCount == 31)
         #expect(hello.supportedVersions == [0x0304, 0x0303, 0x0302, 0x0301])
         // The first record alone is a valid prefix whose headers say how much more is needed.

@@ -1,5 +1,5 @@
-import Testing
 import AirlockTLS
+import Testing
 
 /// SNI text is attacker-controlled: it is lower-cased, escaped, and flagged rather than trusted.
 @Suite struct ServerNameTests {

@@ -1,12 +1,14 @@
-import Testing
 import AirlockTLS
+import Testing
 
 /// Every real hello, cut anywhere or spread over records of any size, must never crash and must
 /// either wait for more data (with an honest lower bound) or give the same hello.
 @Suite struct TruncationAndFragmentationTests {
     static let allInputs: [[UInt8]] =
         realHellos.map { bytes(hex: $0.hex) }
-        + [OpenSSLHellos.plain, OpenSSLHellos.tls13Dot, OpenSSLHellos.noSNI, OpenSSLHellos.fragmented].map { bytes(hex: $0) }
+        + [OpenSSLHellos.plain, OpenSSLHellos.tls13Dot, OpenSSLHellos.noSNI, OpenSSLHellos.fragmented].map {
+            bytes(hex: $0)
+        }
 
     /// Every strict prefix of a valid hello is a valid prefix: needMoreData, never malformed, and
     /// the promised minimum is more than we have and no more than the real total.
