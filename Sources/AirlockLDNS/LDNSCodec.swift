@@ -1,0 +1,48 @@
+import AirlockDNSWire
+import AirlockEvents
+
+/// Why libldns refused a message: its status code and its own words for it.
+public struct LDNSError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The `ldns_status` value.
+    public var status: Int
+    /// `ldns_get_errorstr_by_id(status)`, e.g. "Domainname length overflow".
+    public var message: String
+
+    public init(status: Int, message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    public var description: String { "ldns: \(message) (status \(status))" }
+}
+
+/// libldns as the reference DNS codec: the cross-check of ``DNSWireReader`` and the full-message
+/// text for verbose output. Allocates per message, so it is never on the replay hot path.
+public enum LDNSCodec {
+    /// Parses with `ldns_wire2pkt` and converts to the same ``DNSMessage`` the fast path produces.
+    ///
+    /// What ldns cannot tell is filled in plainly: ``DNSMessage/questionRange`` is nil,
+    /// ``DNSMessage/byteCount`` is the whole input and ``DNSMessage/trailingBytes`` 0 (ldns ignores
+    /// trailing bytes), the header's Z bit reads 0, and RDATA lengths are ldns's decoded field sizes,
+    /// which exceed RDLENGTH where a compressed name inside RDATA was expanded.
+    public static func parse(_ bytes: [UInt8]) -> Result<DNSMessage, LDNSError> {
+        do {
+            let packet = try LDNSPacket(wire: bytes)
+            return .success(packet.message(inputLength: bytes.count))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The message in ldns's presentation format (`ldns_pkt2str`: dig-like sections), nil when
+    /// ldns cannot parse it.
+    public static func render(_ bytes: [UInt8]) -> String? {
+        guard let packet = try? LDNSPacket(wire: bytes) else { return nil }
+        return packet.text()
+    }
+
+    /// The status text ldns gives a failure, also when the caller only has the code.
+    public static func errorString(status: Int) -> String {
+        LDNSPacket.errorString(status: status)
+    }
+}

@@ -1,0 +1,212 @@
+import AirlockDNSWire
+import AirlockEvents
+import AirlockLDNS
+import Foundation
+import Testing
+
+/// The fast path against libldns on every message of the committed capture corpus.
+///
+/// Where both accept a message their fields must agree. Where only ldns accepts, the fast path must
+/// have rejected it for one of the rules ldns does not check (see ``strictOnlyReasons``). Where only
+/// the fast path accepts, something is wrong on one side: none are allowed.
+@Suite("Fast path vs ldns")
+struct DNSDifferentialTests {
+    /// Rules the fast path enforces that ldns_wire2pkt does not (each an RFC MUST or a layout check).
+    static let strictOnlyReasons: Set<String> = [
+        "pointer_forward",  // RFC 1035 §4.1.4: a pointer names a prior occurrence; ldns follows any target
+        "pointer_into_header",  // no name lives there; ldns only refuses offset 0
+        "compression_loop",  // ldns allows 65535 hops and stops a loop only at 255 bytes of name
+        "multiple_opt", "opt_outside_additional", "opt_owner_not_root",  // RFC 6891 §6.1.1–6.1.2
+        "bad_edns_option",  // ldns keeps OPT RDATA unparsed
+        "bad_rdata", "bad_address_length",  // ldns reads fields but does not require they fill RDLENGTH
+    ]
+
+    /// Types whose RDATA ldns decodes byte for byte with no names in it: its RDATA size must equal RDLENGTH.
+    static let exactTypes: Set<UInt16> = [DNSRecordType.a, DNSRecordType.aaaa, DNSRecordType.null, DNSRecordType.txt, 99]
+
+    /// Field-by-field differences (empty when they agree), named for the failure message. RDATA
+    /// lengths are compared where ldns can reproduce them (see ``exactTypes``): elsewhere ldns reports
+    /// decoded sizes (compressed names expanded, which is longer except for a pointer to the root,
+    /// or fields past its descriptor dropped), so there is no relation to check.
+    static func differences(fast: DNSMessage, ldns: DNSMessage, records: [DNSRecordInfo]) -> [String] {
+        var out: [String] = []
+        func check<T: Equatable>(_ name: String, _ a: T, _ b: T) { if a != b { out.append("\(name): \(a) vs \(b)") } }
+        // Z is the one header bit ldns drops.
+        check("flags", fast.flags.rawValue & ~0x0040, ldns.flags.rawValue)
+        check("id", fast.id, ldns.id)
+        check("counts", [fast.questionCount, fast.answerCount, fast.authorityCount, fast.additionalCount],
+              [ldns.questionCount, ldns.answerCount, ldns.authorityCount, ldns.additionalCount])
+        check("rcode", fast.rcode, ldns.rcode)
+        check("question.name", fast.question?.name.wire, ldns.question?.name.wire)
+        check("question.hadMixedCase", fast.question?.name.hadMixedCase, ldns.question?.name.hadMixedCase)
+        check("question.type", fast.question?.type, ldns.question?.type)
+        check("question.class", fast.question?.qclass, ldns.question?.qclass)
+        check("answers.totalCount", fast.answers.totalCount, ldns.answers.totalCount)
+        check("minAnswerTTL", fast.minAnswerTTL, ldns.minAnswerTTL)
+        for (i, (a, b)) in zip(fast.answers, ldns.answers).enumerated() {
+            check("answer[\(i)].type", a.type, b.type)
+            check("answer[\(i)].class", a.rclass, b.rclass)
+            check("answer[\(i)].ttl", a.ttl, b.ttl)
+            check("answer[\(i)].address", a.address, b.address)
+            if exactTypes.contains(a.type) {
+                check("answer[\(i)].rdataLength", a.rdataLength, b.rdataLength)
+            }
+        }
+        check("edns.present", fast.edns != nil, ldns.edns != nil)
+        if let a = fast.edns, let b = ldns.edns {
+            check("edns.udpPayloadSize", a.udpPayloadSize, b.udpPayloadSize)
+            check("edns.extendedRcode", a.extendedRcode, b.extendedRcode)
+            check("edns.version", a.version, b.version)
+            check("edns.flags", a.flags, b.flags)
+            check("edns.optionCodes", Array(a.optionCodes), Array(b.optionCodes))
+        }
+        if payloadIsComparable(records) { check("payloadBytes", fast.payloadBytes, ldns.payloadBytes) }
+        return out
+    }
+
+    /// Whether ldns's payload sum can be compared exactly: every non-OPT record is of an exact type.
+    static func payloadIsComparable(_ records: [DNSRecordInfo]) -> Bool {
+        records.allSatisfy { $0.summary.type == DNSRecordType.opt || exactTypes.contains($0.summary.type) }
+    }
+
+    /// Whether the message holds a record whose RDATA the fast path treats as opaque but ldns decodes
+    /// (and may reject) field by field: the one documented way ldns can be the stricter side.
+    static func opaqueTypesLDNSDecodes(_ records: [DNSRecordInfo]) -> [UInt16] {
+        records.map(\.summary.type).filter { type in
+            let ldnsKnows = type < 110 || (249...261).contains(type) || type == 32768 || type == 32769
+            return ldnsKnows && !DNSWireReader.layoutCheckedTypes.contains(type)
+                && ![DNSRecordType.a, DNSRecordType.aaaa, DNSRecordType.opt, DNSRecordType.null].contains(type)
+        }
+    }
+
+    @Test func agreesWithLDNSOnTheCaptureCorpus() throws {
+        let corpus = try Wire.corpus()
+        #expect(corpus.count >= 600, "the committed corpus went missing or shrank")
+        var bothAccept = 0, exactPayload = 0, bothReject = 0, trailing = 0
+        var onlyLDNSAccepts: [String: Int] = [:]
+        var onlyLDNSDetails: [String] = []
+        var onlyFastAccepts: [String] = []
+        var disagreements: [String] = []
+        var rejectReasons: [String: Int] = [:]
+        for (index, (source, bytes)) in corpus.enumerated() {
+            let fast = DNSWireReader.parse(bytes.span)
+            let ldns = LDNSCodec.parse(bytes)
+            switch (fast, ldns) {
+            case (.success(let a), .success(let b)):
+                bothAccept += 1
+                let records = try DNSWireReader.records(bytes.span).get()
+                if Self.payloadIsComparable(records) { exactPayload += 1 }
+                if a.trailingBytes > 0 { trailing += 1 }
+                let diff = Self.differences(fast: a, ldns: b, records: records)
+                if !diff.isEmpty { disagreements.append("#\(index) \(source): \(diff.joined(separator: "; "))") }
+            case (.failure(let error), .success):
+                onlyLDNSAccepts[error.reason, default: 0] += 1
+                onlyLDNSDetails.append("#\(index) \(source): \(error)")
+                rejectReasons[error.reason, default: 0] += 1
+                if !Self.strictOnlyReasons.contains(error.reason) {
+                    disagreements.append("#\(index) \(source): only ldns accepts, fast path says \(error)")
+                }
+            case (.success, .failure(let error)):
+                onlyFastAccepts.append("#\(index) \(source): ldns says \(error)")
+            case (.failure(let a), .failure):
+                bothReject += 1
+                rejectReasons[a.reason, default: 0] += 1
+            }
+        }
+        print("""
+            differential: \(corpus.count) messages; both accept \(bothAccept) (payload bytes compared exactly in \(exactPayload), \
+            \(trailing) with trailing bytes), both reject \(bothReject), only ldns accepts \(onlyLDNSAccepts), \
+            only fast path accepts \(onlyFastAccepts.count); fast-path reject reasons \(rejectReasons)
+            """)
+        for line in onlyLDNSDetails.prefix(20) { print("  only ldns accepts \(line)") }
+        for line in disagreements.prefix(20) { print("  disagreement \(line)") }
+        for line in onlyFastAccepts.prefix(20) { print("  only fast accepts \(line)") }
+        #expect(disagreements.isEmpty)
+        #expect(onlyFastAccepts.isEmpty)
+        #expect(bothAccept > 500)
+    }
+}
+
+/// Seeded mutations of the corpus (byte flips, splices, truncations, count changes): neither parser
+/// may crash, and the same agreement rules hold on inputs no capture would show.
+@Suite("Fast path vs ldns, mutated")
+struct DNSMutationTests {
+    /// SplitMix64: deterministic, so a failure names a reproducible case.
+    struct SeededGenerator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static func mutate(_ input: [UInt8], _ rng: inout SeededGenerator) -> [UInt8] {
+        var bytes = input
+        guard !bytes.isEmpty else { return bytes }
+        for _ in 0..<Int.random(in: 1...3, using: &rng) {
+            let i = Int.random(in: 0..<bytes.count, using: &rng)
+            switch Int.random(in: 0..<6, using: &rng) {
+            case 0: bytes[i] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &rng)
+            case 1: bytes[i] = UInt8.random(in: 0...255, using: &rng)
+            case 2: bytes = Array(bytes[..<i])
+            case 3: bytes[i] = [0x00, 0x3F, 0x40, 0x80, 0xC0, 0xFF].randomElement(using: &rng)!
+            case 4 where bytes.count >= 12:  // bump a section count
+                let at = 4 + 2 * Int.random(in: 0..<4, using: &rng)
+                bytes[at + 1] &+= 1
+            default:  // insert a pointer to a random offset
+                let target = Int.random(in: 0..<max(bytes.count, 1), using: &rng)
+                bytes.replaceSubrange(i..<min(i + 2, bytes.count), with: [0xC0 | UInt8((target >> 8) & 0x3F), UInt8(target & 0xFF)])
+            }
+            if bytes.isEmpty { break }
+        }
+        return bytes
+    }
+
+    @Test func mutatedCorpusKeepsTheAgreementRules() throws {
+        let corpus = try Wire.corpus()
+        // AIRLOCK_MUTATION_ROUNDS / AIRLOCK_MUTATION_SEED run a longer or different campaign by hand.
+        let environment = ProcessInfo.processInfo.environment
+        let rounds = environment["AIRLOCK_MUTATION_ROUNDS"].flatMap { Int($0) } ?? 20_000
+        var rng = SeededGenerator(state: environment["AIRLOCK_MUTATION_SEED"].flatMap { UInt64($0) } ?? 0xA1B_10C)
+        var counts = (bothAccept: 0, bothReject: 0, onlyLDNS: 0, onlyFast: 0, onlyFastOpaque: 0)
+        var onlyLDNSReasons: [String: Int] = [:]
+        var opaqueTypes: [String: Int] = [:]
+        var problems: [String] = []
+        for round in 0..<rounds {
+            let (source, original) = corpus[Int.random(in: 0..<corpus.count, using: &rng)]
+            let bytes = Self.mutate(original, &rng)
+            let hex = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+            switch (DNSWireReader.parse(bytes.span), LDNSCodec.parse(bytes)) {
+            case (.success(let a), .success(let b)):
+                counts.bothAccept += 1
+                let records = try DNSWireReader.records(bytes.span).get()
+                let diff = DNSDifferentialTests.differences(fast: a, ldns: b, records: records)
+                if !diff.isEmpty { problems.append("round \(round) from \(source): \(diff.joined(separator: "; ")) \(hex)") }
+            case (.failure(let error), .success):
+                counts.onlyLDNS += 1
+                onlyLDNSReasons[error.reason, default: 0] += 1
+                if !DNSDifferentialTests.strictOnlyReasons.contains(error.reason) {
+                    problems.append("round \(round) from \(source): only ldns accepts, fast path: \(error) \(hex)")
+                }
+            case (.success, .failure(let error)):
+                counts.onlyFast += 1
+                let records = try DNSWireReader.records(bytes.span).get()
+                let opaque = DNSDifferentialTests.opaqueTypesLDNSDecodes(records)
+                if !opaque.isEmpty {
+                    counts.onlyFastOpaque += 1
+                    for type in opaque { opaqueTypes[DNSRecordType.name(type), default: 0] += 1 }
+                } else {
+                    problems.append("round \(round) from \(source): only fast path accepts, ldns: \(error) \(hex)")
+                }
+            case (.failure, .failure):
+                counts.bothReject += 1
+            }
+        }
+        print("mutations: \(rounds); both accept \(counts.bothAccept), both reject \(counts.bothReject), only ldns accepts \(counts.onlyLDNS) \(onlyLDNSReasons), only fast path accepts \(counts.onlyFast) (\(counts.onlyFastOpaque) with RDATA only ldns decodes: \(opaqueTypes))")
+        for line in problems.prefix(15) { print("  \(line)") }
+        #expect(problems.isEmpty)
+    }
+}
