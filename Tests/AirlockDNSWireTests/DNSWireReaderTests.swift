@@ -194,8 +194,15 @@ struct DNSWireReaderTests {
         let q = Wire.question(Wire.name("example.com"))
         #expect(Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 1, rdata: [1, 2, 3, 4, 5])) == "bad_address_length")
         #expect(Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 28, rdata: [1, 2, 3, 4])) == "bad_address_length")
-        // A CHAOS-class A record is not an IPv4 address: its RDATA is opaque here.
-        #expect(Wire.parsed(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 1, rclass: 3, rdata: [1, 2, 3])) != nil)
+        // Any class's A must be 4 bytes (as ldns holds too), but only IN's is an IPv4 address.
+        #expect(Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 1, rclass: 3, rdata: [1, 2, 3])) == "bad_address_length")
+        let chaos = Wire.parsed(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 1, rclass: 3, rdata: [1, 2, 3, 4]))
+        #expect(chaos != nil && chaos?.answers.first?.address == nil)
+        // UPDATE (RFC 2136 §2.4): empty RDATA with class ANY or NONE is a prerequisite or deletion.
+        let update = Wire.header(flags: 0x2800, qd: 1, an: 2) + Wire.question(Wire.name("example.com"), type: DNSRecordType.soa)
+            + Wire.rr(Wire.name("a.example.com"), type: 1, rclass: 255, ttl: 0, rdata: [])
+            + Wire.rr(Wire.name("b.example.com"), type: 5, rclass: 254, ttl: 0, rdata: [])
+        #expect(Wire.parsed(update)?.flags.opcode == 5)
         // A CNAME whose name stops short of RDLENGTH, and one that runs past it.
         #expect(Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 5, rdata: Wire.pointer(12) + [0])) == "bad_rdata")
         #expect(Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 5, rdata: [3, 0x61, 0x62])) == "bad_rdata")
@@ -205,6 +212,32 @@ struct DNSWireReaderTests {
         #expect(Wire.reason(Wire.header(ns: 1) + q + Wire.rr(Wire.pointer(12), type: 6, rdata: soa)) == "bad_rdata")
         #expect(Wire.parsed(Wire.header(ns: 1) + q + Wire.rr(Wire.pointer(12), type: 6, rdata: soa + [0, 0, 0, 0])) != nil)
         #expect(Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 1, rdata: [1, 2, 3, 4, 5, 6, 7])) == "bad_address_length")
+    }
+
+    @Test func layoutCheckedTypesAreTheOnesChecked() {
+        // One 0xFF byte is never a valid start of a checked layout (a bare pointer half, a string
+        // longer than the RDATA, or a fixed field cut short), and is fine as opaque RDATA.
+        let q = Wire.question(Wire.name("example.com"))
+        for type in DNSWireReader.layoutCheckedTypes.sorted() + [10, 99, 255, 65280, 41999] {
+            let bytes = Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: type, rdata: [0xFF])
+            let checked = DNSWireReader.layoutCheckedTypes.contains(type)
+            #expect((Wire.reason(bytes) == "bad_rdata") == checked, "type \(type)")
+            #expect((Wire.parsed(bytes) != nil) == !checked, "type \(type)")
+        }
+    }
+
+    @Test func listsRecordsOfEverySection() throws {
+        let bytes = Wire.header(flags: 0x8180, an: 1, ns: 1, ar: 2) + Wire.question(Wire.name("example.com"))
+            + Wire.rr(Wire.pointer(12), type: 1, rdata: [192, 0, 2, 1])
+            + Wire.rr(Wire.pointer(12), type: DNSRecordType.ns, rdata: [2, 0x6E, 0x73] + Wire.pointer(12))
+            + Wire.rr(Wire.pointer(45 + 12), type: DNSRecordType.aaaa, rdata: [UInt8](repeating: 0, count: 15) + [1])
+            + Wire.opt()
+        let records = try DNSWireReader.records(bytes.span).get()
+        #expect(records.map(\.section) == [.answer, .authority, .additional, .additional])
+        #expect(records.map(\.summary.type) == [1, 2, 28, 41])
+        #expect(records[2].summary.address == IPAddress("::1"))
+        #expect(records[1].rdataRange.count == 5 && bytes[records[1].rdataRange.lowerBound] == 2)
+        #expect(try DNSWireReader.answerRecords(bytes.span).get() == [records[0].summary])
     }
 
     @Test func keepsEightAnswersInlineAndListsAllOnDemand() throws {
