@@ -53,83 +53,77 @@ public struct DNSRecordInfo: Hashable, Sendable {
     }
 }
 
-/// The answer section's records, the first ``inlineCapacity`` of them held inline.
+/// The answer section's records: the first ``inlineCapacity`` inline, any more in an array.
 ///
-/// Inline so that parsing a response allocates nothing for its answers: nearly all responses have
-/// few. ``totalCount`` is the section's real count; when ``isComplete`` is false,
-/// ``DNSWireReader/answerRecords(_:)`` lists all of them (one array, on demand).
+/// Inline so that parsing a response allocates nothing for its answers (nearly all responses have
+/// few); the rare long answer section costs one extra array, and the collection is always complete.
 public struct DNSAnswerSummary: RandomAccessCollection, Hashable, Sendable {
     public static let inlineCapacity = 8
 
     private var storage = InlineArray<8, DNSRecordSummary>(repeating: .zero)
+    private var overflow: [DNSRecordSummary] = []
     private var stored = 0
-    /// Records in the answer section (may exceed what is held inline).
-    public private(set) var totalCount = 0
 
     public init() {}
 
-    /// Whether every answer record is held here.
-    public var isComplete: Bool { stored == totalCount }
-
     public var startIndex: Int { 0 }
-    public var endIndex: Int { stored }
+    public var endIndex: Int { stored + overflow.count }
     public subscript(position: Int) -> DNSRecordSummary {
-        precondition(position >= 0 && position < stored, "answer index out of range")
-        return storage[position]
+        precondition(position >= 0 && position < endIndex, "answer index out of range")
+        return position < stored ? storage[position] : overflow[position - stored]
     }
 
-    /// Counts a record and keeps it when there is room.
     public mutating func append(_ record: DNSRecordSummary) {
         if stored < DNSAnswerSummary.inlineCapacity {
             storage[stored] = record
             stored += 1
+        } else {
+            overflow.append(record)
         }
-        totalCount += 1
     }
 
     public static func == (lhs: DNSAnswerSummary, rhs: DNSAnswerSummary) -> Bool {
-        lhs.totalCount == rhs.totalCount && lhs.elementsEqual(rhs)
+        lhs.count == rhs.count && lhs.elementsEqual(rhs)
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(totalCount)
+        hasher.combine(count)
         for record in self { hasher.combine(record) }
     }
 }
 
-/// EDNS option codes of an OPT record, the first ``inlineCapacity`` held inline (no allocation).
+/// EDNS option codes of an OPT record: the first ``inlineCapacity`` inline, any more in an array.
 public struct EDNSOptionCodes: RandomAccessCollection, Hashable, Sendable {
     public static let inlineCapacity = 8
 
     private var storage = InlineArray<8, UInt16>(repeating: 0)
+    private var overflow: [UInt16] = []
     private var stored = 0
-    /// Options in the OPT RDATA (may exceed what is held inline).
-    public private(set) var totalCount = 0
 
     public init() {}
 
-    public var isComplete: Bool { stored == totalCount }
     public var startIndex: Int { 0 }
-    public var endIndex: Int { stored }
+    public var endIndex: Int { stored + overflow.count }
     public subscript(position: Int) -> UInt16 {
-        precondition(position >= 0 && position < stored, "option index out of range")
-        return storage[position]
+        precondition(position >= 0 && position < endIndex, "option index out of range")
+        return position < stored ? storage[position] : overflow[position - stored]
     }
 
     public mutating func append(_ code: UInt16) {
         if stored < EDNSOptionCodes.inlineCapacity {
             storage[stored] = code
             stored += 1
+        } else {
+            overflow.append(code)
         }
-        totalCount += 1
     }
 
     public static func == (lhs: EDNSOptionCodes, rhs: EDNSOptionCodes) -> Bool {
-        lhs.totalCount == rhs.totalCount && lhs.elementsEqual(rhs)
+        lhs.count == rhs.count && lhs.elementsEqual(rhs)
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(totalCount)
+        hasher.combine(count)
         for code in self { hasher.combine(code) }
     }
 }
@@ -213,8 +207,8 @@ public struct DNSMessage: Hashable, Sendable {
         return UInt16(edns.extendedRcode) << 4 | low
     }
 
-    /// Answer types in order (allocates; covers only the inline answers when `answers.isComplete` is false).
+    /// Answer types in order (allocates: for building events, not for the hot path).
     public var answerTypes: [UInt16] { answers.map(\.type) }
-    /// A/AAAA addresses in the answer section (allocates; same caveat as ``answerTypes``).
+    /// IN-class A/AAAA addresses in the answer section, in order (allocates).
     public var answerAddresses: [IPAddress] { answers.compactMap(\.address) }
 }

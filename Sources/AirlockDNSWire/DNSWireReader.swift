@@ -21,12 +21,6 @@ public enum DNSWireReader {
         }
     }
 
-    /// Every answer record of a message, for the rare response with more answers than
-    /// ``DNSAnswerSummary/inlineCapacity``. Validates the message the same way ``parse(_:)`` does.
-    public static func answerRecords(_ bytes: Span<UInt8>) -> Result<[DNSRecordSummary], DNSParseError> {
-        records(bytes).map { all in all.filter { $0.section == .answer }.map(\.summary) }
-    }
-
     /// Every resource record of every section (OPT included), in wire order, with where its RDATA
     /// lies: for verbose output, tests and tools that look past the hot fields. Allocates; validates
     /// the message the same way ``parse(_:)`` does.
