@@ -56,9 +56,7 @@ var targets: [Target] = [
         path: "Sources/AirlockCLI"),
 
     .testTarget(name: "AirlockPacketsTests", dependencies: ["AirlockPackets", "AirlockEvents", "AirlockCapture"]),
-    .testTarget(
-        name: "AirlockDNSWireTests", dependencies: ["AirlockDNSWire", "AirlockLDNS", "AirlockEvents"],
-        exclude: ["Fixtures"]),
+    .testTarget(name: "AirlockDNSWireTests", dependencies: ["AirlockDNSWire", "AirlockLDNS", "AirlockEvents"]),
     .testTarget(name: "AirlockTLSTests", dependencies: ["AirlockTLS"]),
     .testTarget(name: "AirlockEngineTests", dependencies: ["AirlockEngine", "AirlockEvents"]),
     .testTarget(name: "AirlockNamesTests", dependencies: ["AirlockNames", "AirlockEvents"]),
