@@ -103,7 +103,8 @@ public enum DNSParseError: Error, Hashable, Sendable, CustomStringConvertible {
         case .nameTooLong(let offset):
             return "name_too_long: name at offset \(offset) is longer than 255 bytes"
         case .badAddressLength(let section, let index, let type, let rdataLength):
-            return "bad_address_length: \(section) record \(index) of type \(DNSRecordType.name(type)) has \(rdataLength) RDATA bytes"
+            return
+                "bad_address_length: \(section) record \(index) of type \(DNSRecordType.name(type)) has \(rdataLength) RDATA bytes"
         case .badRDATA(let section, let index, let type):
             return "bad_rdata: \(section) record \(index) of type \(DNSRecordType.name(type)) does not fill its RDATA"
         case .optOutsideAdditional(let section):

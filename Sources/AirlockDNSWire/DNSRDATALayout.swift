@@ -123,13 +123,16 @@ extension DNSWireReader {
     }
 
     @inline(__always)
-    private static func name(_ s: Span<UInt8>, _ pos: inout Int, _ end: Int, _ bad: DNSParseError) throws(DNSParseError) {
+    private static func name(_ s: Span<UInt8>, _ pos: inout Int, _ end: Int, _ bad: DNSParseError) throws(DNSParseError)
+    {
         pos = try DNSNameReader.scan(s, at: pos, limit: end, truncated: bad, trackCase: false).end
     }
 
     /// A <character-string>: a length byte and that many bytes.
     @inline(__always)
-    private static func string(_ s: Span<UInt8>, _ pos: inout Int, _ end: Int, _ bad: DNSParseError) throws(DNSParseError) {
+    private static func string(_ s: Span<UInt8>, _ pos: inout Int, _ end: Int, _ bad: DNSParseError)
+        throws(DNSParseError)
+    {
         guard pos < end, pos + 1 + Int(s[pos]) <= end else { throw bad }
         pos += 1 + Int(s[pos])
     }

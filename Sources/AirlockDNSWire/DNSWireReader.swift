@@ -131,12 +131,14 @@ public enum DNSWireReader {
                     try checkRDATALayout(s, type: type, start: rdStart, end: rdEnd, section: section, index: index)
                 }
 
-                let record = DNSRecordSummary(type: type, rclass: rclass, ttl: ttl, rdataLength: rdLength, address: address)
+                let record = DNSRecordSummary(
+                    type: type, rclass: rclass, ttl: ttl, rdataLength: rdLength, address: address)
                 if section == .answer {
                     answers.append(record)
                     minTTL = min(minTTL ?? ttl, ttl)
                 }
-                records?.append(DNSRecordInfo(section: section, index: index, summary: record, rdataRange: rdStart..<rdEnd))
+                records?.append(
+                    DNSRecordInfo(section: section, index: index, summary: record, rdataRange: rdStart..<rdEnd))
             }
         }
 

@@ -50,7 +50,8 @@ struct LDNSPacket: ~Copyable {
         let tsig = ldns_pkt_tsig(p)
         let flags = DNSFlags(
             qr: ldns_pkt_qr(p) != 0, opcode: UInt8(truncatingIfNeeded: ldns_pkt_get_opcode(p).rawValue),
-            aa: ldns_pkt_aa(p) != 0, tc: ldns_pkt_tc(p) != 0, rd: ldns_pkt_rd(p) != 0, ra: ldns_pkt_ra(p) != 0, ad: ldns_pkt_ad(p) != 0,
+            aa: ldns_pkt_aa(p) != 0, tc: ldns_pkt_tc(p) != 0, rd: ldns_pkt_rd(p) != 0, ra: ldns_pkt_ra(p) != 0,
+            ad: ldns_pkt_ad(p) != 0,
             cd: ldns_pkt_cd(p) != 0, rcode: UInt16(truncatingIfNeeded: ldns_pkt_get_rcode(p).rawValue))
         // ldns takes OPT and TSIG out of the additional section and its count: put them back.
         let additional = Int(ldns_pkt_arcount(p)) + (hasEDNS ? 1 : 0) + (tsig == nil ? 0 : 1)
@@ -61,7 +62,8 @@ struct LDNSPacket: ~Copyable {
         var question: DNSQuestion?
         if let list = ldns_pkt_question(p), ldns_rr_list_rr_count(list) > 0, let rr = ldns_rr_list_rr(list, 0) {
             question = DNSQuestion(
-                name: LDNSPacket.name(ldns_rr_owner(rr)), type: UInt16(truncatingIfNeeded: ldns_rr_get_type(rr).rawValue),
+                name: LDNSPacket.name(ldns_rr_owner(rr)),
+                type: UInt16(truncatingIfNeeded: ldns_rr_get_type(rr).rawValue),
                 qclass: UInt16(truncatingIfNeeded: ldns_rr_get_class(rr).rawValue))
         }
 

@@ -11,20 +11,24 @@ struct DNSBuilderTests {
         let fast = try DNSWireReader.parse(bytes.span).get()
         let ldns = try LDNSCodec.parse(bytes).get()
         let records = try DNSWireReader.records(bytes.span).get()
-        #expect(DNSDifferentialTests.differences(fast: fast, ldns: ldns, records: records) == [], sourceLocation: sourceLocation)
+        #expect(
+            DNSDifferentialTests.differences(fast: fast, ldns: ldns, records: records) == [],
+            sourceLocation: sourceLocation)
         #expect(fast.trailingBytes == 0, sourceLocation: sourceLocation)
         return fast
     }
 
     @Test func buildsQueries() throws {
-        let plain = try Self.bothParse(DNSQueryBuilder.query(name: DNSName("www.example.com")!, type: DNSRecordType.aaaa, id: 7))
+        let plain = try Self.bothParse(
+            DNSQueryBuilder.query(name: DNSName("www.example.com")!, type: DNSRecordType.aaaa, id: 7))
         #expect(plain.id == 7 && plain.flags.rd && !plain.isResponse && plain.edns == nil)
         #expect(plain.question == DNSQuestion(name: DNSName("www.example.com")!, type: DNSRecordType.aaaa, qclass: 1))
         #expect(plain.questionCount == 1 && plain.additionalCount == 0)
 
         let edns = try Self.bothParse(
-            DNSQueryBuilder.query(name: DNSName("example.org")!, type: DNSRecordType.txt, id: 0xFFFF, recursionDesired: false,
-                                  ednsUDPPayloadSize: 4096, dnssecOK: true))
+            DNSQueryBuilder.query(
+                name: DNSName("example.org")!, type: DNSRecordType.txt, id: 0xFFFF, recursionDesired: false,
+                ednsUDPPayloadSize: 4096, dnssecOK: true))
         #expect(!edns.flags.rd && edns.edns?.udpPayloadSize == 4096 && edns.edns?.dnssecOK == true)
         #expect(edns.additionalCount == 1 && edns.payloadBytes == 0)
 
@@ -33,20 +37,26 @@ struct DNSBuilderTests {
     }
 
     @Test func keepsLabelBytesAsGiven() throws {
-        let bytes = try #require(DNSQueryBuilder.query(labels: [Array("wWw".utf8), [0x00, 0xFF], Array("Example".utf8)], type: 1, id: 2))
+        let bytes = try #require(
+            DNSQueryBuilder.query(labels: [Array("wWw".utf8), [0x00, 0xFF], Array("Example".utf8)], type: 1, id: 2))
         let message = try Self.bothParse(bytes)
         #expect(message.question?.name.hadMixedCase == true)
         #expect(message.question?.name.wire == [3] + Array("www".utf8) + [2, 0x00, 0xFF, 7] + Array("example".utf8))
         #expect(DNSQueryBuilder.query(labels: [[]], type: 1, id: 0) == nil)
         #expect(DNSQueryBuilder.query(labels: [[UInt8](repeating: 0x61, count: 64)], type: 1, id: 0) == nil)
-        #expect(DNSQueryBuilder.query(labels: Array(repeating: [UInt8](repeating: 0x61, count: 63), count: 4), type: 1, id: 0) == nil)
+        #expect(
+            DNSQueryBuilder.query(
+                labels: Array(repeating: [UInt8](repeating: 0x61, count: 63), count: 4), type: 1, id: 0) == nil)
     }
 
-    @Test(arguments: [DNSResponseCode.nxDomain, DNSResponseCode.refused, DNSResponseCode.servFail, DNSResponseCode.formErr])
+    @Test(arguments: [
+        DNSResponseCode.nxDomain, DNSResponseCode.refused, DNSResponseCode.servFail, DNSResponseCode.formErr,
+    ])
     func answersWithTheGivenRcode(rcode: UInt16) throws {
         let query = try #require(
-            DNSQueryBuilder.query(labels: ["2", "SeCURednS", "aVasT", "CoM"].map { Array($0.utf8) }, type: DNSRecordType.txt,
-                                  id: 0x48C4, ednsUDPPayloadSize: 1400, dnssecOK: true))
+            DNSQueryBuilder.query(
+                labels: ["2", "SeCURednS", "aVasT", "CoM"].map { Array($0.utf8) }, type: DNSRecordType.txt,
+                id: 0x48C4, ednsUDPPayloadSize: 1400, dnssecOK: true))
         let response = DNSResponseBuilder.response(to: query.span, rcode: rcode)
         let message = try Self.bothParse(response)
         #expect(message.id == 0x48C4 && message.isResponse && message.flags.rd && message.flags.ra && !message.flags.aa)
@@ -64,7 +74,8 @@ struct DNSBuilderTests {
 
     @Test func answersWithoutEDNSWhenTheQueryHadNone() throws {
         let query = DNSQueryBuilder.query(name: DNSName("blocked.example")!, type: 1, id: 9, recursionDesired: false)
-        let message = try Self.bothParse(DNSResponseBuilder.response(to: query.span, rcode: DNSResponseCode.nxDomain, recursionAvailable: false))
+        let message = try Self.bothParse(
+            DNSResponseBuilder.response(to: query.span, rcode: DNSResponseCode.nxDomain, recursionAvailable: false))
         #expect(message.edns == nil && message.additionalCount == 0)
         #expect(!message.flags.rd && !message.flags.ra && message.rcode == DNSResponseCode.nxDomain)
         // An extended rcode cannot be carried without OPT: SERVFAIL instead.
@@ -87,7 +98,9 @@ struct DNSBuilderTests {
     @Test func copiesOpcodeAndCD() throws {
         let query = Wire.header(id: 5, flags: 0x2110) + Wire.question(Wire.name("example.com"), type: DNSRecordType.soa)  // UPDATE, RD, CD
         let message = try Self.bothParse(DNSResponseBuilder.response(to: query.span, rcode: DNSResponseCode.refused))
-        #expect(message.flags.opcode == 4 && message.flags.cd && message.flags.rd && message.rcode == DNSResponseCode.refused)
+        #expect(
+            message.flags.opcode == 4 && message.flags.cd && message.flags.rd
+                && message.rcode == DNSResponseCode.refused)
     }
 
     @Test func answersFormErrToGarbage() throws {
@@ -104,12 +117,14 @@ struct DNSBuilderTests {
             #expect(message.flags.rd == (garbage.count >= 3 && garbage[2] & 0x01 != 0))
         }
         // A query without a question is answered with the rcode asked for and no question.
-        let empty = try Self.bothParse(DNSResponseBuilder.response(to: Wire.header(id: 6, qd: 0).span, rcode: DNSResponseCode.refused))
+        let empty = try Self.bothParse(
+            DNSResponseBuilder.response(to: Wire.header(id: 6, qd: 0).span, rcode: DNSResponseCode.refused))
         #expect(empty.rcode == DNSResponseCode.refused && empty.questionCount == 0)
     }
 
     @Test func ldnsRendersText() throws {
-        let query = DNSQueryBuilder.query(name: DNSName("www.example.com")!, type: DNSRecordType.aaaa, id: 0x4242, ednsUDPPayloadSize: 1232)
+        let query = DNSQueryBuilder.query(
+            name: DNSName("www.example.com")!, type: DNSRecordType.aaaa, id: 0x4242, ednsUDPPayloadSize: 1232)
         let text = try #require(LDNSCodec.render(query))
         #expect(text.contains("id: 16962"))
         #expect(text.contains("www.example.com.\tIN\tAAAA"))

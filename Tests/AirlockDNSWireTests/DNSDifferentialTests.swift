@@ -22,7 +22,9 @@ struct DNSDifferentialTests {
     ]
 
     /// Types whose RDATA ldns decodes byte for byte with no names in it: its RDATA size must equal RDLENGTH.
-    static let exactTypes: Set<UInt16> = [DNSRecordType.a, DNSRecordType.aaaa, DNSRecordType.null, DNSRecordType.txt, 99]
+    static let exactTypes: Set<UInt16> = [
+        DNSRecordType.a, DNSRecordType.aaaa, DNSRecordType.null, DNSRecordType.txt, 99,
+    ]
 
     /// Field-by-field differences (empty when they agree), named for the failure message. RDATA
     /// lengths are compared where ldns can reproduce them (see ``exactTypes``): elsewhere ldns reports
@@ -34,8 +36,9 @@ struct DNSDifferentialTests {
         // Z is the one header bit ldns drops.
         check("flags", fast.flags.rawValue & ~0x0040, ldns.flags.rawValue)
         check("id", fast.id, ldns.id)
-        check("counts", [fast.questionCount, fast.answerCount, fast.authorityCount, fast.additionalCount],
-              [ldns.questionCount, ldns.answerCount, ldns.authorityCount, ldns.additionalCount])
+        check(
+            "counts", [fast.questionCount, fast.answerCount, fast.authorityCount, fast.additionalCount],
+            [ldns.questionCount, ldns.answerCount, ldns.authorityCount, ldns.additionalCount])
         check("rcode", fast.rcode, ldns.rcode)
         check("question.name", fast.question?.name.wire, ldns.question?.name.wire)
         check("question.hadMixedCase", fast.question?.name.hadMixedCase, ldns.question?.name.hadMixedCase)
@@ -82,7 +85,10 @@ struct DNSDifferentialTests {
     @Test func agreesWithLDNSOnTheCaptureCorpus() throws {
         let corpus = try Wire.corpus()
         #expect(corpus.count >= 600, "the committed corpus went missing or shrank")
-        var bothAccept = 0, exactPayload = 0, bothReject = 0, trailing = 0
+        var bothAccept = 0
+        var exactPayload = 0
+        var bothReject = 0
+        var trailing = 0
         var onlyLDNSAccepts: [String: Int] = [:]
         var onlyLDNSDetails: [String] = []
         var onlyFastAccepts: [String] = []
@@ -113,7 +119,8 @@ struct DNSDifferentialTests {
                 rejectReasons[a.reason, default: 0] += 1
             }
         }
-        print("""
+        print(
+            """
             differential: \(corpus.count) messages; both accept \(bothAccept) (payload bytes compared exactly in \(exactPayload), \
             \(trailing) with trailing bytes), both reject \(bothReject), only ldns accepts \(onlyLDNSAccepts), \
             only fast path accepts \(onlyFastAccepts.count); fast-path reject reasons \(rejectReasons)
@@ -158,7 +165,8 @@ struct DNSMutationTests {
                 bytes[at + 1] &+= 1
             default:  // insert a pointer to a random offset
                 let target = Int.random(in: 0..<max(bytes.count, 1), using: &rng)
-                bytes.replaceSubrange(i..<min(i + 2, bytes.count), with: [0xC0 | UInt8((target >> 8) & 0x3F), UInt8(target & 0xFF)])
+                bytes.replaceSubrange(
+                    i..<min(i + 2, bytes.count), with: [0xC0 | UInt8((target >> 8) & 0x3F), UInt8(target & 0xFF)])
             }
             if bytes.isEmpty { break }
         }
@@ -178,13 +186,17 @@ struct DNSMutationTests {
         for round in 0..<rounds {
             let (source, original) = corpus[Int.random(in: 0..<corpus.count, using: &rng)]
             let bytes = Self.mutate(original, &rng)
-            let hex = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+            let hex = bytes.map {
+                String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
+            }.joined()
             switch (DNSWireReader.parse(bytes.span), LDNSCodec.parse(bytes)) {
             case (.success(let a), .success(let b)):
                 counts.bothAccept += 1
                 let records = try DNSWireReader.records(bytes.span).get()
                 let diff = DNSDifferentialTests.differences(fast: a, ldns: b, records: records)
-                if !diff.isEmpty { problems.append("round \(round) from \(source): \(diff.joined(separator: "; ")) \(hex)") }
+                if !diff.isEmpty {
+                    problems.append("round \(round) from \(source): \(diff.joined(separator: "; ")) \(hex)")
+                }
             case (.failure(let error), .success):
                 counts.onlyLDNS += 1
                 onlyLDNSReasons[error.reason, default: 0] += 1
@@ -205,7 +217,9 @@ struct DNSMutationTests {
                 counts.bothReject += 1
             }
         }
-        print("mutations: \(rounds); both accept \(counts.bothAccept), both reject \(counts.bothReject), only ldns accepts \(counts.onlyLDNS) \(onlyLDNSReasons), only fast path accepts \(counts.onlyFast) (\(counts.onlyFastOpaque) with RDATA only ldns decodes: \(opaqueTypes))")
+        print(
+            "mutations: \(rounds); both accept \(counts.bothAccept), both reject \(counts.bothReject), only ldns accepts \(counts.onlyLDNS) \(onlyLDNSReasons), only fast path accepts \(counts.onlyFast) (\(counts.onlyFastOpaque) with RDATA only ldns decodes: \(opaqueTypes))"
+        )
         for line in problems.prefix(15) { print("  \(line)") }
         #expect(problems.isEmpty)
     }

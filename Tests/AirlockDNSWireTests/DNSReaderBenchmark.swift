@@ -21,7 +21,9 @@ struct DNSReaderBenchmark {
             var ok = 0
             for _ in 0..<rounds {
                 for m in messages {
-                    if case .success(let message) = DNSWireReader.parse(m.span) { ok &+= message.payloadBytes > -1 ? 1 : 0 }
+                    if case .success(let message) = DNSWireReader.parse(m.span) {
+                        ok &+= message.payloadBytes > -1 ? 1 : 0
+                    }
                 }
             }
             return ok
@@ -39,9 +41,12 @@ struct DNSReaderBenchmark {
             return ok
         }
         let averageSize = Double(messages.reduce(0) { $0 + $1.count }) / Double(messages.count)
-        print(String(format: "fast path: %.0f ns/message (%.2f M/s) over %d messages of %.0f bytes avg; queries only: %.0f ns; ldns: %.0f ns/message",
-                     fastNs / Double(total), Double(total) / fastNs * 1e3, total, averageSize,
-                     queryNs / Double(queries.count * rounds), ldnsNs / Double(messages.count * ldnsRounds)))
+        print(
+            String(
+                format:
+                    "fast path: %.0f ns/message (%.2f M/s) over %d messages of %.0f bytes avg; queries only: %.0f ns; ldns: %.0f ns/message",
+                fastNs / Double(total), Double(total) / fastNs * 1e3, total, averageSize,
+                queryNs / Double(queries.count * rounds), ldnsNs / Double(messages.count * ldnsRounds)))
         #expect(accepted == (messages.count - 3) * rounds)
     }
 }

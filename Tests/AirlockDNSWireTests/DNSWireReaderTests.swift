@@ -13,7 +13,9 @@ struct DNSWireReaderTests {
         return Wire.header(flags: 0x8180, an: 3) + Wire.question(Wire.name("www.example.com"))
             + cnameRR
             + Wire.rr(Wire.pointer(targetOffset), type: DNSRecordType.a, ttl: 60, rdata: [93, 184, 216, 34])
-            + Wire.rr(Wire.pointer(targetOffset), type: DNSRecordType.aaaa, ttl: 120, rdata: [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [1])
+            + Wire.rr(
+                Wire.pointer(targetOffset), type: DNSRecordType.aaaa, ttl: 120,
+                rdata: [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [1])
     }()
 
     @Test func parsesAPlainQuery() throws {
@@ -74,7 +76,9 @@ struct DNSWireReaderTests {
     }
 
     @Test func rejectsForwardPointersAndPointersIntoTheHeader() {
-        let forward = Wire.header(an: 1) + Wire.question(Wire.pointer(40)) + Wire.rr(Wire.name("x"), type: 1, rdata: [1, 2, 3, 4])
+        let forward =
+            Wire.header(an: 1) + Wire.question(Wire.pointer(40))
+            + Wire.rr(Wire.name("x"), type: 1, rdata: [1, 2, 3, 4])
         #expect(Wire.reason(forward) == "pointer_forward")
         let intoHeader = Wire.header() + Wire.question(Wire.pointer(4))
         #expect(Wire.reason(intoHeader) == "pointer_into_header")
@@ -99,13 +103,18 @@ struct DNSWireReaderTests {
         #expect(Wire.reason(Wire.header() + Wire.question(Wire.name(tooLong))) == "name_too_long")
         // Too long only once expanded: 128 bytes of labels in front of a pointer to a 200-byte name.
         let target = [label(63), label(63), label(63), label(7)].joined(separator: ".")
-        let compressed = Wire.header(an: 1) + Wire.question(Wire.name(target))
-            + Wire.rr([63] + Array(label(63).utf8) + [63] + Array(label(63).utf8) + Wire.pointer(12), type: 1, rdata: [1, 2, 3, 4])
+        let compressed =
+            Wire.header(an: 1) + Wire.question(Wire.name(target))
+            + Wire.rr(
+                [63] + Array(label(63).utf8) + [63] + Array(label(63).utf8) + Wire.pointer(12), type: 1,
+                rdata: [1, 2, 3, 4])
         #expect(Wire.reason(compressed) == "name_too_long")
     }
 
     @Test func rejectsEveryTruncation() throws {
-        let full = Wire.header(flags: 0x8180, an: 1, ns: 1, ar: 1) + Wire.question(Wire.name("example.org"), type: DNSRecordType.txt)
+        let full =
+            Wire.header(flags: 0x8180, an: 1, ns: 1, ar: 1)
+            + Wire.question(Wire.name("example.org"), type: DNSRecordType.txt)
             + Wire.rr(Wire.pointer(12), type: DNSRecordType.txt, rdata: [5] + Array("hello".utf8))
             + Wire.rr(Wire.pointer(12), type: DNSRecordType.ns, rdata: [2] + Array("ns".utf8) + Wire.pointer(12))
             + Wire.opt(flags: 0x8000, options: [(10, [UInt8](repeating: 7, count: 8))])
@@ -127,8 +136,10 @@ struct DNSWireReaderTests {
 
     @Test func readsEDNSAndTheExtendedRcode() throws {
         // BADCOOKIE (23) = extended 1 << 4 | header 7, with DO set, NSID and COOKIE options.
-        let bytes = Wire.header(flags: 0x8187, ar: 1) + Wire.question(Wire.name("example.com"))
-            + Wire.opt(udp: 4096, extendedRcode: 1, flags: 0x8000, options: [(3, []), (10, [UInt8](repeating: 1, count: 16))])
+        let bytes =
+            Wire.header(flags: 0x8187, ar: 1) + Wire.question(Wire.name("example.com"))
+            + Wire.opt(
+                udp: 4096, extendedRcode: 1, flags: 0x8000, options: [(3, []), (10, [UInt8](repeating: 1, count: 16))])
         let message = try Wire.parse(bytes).get()
         #expect(message.flags.headerRcode == 7)
         #expect(message.rcode == 23)
@@ -147,7 +158,8 @@ struct DNSWireReaderTests {
         #expect(Wire.reason(Wire.header(an: 1) + base + Wire.opt()) == "opt_outside_additional")
         let namedOPT = Wire.rr(Wire.name("x"), type: DNSRecordType.opt, rclass: 512, ttl: 0, rdata: [])
         #expect(Wire.reason(Wire.header(ar: 1) + base + namedOPT) == "opt_owner_not_root")
-        let shortOption = Wire.rr([0], type: DNSRecordType.opt, rclass: 512, ttl: 0, rdata: Wire.u16(10) + Wire.u16(8) + [1, 2])
+        let shortOption = Wire.rr(
+            [0], type: DNSRecordType.opt, rclass: 512, ttl: 0, rdata: Wire.u16(10) + Wire.u16(8) + [1, 2])
         #expect(Wire.reason(Wire.header(ar: 1) + base + shortOption) == "bad_edns_option")
         // More options than are held inline: all kept, in order.
         let many = Wire.opt(options: (1...10).map { (UInt16($0), [UInt8]()) })
@@ -156,9 +168,12 @@ struct DNSWireReaderTests {
     }
 
     @Test func sumsPayloadAcrossSections() throws {
-        let txt = [UInt8(200)] + [UInt8](repeating: 0x41, count: 200) + [UInt8(10)] + [UInt8](repeating: 0x42, count: 10)
+        let txt =
+            [UInt8(200)] + [UInt8](repeating: 0x41, count: 200) + [UInt8(10)] + [UInt8](repeating: 0x42, count: 10)
         let null = [UInt8](repeating: 0xFF, count: 1000)
-        let bytes = Wire.header(flags: 0x8400, an: 2, ns: 1, ar: 2) + Wire.question(Wire.name("t.pirate.sea"), type: DNSRecordType.null)
+        let bytes =
+            Wire.header(flags: 0x8400, an: 2, ns: 1, ar: 2)
+            + Wire.question(Wire.name("t.pirate.sea"), type: DNSRecordType.null)
             + Wire.rr(Wire.pointer(12), type: DNSRecordType.null, ttl: 0, rdata: null)
             + Wire.rr(Wire.pointer(12), type: DNSRecordType.txt, ttl: 5, rdata: txt)
             + Wire.rr(Wire.pointer(14), type: DNSRecordType.txt, rdata: [3, 0x61, 0x62, 0x63])
@@ -172,7 +187,8 @@ struct DNSWireReaderTests {
     }
 
     @Test func foldsCaseAndRecords0x20() throws {
-        let mixed = try #require(Wire.parsed(Wire.header() + Wire.question(Wire.name("2.SeCURednS.aVasT.CoM"), type: DNSRecordType.txt)))
+        let mixed = try #require(
+            Wire.parsed(Wire.header() + Wire.question(Wire.name("2.SeCURednS.aVasT.CoM"), type: DNSRecordType.txt)))
         #expect(mixed.question?.name.wire == DNSName("2.securedns.avast.com")?.wire)
         #expect(mixed.question?.name.hadMixedCase == true)
         let upper = try #require(Wire.parsed(Wire.header() + Wire.question(Wire.name("WWW.EXAMPLE.COM"))))
@@ -182,7 +198,8 @@ struct DNSWireReaderTests {
 
     @Test func keepsBinaryLabelBytes() throws {
         let label: [UInt8] = [0x00, 0x2E, 0xFF, 0x41, 0x5C, 0x20]
-        let bytes = Wire.header() + [UInt8(label.count)] + label + Wire.name("example")
+        let bytes =
+            Wire.header() + [UInt8(label.count)] + label + Wire.name("example")
             + Wire.u16(DNSRecordType.null) + Wire.u16(1)
         let name = try #require(Wire.parsed(bytes)?.question?.name)
         #expect(name.wire == [6, 0x00, 0x2E, 0xFF, 0x61, 0x5C, 0x20, 7] + Array("example".utf8))
@@ -192,26 +209,42 @@ struct DNSWireReaderTests {
 
     @Test func checksAddressAndNameRDATALayouts() {
         let q = Wire.question(Wire.name("example.com"))
-        #expect(Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 1, rdata: [1, 2, 3, 4, 5])) == "bad_address_length")
-        #expect(Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 28, rdata: [1, 2, 3, 4])) == "bad_address_length")
+        #expect(
+            Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 1, rdata: [1, 2, 3, 4, 5]))
+                == "bad_address_length")
+        #expect(
+            Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 28, rdata: [1, 2, 3, 4]))
+                == "bad_address_length")
         // Any class's A must be 4 bytes (as ldns holds too), but only IN's is an IPv4 address.
-        #expect(Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 1, rclass: 3, rdata: [1, 2, 3])) == "bad_address_length")
-        let chaos = Wire.parsed(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 1, rclass: 3, rdata: [1, 2, 3, 4]))
+        #expect(
+            Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 1, rclass: 3, rdata: [1, 2, 3]))
+                == "bad_address_length")
+        let chaos = Wire.parsed(
+            Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 1, rclass: 3, rdata: [1, 2, 3, 4]))
         #expect(chaos != nil && chaos?.answers.first?.address == nil)
         // UPDATE (RFC 2136 §2.4): empty RDATA with class ANY or NONE is a prerequisite or deletion.
-        let update = Wire.header(flags: 0x2800, qd: 1, an: 2) + Wire.question(Wire.name("example.com"), type: DNSRecordType.soa)
+        let update =
+            Wire.header(flags: 0x2800, qd: 1, an: 2) + Wire.question(Wire.name("example.com"), type: DNSRecordType.soa)
             + Wire.rr(Wire.name("a.example.com"), type: 1, rclass: 255, ttl: 0, rdata: [])
             + Wire.rr(Wire.name("b.example.com"), type: 5, rclass: 254, ttl: 0, rdata: [])
         #expect(Wire.parsed(update)?.flags.opcode == 5)
         // A CNAME whose name stops short of RDLENGTH, and one that runs past it.
-        #expect(Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 5, rdata: Wire.pointer(12) + [0])) == "bad_rdata")
-        #expect(Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 5, rdata: [3, 0x61, 0x62])) == "bad_rdata")
+        #expect(
+            Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 5, rdata: Wire.pointer(12) + [0]))
+                == "bad_rdata")
+        #expect(
+            Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 5, rdata: [3, 0x61, 0x62]))
+                == "bad_rdata")
         // MX without its name, SOA missing a counter.
-        #expect(Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 15, rdata: [0, 10])) == "bad_rdata")
+        #expect(
+            Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 15, rdata: [0, 10])) == "bad_rdata")
         let soa = Wire.pointer(12) + Wire.pointer(12) + [UInt8](repeating: 0, count: 16)
         #expect(Wire.reason(Wire.header(ns: 1) + q + Wire.rr(Wire.pointer(12), type: 6, rdata: soa)) == "bad_rdata")
-        #expect(Wire.parsed(Wire.header(ns: 1) + q + Wire.rr(Wire.pointer(12), type: 6, rdata: soa + [0, 0, 0, 0])) != nil)
-        #expect(Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 1, rdata: [1, 2, 3, 4, 5, 6, 7])) == "bad_address_length")
+        #expect(
+            Wire.parsed(Wire.header(ns: 1) + q + Wire.rr(Wire.pointer(12), type: 6, rdata: soa + [0, 0, 0, 0])) != nil)
+        #expect(
+            Wire.reason(Wire.header(an: 1) + q + Wire.rr(Wire.pointer(12), type: 1, rdata: [1, 2, 3, 4, 5, 6, 7]))
+                == "bad_address_length")
     }
 
     @Test func layoutCheckedTypesAreTheOnesChecked() {
@@ -227,7 +260,8 @@ struct DNSWireReaderTests {
     }
 
     @Test func listsRecordsOfEverySection() throws {
-        let bytes = Wire.header(flags: 0x8180, an: 1, ns: 1, ar: 2) + Wire.question(Wire.name("example.com"))
+        let bytes =
+            Wire.header(flags: 0x8180, an: 1, ns: 1, ar: 2) + Wire.question(Wire.name("example.com"))
             + Wire.rr(Wire.pointer(12), type: 1, rdata: [192, 0, 2, 1])
             + Wire.rr(Wire.pointer(12), type: DNSRecordType.ns, rdata: [2, 0x6E, 0x73] + Wire.pointer(12))
             + Wire.rr(Wire.pointer(45 + 12), type: DNSRecordType.aaaa, rdata: [UInt8](repeating: 0, count: 15) + [1])
@@ -242,7 +276,9 @@ struct DNSWireReaderTests {
 
     @Test func keepsLongAnswerSectionsComplete() throws {
         var bytes = Wire.header(flags: 0x8180, an: 20) + Wire.question(Wire.name("many.example"))
-        for i in 0..<20 { bytes += Wire.rr(Wire.pointer(12), type: 1, ttl: UInt32(100 - i), rdata: [10, 0, 0, UInt8(i)]) }
+        for i in 0..<20 {
+            bytes += Wire.rr(Wire.pointer(12), type: 1, ttl: UInt32(100 - i), rdata: [10, 0, 0, UInt8(i)])
+        }
         let message = try Wire.parse(bytes).get()
         #expect(message.answers.count == 20)
         #expect(message.answerAddresses == (0..<20).map { IPAddress.v4(0x0A00_0000 | UInt32($0)) })
@@ -254,8 +290,11 @@ struct DNSWireReaderTests {
         #expect(Wire.reason([]) == "truncated_header")
         #expect(Wire.reason([1, 2, 3]) == "truncated_header")
         #expect(Wire.reason([UInt8](repeating: 0, count: 65536)) == "message_too_large")
-        #expect(DNSWireReader.header([0xAB, 0xCD, 0x81, 0x83, 0, 1, 0, 2, 0, 3, 0, 4].span)
-            == DNSHeader(id: 0xABCD, flags: DNSFlags(rawValue: 0x8183), questionCount: 1, answerCount: 2, authorityCount: 3, additionalCount: 4))
+        #expect(
+            DNSWireReader.header([0xAB, 0xCD, 0x81, 0x83, 0, 1, 0, 2, 0, 3, 0, 4].span)
+                == DNSHeader(
+                    id: 0xABCD, flags: DNSFlags(rawValue: 0x8183), questionCount: 1, answerCount: 2, authorityCount: 3,
+                    additionalCount: 4))
         #expect(DNSWireReader.header([1, 2, 3].span) == nil)
         // A header claiming records the message does not have.
         #expect(Wire.reason(Wire.header(qd: 0, an: 1)) == "truncated_rr")
@@ -266,10 +305,12 @@ struct DNSWireReaderTests {
         #expect(Set(DNSParseError.allReasons).count == DNSParseError.allReasons.count)
         let samples: [DNSParseError] = [
             .messageTooLarge(length: 1), .truncatedHeader(length: 1), .truncatedQuestion(index: 0),
-            .truncatedRR(section: .answer, index: 0), .rdataOverflow(section: .answer, index: 0, rdataLength: 1, available: 0),
+            .truncatedRR(section: .answer, index: 0),
+            .rdataOverflow(section: .answer, index: 0, rdataLength: 1, available: 0),
             .badLabelType(offset: 0, byte: 0x40), .compressionLoop(offset: 0), .pointerForward(offset: 0, target: 1),
             .pointerIntoHeader(offset: 0, target: 1), .nameTooLong(offset: 0),
-            .badAddressLength(section: .answer, index: 0, type: 1, rdataLength: 3), .badRDATA(section: .answer, index: 0, type: 5),
+            .badAddressLength(section: .answer, index: 0, type: 1, rdataLength: 3),
+            .badRDATA(section: .answer, index: 0, type: 5),
             .optOutsideAdditional(section: .answer), .multipleOPT, .optOwnerNotRoot, .badEDNSOption(offset: 0),
         ]
         #expect(samples.map(\.reason) == DNSParseError.allReasons)
