@@ -37,7 +37,9 @@ var targets: [Target] = [
     // Message → event → engine, shared by replay and the live proxies.
     .target(
         name: "AirlockPipeline",
-        dependencies: ["AirlockEvents", "AirlockDNSWire", "AirlockEngine", "AirlockPackets", "AirlockTLS"]),
+        dependencies: [
+            "AirlockEvents", "AirlockDNSWire", "AirlockEngine", "AirlockTLS", "AirlockNames",
+        ]),
     // The policy file (YAML through libyaml): lists, sandboxes, modes, thresholds, budgets.
     .target(name: "AirlockPolicy", dependencies: ["CYAML", "AirlockEvents", "AirlockEngine"]),
     // Offline capture files through libpcap.

@@ -7,7 +7,7 @@ set -euo pipefail
 
 BUILD_PKGS=(libpcap-dev libldns-dev libpsl-dev libyaml-dev pkg-config)
 TEST_PKGS=(iodine dns2tcp tcpdump nsd knot-dnsutils dnsutils nftables iproute2 rsyslog python3)
-BENCH_PKGS=(tshark dnsperf dnsdist tinyproxy)
+BENCH_PKGS=(tshark dnsperf dnsdist tinyproxy bc time)
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 [[ "${AIRLOCK_BENCH:-0}" == "1" ]] && want+=("${BENCH_PKGS[@]}")

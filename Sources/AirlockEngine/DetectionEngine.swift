@@ -97,6 +97,11 @@ public struct DetectionEngine: Sendable {
         } ?? nil
     }
 
+    /// Lifetime query and name-byte totals for a domain group still held in memory.
+    public func totals(for domain: DomainKey) -> (queries: Int, nameBytes: Int)? {
+        domains.state(domain).map { ($0.totalQueries, $0.totalNameBytes) }
+    }
+
     /// The current evidence for a domain group, for status pages and tests.
     public func evidence(for domain: DomainKey) -> (score: Double, evidence: [Evidence])? {
         guard let state = domains.state(domain) else { return nil }

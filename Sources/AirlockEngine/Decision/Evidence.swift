@@ -23,6 +23,9 @@ public struct Evidence: Sendable, Equatable, CustomStringConvertible {
         "\(feature)=\(Self.format(value))≥\(Self.format(threshold))(+\(Self.format(contribution)))"
     }
 
+    /// Two decimals at most, integers without a fraction.
+    public static func formatted(_ v: Double) -> String { format(v) }
+
     static func format(_ v: Double) -> String {
         if v == v.rounded() && abs(v) < 1e9 { return String(Int(v)) }
         let scaled = (v * 100).rounded() / 100

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Replay benchmark: packets/s of `airlock replay` beside the raw libpcap read (`tcpdump -r F -w /dev/null`)
+# and tshark extracting query names, on one capture of >= 1,000,000 real packets, in one run.
+#   bash Benchmarks/replay.sh            # full run (1.2M packets, tshark included: a minute or two)
+#   bash Benchmarks/replay.sh --smoke    # CI smoke: 50k packets, tshark skipped
+set -euo pipefail
+cd "$(dirname "$0")/.."
+smoke=0; [[ "${1:-}" == "--smoke" ]] && smoke=1
+AIRLOCK_BENCH=1 bash Deploy/install-deps.sh
+swift build -c release --product airlock >/dev/null
+bin=.build/release/airlock
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+inputs=()
+for f in Captures/*.pcap ../shared/captures/*/*.pcap ../shared/captures/*/*.pcapng; do
+  [[ -f $f ]] || continue
+  out="$work/$(basename "$f").pcap"
+  editcap -F pcap "$f" "$out" 2>/dev/null && inputs+=("$out")
+done
+target=1200000; ((smoke)) && target=50000
+python3 Benchmarks/make-big-capture.py --packets $target --out "$work/big.pcap" "${inputs[@]}"
+size=$(stat -c %s "$work/big.pcap")
+packets=$(capinfos -c -M "$work/big.pcap" | awk '/Number of packets/ {print $NF}')
+echo "capture: $packets packets, $((size / 1048576)) MB"
+
+seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
+best() { # best of 3 runs
+  local b=999999 t
+  for _ in 1 2 3; do t=$(seconds "$@"); (( $(echo "$t < $b" | bc -l) )) && b=$t; done
+  echo "$b"
+}
+raw=$(best tcpdump -r "$work/big.pcap" -w /dev/null)
+air=$(best "$bin" replay --summary "$work/big.pcap")
+"$bin" replay --summary "$work/big.pcap" > "$work/summary.json"
+if ((smoke)); then tsh=""; else tsh=$(seconds tshark -r "$work/big.pcap" -T fields -e dns.qry.name); fi
+rss=$( { /usr/bin/time -f "%M" "$bin" replay --summary "$work/big.pcap" >/dev/null; } 2>&1 | tail -1)
+
+pps() { echo "$packets / $1" | bc -l | xargs printf "%.0f"; }
+printf "%-34s %10s %14s\n" "reader" "seconds" "packets/s"
+printf "%-34s %10.3f %14s\n" "tcpdump -r F -w /dev/null (raw)" "$raw" "$(pps "$raw")"
+printf "%-34s %10.3f %14s\n" "airlock replay --summary F" "$air" "$(pps "$air")"
+[[ -n "$tsh" ]] && printf "%-34s %10.3f %14s\n" "tshark -T fields -e dns.qry.name" "$tsh" "$(pps "$tsh")"
+printf "airlock / raw read time: %.2fx\n" "$(echo "$air / $raw" | bc -l)"
+[[ -n "$tsh" ]] && printf "tshark / airlock time: %.1fx\n" "$(echo "$tsh / $air" | bc -l)"
+echo "airlock peak RSS: $((rss / 1024)) MB"
+python3 - "$work/summary.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(f"airlock: {s['dns_messages']} DNS messages, {s['malformed']} malformed, {len(s['flagged'])} flagged domain entries")
+PY
