@@ -43,7 +43,7 @@ var targets: [Target] = [
     // The policy file (YAML through libyaml): lists, sandboxes, modes, thresholds, budgets.
     .target(name: "AirlockPolicy", dependencies: ["CYAML", "AirlockEvents", "AirlockEngine"]),
     // Offline capture files through libpcap.
-    .target(name: "AirlockCapture", dependencies: ["CPcap"]),
+    .target(name: "AirlockCapture", dependencies: ["CPcap", "AirlockEvents"]),
     // Offline replay: capture → packets → pipeline → report.
     .target(
         name: "AirlockReplay",

@@ -1,0 +1,444 @@
+import AirlockEvents
+
+/// One TCP segment's header fields, as the tracker needs them.
+struct TCPSegment {
+    static let fin: UInt8 = 0x01
+    static let syn: UInt8 = 0x02
+    static let rst: UInt8 = 0x04
+    static let ack: UInt8 = 0x10
+
+    var source: Endpoint
+    var destination: Endpoint
+    var sequence: UInt32
+    var acknowledgement: UInt32
+    var flags: UInt8
+    var time: Timestamp
+
+    func has(_ flag: UInt8) -> Bool { flags & flag != 0 }
+}
+
+/// Tracks TCP connections: DNS connections are reassembled in both directions and split into messages;
+/// every other connection only until its first client payload is delivered. The table is bounded
+/// (``PacketDecoderConfiguration/maxTCPFlows``), idle connections are forgotten by packet time, and
+/// closed connections stay as small tombstones until then so late retransmissions are not mistaken
+/// for new connections.
+struct TCPTracker {
+    /// A connection independent of direction: its endpoints in a fixed order.
+    struct Key: Hashable {
+        var low: Endpoint
+        var high: Endpoint
+
+        /// The key for a segment and whether its sender is `low`.
+        static func make(_ source: Endpoint, _ destination: Endpoint) -> (Key, fromLow: Bool) {
+            if EndpointOrder.precedes(source, destination) {
+                return (Key(low: source, high: destination), true)
+            }
+            return (Key(low: destination, high: source), false)
+        }
+    }
+
+    /// One direction of a DNS connection.
+    struct DNSDirection {
+        var assembler = SegmentAssembler()
+        var framer = DNSStreamFramer(synchronised: false)
+        /// Highest sequence number the peer acknowledged: proof that bytes before it were sent.
+        var acknowledgedByPeer: UInt32?
+        var finished = false
+    }
+
+    struct Flow {
+        var lastSeen: Int64
+        let isDNS: Bool
+        /// Closed (FIN both ways, RST, or first payload delivered and FIN seen): kept only to absorb
+        /// late segments until it idles out.
+        var isClosed = false
+        // DNS connections.
+        var low = DNSDirection()
+        var high = DNSDirection()
+        // Other connections.
+        var clientIsLow: Bool?
+        var collector = FirstPayloadCollector()
+
+        init(lastSeen: Int64, isDNS: Bool) {
+            self.lastSeen = lastSeen
+            self.isDNS = isDNS
+        }
+    }
+
+    struct Limits {
+        var maxFlows: Int
+        var idleTimeout: Int64
+        var maxOutOfOrderSegments: Int
+        var maxOutOfOrderBytes: Int
+        var firstPayloadLimit: Int
+        var budget: Int
+    }
+
+    private(set) var flows: [Key: Flow] = [:]
+    let limits: Limits
+
+    init(configuration: PacketDecoderConfiguration) {
+        limits = Limits(
+            maxFlows: max(1, configuration.maxTCPFlows),
+            idleTimeout: configuration.tcpIdleTimeout.nanosecondCount,
+            maxOutOfOrderSegments: max(1, configuration.maxOutOfOrderSegments),
+            maxOutOfOrderBytes: max(0, configuration.maxOutOfOrderBytes),
+            firstPayloadLimit: max(1, configuration.firstPayloadLimit),
+            budget: configuration.maxBufferedBytes)
+    }
+
+    var count: Int { flows.count }
+
+    // MARK: Segments
+
+    mutating func segment<Sink: PacketSink>(
+        _ segment: TCPSegment, payload: Span<UInt8>, isDNS: Bool, now: Int64,
+        statistics: inout PacketStatistics, sink: inout Sink
+    ) {
+        let (key, fromLow) = Key.make(segment.source, segment.destination)
+        let opensConnection = segment.has(TCPSegment.syn) && !segment.has(TCPSegment.ack)
+        if var index = flows.index(forKey: key) {
+            if opensConnection && isNewConnection(flows.values[index], fromLow: fromLow, segment) {
+                // Port reuse: the old connection is over.
+                var old = flows.remove(at: index).value
+                Self.close(limits: limits, &old, key: key, time: segment.time, statistics: &statistics, sink: &sink)
+                guard let created = insert(key, isDNS: isDNS, now: now, statistics: &statistics, sink: &sink) else { return }
+                index = created
+            }
+            flows.values[index].lastSeen = now
+            guard !flows.values[index].isClosed else {
+                statistics.tcpSegmentsUntracked += 1
+                return
+            }
+            Self.process(
+                limits: limits, &flows.values[index], key: key, fromLow: fromLow, segment, payload: payload,
+                statistics: &statistics, sink: &sink)
+        } else {
+            // Only a handshake or data starts tracking: bare ACKs, FINs and RSTs of unknown connections
+            // carry nothing to deliver.
+            guard segment.has(TCPSegment.syn) || !payload.isEmpty, !segment.has(TCPSegment.rst) else {
+                statistics.tcpSegmentsUntracked += 1
+                return
+            }
+            guard let index = insert(key, isDNS: isDNS, now: now, statistics: &statistics, sink: &sink) else { return }
+            if !segment.has(TCPSegment.syn) { statistics.tcpMidstreamFlows += 1 }
+            Self.process(
+                limits: limits, &flows.values[index], key: key, fromLow: fromLow, segment, payload: payload,
+                statistics: &statistics, sink: &sink)
+        }
+    }
+
+    /// A SYN on a known connection is a new connection when the old one closed or used another ISN.
+    private func isNewConnection(_ flow: Flow, fromLow: Bool, _ segment: TCPSegment) -> Bool {
+        if flow.isClosed { return true }
+        let assembler = flow.isDNS ? (fromLow ? flow.low.assembler : flow.high.assembler) : flow.collector.assembler
+        guard assembler.isStarted else { return false }
+        let distance = SegmentAssembler.distance(assembler.nextSequence, from: segment.sequence &+ 1)
+        // A retransmitted SYN has the same ISN; data since then moves nextSequence a little ahead.
+        return distance < 0 || distance > 1 << 20
+    }
+
+    private mutating func insert<Sink: PacketSink>(
+        _ key: Key, isDNS: Bool, now: Int64, statistics: inout PacketStatistics, sink: inout Sink
+    ) -> Dictionary<Key, Flow>.Index? {
+        if flows.count >= limits.maxFlows { makeRoom(now: now, statistics: &statistics, sink: &sink) }
+        if isDNS { statistics.tcpDNSFlows += 1 } else { statistics.tcpOtherFlows += 1 }
+        flows[key] = Flow(lastSeen: now, isDNS: isDNS)
+        return flows.index(forKey: key)
+    }
+
+    private static func process<Sink: PacketSink>(
+        limits: Limits, _ flow: inout Flow, key: Key, fromLow: Bool, _ segment: TCPSegment, payload: Span<UInt8>,
+        statistics: inout PacketStatistics, sink: inout Sink
+    ) {
+        if flow.isDNS {
+            Self.processDNS(limits: limits, &flow, key: key, fromLow: fromLow, segment, payload: payload, statistics: &statistics, sink: &sink)
+        } else {
+            Self.processOther(limits: limits, &flow, key: key, fromLow: fromLow, segment, payload: payload, statistics: &statistics, sink: &sink)
+        }
+    }
+
+    // MARK: DNS connections
+
+    private static func processDNS<Sink: PacketSink>(
+        limits: Limits, _ flow: inout Flow, key: Key, fromLow: Bool, _ segment: TCPSegment, payload: Span<UInt8>,
+        statistics: inout PacketStatistics, sink: inout Sink
+    ) {
+        let context = FlowContext(
+            time: segment.time, source: segment.source, destination: segment.destination, transport: .tcp)
+        let reverse = FlowContext(
+            time: segment.time, source: segment.destination, destination: segment.source, transport: .tcp)
+        if segment.has(TCPSegment.rst) {
+            Self.close(limits: limits, &flow, key: key, time: segment.time, statistics: &statistics, sink: &sink)
+            return
+        }
+        if segment.has(TCPSegment.ack) {
+            if fromLow {
+                Self.acknowledge(limits: limits, &flow.high, segment.acknowledgement, context: reverse, statistics: &statistics, sink: &sink)
+            } else {
+                Self.acknowledge(limits: limits, &flow.low, segment.acknowledgement, context: reverse, statistics: &statistics, sink: &sink)
+            }
+        }
+        if fromLow {
+            Self.receive(limits: limits, &flow.low, segment, payload: payload, context: context, statistics: &statistics, sink: &sink)
+        } else {
+            Self.receive(limits: limits, &flow.high, segment, payload: payload, context: context, statistics: &statistics, sink: &sink)
+        }
+        if flow.low.finished && flow.high.finished {
+            Self.close(limits: limits, &flow, key: key, time: segment.time, statistics: &statistics, sink: &sink)
+        }
+    }
+
+    private static func receive<Sink: PacketSink>(
+        limits: Limits, _ direction: inout DNSDirection, _ segment: TCPSegment, payload: Span<UInt8>, context: FlowContext,
+        statistics: inout PacketStatistics, sink: inout Sink
+    ) {
+        var sequence = segment.sequence
+        if segment.has(TCPSegment.syn) {
+            sequence &+= 1
+            if !direction.assembler.isStarted {
+                direction.assembler.start(at: sequence)
+                direction.framer = DNSStreamFramer(synchronised: true)
+            }
+        }
+        if !payload.isEmpty {
+            if !direction.assembler.isStarted {
+                // Joined mid-connection: wait for a segment that starts a message.
+                direction.assembler.start(at: sequence)
+            }
+            let ahead = SegmentAssembler.distance(sequence, from: direction.assembler.nextSequence)
+            if ahead > 0, let acknowledged = direction.acknowledgedByPeer,
+                SegmentAssembler.distance(acknowledged, from: sequence) >= 0
+            {
+                // The peer acknowledged bytes before this segment that the capture never showed.
+                statistics.record(.tcpGap, &sink)
+                direction.framer.gap(statistics: &statistics)
+                direction.assembler.skip(to: sequence)
+            }
+            Self.place(limits: limits, &direction, sequence: sequence, payload: payload, context: context, statistics: &statistics, sink: &sink)
+        }
+        if segment.has(TCPSegment.fin) { direction.finished = true }
+    }
+
+    private static func place<Sink: PacketSink>(
+        limits: Limits, _ direction: inout DNSDirection, sequence: UInt32, payload: Span<UInt8>, context: FlowContext,
+        statistics: inout PacketStatistics, sink: inout Sink
+    ) {
+        let placement = direction.assembler.place(
+            sequence: sequence, payload: payload, maxSegments: limits.maxOutOfOrderSegments,
+            maxBytes: limits.maxOutOfOrderBytes, statistics: &statistics, budget: limits.budget)
+        switch placement {
+        case .inOrder(let skip):
+            direction.framer.consume(
+                payload.extracting(skip...), context: context, budget: limits.budget, statistics: &statistics,
+                sink: &sink)
+            Self.drain(limits: limits, &direction, context: context, statistics: &statistics, sink: &sink)
+        case .duplicate:
+            statistics.tcpRetransmittedSegments += 1
+        case .held:
+            statistics.tcpOutOfOrderSegments += 1
+        case .overflow, .overBudget:
+            // Stop waiting for the missing bytes: resume at the earliest data we have.
+            statistics.record(placement == .overflow ? .tcpOutOfOrderOverflow : .bufferBudgetExceeded, &sink)
+            direction.framer.gap(statistics: &statistics)
+            if let first = direction.assembler.firstHeldSequence,
+                SegmentAssembler.distance(first, from: sequence) < 0
+            {
+                _ = direction.assembler.skipToFirstHeld()
+                Self.drain(limits: limits, &direction, context: context, statistics: &statistics, sink: &sink)
+                Self.place(limits: limits, &direction, sequence: sequence, payload: payload, context: context, statistics: &statistics, sink: &sink)
+            } else {
+                direction.assembler.skip(to: sequence)
+                Self.place(limits: limits, &direction, sequence: sequence, payload: payload, context: context, statistics: &statistics, sink: &sink)
+            }
+        }
+    }
+
+    /// Feeds held segments that became contiguous to the framer.
+    private static func drain<Sink: PacketSink>(
+        limits: Limits, _ direction: inout DNSDirection, context: FlowContext, statistics: inout PacketStatistics, sink: inout Sink
+    ) {
+        while let bytes = direction.assembler.popContiguous(statistics: &statistics) {
+            direction.framer.consume(
+                bytes.span, context: context, budget: limits.budget, statistics: &statistics, sink: &sink)
+        }
+    }
+
+    /// The peer's acknowledgement proves which of this direction's bytes were sent. If segments wait
+    /// for bytes the peer already acknowledged, those bytes were lost by the capture: stop waiting.
+    private static func acknowledge<Sink: PacketSink>(
+        limits: Limits, _ direction: inout DNSDirection, _ acknowledgement: UInt32, context: FlowContext,
+        statistics: inout PacketStatistics, sink: inout Sink
+    ) {
+        guard direction.assembler.isStarted,
+            SegmentAssembler.distance(acknowledgement, from: direction.assembler.nextSequence) > 0
+        else { return }
+        if let previous = direction.acknowledgedByPeer,
+            SegmentAssembler.distance(acknowledgement, from: previous) <= 0
+        {
+            // Not news.
+        } else {
+            direction.acknowledgedByPeer = acknowledgement
+        }
+        guard let first = direction.assembler.firstHeldSequence,
+            SegmentAssembler.distance(acknowledgement, from: first) >= 0
+        else { return }
+        statistics.record(.tcpGap, &sink)
+        direction.framer.gap(statistics: &statistics)
+        _ = direction.assembler.skipToFirstHeld()
+        Self.drain(limits: limits, &direction, context: context, statistics: &statistics, sink: &sink)
+    }
+
+    /// Ends a direction: segments still waiting behind a gap are given their chance (the gap is
+    /// counted), then any partial message is reported.
+    private static func finishDirection<Sink: PacketSink>(
+        limits: Limits, _ direction: inout DNSDirection, context: FlowContext, statistics: inout PacketStatistics, sink: inout Sink
+    ) {
+        while direction.assembler.skipToFirstHeld() {
+            statistics.record(.tcpGap, &sink)
+            direction.framer.gap(statistics: &statistics)
+            Self.drain(limits: limits, &direction, context: context, statistics: &statistics, sink: &sink)
+        }
+        direction.framer.finish(statistics: &statistics, sink: &sink)
+        direction.assembler.discardHeld(statistics: &statistics)
+    }
+
+    // MARK: Other connections
+
+    private static func processOther<Sink: PacketSink>(
+        limits: Limits, _ flow: inout Flow, key: Key, fromLow: Bool, _ segment: TCPSegment, payload: Span<UInt8>,
+        statistics: inout PacketStatistics, sink: inout Sink
+    ) {
+        if segment.has(TCPSegment.syn) {
+            if flow.clientIsLow == nil {
+                // SYN comes from the client, SYN-ACK from the server.
+                flow.clientIsLow = segment.has(TCPSegment.ack) ? !fromLow : fromLow
+            }
+            if !segment.has(TCPSegment.ack), !flow.collector.assembler.isStarted {
+                flow.collector.assembler.start(at: segment.sequence &+ 1)
+            }
+        }
+        if flow.clientIsLow == nil && !payload.isEmpty {
+            // No handshake seen: the side on the lower port is taken as the server.
+            let senderIsClient = segment.destination.port <= segment.source.port
+            flow.clientIsLow = senderIsClient ? fromLow : !fromLow
+        }
+        let fromClient = flow.clientIsLow == fromLow
+        if fromClient && !payload.isEmpty && !flow.collector.isDelivered {
+            let sequence = segment.has(TCPSegment.syn) ? segment.sequence &+ 1 : segment.sequence
+            if !flow.collector.assembler.isStarted { flow.collector.assembler.start(at: sequence) }
+            let context = FlowContext(
+                time: segment.time, source: segment.source, destination: segment.destination, transport: .tcp)
+            Self.collect(limits: limits, &flow.collector, sequence: sequence, payload: payload, context: context, statistics: &statistics, sink: &sink)
+        }
+        if segment.has(TCPSegment.rst) || segment.has(TCPSegment.fin) {
+            // Either side closing means no more first payload is coming worth waiting for.
+            Self.close(limits: limits, &flow, key: key, time: segment.time, statistics: &statistics, sink: &sink)
+        }
+    }
+
+    private static func collect<Sink: PacketSink>(
+        limits: Limits, _ collector: inout FirstPayloadCollector, sequence: UInt32, payload: Span<UInt8>, context: FlowContext,
+        statistics: inout PacketStatistics, sink: inout Sink
+    ) {
+        let placement = collector.assembler.place(
+            sequence: sequence, payload: payload, maxSegments: limits.maxOutOfOrderSegments,
+            maxBytes: min(limits.maxOutOfOrderBytes, limits.firstPayloadLimit), statistics: &statistics,
+            budget: limits.budget)
+        switch placement {
+        case .inOrder(let skip):
+            collector.consume(
+                payload.extracting(skip...), context: context, limit: limits.firstPayloadLimit,
+                budget: limits.budget, statistics: &statistics, sink: &sink)
+            while !collector.isDelivered, let bytes = collector.assembler.popContiguous(statistics: &statistics) {
+                collector.consume(
+                    bytes.span, context: context, limit: limits.firstPayloadLimit, budget: limits.budget,
+                    statistics: &statistics, sink: &sink)
+            }
+        case .duplicate:
+            statistics.tcpRetransmittedSegments += 1
+        case .held:
+            statistics.tcpOutOfOrderSegments += 1
+        case .overflow, .overBudget:
+            // Too much waiting for a lost segment: deliver what there is.
+            collector.finish(context: context, statistics: &statistics, sink: &sink)
+        }
+    }
+
+    // MARK: Closing and eviction
+
+    /// Delivers or reports whatever the connection still holds and turns it into a tombstone.
+    private static func close<Sink: PacketSink>(
+        limits: Limits, _ flow: inout Flow, key: Key, time: Timestamp, statistics: inout PacketStatistics, sink: inout Sink
+    ) {
+        guard !flow.isClosed else { return }
+        flow.isClosed = true
+        if flow.isDNS {
+            Self.finishDirection(
+                limits: limits, &flow.low, context: FlowContext(time: time, source: key.low, destination: key.high, transport: .tcp),
+                statistics: &statistics, sink: &sink)
+            Self.finishDirection(
+                limits: limits, &flow.high, context: FlowContext(time: time, source: key.high, destination: key.low, transport: .tcp),
+                statistics: &statistics, sink: &sink)
+            flow.low = DNSDirection()
+            flow.high = DNSDirection()
+        } else {
+            let clientIsLow = flow.clientIsLow ?? true
+            let context = FlowContext(
+                time: time, source: clientIsLow ? key.low : key.high, destination: clientIsLow ? key.high : key.low,
+                transport: .tcp)
+            flow.collector.finish(context: context, statistics: &statistics, sink: &sink)
+        }
+    }
+
+    /// Forgets connections idle longer than the timeout, reporting what they still held.
+    mutating func sweep<Sink: PacketSink>(now: Int64, statistics: inout PacketStatistics, sink: inout Sink) {
+        let deadline = now - limits.idleTimeout
+        guard flows.values.contains(where: { $0.lastSeen < deadline }) else { return }
+        let idle = flows.filter { $0.value.lastSeen < deadline }
+        for (key, var flow) in idle {
+            flows[key] = nil
+            if !flow.isClosed { statistics.tcpFlowsIdledOut += 1 }
+            Self.close(limits: limits, &flow, key: key, time: Timestamp(nanoseconds: now), statistics: &statistics, sink: &sink)
+        }
+    }
+
+    /// The table is full: drop idle connections, else the least recently seen sixteenth.
+    private mutating func makeRoom<Sink: PacketSink>(now: Int64, statistics: inout PacketStatistics, sink: inout Sink) {
+        sweep(now: now, statistics: &statistics, sink: &sink)
+        guard flows.count >= limits.maxFlows else { return }
+        let victims = RecencyEviction.oldest(flows.map { ($0.key, $0.value.lastSeen) }, fraction: 16)
+        for key in victims {
+            guard var flow = flows.removeValue(forKey: key) else { continue }
+            if !flow.isClosed { statistics.record(.tcpFlowTableFull, &sink) }
+            Self.close(limits: limits, &flow, key: key, time: Timestamp(nanoseconds: now), statistics: &statistics, sink: &sink)
+        }
+    }
+
+    /// The capture ended: every connection delivers or reports what it holds.
+    mutating func finish<Sink: PacketSink>(now: Int64, statistics: inout PacketStatistics, sink: inout Sink) {
+        let all = flows
+        flows = [:]
+        for (key, var flow) in all {
+            Self.close(limits: limits, &flow, key: key, time: Timestamp(nanoseconds: now), statistics: &statistics, sink: &sink)
+        }
+    }
+}
+
+/// A total order on endpoints, to name a connection the same way from both directions.
+enum EndpointOrder {
+    static func precedes(_ a: Endpoint, _ b: Endpoint) -> Bool {
+        switch (a.address, b.address) {
+        case (.v4(let x), .v4(let y)):
+            return x != y ? x < y : a.port < b.port
+        case (.v4, .v6):
+            return true
+        case (.v6, .v4):
+            return false
+        case (.v6(let xh, let xl), .v6(let yh, let yl)):
+            if xh != yh { return xh < yh }
+            if xl != yl { return xl < yl }
+            return a.port < b.port
+        }
+    }
+}
