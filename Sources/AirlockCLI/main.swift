@@ -1,1 +1,32 @@
-print("airlock: not built yet")
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `airlock`: egress and DNS-tunnel detection proxy for sandboxed AI-agent runtimes.
+let usage = """
+    usage: airlock COMMAND [options]
+
+    commands:
+      replay FILE...        run the detection engine over pcap/pcapng captures
+      version               print the version
+
+    Run 'airlock COMMAND --help' for a command's options.
+    """
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let status: Int32
+do {
+    switch arguments.first {
+    case "replay": status = try ReplayCommand.run(Array(arguments.dropFirst()))
+    case "version", "--version": OutputStream.standardOutput.line("airlock 0.1.0"); status = 0
+    case "help", "--help", "-h", nil: OutputStream.standardOutput.line(usage); status = arguments.isEmpty ? 64 : 0
+    case let other?: throw UsageError.unknownCommand(other)
+    }
+} catch let error as UsageError {
+    OutputStream.standardError.line("airlock: \(error)\n\n\(usage)")
+    status = 64
+} catch {
+    OutputStream.standardError.line("airlock: \(error)")
+    status = 1
+}
+exit(status)

@@ -1,0 +1,209 @@
+import AirlockEngine
+import AirlockEvents
+import AirlockReplay
+
+/// `airlock replay`: the detection engine over capture files.
+enum ReplayCommand {
+    static let usage = """
+        usage: airlock replay [options] FILE.pcap[ng]...
+
+        Replays captures through the same engine the live proxies use and reports verdicts.
+
+          --summary          print one JSON object with totals, flagged domains and bypasses
+          --jsonl            print one JSON record per decision (every query; alerts marked)
+          --filter BPF       libpcap filter applied before decoding (e.g. 'port 53')
+          --continuous       one engine across all files, in order (a rotated capture of one session)
+          --set KEY=VALUE    override a detection threshold (see DetectionConfiguration.tunableKeys)
+          --no-exemptions    score reverse zones, DNSBLs and AV lookups like any other domain
+        """
+
+    static func run(_ args: [String]) throws -> Int32 {
+        let parsed = try Arguments(
+            args, valued: ["--filter", "--set"],
+            switches: ["--summary", "--jsonl", "--continuous", "--no-exemptions", "--help", "-h"])
+        if parsed.has("--help") || parsed.has("-h") {
+            OutputStream.standardOutput.line(usage)
+            return 0
+        }
+        guard !parsed.positionals.isEmpty else { throw UsageError.missingArgument("capture FILE") }
+        var options = ReplayOptions(files: parsed.positionals, filter: parsed.value("--filter"))
+        options.continuous = parsed.has("--continuous")
+        if parsed.has("--no-exemptions") { options.exemptions = .none }
+        var overrides: [String: Double] = [:]
+        for setting in parsed.values("--set") {
+            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let value = Double(parts[1]) else {
+                throw UsageError.invalidValue(option: "--set", value: setting, expected: "KEY=NUMBER")
+            }
+            overrides[parts[0]] = value
+        }
+        let unknown = options.configuration.apply(overrides: overrides)
+        if let key = unknown.first {
+            throw UsageError.invalidValue(
+                option: "--set", value: key,
+                expected: "one of " + DetectionConfiguration.tunableKeys.keys.sorted().joined(separator: ", "))
+        }
+
+        let out = BufferedOutput(.standardOutput)
+        let err = OutputStream.standardError
+        let jsonl = parsed.has("--jsonl")
+        let summaryOnly = parsed.has("--summary")
+        let table = !jsonl && !summaryOnly
+        let showProgress = err.isTerminal
+        if table { out.line(TableFormat.header) }
+
+        let summary = Replayer(options: options).run(
+            onRecord: { record in
+                if jsonl {
+                    if let line = RecordFormat.json(record) { out.line(line) }
+                } else if table, let line = TableFormat.row(record) {
+                    out.line(line)
+                }
+            },
+            onProgress: { file, packets in
+                if showProgress { err.write("\r\(file): \(packets) packets…") }
+            })
+        if showProgress { err.write("\r\u{1B}[K") }
+
+        if summaryOnly {
+            out.line(summary.json())
+        } else if table {
+            for line in TableFormat.footer(summary) { out.line(line) }
+        }
+        out.flush()
+        for failure in summary.failures { err.line("airlock replay: \(failure.message)") }
+        for t in summary.truncations {
+            err.line(
+                "airlock replay: \(t.file): stopped at packet \(t.packet)"
+                    + (t.byteOffset.map { ", byte offset \($0)" } ?? "") + ": \(t.reason)")
+        }
+        return summary.failures.isEmpty ? 0 : 1
+    }
+}
+
+/// The readable terminal table: one row per alert (first verdict per domain) and per bypass.
+enum TableFormat {
+    static let header = pad("TIME", 27) + pad("CLIENT", 22) + pad("VERDICT", 17) + pad("DOMAIN", 34) + pad("QUERIES", 8)
+        + "WHY"
+
+    static func row(_ record: ReplayRecord) -> String? {
+        switch record {
+        case .query(_, let event, let assessment):
+            guard let v = assessment.verdict, v.isFirst else { return nil }
+            return line(event.time, event.client, v)
+        case .responseVerdict(_, let event, let v):
+            guard v.isFirst else { return nil }
+            return line(event.time, event.client, v)
+        case .bypass(let b):
+            return pad(b.time.description, 27) + pad(b.client.description, 22) + pad("resolver-bypass", 17)
+                + pad(b.serverName ?? b.destination.description, 34) + pad("-", 8) + b.reason
+        }
+    }
+
+    private static func line(_ time: Timestamp, _ client: Endpoint, _ v: Verdict) -> String {
+        let why = v.evidence.prefix(4).map(\.description).joined(separator: " ")
+        return pad(time.description, 27) + pad(client.description, 22) + pad(v.kind.rawValue, 17)
+            + pad(v.domain.value, 34) + pad(String(v.queries), 8) + "score \(Evidence.formatted(v.score)): \(why)"
+    }
+
+    static func footer(_ s: ReplaySummary) -> [String] {
+        var lines = [
+            "",
+            "\(s.files) file(s), \(s.packets) packets, \(s.dnsMessages) DNS messages (\(s.queries) queries, "
+                + "\(s.responses) responses), \(s.malformed) malformed, \(s.flagged.count) flagged, "
+                + "\(s.bypasses.count) resolver bypass(es) in \(Evidence.formatted(s.elapsedSeconds)) s",
+        ]
+        if !s.malformedByReason.isEmpty {
+            lines.append(
+                "malformed: "
+                    + s.malformedByReason.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        }
+        for f in s.flagged {
+            lines.append(
+                "flagged \(f.verdict.rawValue) \(f.domain.value) (\(f.domain.kind.rawValue)) in \(f.file): "
+                    + "\(f.queries) queries, alert after \(f.queriesBeforeAlert) queries / "
+                    + "\(f.nameBytesBeforeAlert) name bytes; \(f.reasons.joined(separator: ", "))")
+        }
+        return lines
+    }
+
+    static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+    }
+}
+
+/// One JSON line per decision for `--jsonl`.
+enum RecordFormat {
+    static func json(_ record: ReplayRecord) -> String? {
+        var o = JSONObjectWriter()
+        switch record {
+        case .query(let file, let e, let a):
+            o.add("type", "dns_query")
+            o.add("time", e.time.description)
+            o.add("file", file)
+            o.add("client", e.client.description)
+            o.add("server", e.server.description)
+            o.add("transport", e.transport.rawValue)
+            o.add("id", Int(e.id))
+            o.add("name", e.name.description)
+            o.add("qtype", DNSRecordType.name(e.qtype))
+            o.add("domain", e.domain.value)
+            o.add("grouped_by", e.domain.kind.rawValue)
+            o.add("sandbox", e.sandbox?.name)
+            o.add("name_score", a.nameScore)
+            o.add("domain_score", a.domainScore)
+            o.add("entropy", a.features.entropy)
+            o.add("ngram", a.features.ngramLogLikelihood)
+            o.add("exempt", a.exempt)
+            add(a.verdict, to: &o)
+        case .responseVerdict(let file, let e, let v):
+            o.add("type", "dns_response")
+            o.add("time", e.time.description)
+            o.add("file", file)
+            o.add("client", e.client.description)
+            o.add("name", e.name.description)
+            o.add("domain", e.domain.value)
+            o.add("rcode", Int(e.rcode))
+            o.add("payload_bytes", e.payloadBytes)
+            add(v, to: &o)
+        case .bypass(let b):
+            o.add("type", "resolver_bypass")
+            o.add("time", b.time.description)
+            o.add("file", b.file)
+            o.add("client", b.client.description)
+            o.add("destination", b.destination.description)
+            o.add("transport", b.transport.rawValue)
+            o.add("kind", b.kind)
+            o.add("server_name", b.serverName)
+            o.add("reason", b.reason)
+            o.add("alert", true)
+        }
+        return o.finish()
+    }
+
+    private static func add(_ v: Verdict?, to o: inout JSONObjectWriter) {
+        guard let v else {
+            o.add("verdict", nil as String?)
+            o.add("alert", false)
+            return
+        }
+        o.add("verdict", v.kind.rawValue)
+        o.add("alert", v.isFirst)
+        o.add("rule", v.rule)
+        o.add("score", v.score)
+        o.add("threshold", v.threshold)
+        o.add("queries", v.queries)
+        o.add("name_bytes", v.nameBytes)
+        o.add(
+            "evidence",
+            raw: JSONObjectWriter.array(
+                v.evidence.map { e in
+                    var x = JSONObjectWriter()
+                    x.add("feature", e.feature)
+                    x.add("value", e.value)
+                    x.add("threshold", e.threshold)
+                    x.add("contribution", e.contribution)
+                    return x.finish()
+                }))
+    }
+}

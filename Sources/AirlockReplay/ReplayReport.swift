@@ -1,0 +1,133 @@
+import AirlockEngine
+import AirlockEvents
+
+/// A domain group that got a verdict during replay, with the figures at the moment of the first alert.
+public struct FlaggedDomain: Sendable {
+    public var file: String
+    public var domain: DomainKey
+    public var verdict: VerdictKind
+    /// Queries to the group in the replay (all of them, before and after the alert).
+    public var queries: Int
+    public var queriesBeforeAlert: Int
+    public var nameBytesBeforeAlert: Int
+    public var score: Double
+    public var reasons: [String]
+    public var explanation: String
+    public var firstAlert: Timestamp
+    public var client: Endpoint
+    public var sandbox: SandboxID?
+}
+
+/// A connection that carried DNS around the resolver (DoH, DoT, DoQ, DNSCrypt).
+public struct ObservedBypass: Sendable {
+    public var file: String
+    public var time: Timestamp
+    public var client: Endpoint
+    public var destination: Endpoint
+    public var transport: Transport
+    public var kind: String
+    public var serverName: String?
+    public var reason: String
+}
+
+/// Where a capture file stopped early.
+public struct Truncation: Sendable {
+    public var file: String
+    public var packet: Int
+    public var byteOffset: Int64?
+    public var reason: String
+}
+
+/// Everything a replay found, across files.
+public struct ReplaySummary: Sendable {
+    public var files = 0
+    public var packets = 0
+    public var dnsMessages = 0
+    public var queries = 0
+    public var responses = 0
+    public var unmatchedResponses = 0
+    public var malformedByReason: [String: Int] = [:]
+    public var truncations: [Truncation] = []
+    public var flagged: [FlaggedDomain] = []
+    public var bypasses: [ObservedBypass] = []
+    public var failures: [(file: String, message: String)] = []
+    public var elapsedSeconds = 0.0
+    public var peakTrackedDomains = 0
+
+    public init() {}
+
+    public var malformed: Int { malformedByReason.values.reduce(0, +) }
+
+    /// The `--summary` object.
+    public func json() -> String {
+        var w = JSONObjectWriter()
+        w.add("files", files)
+        w.add("packets", packets)
+        w.add("dns_messages", dnsMessages)
+        w.add("queries", queries)
+        w.add("responses", responses)
+        w.add("unmatched_responses", unmatchedResponses)
+        w.add("malformed", malformed)
+        var reasons = JSONObjectWriter()
+        for (reason, count) in malformedByReason.sorted(by: { $0.key < $1.key }) { reasons.add(reason, count) }
+        w.add("malformed_by_reason", raw: reasons.finish())
+        w.add(
+            "flagged",
+            raw: JSONObjectWriter.array(
+                flagged.map { f in
+                    var o = JSONObjectWriter()
+                    o.add("domain", f.domain.value)
+                    o.add("grouped_by", f.domain.kind.rawValue)
+                    o.add("verdict", f.verdict.rawValue)
+                    o.add("queries", f.queries)
+                    o.add("queries_before_alert", f.queriesBeforeAlert)
+                    o.add("name_bytes_before_alert", f.nameBytesBeforeAlert)
+                    o.add("score", f.score)
+                    o.add("reasons", strings: f.reasons)
+                    o.add("first_alert", f.firstAlert.description)
+                    o.add("client", f.client.description)
+                    o.add("sandbox", f.sandbox?.name)
+                    o.add("file", f.file)
+                    o.add("explanation", f.explanation)
+                    return o.finish()
+                }))
+        w.add(
+            "bypasses",
+            raw: JSONObjectWriter.array(
+                bypasses.map { b in
+                    var o = JSONObjectWriter()
+                    o.add("kind", b.kind)
+                    o.add("destination", b.destination.description)
+                    o.add("transport", b.transport.rawValue)
+                    o.add("server_name", b.serverName)
+                    o.add("client", b.client.description)
+                    o.add("time", b.time.description)
+                    o.add("reason", b.reason)
+                    o.add("file", b.file)
+                    return o.finish()
+                }))
+        w.add(
+            "truncated",
+            raw: JSONObjectWriter.array(
+                truncations.map { t in
+                    var o = JSONObjectWriter()
+                    o.add("file", t.file)
+                    o.add("stopped_at_packet", t.packet)
+                    if let offset = t.byteOffset { o.add("byte_offset", Int(offset)) }
+                    o.add("reason", t.reason)
+                    return o.finish()
+                }))
+        w.add(
+            "errors",
+            raw: JSONObjectWriter.array(
+                failures.map { f in
+                    var o = JSONObjectWriter()
+                    o.add("file", f.file)
+                    o.add("error", f.message)
+                    return o.finish()
+                }))
+        w.add("elapsed_seconds", elapsedSeconds)
+        w.add("packets_per_second", elapsedSeconds > 0 ? Double(packets) / elapsedSeconds : 0)
+        return w.finish()
+    }
+}
