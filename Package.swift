@@ -58,7 +58,9 @@ var targets: [Target] = [
         path: "Sources/AirlockCLI"),
 
     .testTarget(name: "AirlockPacketsTests", dependencies: ["AirlockPackets", "AirlockEvents", "AirlockCapture"]),
-    .testTarget(name: "AirlockDNSWireTests", dependencies: ["AirlockDNSWire", "AirlockLDNS", "AirlockEvents"]),
+    .testTarget(
+        name: "AirlockDNSWireTests", dependencies: ["AirlockDNSWire", "AirlockLDNS", "AirlockEvents"],
+        exclude: ["Fixtures"]),
     .testTarget(name: "AirlockTLSTests", dependencies: ["AirlockTLS"]),
     .testTarget(name: "AirlockEngineTests", dependencies: ["AirlockEngine", "AirlockEvents"]),
     .testTarget(name: "AirlockNamesTests", dependencies: ["AirlockNames", "AirlockEvents"]),
