@@ -140,7 +140,7 @@ struct FragmentReassembler {
     /// Drops datagrams older than the timeout.
     mutating func sweep<Sink: PacketSink>(now: Int64, statistics: inout PacketStatistics, sink: inout Sink) {
         guard !partials.isEmpty else { return }
-        let deadline = now - timeout
+        let deadline = now.saturatingSubtract(timeout)
         let expired = partials.filter { $0.value.firstSeen < deadline }
         for (key, partial) in expired {
             statistics.release(partial.data.count)

@@ -7,7 +7,7 @@ import AirlockEvents
 /// its ``PacketDecoderConfiguration``. Timeouts run on packet time, so a replay behaves like the live
 /// capture did. UDP DNS is delivered straight from the packet's bytes with no allocation; only TCP
 /// streams and fragments buffer.
-public struct PacketDecoder {
+public struct PacketDecoder: Sendable {
     public let configuration: PacketDecoderConfiguration
 
     private var counters = PacketStatistics()
@@ -92,7 +92,7 @@ public struct PacketDecoder {
 
     /// Timeouts, once per second of packet time.
     private mutating func maintain<Sink: PacketSink>(sink: inout Sink) {
-        nextMaintenance = now + 1_000_000_000
+        nextMaintenance = now.saturatingAdd(1_000_000_000)
         fragments.sweep(now: now, statistics: &counters, sink: &sink)
         tcp.sweep(now: now, statistics: &counters, sink: &sink)
         watchedUDP.sweep(now: now)

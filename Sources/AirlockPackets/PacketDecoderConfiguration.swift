@@ -47,9 +47,24 @@ public struct PacketDecoderConfiguration: Hashable, Sendable {
 }
 
 extension Duration {
-    /// Whole nanoseconds, for comparisons with ``Timestamp``.
+    /// Whole nanoseconds, for comparisons with ``Timestamp``; absurdly long durations saturate.
     var nanosecondCount: Int64 {
         let parts = components
-        return parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000
+        let (seconds, overflow) = parts.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return parts.seconds > 0 ? .max : .min }
+        return seconds.saturatingAdd(parts.attoseconds / 1_000_000_000)
+    }
+}
+
+extension Int64 {
+    /// `self - other`, stopping at the limits instead of trapping (packet times are caller input).
+    func saturatingSubtract(_ other: Int64) -> Int64 {
+        let (result, overflow) = subtractingReportingOverflow(other)
+        return overflow ? (other > 0 ? .min : .max) : result
+    }
+
+    func saturatingAdd(_ other: Int64) -> Int64 {
+        let (result, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : result
     }
 }

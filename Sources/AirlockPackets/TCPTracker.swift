@@ -172,6 +172,14 @@ struct TCPTracker {
             Self.close(limits: limits, &flow, key: key, time: segment.time, statistics: &statistics, sink: &sink)
             return
         }
+        if segment.has(TCPSegment.syn) && segment.has(TCPSegment.ack) {
+            // A SYN-ACK names the client's first sequence number even if the capture missed the SYN.
+            if fromLow {
+                Self.startFromHandshake(&flow.high, at: segment.acknowledgement)
+            } else {
+                Self.startFromHandshake(&flow.low, at: segment.acknowledgement)
+            }
+        }
         if segment.has(TCPSegment.ack) {
             if fromLow {
                 Self.acknowledge(limits: limits, &flow.high, segment.acknowledgement, context: reverse, statistics: &statistics, sink: &sink)
@@ -187,6 +195,12 @@ struct TCPTracker {
         if flow.low.finished && flow.high.finished {
             Self.close(limits: limits, &flow, key: key, time: segment.time, statistics: &statistics, sink: &sink)
         }
+    }
+
+    private static func startFromHandshake(_ direction: inout DNSDirection, at sequence: UInt32) {
+        guard !direction.assembler.isStarted else { return }
+        direction.assembler.start(at: sequence)
+        direction.framer = DNSStreamFramer(synchronised: true)
     }
 
     private static func receive<Sink: PacketSink>(
@@ -314,8 +328,14 @@ struct TCPTracker {
                 // SYN comes from the client, SYN-ACK from the server.
                 flow.clientIsLow = segment.has(TCPSegment.ack) ? !fromLow : fromLow
             }
-            if !segment.has(TCPSegment.ack), !flow.collector.assembler.isStarted {
-                flow.collector.assembler.start(at: segment.sequence &+ 1)
+            if !flow.collector.assembler.isStarted {
+                // The SYN's sequence + 1, or the SYN-ACK's acknowledgement: the client's first data byte.
+                let (clientIsLow, isSynAck) = (flow.clientIsLow, segment.has(TCPSegment.ack))
+                if clientIsLow == fromLow && !isSynAck {
+                    flow.collector.assembler.start(at: segment.sequence &+ 1)
+                } else if clientIsLow != fromLow && isSynAck {
+                    flow.collector.assembler.start(at: segment.acknowledgement)
+                }
             }
         }
         if flow.clientIsLow == nil && !payload.isEmpty {
@@ -393,7 +413,7 @@ struct TCPTracker {
 
     /// Forgets connections idle longer than the timeout, reporting what they still held.
     mutating func sweep<Sink: PacketSink>(now: Int64, statistics: inout PacketStatistics, sink: inout Sink) {
-        let deadline = now - limits.idleTimeout
+        let deadline = now.saturatingSubtract(limits.idleTimeout)
         guard flows.values.contains(where: { $0.lastSeen < deadline }) else { return }
         let idle = flows.filter { $0.value.lastSeen < deadline }
         for (key, var flow) in idle {

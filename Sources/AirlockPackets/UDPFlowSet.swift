@@ -42,7 +42,7 @@ struct UDPFlowSet {
     }
 
     mutating func sweep(now: Int64) {
-        let deadline = now - idleTimeout
+        let deadline = now.saturatingSubtract(idleTimeout)
         guard lastSeen.values.contains(where: { $0 < deadline }) else { return }
         lastSeen = lastSeen.filter { $0.value >= deadline }
     }

@@ -122,4 +122,16 @@ struct FlowStartTests {
         #expect(harness.decoder.tableSizes.udpFlows == 31)
         #expect(harness.statistics.count(.udpFlowTableFull) == 2)
     }
+
+    @Test func synAckAloneOrdersTheClientHello() {
+        let record = tlsRecord(length: 1900)
+        var harness = Harness()
+        harness.feed(conversation.handshake()[1])  // SYN-ACK only
+        let start = conversation.clientSequence + 1
+        harness.feed(conversation.fromClient(Array(record[1000...]), sequence: start + 1000))
+        #expect(harness.sink.flowStarts.isEmpty)
+        harness.feed(conversation.fromClient(Array(record[..<1000]), sequence: start))
+        #expect(harness.sink.flowStarts.map(\.bytes) == [record])
+        #expect(harness.sink.flowStarts.first?.context.destination.port == 443)
+    }
 }

@@ -224,4 +224,18 @@ struct TCPStreamTests {
         #expect(ids(harness.sink) == [1, 2])
         #expect(harness.statistics.tcpDNSFlows == 2)
     }
+
+    @Test func synAckAloneFixesTheClientStart() {
+        // The capture missed the SYN. The SYN-ACK's acknowledgement still says where client data
+        // starts, so losing the first client segment is a counted gap, not a silent mid-stream join.
+        var harness = Harness()
+        harness.feed(conversation.handshake()[1])
+        let one = Build.framed(first)
+        harness.feed(conversation.fromClient(Build.framed(second), sequence: start + UInt32(one.count)))
+        #expect(harness.sink.messages.isEmpty)
+        harness.finish()
+        #expect(ids(harness.sink) == [2])
+        #expect(harness.sink.malformed == [.tcpGap])
+        #expect(harness.statistics.tcpMidstreamFlows == 0)
+    }
 }
