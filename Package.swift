@@ -67,7 +67,7 @@ var targets: [Target] = [
     .testTarget(
         name: "AirlockReplayTests",
         dependencies: ["AirlockReplay", "AirlockPipeline", "AirlockEngine", "AirlockEvents", "AirlockNames"]),
-    .testTarget(name: "AirlockPolicyTests", dependencies: ["AirlockPolicy", "AirlockEvents"]),
+    .testTarget(name: "AirlockPolicyTests", dependencies: ["AirlockPolicy", "AirlockEvents"], exclude: ["testdata"]),
     .testTarget(name: "AirlockCLITests", dependencies: ["airlock"]),
 ]
 

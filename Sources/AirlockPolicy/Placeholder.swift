@@ -1,2 +1,0 @@
-// Placeholder so the target builds while the module is being written.
-enum _AirlockPolicyPlaceholder {}

@@ -1,0 +1,134 @@
+import AirlockEvents
+
+/// Layers built-in defaults, the top level and each sandbox into resolved ``SandboxPolicy`` values,
+/// and runs the checks that need more than one field (sandbox names, overlapping client ranges,
+/// duplicate and dead rules).
+///
+/// Merge rule (documented in the README): a sandbox setting replaces the inherited one; rule lists
+/// (`allow`, `deny`, `doh_endpoints`, `allow_private_answers_for`, `allow_private_destinations`)
+/// are appended to the inherited lists; budgets merge field by field.
+struct PolicyBuilder {
+    private(set) var errors: [PolicyDiagnostic] = []
+    private(set) var warnings: [PolicyDiagnostic] = []
+    private var warned = Set<PolicyDiagnostic>()
+
+    static let builtInDNS = DNSPolicy(
+        defaultAction: .allow, defaultOrigin: SettingOrigin(id: "dns.default", location: nil),
+        blockResponse: .nxdomain, rules: HostRuleSet(),
+        allowedTypes: DNSPolicy.defaultAllowedTypes,
+        allowedTypesOrigin: SettingOrigin(id: "dns.allowed_types", location: nil),
+        quarantineSeconds: 600, leakBudget: Budget(bytes: 4096, windowSeconds: 300),
+        privateAnswersAllowed: HostRuleSet(), upstreams: [], timeoutMilliseconds: 2000, attempts: 2)
+
+    static let builtInHTTP = HTTPPolicy(
+        defaultAction: .deny, defaultOrigin: SettingOrigin(id: "http.default", location: nil),
+        rules: HostRuleSet(), dohEndpoints: HostRuleSet(), allowPrivateDestinations: [],
+        uploadBudget: Budget(bytes: 10_485_760, windowSeconds: 300))
+
+    static let builtInMode = Located(value: PolicyMode.enforce, origin: SettingOrigin(id: "mode", location: nil))
+
+    mutating func build(_ raw: RawPolicy, version: String, file: String) -> Policy {
+        let mode = raw.mode ?? Self.builtInMode
+        let top = SandboxPolicy(
+            name: nil, match: [], mode: mode.value, modeOrigin: mode.origin,
+            dns: resolve(raw.dns, over: Self.builtInDNS), http: resolve(raw.http, over: Self.builtInHTTP))
+        checkRules(top)
+
+        var sandboxes: [SandboxPolicy] = []
+        var firstName: [String: SourceLocation] = [:]
+        var claimed: [(rule: CIDRRule, sandbox: String)] = []
+        for rawSandbox in raw.sandboxes {
+            let name = rawSandbox.name?.value ?? rawSandbox.path
+            if let located = rawSandbox.name, let location = located.origin.location {
+                if let first = firstName[located.value] {
+                    errors.append(PolicyDiagnostic(location: location, problem: .duplicateSandboxName(name: located.value, first: first)))
+                } else {
+                    firstName[located.value] = location
+                }
+            }
+            for rule in rawSandbox.match {
+                for other in claimed where other.rule.cidr.overlaps(rule.cidr) && other.sandbox != name {
+                    errors.append(PolicyDiagnostic(
+                        location: rule.location,
+                        problem: .overlappingSandboxes(
+                            cidr: rule.cidr.description, sandbox: name, otherCIDR: other.rule.cidr.description,
+                            otherSandbox: other.sandbox, otherLocation: other.rule.location)))
+                }
+            }
+            claimed += rawSandbox.match.map { ($0, name) }
+            let sandboxMode = rawSandbox.mode ?? Located(value: top.mode, origin: top.modeOrigin)
+            let sandbox = SandboxPolicy(
+                name: name, match: rawSandbox.match, mode: sandboxMode.value, modeOrigin: sandboxMode.origin,
+                dns: resolve(rawSandbox.dns, over: top.dns), http: resolve(rawSandbox.http, over: top.http))
+            checkRules(sandbox)
+            sandboxes.append(sandbox)
+        }
+        return Policy(
+            version: version, schemaVersion: raw.version?.value ?? 1, file: file, defaults: top, sandboxes: sandboxes,
+            detection: raw.detection, warnings: warnings)
+    }
+
+    // MARK: Merge
+
+    private func resolve(_ raw: RawDNS, over base: DNSPolicy) -> DNSPolicy {
+        var dns = base
+        if let value = raw.defaultAction { dns.defaultAction = value.value; dns.defaultOrigin = value.origin }
+        if let value = raw.blockResponse { dns.blockResponse = value.value }
+        for rule in raw.allow + raw.deny { dns.rules.append(rule) }
+        if let value = raw.allowedTypes { dns.allowedTypes = value.value; dns.allowedTypesOrigin = value.origin }
+        if let value = raw.quarantineSeconds { dns.quarantineSeconds = value.value }
+        dns.leakBudget = merge(raw.leakBudget, over: base.leakBudget)
+        for rule in raw.privateAnswersAllowed { dns.privateAnswersAllowed.append(rule) }
+        if let value = raw.upstreams { dns.upstreams = value.value }
+        if let value = raw.timeoutMilliseconds { dns.timeoutMilliseconds = value.value }
+        if let value = raw.attempts { dns.attempts = value.value }
+        return dns
+    }
+
+    private func resolve(_ raw: RawHTTP, over base: HTTPPolicy) -> HTTPPolicy {
+        var http = base
+        if let value = raw.defaultAction { http.defaultAction = value.value; http.defaultOrigin = value.origin }
+        for rule in raw.allow + raw.deny { http.rules.append(rule) }
+        for rule in raw.dohEndpoints { http.dohEndpoints.append(rule) }
+        http.allowPrivateDestinations += raw.allowPrivateDestinations
+        http.uploadBudget = merge(raw.uploadBudget, over: base.uploadBudget)
+        return http
+    }
+
+    private func merge(_ raw: RawBudget, over base: Budget) -> Budget {
+        Budget(bytes: raw.bytes?.value ?? base.bytes, windowSeconds: raw.windowSeconds?.value ?? base.windowSeconds)
+    }
+
+    // MARK: Warnings
+
+    /// Duplicate rules and allow rules a same-pattern deny makes dead, in the merged lists (so a
+    /// sandbox allow that a top-level deny defeats is reported too). Each reported once.
+    private mutating func checkRules(_ sandbox: SandboxPolicy) {
+        for rules in [sandbox.dns.rules.rules, sandbox.http.rules.rules] {
+            var seen: [String: PolicyRule] = [:]
+            for rule in rules {
+                let key = rule.action.rawValue + " " + rule.description
+                if let first = seen[key] {
+                    warn(rule.location, .duplicateRule(field: rule.id, rule: rule.description, first: first.location))
+                } else {
+                    seen[key] = rule
+                }
+            }
+            let denies = rules.filter { $0.action == .deny }
+            for allow in rules where allow.action == .allow {
+                let shadow = denies.first { deny in
+                    deny.host == allow.host
+                        && (deny.ports == nil || allow.ports.map { $0.isSubset(of: deny.ports!) } == true)
+                }
+                if let shadow {
+                    warn(allow.location, .shadowedRule(field: allow.id, rule: allow.description, by: shadow.id, at: shadow.location))
+                }
+            }
+        }
+    }
+
+    private mutating func warn(_ location: SourceLocation, _ problem: PolicyProblem) {
+        let diagnostic = PolicyDiagnostic(location: location, problem: problem, severity: .warning)
+        if warned.insert(diagnostic).inserted { warnings.append(diagnostic) }
+    }
+}

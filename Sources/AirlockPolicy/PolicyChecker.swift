@@ -1,0 +1,59 @@
+/// `airlock check-policy FILE`: validate a policy and say what it means, or list every error.
+///
+/// A library function so the CLI stays a thin shell and tests can check the exact output.
+public enum PolicyChecker {
+    /// - Returns: `ok` false when the policy does not load; `output` is the text to print (errors
+    ///   as `FILE:LINE:COL: message` lines and a count, or a summary of the resolved policy), plus
+    ///   any warnings, ending in a newline.
+    public static func check(path: String, knownDetectionKeys: Set<String> = []) -> (ok: Bool, output: String) {
+        do {
+            let policy = try PolicyLoader.load(path: path, knownDetectionKeys: knownDetectionKeys)
+            return (true, summary(policy))
+        } catch {
+            let count = error.diagnostics.count
+            let lines = error.diagnostics.map(\.description) + ["\(path): \(count) error\(count == 1 ? "" : "s")"]
+            return (false, lines.joined(separator: "\n") + "\n")
+        }
+    }
+
+    /// What the policy does, one line per part: enough to confirm the file says what was meant.
+    public static func summary(_ policy: Policy) -> String {
+        var lines = ["\(policy.file): OK, policy version sha256:\(policy.version)"]
+        lines.append("  top level: mode \(policy.defaults.mode.rawValue)")
+        lines += describe(policy.defaults)
+        for sandbox in policy.sandboxes {
+            let match = sandbox.match.map(\.cidr.description).joined(separator: ", ")
+            lines.append("  sandbox \(sandbox.name ?? "?") (\(match)): mode \(sandbox.mode.rawValue)")
+            lines += describe(sandbox)
+        }
+        if !policy.detection.isEmpty {
+            let overrides = policy.detection.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.value)" }
+            lines.append("  detection overrides: " + overrides.joined(separator: ", "))
+        }
+        lines += policy.warnings.map(\.description)
+        if !policy.warnings.isEmpty {
+            lines.append("\(policy.file): \(policy.warnings.count) warning\(policy.warnings.count == 1 ? "" : "s")")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func describe(_ sandbox: SandboxPolicy) -> [String] {
+        let dns = sandbox.dns, http = sandbox.http
+        let types = dns.allowedTypes.map { $0.sorted().map(RecordTypeNames.name).joined(separator: " ") } ?? "all"
+        let upstreams = dns.upstreams.isEmpty ? "from the proxy" : dns.upstreams.map(\.description).joined(separator: " ")
+        return [
+            "    dns:  default \(dns.defaultAction.rawValue), \(count(dns.rules, .allow)) allow / \(count(dns.rules, .deny)) deny rules, "
+                + "blocked names get \(dns.blockResponse.rawValue); types \(types)",
+            "          quarantine \(dns.quarantineSeconds) s, leak budget \(dns.leakBudget), "
+                + "\(dns.privateAnswersAllowed.rules.count) rebinding exceptions; upstreams \(upstreams) "
+                + "(timeout \(dns.timeoutMilliseconds) ms, \(dns.attempts) attempts)",
+            "    http: default \(http.defaultAction.rawValue), \(count(http.rules, .allow)) allow / \(count(http.rules, .deny)) deny rules, "
+                + "\(http.dohEndpoints.rules.count) extra DoH endpoints, \(http.allowPrivateDestinations.count) private destinations, "
+                + "upload budget \(http.uploadBudget)",
+        ]
+    }
+
+    private static func count(_ rules: HostRuleSet, _ action: PolicyRule.Action) -> Int {
+        rules.rules.count { $0.action == action }
+    }
+}

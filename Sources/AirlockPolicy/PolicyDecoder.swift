@@ -1,0 +1,483 @@
+import AirlockEvents
+
+/// Checks a YAML tree against the schema and turns it into a ``RawPolicy``, collecting every error
+/// instead of stopping at the first: a bad entry is reported and left out, and decoding goes on.
+struct PolicyDecoder {
+    let knownDetectionKeys: Set<String>
+    private(set) var diagnostics: [PolicyDiagnostic] = []
+
+    init(knownDetectionKeys: Set<String>) {
+        self.knownDetectionKeys = knownDetectionKeys
+    }
+
+    // MARK: Schema
+
+    static let topKeys = ["version", "mode", "dns", "http", "detection", "sandboxes"]
+    static let dnsKeys = [
+        "default", "block_response", "allow", "deny", "allowed_types", "quarantine_seconds", "leak_budget",
+        "rebinding", "upstreams", "timeout_ms", "attempts",
+    ]
+    static let httpKeys = ["default", "allow", "deny", "doh_endpoints", "allow_private_destinations", "upload_budget"]
+    static let budgetKeys = ["bytes", "window_seconds"]
+    static let rebindingKeys = ["allow_private_answers_for"]
+    static let httpRuleKeys = ["host", "ports"]
+    static let sandboxKeys = ["name", "match", "mode", "dns", "http"]
+
+    static let quarantineRange = 0...86_400
+    static let leakBytesRange = 1...16_777_216
+    static let uploadBytesRange = 1...1_099_511_627_776
+    static let windowRange = 1...86_400
+    static let timeoutRange = 1...60_000
+    static let attemptsRange = 1...10
+    static let portRange = 1...65_535
+
+    mutating func decode(_ root: YAMLNode) -> RawPolicy {
+        var policy = RawPolicy()
+        guard let fields = mappingFields(of: root, path: "", known: Self.topKeys, what: "the policy") else { return policy }
+        if let entry = fields["version"] {
+            if let version = integer(entry.value, field: "version", range: Int.min...Int.max) {
+                if version != 1 {
+                    error(entry.value.location, .unsupportedVersion(found: String(version)))
+                }
+                policy.version = located(version, "version", entry.value)
+            }
+        } else {
+            error(root.location, .missingKey(key: "version", section: ""))
+        }
+        if let entry = fields["mode"] {
+            policy.mode = choice(entry.value, field: "mode", PolicyMode.allCases).map { located($0, "mode", entry.value) }
+        }
+        if let entry = fields["dns"] { policy.dns = decodeDNS(entry.value, path: "dns") }
+        if let entry = fields["http"] { policy.http = decodeHTTP(entry.value, path: "http") }
+        if let entry = fields["detection"] { policy.detection = decodeDetection(entry.value) }
+        if let entry = fields["sandboxes"], let items = sequence(entry.value, field: "sandboxes") {
+            for (index, item) in items.enumerated() {
+                if let sandbox = decodeSandbox(item, path: "sandboxes[\(index)]") { policy.sandboxes.append(sandbox) }
+            }
+        }
+        return policy
+    }
+
+    // MARK: Sections
+
+    private mutating func decodeDNS(_ node: YAMLNode, path: String) -> RawDNS {
+        var dns = RawDNS()
+        guard let fields = mappingFields(of: node, path: path, known: Self.dnsKeys) else { return dns }
+        for key in Self.dnsKeys {
+            guard let entry = fields[key] else { continue }
+            let value = entry.value
+            let field = join(path, key)
+            switch key {
+            case "default":
+                dns.defaultAction = choice(value, field: field, DefaultAction.allCases).map { located($0, field, value) }
+            case "block_response":
+                dns.blockResponse = choice(value, field: field, [BlockResponse.nxdomain, .refused]).map { located($0, field, value) }
+            case "allow":
+                dns.allow = nameRules(value, field: field, action: .allow)
+            case "deny":
+                dns.deny = nameRules(value, field: field, action: .deny)
+            case "allowed_types":
+                dns.allowedTypes = recordTypes(value, field: field).map { located($0, field, value) }
+            case "quarantine_seconds":
+                dns.quarantineSeconds = integer(value, field: field, range: Self.quarantineRange).map { located($0, field, value) }
+            case "leak_budget":
+                dns.leakBudget = budget(value, field: field, bytesRange: Self.leakBytesRange)
+            case "rebinding":
+                if let rebinding = mappingFields(of: value, path: field, known: Self.rebindingKeys),
+                    let list = rebinding["allow_private_answers_for"]
+                {
+                    dns.privateAnswersAllowed = nameRules(list.value, field: field + ".allow_private_answers_for", action: .allow)
+                }
+            case "upstreams":
+                dns.upstreams = upstreams(value, field: field).map { located($0, field, value) }
+            case "timeout_ms":
+                dns.timeoutMilliseconds = integer(value, field: field, range: Self.timeoutRange).map { located($0, field, value) }
+            case "attempts":
+                dns.attempts = integer(value, field: field, range: Self.attemptsRange).map { located($0, field, value) }
+            default:
+                break
+            }
+        }
+        return dns
+    }
+
+    private mutating func decodeHTTP(_ node: YAMLNode, path: String) -> RawHTTP {
+        var http = RawHTTP()
+        guard let fields = mappingFields(of: node, path: path, known: Self.httpKeys) else { return http }
+        for key in Self.httpKeys {
+            guard let entry = fields[key] else { continue }
+            let value = entry.value
+            let field = join(path, key)
+            switch key {
+            case "default":
+                http.defaultAction = choice(value, field: field, DefaultAction.allCases).map { located($0, field, value) }
+            case "allow":
+                http.allow = httpRules(value, field: field, action: .allow)
+            case "deny":
+                http.deny = httpRules(value, field: field, action: .deny)
+            case "doh_endpoints":
+                http.dohEndpoints = hostRules(value, field: field, action: .deny, allowAddresses: true)
+            case "allow_private_destinations":
+                http.allowPrivateDestinations = cidrs(value, field: field)
+            case "upload_budget":
+                http.uploadBudget = budget(value, field: field, bytesRange: Self.uploadBytesRange)
+            default:
+                break
+            }
+        }
+        return http
+    }
+
+    private mutating func decodeDetection(_ node: YAMLNode) -> [String: DetectionOverride] {
+        var overrides: [String: DetectionOverride] = [:]
+        guard let entries = uniqueEntries(of: node, path: "detection", what: "detection") else { return overrides }
+        let known = knownDetectionKeys.sorted()
+        for entry in entries {
+            guard knownDetectionKeys.contains(entry.key) else {
+                let suggestion = Suggestion.closest(to: entry.key, in: known)
+                error(entry.keyLocation, .unknownDetectionKey(key: entry.key, suggestion: suggestion, known: known))
+                continue
+            }
+            if let value = number(entry.value, field: "detection." + entry.key) {
+                overrides[entry.key] = DetectionOverride(value: value, location: entry.value.location)
+            }
+        }
+        return overrides
+    }
+
+    private mutating func decodeSandbox(_ node: YAMLNode, path: String) -> RawSandbox? {
+        guard let fields = mappingFields(of: node, path: path, known: Self.sandboxKeys) else { return nil }
+        var sandbox = RawSandbox(path: path, location: node.location)
+        if let entry = fields["name"] {
+            if let name = string(entry.value, field: path + ".name") {
+                if let reason = Self.sandboxNameProblem(name) {
+                    error(entry.value.location, .badSandboxName(name: name, reason: reason))
+                } else {
+                    sandbox.name = located(name, path + ".name", entry.value)
+                }
+            }
+        } else {
+            error(node.location, .missingKey(key: "name", section: path))
+        }
+        if let entry = fields["match"] {
+            sandbox.match = cidrs(entry.value, field: path + ".match")
+            if case .sequence(let items) = entry.value.content, items.isEmpty {
+                error(entry.value.location, .wrongType(field: path + ".match", expected: "a non-empty list of CIDRs", found: "an empty list"))
+            }
+        } else {
+            error(node.location, .missingKey(key: "match", section: path))
+        }
+        if let entry = fields["mode"] {
+            sandbox.mode = choice(entry.value, field: path + ".mode", PolicyMode.allCases).map { located($0, path + ".mode", entry.value) }
+        }
+        if let entry = fields["dns"] { sandbox.dns = decodeDNS(entry.value, path: path + ".dns") }
+        if let entry = fields["http"] { sandbox.http = decodeHTTP(entry.value, path: path + ".http") }
+        return sandbox
+    }
+
+    /// Sandbox names go into logs and metrics labels: keep them to a safe alphabet.
+    static func sandboxNameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "empty" }
+        if name.utf8.count > 64 { return "longer than 64 characters" }
+        let ok = name.utf8.allSatisfy { b in
+            (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F || b == 0x2E
+        }
+        return ok ? nil : "use letters, digits, '-', '_' and '.' only"
+    }
+
+    // MARK: Lists
+
+    private mutating func nameRules(_ node: YAMLNode, field: String, action: PolicyRule.Action) -> [PolicyRule] {
+        hostRules(node, field: field, action: action, allowAddresses: false)
+    }
+
+    /// A list of host patterns (strings); with `allowAddresses`, literal IPs too (HTTP-side lists).
+    private mutating func hostRules(_ node: YAMLNode, field: String, action: PolicyRule.Action, allowAddresses: Bool) -> [PolicyRule] {
+        guard let items = sequence(node, field: field) else { return [] }
+        var rules: [PolicyRule] = []
+        for (index, item) in items.enumerated() {
+            let itemField = "\(field)[\(index)]"
+            guard let text = string(item, field: itemField) else { continue }
+            if let host = host(text, field: itemField, at: item.location, allowAddresses: allowAddresses) {
+                rules.append(PolicyRule(id: itemField, action: action, host: host, location: item.location))
+            }
+        }
+        return rules
+    }
+
+    /// `http.allow`/`http.deny`: each entry a host string (any port) or `{host: ..., ports: [...]}`.
+    private mutating func httpRules(_ node: YAMLNode, field: String, action: PolicyRule.Action) -> [PolicyRule] {
+        guard let items = sequence(node, field: field) else { return [] }
+        var rules: [PolicyRule] = []
+        for (index, item) in items.enumerated() {
+            let itemField = "\(field)[\(index)]"
+            if case .mapping = item.content {
+                guard let fields = mappingFields(of: item, path: itemField, known: Self.httpRuleKeys) else { continue }
+                guard let hostEntry = fields["host"] else {
+                    error(item.location, .missingKey(key: "host", section: itemField))
+                    continue
+                }
+                var ports: Set<UInt16>?
+                var portsFailed = false
+                if let portsEntry = fields["ports"] {
+                    if let list = sequence(portsEntry.value, field: itemField + ".ports") {
+                        if list.isEmpty {
+                            portsFailed = true
+                            error(portsEntry.value.location, .wrongType(
+                                field: itemField + ".ports", expected: "a non-empty list of ports (leave it out for every port)",
+                                found: "an empty list"))
+                        }
+                        var set = Set<UInt16>()
+                        for (portIndex, portNode) in list.enumerated() {
+                            if let port = integer(portNode, field: "\(itemField).ports[\(portIndex)]", range: Self.portRange) {
+                                set.insert(UInt16(port))
+                            } else {
+                                portsFailed = true
+                            }
+                        }
+                        ports = set
+                    } else {
+                        portsFailed = true
+                    }
+                }
+                guard let text = string(hostEntry.value, field: itemField + ".host"),
+                    let host = host(text, field: itemField + ".host", at: hostEntry.value.location, allowAddresses: true),
+                    !portsFailed
+                else { continue }
+                rules.append(PolicyRule(id: itemField, action: action, host: host, ports: ports, location: item.location))
+            } else if let text = string(item, field: itemField),
+                let host = host(text, field: itemField, at: item.location, allowAddresses: true)
+            {
+                rules.append(PolicyRule(id: itemField, action: action, host: host, location: item.location))
+            }
+        }
+        return rules
+    }
+
+    private mutating func host(_ text: String, field: String, at location: SourceLocation, allowAddresses: Bool) -> PolicyRule.Host? {
+        if allowAddresses {
+            var literal = Substring(text)
+            if literal.hasPrefix("[") && literal.hasSuffix("]") { literal = literal.dropFirst().dropLast() }
+            if let address = IPAddress(literal) { return .address(address) }
+        }
+        switch HostPattern.parse(text) {
+        case .success(let pattern): return .pattern(pattern)
+        case .failure(let reason):
+            error(location, .badHostPattern(field: field, pattern: text, reason: reason.description))
+            return nil
+        }
+    }
+
+    private mutating func cidrs(_ node: YAMLNode, field: String) -> [CIDRRule] {
+        guard let items = sequence(node, field: field) else { return [] }
+        var rules: [CIDRRule] = []
+        for (index, item) in items.enumerated() {
+            let itemField = "\(field)[\(index)]"
+            guard let text = string(item, field: itemField) else { continue }
+            switch CIDR.parse(text) {
+            case .success(let cidr): rules.append(CIDRRule(id: itemField, cidr: cidr, location: item.location))
+            case .failure(let reason): error(item.location, .badCIDR(field: itemField, text: text, reason: reason.description))
+            }
+        }
+        return rules
+    }
+
+    /// A list of record types, or the word `all`. nil (inner) stands for `all`.
+    private mutating func recordTypes(_ node: YAMLNode, field: String) -> Set<UInt16>?? {
+        if case .scalar(let scalar) = node.content, scalar.text == "all", scalar.style == .plain {
+            return .some(nil)
+        }
+        guard case .sequence(let items) = node.content else {
+            error(node.location, .wrongType(field: field, expected: "a list of record types or 'all'", found: node.kindDescription))
+            return nil
+        }
+        guard !items.isEmpty else {
+            error(node.location, .wrongType(
+                field: field, expected: "a non-empty list of record types or 'all' (use 'default: deny' to block every name)",
+                found: "an empty list"))
+            return nil
+        }
+        var types = Set<UInt16>()
+        var failed = false
+        for (index, item) in items.enumerated() {
+            let itemField = "\(field)[\(index)]"
+            guard let text = string(item, field: itemField) else { failed = true; continue }
+            if let type = RecordTypeNames.parse(text) {
+                types.insert(type)
+            } else {
+                failed = true
+                let suggestion = Suggestion.closest(to: text.uppercased(), in: RecordTypeNames.byName.keys)
+                error(item.location, .badRecordType(field: itemField, text: text, suggestion: suggestion))
+            }
+        }
+        return failed ? nil : .some(types)
+    }
+
+    private mutating func upstreams(_ node: YAMLNode, field: String) -> [Endpoint]? {
+        guard let items = sequence(node, field: field) else { return nil }
+        var endpoints: [Endpoint] = []
+        var failed = false
+        for (index, item) in items.enumerated() {
+            let itemField = "\(field)[\(index)]"
+            guard let text = string(item, field: itemField) else { failed = true; continue }
+            switch Self.parseEndpoint(text) {
+            case .success(let endpoint): endpoints.append(endpoint)
+            case .failure(let reason):
+                failed = true
+                error(item.location, .badEndpoint(field: itemField, text: text, reason: reason.message))
+            }
+        }
+        return failed ? nil : endpoints
+    }
+
+    struct EndpointError: Error { var message: String }
+
+    /// `198.18.0.53`, `198.18.0.53:5353`, `2001:db8::53`, `[2001:db8::53]:5353`; port 53 when absent.
+    static func parseEndpoint(_ text: String) -> Result<Endpoint, EndpointError> {
+        var addressText = Substring(text)
+        var portText: Substring?
+        if addressText.hasPrefix("[") {
+            guard let close = addressText.firstIndex(of: "]") else { return .failure(.init(message: "missing ']'")) }
+            let rest = addressText[addressText.index(after: close)...]
+            addressText = addressText[addressText.index(after: addressText.startIndex)..<close]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":") else { return .failure(.init(message: "expected ':PORT' after ']'")) }
+                portText = rest.dropFirst()
+            }
+        } else if addressText.filter({ $0 == ":" }).count == 1, let colon = addressText.firstIndex(of: ":") {
+            portText = addressText[addressText.index(after: colon)...]
+            addressText = addressText[..<colon]
+        }
+        guard let address = IPAddress(addressText) else {
+            return .failure(.init(message: "not an IP address (upstreams are addresses: the proxy cannot resolve its own resolver)"))
+        }
+        var port: UInt16 = 53
+        if let portText {
+            guard let value = UInt16(portText), value > 0 else { return .failure(.init(message: "port must be 1-65535")) }
+            port = value
+        }
+        return .success(Endpoint(address: address, port: port))
+    }
+
+    private mutating func budget(_ node: YAMLNode, field: String, bytesRange: ClosedRange<Int>) -> RawBudget {
+        var budget = RawBudget()
+        guard let fields = mappingFields(of: node, path: field, known: Self.budgetKeys) else { return budget }
+        if let entry = fields["bytes"] {
+            budget.bytes = integer(entry.value, field: field + ".bytes", range: bytesRange).map { located($0, field + ".bytes", entry.value) }
+        }
+        if let entry = fields["window_seconds"] {
+            budget.windowSeconds = integer(entry.value, field: field + ".window_seconds", range: Self.windowRange)
+                .map { located($0, field + ".window_seconds", entry.value) }
+        }
+        return budget
+    }
+
+    // MARK: Nodes
+
+    /// The entries of a mapping, checked for kind, unknown keys (with a suggestion) and duplicates.
+    private mutating func mappingFields(of node: YAMLNode, path: String, known: [String], what: String? = nil) -> [String: YAMLNode.Entry]? {
+        guard let entries = uniqueEntries(of: node, path: path, what: what ?? path) else { return nil }
+        var result: [String: YAMLNode.Entry] = [:]
+        for entry in entries {
+            if known.contains(entry.key) {
+                result[entry.key] = entry
+            } else {
+                let suggestion = Suggestion.closest(to: entry.key, in: known)
+                error(entry.keyLocation, .unknownKey(key: entry.key, section: path, suggestion: suggestion))
+            }
+        }
+        return result
+    }
+
+    /// The entries of a mapping with duplicates reported and dropped (the first one counts).
+    private mutating func uniqueEntries(of node: YAMLNode, path: String, what: String) -> [YAMLNode.Entry]? {
+        guard case .mapping(let entries) = node.content else {
+            error(node.location, .wrongType(field: what, expected: "a mapping", found: node.kindDescription))
+            return nil
+        }
+        var seen: [String: SourceLocation] = [:]
+        var unique: [YAMLNode.Entry] = []
+        for entry in entries {
+            if let first = seen[entry.key] {
+                error(entry.keyLocation, .duplicateKey(key: entry.key, section: path, first: first))
+                continue
+            }
+            seen[entry.key] = entry.keyLocation
+            unique.append(entry)
+        }
+        return unique
+    }
+
+    private mutating func sequence(_ node: YAMLNode, field: String) -> [YAMLNode]? {
+        guard case .sequence(let items) = node.content else {
+            var found = node.kindDescription
+            if case .scalar(let s) = node.content, s.isNull { found += " (write [] for an empty list)" }
+            error(node.location, .wrongType(field: field, expected: "a list", found: found))
+            return nil
+        }
+        return items
+    }
+
+    /// Any non-empty scalar as text (plain numbers included: a sandbox may be called `007`).
+    private mutating func string(_ node: YAMLNode, field: String) -> String? {
+        guard case .scalar(let scalar) = node.content, !scalar.isNull else {
+            error(node.location, .wrongType(field: field, expected: "a string", found: node.kindDescription))
+            return nil
+        }
+        return scalar.text
+    }
+
+    /// A plain decimal integer within `range`; a quoted number is a string, not a number.
+    private mutating func integer(_ node: YAMLNode, field: String, range: ClosedRange<Int>) -> Int? {
+        guard case .scalar(let scalar) = node.content, scalar.style == .plain, Self.isDecimalInteger(scalar.text) else {
+            error(node.location, .wrongType(field: field, expected: "an integer", found: node.kindDescription))
+            return nil
+        }
+        guard let value = Int(scalar.text), range.contains(value) else {
+            error(node.location, .outOfRange(field: field, value: scalar.text, range: "\(range.lowerBound)-\(range.upperBound)"))
+            return nil
+        }
+        return value
+    }
+
+    /// A plain finite decimal number (`1`, `0.75`, `-2.5e-3`); no hex, no `.inf`, no `nan`.
+    private mutating func number(_ node: YAMLNode, field: String) -> Double? {
+        guard case .scalar(let scalar) = node.content, scalar.style == .plain,
+            !scalar.text.isEmpty,
+            scalar.text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x65 || $0 == 0x45 }),
+            let value = Double(scalar.text), value.isFinite
+        else {
+            error(node.location, .wrongType(field: field, expected: "a number", found: node.kindDescription))
+            return nil
+        }
+        return value
+    }
+
+    private mutating func choice<T: RawRepresentable<String>>(_ node: YAMLNode, field: String, _ choices: [T]) -> T? {
+        let words = choices.map(\.rawValue)
+        guard case .scalar(let scalar) = node.content, !scalar.isNull else {
+            error(node.location, .wrongType(field: field, expected: "one of " + words.joined(separator: ", "), found: node.kindDescription))
+            return nil
+        }
+        if let value = choices.first(where: { $0.rawValue == scalar.text }) { return value }
+        let suggestion = Suggestion.closest(to: scalar.text, in: words)
+        error(node.location, .invalidChoice(field: field, value: scalar.text, choices: words, suggestion: suggestion))
+        return nil
+    }
+
+    private static func isDecimalInteger(_ text: String) -> Bool {
+        var digits = Substring(text)
+        if digits.hasPrefix("-") || digits.hasPrefix("+") { digits = digits.dropFirst() }
+        return !digits.isEmpty && digits.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    private func located<T: Sendable>(_ value: T, _ id: String, _ node: YAMLNode) -> Located<T> {
+        Located(value: value, origin: SettingOrigin(id: id, location: node.location))
+    }
+
+    private func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : path + "." + key }
+
+    private mutating func error(_ location: SourceLocation, _ problem: PolicyProblem) {
+        diagnostics.append(PolicyDiagnostic(location: location, problem: problem))
+    }
+}

@@ -1,0 +1,47 @@
+import AirlockEvents
+
+/// Address ranges a sandbox must not reach through DNS answers or HTTP connections unless the
+/// policy says so: private, loopback, link-local and other non-global ranges (RFC 6890 registries).
+///
+/// Reaching them is how a sandboxed agent gets at the host, the cloud metadata service
+/// (169.254.169.254) or the internal network; DNS rebinding is the same attack with a public name
+/// that answers with one of these addresses.
+public enum SpecialAddress {
+    /// The non-global ranges, each with the words a reason uses. 198.18.0.0/15 (benchmarking) is here
+    /// too: test namespaces use it, so test policies allow it explicitly.
+    public static let ranges: [(cidr: CIDR, category: String)] = [
+        ("0.0.0.0/8", "\"this network\" (RFC 1122)"),
+        ("10.0.0.0/8", "private (RFC 1918)"),
+        ("100.64.0.0/10", "shared address space (RFC 6598)"),
+        ("127.0.0.0/8", "loopback"),
+        ("169.254.0.0/16", "link-local (cloud metadata lives here)"),
+        ("172.16.0.0/12", "private (RFC 1918)"),
+        ("192.0.0.0/24", "IETF protocol assignments"),
+        ("192.0.2.0/24", "documentation (TEST-NET-1)"),
+        ("192.168.0.0/16", "private (RFC 1918)"),
+        ("198.18.0.0/15", "benchmarking (RFC 2544)"),
+        ("198.51.100.0/24", "documentation (TEST-NET-2)"),
+        ("203.0.113.0/24", "documentation (TEST-NET-3)"),
+        ("224.0.0.0/4", "multicast"),
+        ("240.0.0.0/4", "reserved"),
+        ("::/128", "unspecified"),
+        ("::1/128", "loopback"),
+        ("64:ff9b:1::/48", "local-use NAT64 (RFC 8215)"),
+        ("100::/64", "discard-only (RFC 6666)"),
+        ("2001:db8::/32", "documentation"),
+        ("fc00::/7", "unique local (private)"),
+        ("fe80::/10", "link-local"),
+        ("ff00::/8", "multicast"),
+    ].map { (try! CIDR.parse($0.0).get(), $0.1) }
+
+    /// The category of a non-global address (`"loopback"`, `"private (RFC 1918)"`...), nil for a
+    /// global one. IPv4-mapped and NAT64 (64:ff9b::/96) addresses are judged by the IPv4 inside.
+    public static func category(of address: IPAddress) -> String? {
+        var address = address.unmappedIPv4
+        if case .v6(let high, let low) = address, high == 0x0064_ff9b_0000_0000, low >> 32 == 0 {
+            address = .v4(UInt32(truncatingIfNeeded: low))
+        }
+        for range in ranges where range.cidr.contains(address) { return range.category }
+        return nil
+    }
+}
