@@ -41,7 +41,7 @@ var targets: [Target] = [
             "AirlockEvents", "AirlockDNSWire", "AirlockEngine", "AirlockTLS", "AirlockNames",
         ]),
     // The policy file (YAML through libyaml): lists, sandboxes, modes, thresholds, budgets.
-    .target(name: "AirlockPolicy", dependencies: ["CYAML", "AirlockEvents", "AirlockEngine"]),
+    .target(name: "AirlockPolicy", dependencies: ["CYAML", "AirlockEvents", "AirlockEngine"], exclude: ["README.md"]),
     // Offline capture files through libpcap.
     .target(name: "AirlockCapture", dependencies: ["CPcap", "AirlockEvents"]),
     // Offline replay: capture → packets → pipeline → report.

@@ -31,6 +31,12 @@ public struct Policy: Sendable {
         self.warnings = warnings
     }
 
+    func with(warnings: [PolicyDiagnostic]) -> Policy {
+        Policy(
+            version: version, schemaVersion: schemaVersion, file: file, defaults: defaults, sandboxes: sandboxes,
+            detection: detection, warnings: warnings)
+    }
+
     /// The resolved policy for a client address: the sandbox whose `match` contains it, else the
     /// top-level policy. Sandbox prefixes never overlap (the loader refuses it), so at most one
     /// sandbox matches. IPv4-mapped IPv6 clients match IPv4 prefixes.

@@ -32,7 +32,7 @@ struct PolicyBuilder {
         let top = SandboxPolicy(
             name: nil, match: [], mode: mode.value, modeOrigin: mode.origin,
             dns: resolve(raw.dns, over: Self.builtInDNS), http: resolve(raw.http, over: Self.builtInHTTP))
-        checkRules(top)
+        checkRules(top, inherited: nil)
 
         var sandboxes: [SandboxPolicy] = []
         var firstName: [String: SourceLocation] = [:]
@@ -60,7 +60,7 @@ struct PolicyBuilder {
             let sandbox = SandboxPolicy(
                 name: name, match: rawSandbox.match, mode: sandboxMode.value, modeOrigin: sandboxMode.origin,
                 dns: resolve(rawSandbox.dns, over: top.dns), http: resolve(rawSandbox.http, over: top.http))
-            checkRules(sandbox)
+            checkRules(sandbox, inherited: top)
             sandboxes.append(sandbox)
         }
         return Policy(
@@ -102,9 +102,14 @@ struct PolicyBuilder {
     // MARK: Warnings
 
     /// Duplicate rules and allow rules a same-pattern deny makes dead, in the merged lists (so a
-    /// sandbox allow that a top-level deny defeats is reported too). Each reported once.
-    private mutating func checkRules(_ sandbox: SandboxPolicy) {
-        for rules in [sandbox.dns.rules.rules, sandbox.http.rules.rules] {
+    /// sandbox allow that a top-level deny defeats is reported too). A sandbox's own deny of an
+    /// inherited allow is an intended override, not a mistake. Each warning is reported once.
+    private mutating func checkRules(_ sandbox: SandboxPolicy, inherited: SandboxPolicy?) {
+        let lists = [
+            (sandbox.dns.rules.rules, inherited?.dns.rules.rules.count ?? 0),
+            (sandbox.http.rules.rules, inherited?.http.rules.rules.count ?? 0),
+        ]
+        for (rules, inheritedCount) in lists {
             var seen: [String: PolicyRule] = [:]
             for rule in rules {
                 let key = rule.action.rawValue + " " + rule.description
@@ -114,13 +119,14 @@ struct PolicyBuilder {
                     seen[key] = rule
                 }
             }
-            let denies = rules.filter { $0.action == .deny }
-            for allow in rules where allow.action == .allow {
-                let shadow = denies.first { deny in
-                    deny.host == allow.host
+            let denies = rules.enumerated().filter { $0.element.action == .deny }
+            for (allowIndex, allow) in rules.enumerated() where allow.action == .allow {
+                let allowInherited = allowIndex < inheritedCount
+                let shadow = denies.first { denyIndex, deny in
+                    !(allowInherited && denyIndex >= inheritedCount) && deny.host == allow.host
                         && (deny.ports == nil || allow.ports.map { $0.isSubset(of: deny.ports!) } == true)
                 }
-                if let shadow {
+                if let (_, shadow) = shadow {
                     warn(allow.location, .shadowedRule(field: allow.id, rule: allow.description, by: shadow.id, at: shadow.location))
                 }
             }

@@ -38,10 +38,16 @@ public enum PolicyLoader {
         let raw = decoder.decode(root)
         var builder = PolicyBuilder()
         let policy = builder.build(raw, version: SHA256.hex(bytes), file: name)
-        let errors = (decoder.diagnostics + builder.errors).enumerated().sorted { a, b in
-            (a.element.location.line, a.element.location.column, a.offset) < (b.element.location.line, b.element.location.column, b.offset)
-        }.map(\.element)
+        let errors = inFileOrder(decoder.diagnostics + builder.errors)
         guard errors.isEmpty else { throw PolicyError(errors) }
-        return policy
+        return policy.with(warnings: inFileOrder(policy.warnings))
+    }
+
+    /// Sorted by line and column; diagnostics at the same place keep their order.
+    static func inFileOrder(_ diagnostics: [PolicyDiagnostic]) -> [PolicyDiagnostic] {
+        diagnostics.enumerated().sorted { a, b in
+            (a.element.location.line, a.element.location.column, a.offset)
+                < (b.element.location.line, b.element.location.column, b.offset)
+        }.map(\.element)
     }
 }
