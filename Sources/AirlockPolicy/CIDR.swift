@@ -43,7 +43,8 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
         var length = maxLength
         if parts.count == 2 {
             let digits = parts[1]
-            guard !digits.isEmpty, digits.count <= 3, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(digits)
+            guard !digits.isEmpty, digits.count <= 3, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+                let n = Int(digits)
             else { return .failure(.badPrefix(String(digits))) }
             guard n <= maxLength else { return .failure(.prefixTooLong(n, max: maxLength)) }
             length = n

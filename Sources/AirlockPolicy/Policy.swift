@@ -18,19 +18,6 @@ public struct Policy: Sendable {
     /// Things that are legal but probably not meant (duplicate rules, rules a deny makes dead).
     public let warnings: [PolicyDiagnostic]
 
-    init(
-        version: String, schemaVersion: Int, file: String, defaults: SandboxPolicy, sandboxes: [SandboxPolicy],
-        detection: [String: DetectionOverride], warnings: [PolicyDiagnostic]
-    ) {
-        self.version = version
-        self.schemaVersion = schemaVersion
-        self.file = file
-        self.defaults = defaults
-        self.sandboxes = sandboxes
-        self.detection = detection
-        self.warnings = warnings
-    }
-
     func with(warnings: [PolicyDiagnostic]) -> Policy {
         Policy(
             version: version, schemaVersion: schemaVersion, file: file, defaults: defaults, sandboxes: sandboxes,

@@ -41,18 +41,21 @@ struct PolicyBuilder {
             let name = rawSandbox.name?.value ?? rawSandbox.path
             if let located = rawSandbox.name, let location = located.origin.location {
                 if let first = firstName[located.value] {
-                    errors.append(PolicyDiagnostic(location: location, problem: .duplicateSandboxName(name: located.value, first: first)))
+                    errors.append(
+                        PolicyDiagnostic(
+                            location: location, problem: .duplicateSandboxName(name: located.value, first: first)))
                 } else {
                     firstName[located.value] = location
                 }
             }
             for rule in rawSandbox.match {
                 for other in claimed where other.rule.cidr.overlaps(rule.cidr) && other.sandbox != name {
-                    errors.append(PolicyDiagnostic(
-                        location: rule.location,
-                        problem: .overlappingSandboxes(
-                            cidr: rule.cidr.description, sandbox: name, otherCIDR: other.rule.cidr.description,
-                            otherSandbox: other.sandbox, otherLocation: other.rule.location)))
+                    errors.append(
+                        PolicyDiagnostic(
+                            location: rule.location,
+                            problem: .overlappingSandboxes(
+                                cidr: rule.cidr.description, sandbox: name, otherCIDR: other.rule.cidr.description,
+                                otherSandbox: other.sandbox, otherLocation: other.rule.location)))
                 }
             }
             claimed += rawSandbox.match.map { ($0, name) }
@@ -72,10 +75,16 @@ struct PolicyBuilder {
 
     private func resolve(_ raw: RawDNS, over base: DNSPolicy) -> DNSPolicy {
         var dns = base
-        if let value = raw.defaultAction { dns.defaultAction = value.value; dns.defaultOrigin = value.origin }
+        if let value = raw.defaultAction {
+            dns.defaultAction = value.value
+            dns.defaultOrigin = value.origin
+        }
         if let value = raw.blockResponse { dns.blockResponse = value.value }
         for rule in raw.allow + raw.deny { dns.rules.append(rule) }
-        if let value = raw.allowedTypes { dns.allowedTypes = value.value; dns.allowedTypesOrigin = value.origin }
+        if let value = raw.allowedTypes {
+            dns.allowedTypes = value.value
+            dns.allowedTypesOrigin = value.origin
+        }
         if let value = raw.quarantineSeconds { dns.quarantineSeconds = value.value }
         dns.leakBudget = merge(raw.leakBudget, over: base.leakBudget)
         for rule in raw.privateAnswersAllowed { dns.privateAnswersAllowed.append(rule) }
@@ -87,7 +96,10 @@ struct PolicyBuilder {
 
     private func resolve(_ raw: RawHTTP, over base: HTTPPolicy) -> HTTPPolicy {
         var http = base
-        if let value = raw.defaultAction { http.defaultAction = value.value; http.defaultOrigin = value.origin }
+        if let value = raw.defaultAction {
+            http.defaultAction = value.value
+            http.defaultOrigin = value.origin
+        }
         for rule in raw.allow + raw.deny { http.rules.append(rule) }
         for rule in raw.dohEndpoints { http.dohEndpoints.append(rule) }
         http.allowPrivateDestinations += raw.allowPrivateDestinations
@@ -127,7 +139,9 @@ struct PolicyBuilder {
                         && (deny.ports == nil || allow.ports.map { $0.isSubset(of: deny.ports!) } == true)
                 }
                 if let (_, shadow) = shadow {
-                    warn(allow.location, .shadowedRule(field: allow.id, rule: allow.description, by: shadow.id, at: shadow.location))
+                    warn(
+                        allow.location,
+                        .shadowedRule(field: allow.id, rule: allow.description, by: shadow.id, at: shadow.location))
                 }
             }
         }

@@ -38,9 +38,11 @@ public enum PolicyChecker {
     }
 
     private static func describe(_ sandbox: SandboxPolicy) -> [String] {
-        let dns = sandbox.dns, http = sandbox.http
+        let dns = sandbox.dns
+        let http = sandbox.http
         let types = dns.allowedTypes.map { $0.sorted().map(RecordTypeNames.name).joined(separator: " ") } ?? "all"
-        let upstreams = dns.upstreams.isEmpty ? "from the proxy" : dns.upstreams.map(\.description).joined(separator: " ")
+        let upstreams =
+            dns.upstreams.isEmpty ? "from the proxy" : dns.upstreams.map(\.description).joined(separator: " ")
         return [
             "    dns:  default \(dns.defaultAction.rawValue), \(count(dns.rules, .allow)) allow / \(count(dns.rules, .deny)) deny rules, "
                 + "blocked names get \(dns.blockResponse.rawValue); types \(types)",

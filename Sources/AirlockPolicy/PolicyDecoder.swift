@@ -33,7 +33,9 @@ struct PolicyDecoder {
 
     mutating func decode(_ root: YAMLNode) -> RawPolicy {
         var policy = RawPolicy()
-        guard let fields = mappingFields(of: root, path: "", known: Self.topKeys, what: "the policy") else { return policy }
+        guard let fields = mappingFields(of: root, path: "", known: Self.topKeys, what: "the policy") else {
+            return policy
+        }
         if let entry = fields["version"] {
             if let version = integer(entry.value, field: "version", range: Int.min...Int.max) {
                 if version != 1 {
@@ -45,7 +47,9 @@ struct PolicyDecoder {
             error(root.location, .missingKey(key: "version", section: ""))
         }
         if let entry = fields["mode"] {
-            policy.mode = choice(entry.value, field: "mode", PolicyMode.allCases).map { located($0, "mode", entry.value) }
+            policy.mode = choice(entry.value, field: "mode", PolicyMode.allCases).map {
+                located($0, "mode", entry.value)
+            }
         }
         if let entry = fields["dns"] { policy.dns = decodeDNS(entry.value, path: "dns") }
         if let entry = fields["http"] { policy.http = decodeHTTP(entry.value, path: "http") }
@@ -69,9 +73,13 @@ struct PolicyDecoder {
             let field = join(path, key)
             switch key {
             case "default":
-                dns.defaultAction = choice(value, field: field, DefaultAction.allCases).map { located($0, field, value) }
+                dns.defaultAction = choice(value, field: field, DefaultAction.allCases).map {
+                    located($0, field, value)
+                }
             case "block_response":
-                dns.blockResponse = choice(value, field: field, [BlockResponse.nxdomain, .refused]).map { located($0, field, value) }
+                dns.blockResponse = choice(value, field: field, [BlockResponse.nxdomain, .refused]).map {
+                    located($0, field, value)
+                }
             case "allow":
                 dns.allow = nameRules(value, field: field, action: .allow)
             case "deny":
@@ -79,19 +87,24 @@ struct PolicyDecoder {
             case "allowed_types":
                 dns.allowedTypes = recordTypes(value, field: field).map { located($0, field, value) }
             case "quarantine_seconds":
-                dns.quarantineSeconds = integer(value, field: field, range: Self.quarantineRange).map { located($0, field, value) }
+                dns.quarantineSeconds = integer(value, field: field, range: Self.quarantineRange).map {
+                    located($0, field, value)
+                }
             case "leak_budget":
                 dns.leakBudget = budget(value, field: field, bytesRange: Self.leakBytesRange)
             case "rebinding":
                 if let rebinding = mappingFields(of: value, path: field, known: Self.rebindingKeys),
                     let list = rebinding["allow_private_answers_for"]
                 {
-                    dns.privateAnswersAllowed = nameRules(list.value, field: field + ".allow_private_answers_for", action: .allow)
+                    dns.privateAnswersAllowed = nameRules(
+                        list.value, field: field + ".allow_private_answers_for", action: .allow)
                 }
             case "upstreams":
                 dns.upstreams = upstreams(value, field: field).map { located($0, field, value) }
             case "timeout_ms":
-                dns.timeoutMilliseconds = integer(value, field: field, range: Self.timeoutRange).map { located($0, field, value) }
+                dns.timeoutMilliseconds = integer(value, field: field, range: Self.timeoutRange).map {
+                    located($0, field, value)
+                }
             case "attempts":
                 dns.attempts = integer(value, field: field, range: Self.attemptsRange).map { located($0, field, value) }
             default:
@@ -110,7 +123,9 @@ struct PolicyDecoder {
             let field = join(path, key)
             switch key {
             case "default":
-                http.defaultAction = choice(value, field: field, DefaultAction.allCases).map { located($0, field, value) }
+                http.defaultAction = choice(value, field: field, DefaultAction.allCases).map {
+                    located($0, field, value)
+                }
             case "allow":
                 http.allow = httpRules(value, field: field, action: .allow)
             case "deny":
@@ -162,13 +177,17 @@ struct PolicyDecoder {
         if let entry = fields["match"] {
             sandbox.match = cidrs(entry.value, field: path + ".match")
             if case .sequence(let items) = entry.value.content, items.isEmpty {
-                error(entry.value.location, .wrongType(field: path + ".match", expected: "a non-empty list of CIDRs", found: "an empty list"))
+                error(
+                    entry.value.location,
+                    .wrongType(field: path + ".match", expected: "a non-empty list of CIDRs", found: "an empty list"))
             }
         } else {
             error(node.location, .missingKey(key: "match", section: path))
         }
         if let entry = fields["mode"] {
-            sandbox.mode = choice(entry.value, field: path + ".mode", PolicyMode.allCases).map { located($0, path + ".mode", entry.value) }
+            sandbox.mode = choice(entry.value, field: path + ".mode", PolicyMode.allCases).map {
+                located($0, path + ".mode", entry.value)
+            }
         }
         if let entry = fields["dns"] { sandbox.dns = decodeDNS(entry.value, path: path + ".dns") }
         if let entry = fields["http"] { sandbox.http = decodeHTTP(entry.value, path: path + ".http") }
@@ -180,7 +199,8 @@ struct PolicyDecoder {
         if name.isEmpty { return "empty" }
         if name.utf8.count > 64 { return "longer than 64 characters" }
         let ok = name.utf8.allSatisfy { b in
-            (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F || b == 0x2E
+            (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F
+                || b == 0x2E
         }
         return ok ? nil : "use letters, digits, '-', '_' and '.' only"
     }
@@ -192,7 +212,9 @@ struct PolicyDecoder {
     }
 
     /// A list of host patterns (strings); with `allowAddresses`, literal IPs too (HTTP-side lists).
-    private mutating func hostRules(_ node: YAMLNode, field: String, action: PolicyRule.Action, allowAddresses: Bool) -> [PolicyRule] {
+    private mutating func hostRules(_ node: YAMLNode, field: String, action: PolicyRule.Action, allowAddresses: Bool)
+        -> [PolicyRule]
+    {
         guard let items = sequence(node, field: field) else { return [] }
         var rules: [PolicyRule] = []
         for (index, item) in items.enumerated() {
@@ -223,13 +245,18 @@ struct PolicyDecoder {
                     if let list = sequence(portsEntry.value, field: itemField + ".ports") {
                         if list.isEmpty {
                             portsFailed = true
-                            error(portsEntry.value.location, .wrongType(
-                                field: itemField + ".ports", expected: "a non-empty list of ports (leave it out for every port)",
-                                found: "an empty list"))
+                            error(
+                                portsEntry.value.location,
+                                .wrongType(
+                                    field: itemField + ".ports",
+                                    expected: "a non-empty list of ports (leave it out for every port)",
+                                    found: "an empty list"))
                         }
                         var set = Set<UInt16>()
                         for (portIndex, portNode) in list.enumerated() {
-                            if let port = integer(portNode, field: "\(itemField).ports[\(portIndex)]", range: Self.portRange) {
+                            if let port = integer(
+                                portNode, field: "\(itemField).ports[\(portIndex)]", range: Self.portRange)
+                            {
                                 set.insert(UInt16(port))
                             } else {
                                 portsFailed = true
@@ -241,10 +268,12 @@ struct PolicyDecoder {
                     }
                 }
                 guard let text = string(hostEntry.value, field: itemField + ".host"),
-                    let host = host(text, field: itemField + ".host", at: hostEntry.value.location, allowAddresses: true),
+                    let host = host(
+                        text, field: itemField + ".host", at: hostEntry.value.location, allowAddresses: true),
                     !portsFailed
                 else { continue }
-                rules.append(PolicyRule(id: itemField, action: action, host: host, ports: ports, location: item.location))
+                rules.append(
+                    PolicyRule(id: itemField, action: action, host: host, ports: ports, location: item.location))
             } else if let text = string(item, field: itemField),
                 let host = host(text, field: itemField, at: item.location, allowAddresses: true)
             {
@@ -254,7 +283,9 @@ struct PolicyDecoder {
         return rules
     }
 
-    private mutating func host(_ text: String, field: String, at location: SourceLocation, allowAddresses: Bool) -> PolicyRule.Host? {
+    private mutating func host(_ text: String, field: String, at location: SourceLocation, allowAddresses: Bool)
+        -> PolicyRule.Host?
+    {
         if allowAddresses {
             var literal = Substring(text)
             if literal.hasPrefix("[") && literal.hasSuffix("]") { literal = literal.dropFirst().dropLast() }
@@ -276,7 +307,8 @@ struct PolicyDecoder {
             guard let text = string(item, field: itemField) else { continue }
             switch CIDR.parse(text) {
             case .success(let cidr): rules.append(CIDRRule(id: itemField, cidr: cidr, location: item.location))
-            case .failure(let reason): error(item.location, .badCIDR(field: itemField, text: text, reason: reason.description))
+            case .failure(let reason):
+                error(item.location, .badCIDR(field: itemField, text: text, reason: reason.description))
             }
         }
         return rules
@@ -288,20 +320,28 @@ struct PolicyDecoder {
             return .some(nil)
         }
         guard case .sequence(let items) = node.content else {
-            error(node.location, .wrongType(field: field, expected: "a list of record types or 'all'", found: node.kindDescription))
+            error(
+                node.location,
+                .wrongType(field: field, expected: "a list of record types or 'all'", found: node.kindDescription))
             return nil
         }
         guard !items.isEmpty else {
-            error(node.location, .wrongType(
-                field: field, expected: "a non-empty list of record types or 'all' (use 'default: deny' to block every name)",
-                found: "an empty list"))
+            error(
+                node.location,
+                .wrongType(
+                    field: field,
+                    expected: "a non-empty list of record types or 'all' (use 'default: deny' to block every name)",
+                    found: "an empty list"))
             return nil
         }
         var types = Set<UInt16>()
         var failed = false
         for (index, item) in items.enumerated() {
             let itemField = "\(field)[\(index)]"
-            guard let text = string(item, field: itemField) else { failed = true; continue }
+            guard let text = string(item, field: itemField) else {
+                failed = true
+                continue
+            }
             if let type = RecordTypeNames.parse(text) {
                 types.insert(type)
             } else {
@@ -319,7 +359,10 @@ struct PolicyDecoder {
         var failed = false
         for (index, item) in items.enumerated() {
             let itemField = "\(field)[\(index)]"
-            guard let text = string(item, field: itemField) else { failed = true; continue }
+            guard let text = string(item, field: itemField) else {
+                failed = true
+                continue
+            }
             switch Self.parseEndpoint(text) {
             case .success(let endpoint): endpoints.append(endpoint)
             case .failure(let reason):
@@ -349,11 +392,15 @@ struct PolicyDecoder {
             addressText = addressText[..<colon]
         }
         guard let address = IPAddress(addressText) else {
-            return .failure(.init(message: "not an IP address (upstreams are addresses: the proxy cannot resolve its own resolver)"))
+            return .failure(
+                .init(message: "not an IP address (upstreams are addresses: the proxy cannot resolve its own resolver)")
+            )
         }
         var port: UInt16 = 53
         if let portText {
-            guard let value = UInt16(portText), value > 0 else { return .failure(.init(message: "port must be 1-65535")) }
+            guard let value = UInt16(portText), value > 0 else {
+                return .failure(.init(message: "port must be 1-65535"))
+            }
             port = value
         }
         return .success(Endpoint(address: address, port: port))
@@ -363,7 +410,9 @@ struct PolicyDecoder {
         var budget = RawBudget()
         guard let fields = mappingFields(of: node, path: field, known: Self.budgetKeys) else { return budget }
         if let entry = fields["bytes"] {
-            budget.bytes = integer(entry.value, field: field + ".bytes", range: bytesRange).map { located($0, field + ".bytes", entry.value) }
+            budget.bytes = integer(entry.value, field: field + ".bytes", range: bytesRange).map {
+                located($0, field + ".bytes", entry.value)
+            }
         }
         if let entry = fields["window_seconds"] {
             budget.windowSeconds = integer(entry.value, field: field + ".window_seconds", range: Self.windowRange)
@@ -375,7 +424,9 @@ struct PolicyDecoder {
     // MARK: Nodes
 
     /// The entries of a mapping, checked for kind, unknown keys (with a suggestion) and duplicates.
-    private mutating func mappingFields(of node: YAMLNode, path: String, known: [String], what: String? = nil) -> [String: YAMLNode.Entry]? {
+    private mutating func mappingFields(of node: YAMLNode, path: String, known: [String], what: String? = nil)
+        -> [String: YAMLNode.Entry]?
+    {
         guard let entries = uniqueEntries(of: node, path: path, what: what ?? path) else { return nil }
         var result: [String: YAMLNode.Entry] = [:]
         for entry in entries {
@@ -434,7 +485,9 @@ struct PolicyDecoder {
             return nil
         }
         guard let value = Int(scalar.text), range.contains(value) else {
-            error(node.location, .outOfRange(field: field, value: scalar.text, range: "\(range.lowerBound)-\(range.upperBound)"))
+            error(
+                node.location,
+                .outOfRange(field: field, value: scalar.text, range: "\(range.lowerBound)-\(range.upperBound)"))
             return nil
         }
         return value
@@ -444,7 +497,9 @@ struct PolicyDecoder {
     private mutating func number(_ node: YAMLNode, field: String) -> Double? {
         guard case .scalar(let scalar) = node.content, scalar.style == .plain,
             !scalar.text.isEmpty,
-            scalar.text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x65 || $0 == 0x45 }),
+            scalar.text.utf8.allSatisfy({
+                ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x65 || $0 == 0x45
+            }),
             let value = Double(scalar.text), value.isFinite
         else {
             error(node.location, .wrongType(field: field, expected: "a number", found: node.kindDescription))
@@ -456,7 +511,10 @@ struct PolicyDecoder {
     private mutating func choice<T: RawRepresentable<String>>(_ node: YAMLNode, field: String, _ choices: [T]) -> T? {
         let words = choices.map(\.rawValue)
         guard case .scalar(let scalar) = node.content, !scalar.isNull else {
-            error(node.location, .wrongType(field: field, expected: "one of " + words.joined(separator: ", "), found: node.kindDescription))
+            error(
+                node.location,
+                .wrongType(
+                    field: field, expected: "one of " + words.joined(separator: ", "), found: node.kindDescription))
             return nil
         }
         if let value = choices.first(where: { $0.rawValue == scalar.text }) { return value }

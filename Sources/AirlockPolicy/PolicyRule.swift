@@ -102,7 +102,10 @@ public struct HostRuleSet: Sendable {
                     }
                     guard matches else { continue }
                     let rank = (pattern.kind == .exact ? 2 : 0) + (rule.action == .deny ? 1 : 0)
-                    if rank > bestRank { best = rule; bestRank = rank }
+                    if rank > bestRank {
+                        best = rule
+                        bestRank = rank
+                    }
                 }
                 if let best { return best }
             }

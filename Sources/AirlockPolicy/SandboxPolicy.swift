@@ -85,7 +85,8 @@ public struct SandboxPolicy: Sendable {
             return decision(rule.action == .deny ? deny : .allow, subject, .rule(rule), rule.id, rule.location)
         }
         let action: PolicyAction = http.defaultAction == .deny ? deny : .allow
-        return decision(action, subject, .defaultAction(http.defaultAction), http.defaultOrigin.id, http.defaultOrigin.location)
+        return decision(
+            action, subject, .defaultAction(http.defaultAction), http.defaultOrigin.id, http.defaultOrigin.location)
     }
 
     /// Decides the address an allowed HTTP host resolved to, before connecting: non-global
@@ -96,7 +97,8 @@ public struct SandboxPolicy: Sendable {
             return decision(.allow, subject, .publicAddress, "http.allow_private_destinations", nil)
         }
         if let rule = http.allowPrivateDestinations.first(where: { $0.cidr.contains(address) }) {
-            return decision(.allow, subject, .privateAddressAllowed(category: category, rule: rule), rule.id, rule.location)
+            return decision(
+                .allow, subject, .privateAddressAllowed(category: category, rule: rule), rule.id, rule.location)
         }
         return decision(
             .deny(.forbidden), subject, .privateAddress(category: category), "http.allow_private_destinations", nil)
@@ -107,7 +109,8 @@ public struct SandboxPolicy: Sendable {
         _ location: SourceLocation?
     ) -> PolicyDecision {
         PolicyDecision(
-            action: action, mode: mode, sandbox: name, subject: subject, basis: basis, ruleID: ruleID, location: location)
+            action: action, mode: mode, sandbox: name, subject: subject, basis: basis, ruleID: ruleID,
+            location: location)
     }
 }
 

@@ -39,16 +39,31 @@ private struct EventParser {
     let input: UnsafeBufferPointer<UInt8>
     let file: String
 
-    private enum Frame {
-        case sequence(items: [YAMLNode], at: SourceLocation)
-        case mapping(entries: [YAMLNode.Entry], pendingKey: (String, SourceLocation)?, at: SourceLocation)
+    /// A collection being built. A class, so appending to the top of the stack mutates in place
+    /// (an enum payload popped and pushed back would copy its array on every append: O(n²)).
+    private final class Frame {
+        let isSequence: Bool
+        let location: SourceLocation
+        var items: [YAMLNode] = []
+        var entries: [YAMLNode.Entry] = []
+        var pendingKey: (String, SourceLocation)?
+
+        init(isSequence: Bool, at location: SourceLocation) {
+            self.isSequence = isSequence
+            self.location = location
+        }
+
+        var node: YAMLNode {
+            YAMLNode(isSequence ? .sequence(items) : .mapping(entries), at: location)
+        }
     }
 
     func run() -> Result<YAMLNode?, PolicyError> {
         let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
         defer { parser.deallocate() }
         guard yaml_parser_initialize(parser) == 1 else {
-            return fail(diagnostic(at: 0, 0, .syntax(problem: "libyaml could not start", context: nil, contextLocation: nil)))
+            return fail(
+                diagnostic(at: 0, 0, .syntax(problem: "libyaml could not start", context: nil, contextLocation: nil)))
         }
         defer { yaml_parser_delete(parser) }
         yaml_parser_set_input_string(parser, input.baseAddress, input.count)
@@ -72,13 +87,17 @@ private struct EventParser {
                 documents += 1
                 if documents > 1 { return fail(PolicyDiagnostic(location: here, problem: .multipleDocuments)) }
             case YAML_ALIAS_EVENT:
-                return fail(PolicyDiagnostic(location: here, problem: .anchorOrAlias("*" + text(event.data.alias.anchor))))
+                return fail(
+                    PolicyDiagnostic(location: here, problem: .anchorOrAlias("*" + text(event.data.alias.anchor))))
             case YAML_SCALAR_EVENT:
                 let scalar = event.data.scalar
                 if let problem = refuse(anchor: scalar.anchor, tag: scalar.tag) {
                     return fail(PolicyDiagnostic(location: here, problem: problem))
                 }
-                let value = scalar.value.map { String(decoding: UnsafeBufferPointer(start: $0, count: scalar.length), as: UTF8.self) } ?? ""
+                let value =
+                    scalar.value.map {
+                        String(decoding: UnsafeBufferPointer(start: $0, count: scalar.length), as: UTF8.self)
+                    } ?? ""
                 let node = YAMLNode(.scalar(.init(text: value, style: style(scalar.style))), at: here)
                 if let failure = attach(node, to: &stack, root: &root) { return fail(failure) }
             case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
@@ -88,21 +107,18 @@ private struct EventParser {
                 if let problem = refuse(anchor: anchor, tag: tag) {
                     return fail(PolicyDiagnostic(location: here, problem: problem))
                 }
-                if case .mapping(_, nil, _)? = stack.last {
-                    return fail(PolicyDiagnostic(
-                        location: here, problem: .nonScalarKey(found: isSequence ? "a list" : "a mapping")))
+                if let top = stack.last, !top.isSequence, top.pendingKey == nil {
+                    return fail(
+                        PolicyDiagnostic(
+                            location: here, problem: .nonScalarKey(found: isSequence ? "a list" : "a mapping")))
                 }
                 guard stack.count < YAMLLoader.maxDepth else {
                     return fail(PolicyDiagnostic(location: here, problem: .tooDeep(limit: YAMLLoader.maxDepth)))
                 }
-                stack.append(isSequence ? .sequence(items: [], at: here) : .mapping(entries: [], pendingKey: nil, at: here))
+                stack.append(Frame(isSequence: isSequence, at: here))
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 guard let frame = stack.popLast() else { break }
-                let node: YAMLNode
-                switch frame {
-                case .sequence(let items, let at): node = YAMLNode(.sequence(items), at: at)
-                case .mapping(let entries, _, let at): node = YAMLNode(.mapping(entries), at: at)
-                }
+                let node = frame.node
                 if let failure = attach(node, to: &stack, root: &root) { return fail(failure) }
             default:
                 break  // stream start, document end, no-op
@@ -116,33 +132,32 @@ private struct EventParser {
 
     /// Adds a finished node to the collection being built (or makes it the document root).
     private func attach(_ node: YAMLNode, to stack: inout [Frame], root: inout YAMLNode?) -> PolicyDiagnostic? {
-        guard let top = stack.popLast() else {
+        guard let top = stack.last else {
             root = node
             return nil
         }
-        switch top {
-        case .sequence(var items, let at):
-            items.append(node)
-            stack.append(.sequence(items: items, at: at))
-        case .mapping(var entries, let pending, let at):
-            if let (key, keyLocation) = pending {
-                entries.append(YAMLNode.Entry(key: key, keyLocation: keyLocation, value: node))
-                stack.append(.mapping(entries: entries, pendingKey: nil, at: at))
-            } else {
-                guard case .scalar(let scalar) = node.content else {
-                    return PolicyDiagnostic(location: node.location, problem: .nonScalarKey(found: node.kindDescription))
-                }
-                stack.append(.mapping(entries: entries, pendingKey: (scalar.text, node.location), at: at))
+        if top.isSequence {
+            top.items.append(node)
+        } else if let (key, keyLocation) = top.pendingKey {
+            top.entries.append(YAMLNode.Entry(key: key, keyLocation: keyLocation, value: node))
+            top.pendingKey = nil
+        } else {
+            guard case .scalar(let scalar) = node.content else {
+                return PolicyDiagnostic(location: node.location, problem: .nonScalarKey(found: node.kindDescription))
             }
+            top.pendingKey = (scalar.text, node.location)
         }
         return nil
     }
 
-    private func refuse(anchor: UnsafeMutablePointer<yaml_char_t>?, tag: UnsafeMutablePointer<yaml_char_t>?) -> PolicyProblem? {
+    private func refuse(anchor: UnsafeMutablePointer<yaml_char_t>?, tag: UnsafeMutablePointer<yaml_char_t>?)
+        -> PolicyProblem?
+    {
         if let anchor { return .anchorOrAlias("&" + text(anchor)) }
         if let tag {
             // Shown the way it was most likely written: `!!str`, not `tag:yaml.org,2002:str`.
-            let full = text(tag), core = "tag:yaml.org,2002:"
+            let full = text(tag)
+            let core = "tag:yaml.org,2002:"
             return .tag(full.hasPrefix(core) ? "!!" + full.dropFirst(core.count) : full)
         }
         return nil
@@ -189,16 +204,25 @@ private struct EventParser {
             }
             let context = parser.context.map { String(cString: $0) }
             let contextLocation = context == nil ? nil : location(parser.context_mark)
-            return diagnostic(at: mark.line, mark.column, .syntax(problem: problem, context: context, contextLocation: contextLocation))
+            return diagnostic(
+                at: mark.line, mark.column,
+                .syntax(problem: problem, context: context, contextLocation: contextLocation))
         }
     }
 
     /// 0-based line and character column of a byte offset.
     private func lineAndColumn(ofByte offset: Int) -> (Int, Int) {
-        var line = 0, column = 0, i = 0
+        var line = 0
+        var column = 0
+        var i = 0
         while i < min(offset, input.count) {
             let b = input[i]
-            if b == 0x0A { line += 1; column = 0 } else if b & 0xC0 != 0x80 { column += 1 }
+            if b == 0x0A {
+                line += 1
+                column = 0
+            } else if b & 0xC0 != 0x80 {
+                column += 1
+            }
             i += 1
         }
         return (line, column)
@@ -206,13 +230,16 @@ private struct EventParser {
 
     /// The first byte of the character at a 0-based line and character column, if there is one.
     private func character(atLine line: Int, column: Int) -> UInt8? {
-        var currentLine = 0, currentColumn = 0, i = 0
+        var currentLine = 0
+        var currentColumn = 0
+        var i = 0
         while i < input.count {
             let b = input[i]
             if currentLine == line && currentColumn == column && b & 0xC0 != 0x80 { return b }
             if b == 0x0A {
                 if currentLine == line { return nil }
-                currentLine += 1; currentColumn = 0
+                currentLine += 1
+                currentColumn = 0
             } else if b & 0xC0 != 0x80 && currentLine == line {
                 currentColumn += 1
             }

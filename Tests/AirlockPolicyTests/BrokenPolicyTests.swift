@@ -55,7 +55,9 @@ import Testing
         ],
         "empty.yaml": ["1:1: policy file is empty (no YAML document; at least 'version: 1' is required)"],
         "missing_version.yaml": ["1:1: missing required key 'version' at the top level"],
-        "multiple_documents.yaml": ["2:1: policy file holds more than one YAML document ('---'); put the whole policy in one"],
+        "multiple_documents.yaml": [
+            "2:1: policy file holds more than one YAML document ('---'); put the whole policy in one"
+        ],
         "out_of_range.yaml": [
             "3:13: dns.attempts is 0; it must be 1-10",
             "4:15: dns.timeout_ms is 60001; it must be 1-60000",
@@ -125,7 +127,9 @@ import Testing
         let result = PolicyChecker.check(path: path, knownDetectionKeys: TestData.detectionKeys)
         #expect(!result.ok)
         let count = expected.count
-        #expect(result.output == (expected + ["\(path): \(count) error\(count == 1 ? "" : "s")"]).joined(separator: "\n") + "\n")
+        #expect(
+            result.output == (expected + ["\(path): \(count) error\(count == 1 ? "" : "s")"]).joined(separator: "\n")
+                + "\n")
     }
 
     @Test func detectionKeysDefaultToNone() {
@@ -134,7 +138,9 @@ import Testing
         do {
             _ = try PolicyLoader.load(text: text, name: "p.yaml")
         } catch {
-            #expect(error.description == "p.yaml:3:3: unknown detection key 'tunnel_score' (this build accepts no detection overrides)")
+            #expect(
+                error.description
+                    == "p.yaml:3:3: unknown detection key 'tunnel_score' (this build accepts no detection overrides)")
         }
     }
 
@@ -151,7 +157,9 @@ import Testing
             _ = try PolicyLoader.load(bytes: big, name: "big.yaml")
             Issue.record("oversized file loaded")
         } catch {
-            #expect(error.description == "big.yaml: policy file is \(big.count) bytes; the limit is \(PolicyLoader.maxFileBytes) bytes")
+            #expect(
+                error.description
+                    == "big.yaml: policy file is \(big.count) bytes; the limit is \(PolicyLoader.maxFileBytes) bytes")
         }
         do {
             _ = try PolicyLoader.load(path: "/dev/zero")
@@ -165,7 +173,9 @@ import Testing
         // Ten levels of ten aliases each would expand to 10^10 nodes if aliases were followed.
         var text = "version: 1\na0: &a0 [x]\n"
         for level in 1...10 {
-            text += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+            text +=
+                "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ")
+                + "]\n"
         }
         let clock = ContinuousClock()
         let elapsed = clock.measure {

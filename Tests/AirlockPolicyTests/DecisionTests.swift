@@ -59,15 +59,18 @@ import Testing
     static let policy = try! PolicyLoader.load(text: text, name: "p.yaml")
     var top: SandboxPolicy { Self.policy.defaults }
 
-    private func dns(_ name: String, _ qtype: UInt16 = DNSRecordType.a, in sandbox: SandboxPolicy? = nil) -> PolicyDecision {
+    private func dns(_ name: String, _ qtype: UInt16 = DNSRecordType.a, in sandbox: SandboxPolicy? = nil)
+        -> PolicyDecision
+    {
         (sandbox ?? top).decideDNS(name: DNSName(name)!, qtype: qtype)
     }
 
     @Test func warnsOnlyAboutTheDeadTieRule() {
         // The sandbox's own deny of api.corp.example overrides an inherited allow on purpose: no warning.
-        #expect(Self.policy.warnings.map(\.description) == [
-            "p.yaml:10:7: warning: dns.allow[4]: allow rule '.tie.example' never applies: deny rule dns.deny[4] (at 18:7) has the same pattern, and deny wins ties"
-        ])
+        #expect(
+            Self.policy.warnings.map(\.description) == [
+                "p.yaml:10:7: warning: dns.allow[4]: allow rule '.tie.example' never applies: deny rule dns.deny[4] (at 18:7) has the same pattern, and deny wins ties"
+            ])
     }
 
     @Test func labelBoundariesCaseAndTrailingDot() {
@@ -153,19 +156,32 @@ import Testing
     }
 
     @Test func canonicalLogLines() {
-        #expect(dns("evil.example.com").description
-            == "deny (nxdomain) [enforce] sandbox (default): A query for 'evil.example.com' matches deny rule 'evil.example.com' (dns.deny[0] at p.yaml:14:7)")
-        #expect(dns("evil.example.com", in: Self.policy.sandbox(named: "agent-1")).description
-            == "would deny (refused) [report] sandbox agent-1: A query for 'evil.example.com' matches deny rule 'evil.example.com' (dns.deny[0] at p.yaml:14:7)")
-        #expect(dns("www.example.com", DNSRecordType.null).reason
-            == "NULL query for 'www.example.com': record type is not in dns.allowed_types at p.yaml:19:18")
-        #expect(dns("unlisted.net").reason == "no allow or deny rule matches A query for 'unlisted.net'; dns.default is allow at p.yaml:4:12")
-        #expect(top.decideHTTP(host: "unlisted.net", port: 443).description
-            == "deny (forbidden) [enforce] sandbox (default): no allow or deny rule matches 'unlisted.net' port 443; http.default is deny at p.yaml:23:12")
-        #expect(top.decideHTTP(host: "dns.google", port: 443).reason
-            == "'dns.google' port 443 is a DNS-over-HTTPS endpoint 'dns.google' (http.doh_endpoints[0] at p.yaml:32:19)")
-        #expect(top.decideHTTPDestination(address: IPAddress("127.0.0.1")!).reason
-            == "destination 127.0.0.1 is a loopback address and no exception in http.allow_private_destinations covers it")
+        #expect(
+            dns("evil.example.com").description
+                == "deny (nxdomain) [enforce] sandbox (default): A query for 'evil.example.com' matches deny rule 'evil.example.com' (dns.deny[0] at p.yaml:14:7)"
+        )
+        #expect(
+            dns("evil.example.com", in: Self.policy.sandbox(named: "agent-1")).description
+                == "would deny (refused) [report] sandbox agent-1: A query for 'evil.example.com' matches deny rule 'evil.example.com' (dns.deny[0] at p.yaml:14:7)"
+        )
+        #expect(
+            dns("www.example.com", DNSRecordType.null).reason
+                == "NULL query for 'www.example.com': record type is not in dns.allowed_types at p.yaml:19:18")
+        #expect(
+            dns("unlisted.net").reason
+                == "no allow or deny rule matches A query for 'unlisted.net'; dns.default is allow at p.yaml:4:12")
+        #expect(
+            top.decideHTTP(host: "unlisted.net", port: 443).description
+                == "deny (forbidden) [enforce] sandbox (default): no allow or deny rule matches 'unlisted.net' port 443; http.default is deny at p.yaml:23:12"
+        )
+        #expect(
+            top.decideHTTP(host: "dns.google", port: 443).reason
+                == "'dns.google' port 443 is a DNS-over-HTTPS endpoint 'dns.google' (http.doh_endpoints[0] at p.yaml:32:19)"
+        )
+        #expect(
+            top.decideHTTPDestination(address: IPAddress("127.0.0.1")!).reason
+                == "destination 127.0.0.1 is a loopback address and no exception in http.allow_private_destinations covers it"
+        )
         #expect(dns("www.example.com").pattern == ".example.com")
         #expect(dns("unlisted.net").pattern == nil && dns("unlisted.net").location?.shortDescription == "4:12")
     }
@@ -188,9 +204,11 @@ import Testing
     }
 
     @Test func httpHostsThatAreNotNamesAreDenied() {
-        for host in ["evil.com\u{0}.github.com", "a b.github.com", "", ".", "x..github.com", "%65vil.github.com",
-            "[198.18.0.10]", "[::1", "github.com:443", "b\u{FC}cher.github.com", String(repeating: "a", count: 64) + ".github.com"]
-        {
+        for host in [
+            "evil.com\u{0}.github.com", "a b.github.com", "", ".", "x..github.com", "%65vil.github.com",
+            "[198.18.0.10]", "[::1", "github.com:443", "b\u{FC}cher.github.com",
+            String(repeating: "a", count: 64) + ".github.com",
+        ] {
             let decision = top.decideHTTP(host: host, port: 443)
             #expect(decision.action == .deny(.forbidden), "\(host)")
             #expect(decision.ruleID == "http.host", "\(host)")
@@ -214,7 +232,9 @@ import Testing
         #expect(rebind.ruleID == "dns.rebinding.allow_private_answers_for")
         let corp = top.decideDNSAnswer(name: DNSName("git.corp.internal")!, address: IPAddress("10.1.2.3")!)
         #expect(corp.action == .allow && corp.ruleID == "dns.rebinding.allow_private_answers_for[0]")
-        #expect(top.decideDNSAnswer(name: DNSName("www.example.com")!, address: IPAddress("2606:4700::1")!).action == .allow)
+        #expect(
+            top.decideDNSAnswer(name: DNSName("www.example.com")!, address: IPAddress("2606:4700::1")!).action == .allow
+        )
         #expect(top.decideDNSAnswer(name: DNSName("www.example.com")!, address: IPAddress("fe80::1")!).action.isDeny)
     }
 }

@@ -59,7 +59,9 @@ import Testing
         #expect(HostPattern.parse("b\u{FC}cher.de") == .failure(.nonASCII))
         // KELVIN SIGN lower-cases to ASCII 'k': refused before case folding.
         #expect(HostPattern.parse("\u{212A}.example") == .failure(.nonASCII))
-        #expect(HostPattern.parse(String(repeating: "a", count: 64) + ".com") == .failure(.labelTooLong(String(repeating: "a", count: 64))))
+        #expect(
+            HostPattern.parse(String(repeating: "a", count: 64) + ".com")
+                == .failure(.labelTooLong(String(repeating: "a", count: 64))))
         let long = Array(repeating: String(repeating: "a", count: 60), count: 5).joined(separator: ".")
         #expect(HostPattern.parse(long) == .failure(.nameTooLong))
     }

@@ -2,7 +2,8 @@ import Foundation
 
 /// Paths of the policy files under `testdata/` (found from this file, so no resource bundle is needed).
 enum TestData {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("testdata")
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "testdata")
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
@@ -11,7 +12,8 @@ enum TestData {
     }
 
     static func files(in folder: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent(folder).path)) ?? []).sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent(folder).path)) ?? [])
+            .sorted()
     }
 
     /// Detection keys the tests pretend the engine has.
