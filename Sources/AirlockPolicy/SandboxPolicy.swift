@@ -60,8 +60,9 @@ public struct SandboxPolicy: Sendable {
     /// without brackets; any case, trailing dot allowed): DoH endpoints first, then list rules by
     /// precedence (rules limited to ports apply only on those ports), then the default.
     ///
-    /// Host names must be letters, digits, `-`, `_` and dots: anything else (a NUL, a space, a
-    /// percent sign) is denied, because the name that is matched must be the name that is resolved.
+    /// Host names must be letters, digits, `-`, `_` and dots, and must not end in an all-numeric
+    /// label: anything else (a NUL, a space, a percent sign, `127.1`, `0x7f.1`) is denied, because the
+    /// name that is matched must be the name that is resolved.
     public func decideHTTP(host: String, port: UInt16) -> PolicyDecision {
         let subject = PolicyDecision.Subject.http(host: host, port: port)
         let deny = PolicyAction.deny(.forbidden)
@@ -119,14 +120,27 @@ enum HTTPHost {
     case name(DNSName)
     case address(IPAddress)
 
-    /// nil for anything that is not a plain host name or IP literal.
+    /// A last label of digits or `0x` hex: no real top-level domain looks like that (RFC 3696 §2),
+    /// but `inet_aton` reads such hosts as addresses (`127.1`, `0x7f.1`, `2130706433` are all
+    /// 127.0.0.1), which would slip an address past rules written for its canonical form.
+    private static func looksNumeric(_ label: Substring) -> Bool {
+        let lower = label.lowercased()
+        if lower.hasPrefix("0x") { return lower.dropFirst(2).allSatisfy(\.isHexDigit) }
+        return lower.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
+    /// nil for anything that is not a plain host name or IP literal (in its canonical form).
     static func parse(_ host: String) -> HTTPHost? {
         var text = Substring(host)
         if text.hasPrefix("[") && text.hasSuffix("]") {
             guard let address = IPAddress(text.dropFirst().dropLast()), !address.isIPv4 else { return nil }
             return .address(address)
         }
-        if let address = IPAddress(text) { return .address(address) }
+        if let address = IPAddress(text) {
+            // Leading zeros are octal to inet_aton (`010.0.0.1` is 8.0.0.1): only the canonical form.
+            if address.isIPv4 && address.description != text { return nil }
+            return .address(address)
+        }
         if text.hasSuffix(".") { text = text.dropLast() }
         guard !text.isEmpty, text.utf8.count <= 253 else { return nil }
         var labelLength = 0
@@ -144,7 +158,9 @@ enum HTTPHost {
                 return nil
             }
         }
-        guard labelLength > 0, let name = DNSName(String(text)) else { return nil }
+        guard labelLength > 0, !looksNumeric(text.split(separator: ".").last ?? ""),
+            let name = DNSName(String(text))
+        else { return nil }
         return .name(name)
     }
 }

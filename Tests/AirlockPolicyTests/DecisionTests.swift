@@ -206,7 +206,9 @@ import Testing
     @Test func httpHostsThatAreNotNamesAreDenied() {
         for host in [
             "evil.com\u{0}.github.com", "a b.github.com", "", ".", "x..github.com", "%65vil.github.com",
-            "[198.18.0.10]", "[::1", "github.com:443", "b\u{FC}cher.github.com",
+            "[198.18.0.10]", "[::1", "github.com:443", "127.1", "0x7f.1", "2130706433", "0177.0.0.1", "010.0.0.1",
+            "198.18.0.0x63",
+            "b\u{FC}cher.github.com",
             String(repeating: "a", count: 64) + ".github.com",
         ] {
             let decision = top.decideHTTP(host: host, port: 443)
