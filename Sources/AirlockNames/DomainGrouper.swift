@@ -27,16 +27,23 @@ public struct DomainGrouper: Sendable {
         for zone in Self.reverseZones where wire.count >= zone.wire.count && wire.suffix(zone.wire.count).elementsEqual(zone.wire) {
             return DomainKey(value: zone.value, kind: .suffixOnly, labelCount: 2)
         }
-        let tld = String(decoding: wire[last], as: UTF8.self)
-        if ranges.count >= 1 && Self.isHostnameText(wire[last]) && suffixes.isListedSuffix(tld) {
+        // Ask the PSL (implicit `*` rule included) for the registrable domain, then check that its
+        // suffix is really listed: `.za` is only listed below the TLD (`co.za`), `.sea` not at all.
+        if Self.isHostnameText(wire[last]) {
             let text = Self.presentation(wire, ranges)
             if let registered = suffixes.registrableDomain(of: text) {
+                let dot = registered.firstIndex(of: ".")!
+                let suffix = String(registered[registered.index(after: dot)...])
                 let count = registered.utf8.reduce(1) { $0 + ($1 == 0x2E ? 1 : 0) }
-                return DomainKey(value: registered, kind: .registeredDomain, labelCount: count)
+                if suffixes.isListedSuffix(suffix) {
+                    return DomainKey(value: registered, kind: .registeredDomain, labelCount: count)
+                }
+            } else if suffixes.isListedSuffix(text) {
+                return DomainKey(value: text, kind: .suffixOnly, labelCount: ranges.count)
             }
-            return DomainKey(value: text, kind: .suffixOnly, labelCount: ranges.count)
         }
         if ranges.count >= 2 && Self.isPlausibleTLD(wire[last]) && Self.isHostnameText(wire[ranges[ranges.count - 2]]) {
+            let tld = String(decoding: wire[last], as: UTF8.self)
             let second = String(decoding: wire[ranges[ranges.count - 2]], as: UTF8.self)
             return DomainKey(value: second + "." + tld, kind: .unlistedSuffix, labelCount: 2)
         }

@@ -13,6 +13,8 @@ import Testing
         #expect(key("WWW.Example.COM") == DomainKey(value: "example.com", kind: .registeredDomain, labelCount: 2))
         #expect(key("x.y.github.io").value == "y.github.io")
         #expect(key("co.uk").kind == .suffixOnly)
+        // .za is listed only below the TLD: the registered domain is still eTLD+1.
+        #expect(key("www.locksmith24-7.co.za") == DomainKey(value: "locksmith24-7.co.za", kind: .registeredDomain, labelCount: 3))
     }
 
     @Test func unlistedButPlausibleSuffixesGroupByTheirLastTwoLabels() {
