@@ -94,7 +94,8 @@ enum TableFormat {
         case .responseVerdict(_, let event, let v):
             guard v.isFirst else { return nil }
             return line(event.time, event.client, v)
-        case .bypass(let b):
+        case .bypass(let b, let first):
+            guard first else { return nil }
             return pad(b.time.description, 27) + pad(b.client.description, 22) + pad("resolver-bypass", 17)
                 + pad(b.serverName ?? b.destination.description, 34) + pad("-", 8) + b.reason
         }
@@ -166,7 +167,7 @@ enum RecordFormat {
             o.add("rcode", Int(e.rcode))
             o.add("payload_bytes", e.payloadBytes)
             add(v, to: &o)
-        case .bypass(let b):
+        case .bypass(let b, let first):
             o.add("type", "resolver_bypass")
             o.add("time", b.time.description)
             o.add("file", b.file)
@@ -176,7 +177,7 @@ enum RecordFormat {
             o.add("kind", b.kind)
             o.add("server_name", b.serverName)
             o.add("reason", b.reason)
-            o.add("alert", true)
+            o.add("alert", first)
         }
         return o.finish()
     }

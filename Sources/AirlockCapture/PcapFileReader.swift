@@ -17,6 +17,9 @@ public final class PcapFileReader {
     private let handle: LibpcapHandle
     private var delivered = 0
     private var finished: ReadOutcome?
+    /// Where the next record starts, tracked by arithmetic for classic pcap read without a filter
+    /// (24-byte file header, 16-byte record headers): asking the OS (ftello) costs a syscall a packet.
+    private var nextRecordOffset: Int64?
 
     /// Opens `path`; with `filter`, only packets matching that BPF expression (tcpdump syntax) are read.
     public init(path: String, filter: String? = nil) throws(CaptureError) {
@@ -31,6 +34,7 @@ public final class PcapFileReader {
         self.linkType = handle.linkType
         self.snapshotLength = handle.snapshotLength
         self.filter = filter
+        if filter == nil, handle.fileOffset == 24 { nextRecordOffset = 24 }
     }
 
     /// The link type's libpcap name, e.g. `EN10MB` or `LINUX_SLL2`.
@@ -44,13 +48,14 @@ public final class PcapFileReader {
     ) throws(E) -> ReadOutcome {
         if let finished { return finished }
         while true {
-            let offsetBefore = handle.fileOffset
+            let offsetBefore = nextRecordOffset ?? handle.fileOffset
             let outcome = try handle.next { (seconds, nanoseconds, captured, original, bytes) throws(E) in
                 let record = PacketRecord(
                     index: delivered,
                     time: Timestamp(nanoseconds: seconds * 1_000_000_000 + nanoseconds),
                     capturedLength: captured, originalLength: original)
                 delivered += 1
+                if let offset = nextRecordOffset { nextRecordOffset = offset + 16 + Int64(captured) }
                 try body(record, bytes)
             }
             switch outcome {

@@ -34,7 +34,7 @@ public enum DNSDecision: Sendable {
 /// use, so the same traffic gets the same verdicts wherever it is seen.
 public struct DNSPipeline: Sendable {
     public private(set) var engine: DetectionEngine
-    private let grouper: DomainGrouper
+    private var grouper: GroupingCache
     private let sandboxes: SandboxDirectory
     private var pending: PendingQueries
 
@@ -43,7 +43,7 @@ public struct DNSPipeline: Sendable {
     public private(set) var unmatchedResponses = 0
 
     public init(
-        engine: DetectionEngine = DetectionEngine(), grouper: DomainGrouper = DomainGrouper(),
+        engine: DetectionEngine = DetectionEngine(), grouper: GroupingCache = GroupingCache(),
         sandboxes: SandboxDirectory = .none
     ) {
         self.engine = engine

@@ -18,10 +18,14 @@ public struct FlaggedDomain: Sendable {
     public var sandbox: SandboxID?
 }
 
-/// A connection that carried DNS around the resolver (DoH, DoT, DoQ, DNSCrypt).
+/// Connections that carried DNS around the resolver (DoH, DoT, DoQ, DNSCrypt), aggregated per
+/// client address, destination, kind and server name.
 public struct ObservedBypass: Sendable {
     public var file: String
+    /// The first flow's start.
     public var time: Timestamp
+    /// Flows seen with the same client address, destination, kind and server name.
+    public var flows = 1
     public var client: Endpoint
     public var destination: Endpoint
     public var transport: Transport
@@ -100,8 +104,9 @@ public struct ReplaySummary: Sendable {
                     o.add("destination", b.destination.description)
                     o.add("transport", b.transport.rawValue)
                     o.add("server_name", b.serverName)
-                    o.add("client", b.client.description)
-                    o.add("time", b.time.description)
+                    o.add("client", b.client.address.description)
+                    o.add("flows", b.flows)
+                    o.add("first_seen", b.time.description)
                     o.add("reason", b.reason)
                     o.add("file", b.file)
                     return o.finish()

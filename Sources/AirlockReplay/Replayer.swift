@@ -11,8 +11,8 @@ public enum ReplayRecord: Sendable {
     case query(file: String, DNSQueryEvent, DNSAssessment)
     /// A verdict reached on a response (NXDOMAIN ratio, downstream payload).
     case responseVerdict(file: String, DNSResponseEvent, Verdict)
-    /// A resolver bypass seen on the wire.
-    case bypass(ObservedBypass)
+    /// A flow around the resolver; `first` for the first flow of its kind (client, destination, name).
+    case bypass(ObservedBypass, first: Bool)
 }
 
 /// Options for a replay run.
@@ -81,50 +81,70 @@ public struct Replayer {
     }
 }
 
-/// One engine's worth of replay state, and the packet sink the decoder feeds.
-struct ReplaySession: PacketSink {
-    var file = ""
+/// One engine's worth of replay state: the decoder and the sink it feeds, kept apart so decoding
+/// into the sink never copies the decoder's flow tables.
+struct ReplaySession {
     var decoder: PacketDecoder
-    var pipeline: DNSPipeline
-    var bypasses: BypassDetector
-    var flagged: [DomainKey: FlaggedDomain] = [:]
-    var flaggedOrder: [DomainKey] = []
-    var observedBypasses: [ObservedBypass] = []
-    var packets = 0
-    var dnsMessages = 0
-    var malformed: [String: Int] = [:]
-    var peakTracked = 0
-    /// The record callback for the packet being decoded (set around each `decode` call).
-    private var emit: ((ReplayRecord) -> Void)?
+    var sink: ReplaySink
+    var file: String {
+        get { sink.file }
+        set { sink.file = newValue }
+    }
 
     init(options: ReplayOptions) {
         decoder = PacketDecoder(configuration: options.packetConfiguration)
-        pipeline = DNSPipeline(
-            engine: DetectionEngine(configuration: options.configuration, exemptions: options.exemptions),
-            sandboxes: options.sandboxes)
-        bypasses = BypassDetector()
+        sink = ReplaySink(options: options)
     }
 
     mutating func packet(_ record: PacketRecord, linkType: Int32, bytes: Span<UInt8>, onRecord: (ReplayRecord) -> Void) {
-        packets += 1
+        sink.packets += 1
         withoutActuallyEscaping(onRecord) { callback in
-            emit = callback
-            var decoder = self.decoder
-            decoder.decode(linkType: linkType, time: record.time, bytes: bytes, into: &self)
-            self.decoder = decoder
-            emit = nil
+            sink.emit = callback
+            decoder.decode(linkType: linkType, time: record.time, bytes: bytes, into: &sink)
+            sink.emit = nil
         }
     }
 
     /// Delivers what the decoder still holds at the end of a file (TCP data after a gap, etc.).
     mutating func finishFile(onRecord: (ReplayRecord) -> Void) {
         withoutActuallyEscaping(onRecord) { callback in
-            emit = callback
-            var decoder = self.decoder
-            decoder.finish(into: &self)
-            self.decoder = decoder
-            emit = nil
+            sink.emit = callback
+            decoder.finish(into: &sink)
+            sink.emit = nil
         }
+    }
+
+    func fold(into summary: inout ReplaySummary) { sink.fold(into: &summary) }
+}
+
+/// The packet sink: DNS messages into the pipeline, flow starts into the bypass detector.
+struct ReplaySink: PacketSink {
+    var file = ""
+    var pipeline: DNSPipeline
+    var bypasses: BypassDetector
+    var flagged: [DomainKey: FlaggedDomain] = [:]
+    var flaggedOrder: [DomainKey] = []
+    var observedBypasses: [ObservedBypass] = []
+    /// Index into `observedBypasses` by what makes two flows the same finding.
+    var bypassIndex: [BypassKey: Int] = [:]
+    struct BypassKey: Hashable {
+        var client: IPAddress
+        var destination: Endpoint
+        var kind: String
+        var serverName: String?
+    }
+    var packets = 0
+    var dnsMessages = 0
+    var malformed: [String: Int] = [:]
+    var peakTracked = 0
+    /// The record callback for the packet being decoded (set around each `decode` call).
+    var emit: ((ReplayRecord) -> Void)?
+
+    init(options: ReplayOptions) {
+        pipeline = DNSPipeline(
+            engine: DetectionEngine(configuration: options.configuration, exemptions: options.exemptions),
+            sandboxes: options.sandboxes)
+        bypasses = BypassDetector()
     }
 
     mutating func dnsMessage(_ context: FlowContext, _ message: Span<UInt8>) {
@@ -157,11 +177,20 @@ struct ReplaySession: PacketSink {
             let bypass = bypasses.inspect(
                 destination: context.destination, transport: context.transport, firstClientPayload: firstClientPayload)
         else { return }
+        let key = BypassKey(
+            client: context.source.address, destination: context.destination, kind: bypass.kind,
+            serverName: bypass.serverName)
+        if let index = bypassIndex[key] {
+            observedBypasses[index].flows += 1
+            emit?(.bypass(observedBypasses[index], first: false))
+            return
+        }
         let observed = ObservedBypass(
             file: file, time: context.time, client: context.source, destination: context.destination,
             transport: context.transport, kind: bypass.kind, serverName: bypass.serverName, reason: bypass.reason)
+        bypassIndex[key] = observedBypasses.count
         observedBypasses.append(observed)
-        emit?(.bypass(observed))
+        emit?(.bypass(observed, first: true))
     }
 
     mutating func malformed(_ reason: MalformedReason) {

@@ -51,6 +51,9 @@ public struct NameFeatureExtractor: Sendable {
         self.model = model
     }
 
+    /// c·log₂(c) for c in 0…255.
+    static let cLog2c: [Double] = (0..<256).map { $0 < 2 ? 0 : Double($0) * Math.log2(Double($0)) }
+
     /// Features of the labels of `name` left of its rightmost `groupLabels` labels.
     public func features(of name: DNSName, groupLabels: Int) -> NameFeatures {
         var f = NameFeatures()
@@ -104,13 +107,13 @@ public struct NameFeatureExtractor: Sendable {
         }
         let n = f.subdomainLength
         guard n > 0 else { return f }
-        var entropy = 0.0
+        // H = log2(n) − (1/n)·Σ c·log2(c); counts never exceed 255 (a name is at most 255 bytes),
+        // so c·log2(c) comes from a table.
         let dn = Double(n)
-        for slot in 0..<57 where counts[slot] > 0 {
-            let p = Double(counts[slot]) / dn
-            entropy -= p * Math.log2(p)
-        }
-        f.entropy = entropy
+        var sum = 0.0
+        for slot in 0..<57 where counts[slot] > 1 { sum += Self.cLog2c[Int(counts[slot])] }
+        let entropy = Math.log2(dn) - sum / dn
+        f.entropy = max(0, entropy)
         f.digitShare = Double(digits) / dn
         f.ngramLogLikelihood = likelihoodChars > 0 ? likelihoodSum / Double(likelihoodChars) : 0
         f.informationBits = dn * entropy

@@ -21,8 +21,9 @@ struct DomainTable {
     var count: Int { current.count + previous.count }
 
     /// Runs `body` on the state for `key`, creating it at `time` when new.
+    /// (Presence is tested with `index(forKey:)`: reading `current[key]` would copy the ~0.4 KB state.)
     mutating func withState<R>(_ key: DomainKey, time: Timestamp, _ body: (inout DomainState) -> R) -> R {
-        if current[key] == nil {
+        if current.index(forKey: key) == nil {
             if let promoted = previous.removeValue(forKey: key) {
                 current[key] = promoted
             } else {
@@ -35,8 +36,8 @@ struct DomainTable {
 
     /// Runs `body` on an existing state; nil (and nothing created) when the domain is unknown.
     mutating func withExistingState<R>(_ key: DomainKey, _ body: (inout DomainState) -> R) -> R? {
-        if current[key] != nil { return body(&current[key]!) }
-        if previous[key] != nil { return body(&previous[key]!) }
+        if current.index(forKey: key) != nil { return body(&current[key]!) }
+        if previous.index(forKey: key) != nil { return body(&previous[key]!) }
         return nil
     }
 
