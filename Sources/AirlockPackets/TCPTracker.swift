@@ -220,14 +220,13 @@ struct TCPTracker {
                 // Joined mid-connection: wait for a segment that starts a message.
                 direction.assembler.start(at: sequence)
             }
-            let ahead = SegmentAssembler.distance(sequence, from: direction.assembler.nextSequence)
-            if ahead > 0, let acknowledged = direction.acknowledgedByPeer,
+            if let acknowledged = direction.acknowledgedByPeer,
                 SegmentAssembler.distance(acknowledged, from: sequence) >= 0
             {
-                // The peer acknowledged bytes before this segment that the capture never showed.
-                statistics.record(.tcpGap, &sink)
-                direction.framer.gap(statistics: &statistics)
-                direction.assembler.skip(to: sequence)
+                // The peer acknowledged everything before this segment: holes before it are lost.
+                Self.skipLostBytes(
+                    limits: limits, &direction, upTo: sequence, heldOnly: false, context: context,
+                    statistics: &statistics, sink: &sink)
             }
             Self.place(limits: limits, &direction, sequence: sequence, payload: payload, context: context, statistics: &statistics, sink: &sink)
         }
@@ -294,13 +293,34 @@ struct TCPTracker {
         } else {
             direction.acknowledgedByPeer = acknowledgement
         }
-        guard let first = direction.assembler.firstHeldSequence,
-            SegmentAssembler.distance(acknowledgement, from: first) >= 0
-        else { return }
-        statistics.record(.tcpGap, &sink)
-        direction.framer.gap(statistics: &statistics)
-        _ = direction.assembler.skipToFirstHeld()
-        Self.drain(limits: limits, &direction, context: context, statistics: &statistics, sink: &sink)
+        // Only held segments make the hole matter now; otherwise the next segment will (an ACK that
+        // overtook its data in a multi-queue capture must not discard that data).
+        guard direction.assembler.hasHeld else { return }
+        Self.skipLostBytes(
+            limits: limits, &direction, upTo: acknowledgement, heldOnly: true, context: context,
+            statistics: &statistics, sink: &sink)
+    }
+
+    /// Gives up on every hole before `limit` (bytes the peer acknowledged, so they were sent and the
+    /// capture lost them): each hole is a counted gap, and held segments behind it are delivered.
+    /// With `heldOnly`, stops at the last held segment instead of skipping to `limit` itself.
+    private static func skipLostBytes<Sink: PacketSink>(
+        limits: Limits, _ direction: inout DNSDirection, upTo limit: UInt32, heldOnly: Bool, context: FlowContext,
+        statistics: inout PacketStatistics, sink: inout Sink
+    ) {
+        while SegmentAssembler.distance(limit, from: direction.assembler.nextSequence) > 0 {
+            if let first = direction.assembler.firstHeldSequence, SegmentAssembler.distance(limit, from: first) >= 0 {
+                statistics.record(.tcpGap, &sink)
+                direction.framer.gap(statistics: &statistics)
+                _ = direction.assembler.skipToFirstHeld()
+                Self.drain(limits: limits, &direction, context: context, statistics: &statistics, sink: &sink)
+            } else {
+                if heldOnly { return }
+                statistics.record(.tcpGap, &sink)
+                direction.framer.gap(statistics: &statistics)
+                direction.assembler.skip(to: limit)
+            }
+        }
     }
 
     /// Ends a direction: segments still waiting behind a gap are given their chance (the gap is

@@ -154,4 +154,64 @@ struct RobustnessTests {
             #expect(ids == ids.sorted() && Set(ids).count == ids.count)
         }
     }
+
+    /// Fragmented datagrams over a network that drops, repeats, reorders, corrupts and forges
+    /// overlapping fragments, interleaved across identifications and both IP versions.
+    @Test func hostileFragmentsKeepTheBooksBalanced() {
+        var random = SplitMix64(state: 7)
+        var configuration = PacketDecoderConfiguration()
+        configuration.maxReassemblies = 6
+        var harness = Harness(linkType: 101, configuration: configuration)
+        let datagram = Build.udp(Build.dnsQuery(id: 1, padding: 1200))
+        var clean = 0
+        for round in 0..<1_500 {
+            var cuts = [0]
+            while cuts.last! < datagram.count {
+                cuts.append(min(datagram.count, cuts.last! + Int.random(in: 1...60, using: &random) * 8))
+            }
+            var pieces: [(offset: Int, bytes: [UInt8], more: Bool)] = (0..<(cuts.count - 1)).map {
+                (cuts[$0], Array(datagram[cuts[$0]..<cuts[$0 + 1]]), $0 < cuts.count - 2)
+            }
+            var forged: (offset: Int, bytes: [UInt8], more: Bool)?
+            switch Int.random(in: 0..<20, using: &random) {
+            case 0, 1:
+                // A forged copy of the first fragment, with other bytes, arriving just before the real one.
+                // (Arriving after the rest, it would complete the datagram: first bytes win, as in a host.)
+                forged = pieces[0]
+                forged!.bytes[forged!.bytes.count - 1] ^= 0xFF
+            case 2:
+                pieces.remove(at: Int.random(in: 0..<pieces.count, using: &random))
+            case 3, 4:
+                pieces.append(pieces[0])  // a harmless duplicate
+                clean += 1
+            default:
+                clean += 1
+            }
+            pieces.shuffle(using: &random)
+            if let forged {
+                pieces.removeAll { $0.offset == 0 }
+                pieces.insert(contentsOf: [forged, (0, Array(datagram[0..<cuts[1]]), true)], at: 0)
+            }
+            let identification = round
+            let v6 = Bool.random(using: &random)
+            for piece in pieces {
+                if v6 {
+                    harness.feed(
+                        Build.ipv6(
+                            piece.bytes,
+                            extensions: [(44, Build.fragmentHeader(offset: piece.offset, more: piece.more, identification: UInt32(identification)))]))
+                } else {
+                    harness.feed(Build.ipv4(piece.bytes, identification: identification, moreFragments: piece.more, fragmentOffset: piece.offset))
+                }
+            }
+        }
+        harness.finish()
+        let statistics = harness.statistics
+        #expect(statistics.bufferedBytes == 0)
+        // Complete datagrams always reassemble, with the original bytes; forged or incomplete ones never do.
+        #expect(statistics.datagramsReassembled == clean)
+        #expect(statistics.count(.fragmentOverlap) > 0)
+        #expect(harness.sink.messages.count == clean)
+        #expect(harness.sink.messages.allSatisfy { $0.bytes == Array(datagram.dropFirst(8)) })
+    }
 }

@@ -238,4 +238,26 @@ struct TCPStreamTests {
         #expect(harness.sink.malformed == [.tcpGap])
         #expect(harness.statistics.tcpMidstreamFlows == 0)
     }
+
+    @Test func acknowledgementResolvesSeveralHolesAtOnce() {
+        let messages = (1...5).map { Build.framed(Build.dnsQuery(id: $0)) }
+        var offsets = [start]
+        for message in messages { offsets.append(offsets.last! + UInt32(message.count)) }
+        var harness = connected()
+        for index in [0, 2, 4] { harness.feed(conversation.fromClient(messages[index], sequence: offsets[index])) }
+        #expect(ids(harness.sink) == [1])
+        harness.feed(conversation.fromServer([], sequence: conversation.serverSequence + 1, flags: Build.ack, ack: offsets[5]))
+        #expect(ids(harness.sink) == [1, 3, 5])
+        #expect(harness.sink.malformed == [.tcpGap, .tcpGap])
+    }
+
+    @Test func acknowledgementOvertakingItsDataLosesNothing() {
+        // Multi-queue captures can show an ACK a moment before the data it acknowledges.
+        let one = Build.framed(first)
+        var harness = connected()
+        harness.feed(conversation.fromServer([], sequence: conversation.serverSequence + 1, flags: Build.ack, ack: start + UInt32(one.count)))
+        harness.feed(conversation.fromClient(one, sequence: start))
+        #expect(ids(harness.sink) == [1])
+        #expect(harness.sink.malformed.isEmpty)
+    }
 }
