@@ -141,19 +141,36 @@ struct FragmentReassembler {
     mutating func sweep<Sink: PacketSink>(now: Int64, statistics: inout PacketStatistics, sink: inout Sink) {
         guard !partials.isEmpty else { return }
         let deadline = now.saturatingSubtract(timeout)
-        let expired = partials.filter { $0.value.firstSeen < deadline }
-        for (key, partial) in expired {
+        var expired: [Key] = []
+        for index in partials.indices where partials.values[index].firstSeen < deadline {
+            expired.append(partials.keys[index])
+        }
+        for key in expired {
+            guard let partial = partials.removeValue(forKey: key) else { continue }
             statistics.release(partial.data.count)
             if !partial.dropped { statistics.record(.fragmentTimeout, &sink) }
-            partials[key] = nil
         }
     }
 
+    /// The table is full: the oldest sixteenth of the partial datagrams go (amortised O(1) per insertion
+    /// under a flood of fragments with fresh identifications).
     private mutating func evictOldest<Sink: PacketSink>(statistics: inout PacketStatistics, sink: inout Sink) {
-        guard let oldest = partials.min(by: { $0.value.firstSeen < $1.value.firstSeen }) else { return }
-        statistics.release(oldest.value.data.count)
-        if !oldest.value.dropped { statistics.record(.fragmentTableFull, &sink) }
-        partials[oldest.key] = nil
+        var times: [Int64] = []
+        times.reserveCapacity(partials.count)
+        for index in partials.indices { times.append(partials.values[index].firstSeen) }
+        guard !times.isEmpty else { return }
+        let batch = RecencyEviction.batch(of: times.count)
+        let threshold = RecencyEviction.threshold(&times, batch: batch)
+        var victims: [Key] = []
+        victims.reserveCapacity(batch)
+        for index in partials.indices where victims.count < batch && partials.values[index].firstSeen <= threshold {
+            victims.append(partials.keys[index])
+        }
+        for key in victims {
+            guard let victim = partials.removeValue(forKey: key) else { continue }
+            statistics.release(victim.data.count)
+            if !victim.dropped { statistics.record(.fragmentTableFull, &sink) }
+        }
     }
 }
 

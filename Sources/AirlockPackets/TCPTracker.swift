@@ -434,10 +434,10 @@ struct TCPTracker {
     /// Forgets connections idle longer than the timeout, reporting what they still held.
     mutating func sweep<Sink: PacketSink>(now: Int64, statistics: inout PacketStatistics, sink: inout Sink) {
         let deadline = now.saturatingSubtract(limits.idleTimeout)
-        guard flows.values.contains(where: { $0.lastSeen < deadline }) else { return }
-        let idle = flows.filter { $0.value.lastSeen < deadline }
-        for (key, var flow) in idle {
-            flows[key] = nil
+        var idle: [Key] = []
+        for index in flows.indices where flows.values[index].lastSeen < deadline { idle.append(flows.keys[index]) }
+        for key in idle {
+            guard var flow = flows.removeValue(forKey: key) else { continue }
             if !flow.isClosed { statistics.tcpFlowsIdledOut += 1 }
             Self.close(limits: limits, &flow, key: key, time: Timestamp(nanoseconds: now), statistics: &statistics, sink: &sink)
         }
@@ -447,7 +447,16 @@ struct TCPTracker {
     private mutating func makeRoom<Sink: PacketSink>(now: Int64, statistics: inout PacketStatistics, sink: inout Sink) {
         sweep(now: now, statistics: &statistics, sink: &sink)
         guard flows.count >= limits.maxFlows else { return }
-        let victims = RecencyEviction.oldest(flows.map { ($0.key, $0.value.lastSeen) }, fraction: 16)
+        var times: [Int64] = []
+        times.reserveCapacity(flows.count)
+        for index in flows.indices { times.append(flows.values[index].lastSeen) }
+        let batch = RecencyEviction.batch(of: times.count)
+        let threshold = RecencyEviction.threshold(&times, batch: batch)
+        var victims: [Key] = []
+        victims.reserveCapacity(batch)
+        for index in flows.indices where victims.count < batch && flows.values[index].lastSeen <= threshold {
+            victims.append(flows.keys[index])
+        }
         for key in victims {
             guard var flow = flows.removeValue(forKey: key) else { continue }
             if !flow.isClosed { statistics.record(.tcpFlowTableFull, &sink) }

@@ -30,7 +30,12 @@ struct UDPFlowSet {
         if lastSeen.count >= maxFlows {
             sweep(now: now)
             if lastSeen.count >= maxFlows {
-                let victims = RecencyEviction.oldest(lastSeen, fraction: 16)
+                var times = Array(lastSeen.values)
+                let batch = RecencyEviction.batch(of: times.count)
+                let threshold = RecencyEviction.threshold(&times, batch: batch)
+                var victims: [Key] = []
+                victims.reserveCapacity(batch)
+                for (key, seen) in lastSeen where seen <= threshold && victims.count < batch { victims.append(key) }
                 for victim in victims {
                     lastSeen[victim] = nil
                     statistics.record(.udpFlowTableFull, &sink)
@@ -48,15 +53,43 @@ struct UDPFlowSet {
     }
 }
 
-/// Picks the least recently seen entries of a full table, a batch at a time so that a flood of new keys
-/// costs amortised O(log n) per insertion rather than a full scan each.
+/// Picks the least recently seen entries of a full table, a batch at a time (a sixteenth) so that a
+/// flood of new keys costs amortised O(1) per insertion rather than a full scan each.
 enum RecencyEviction {
-    static func oldest<Key: Hashable>(_ table: [Key: Int64], fraction: Int) -> [Key] {
-        oldest(table.map { ($0.key, $0.value) }, fraction: fraction)
+    /// How many entries one eviction removes from a table of `count`.
+    static func batch(of count: Int) -> Int { max(1, count / 16) }
+
+    /// The time at or before which the `batch` least recent entries were last seen.
+    static func threshold(_ times: inout [Int64], batch: Int) -> Int64 {
+        kthSmallest(&times, batch - 1)
     }
 
-    static func oldest<Key>(_ entries: [(Key, Int64)], fraction: Int) -> [Key] {
-        let count = max(1, entries.count / fraction)
-        return entries.sorted { $0.1 < $1.1 }.prefix(count).map(\.0)
+    /// Hoare's selection: the element that would sit at `k` if `values` were sorted (reorders it).
+    static func kthSmallest(_ values: inout [Int64], _ k: Int) -> Int64 {
+        var low = 0
+        var high = values.count - 1
+        let target = min(max(k, 0), high)
+        while low < high {
+            let pivot = values[low + (high - low) / 2]
+            var i = low
+            var j = high
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if target <= j {
+                high = j
+            } else if target >= i {
+                low = i
+            } else {
+                return values[target]
+            }
+        }
+        return values[target]
     }
 }
