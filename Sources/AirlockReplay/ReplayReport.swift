@@ -34,6 +34,17 @@ public struct ObservedBypass: Sendable {
     public var reason: String
 }
 
+/// A name that counted as suspicious for its domain without any alert being raised: material for
+/// threat hunting, kept apart from `flagged` (one odd name is not an incident).
+public struct SuspiciousName: Sendable {
+    public var file: String
+    public var name: String
+    public var domain: DomainKey
+    public var score: Double
+    /// Suspicious names seen for this domain (only the highest-scoring one is kept).
+    public var count: Int
+}
+
 /// Where a capture file stopped early.
 public struct Truncation: Sendable {
     public var file: String
@@ -54,6 +65,7 @@ public struct ReplaySummary: Sendable {
     public var truncations: [Truncation] = []
     public var flagged: [FlaggedDomain] = []
     public var bypasses: [ObservedBypass] = []
+    public var suspiciousNames: [SuspiciousName] = []
     public var failures: [(file: String, message: String)] = []
     public var elapsedSeconds = 0.0
     public var peakTrackedDomains = 0
@@ -109,6 +121,18 @@ public struct ReplaySummary: Sendable {
                     o.add("first_seen", b.time.description)
                     o.add("reason", b.reason)
                     o.add("file", b.file)
+                    return o.finish()
+                }))
+        w.add(
+            "suspicious_names",
+            raw: JSONObjectWriter.array(
+                suspiciousNames.map { n in
+                    var o = JSONObjectWriter()
+                    o.add("name", n.name)
+                    o.add("domain", n.domain.value)
+                    o.add("score", n.score)
+                    o.add("count", n.count)
+                    o.add("file", n.file)
                     return o.finish()
                 }))
         w.add(

@@ -133,6 +133,10 @@ struct ReplaySink: PacketSink {
         var kind: String
         var serverName: String?
     }
+    /// Per domain, the highest-scoring suspicious name that raised no alert (bounded).
+    var suspicious: [DomainKey: SuspiciousName] = [:]
+    let suspiciousScore: Double
+    static let suspiciousLimit = 1_000
     var packets = 0
     var dnsMessages = 0
     var malformed: [String: Int] = [:]
@@ -141,6 +145,7 @@ struct ReplaySink: PacketSink {
     var emit: ((ReplayRecord) -> Void)?
 
     init(options: ReplayOptions) {
+        suspiciousScore = options.configuration.suspiciousNameScore
         pipeline = DNSPipeline(
             engine: DetectionEngine(configuration: options.configuration, exemptions: options.exemptions),
             sandboxes: options.sandboxes)
@@ -160,7 +165,11 @@ struct ReplaySink: PacketSink {
             time: context.time, source: context.source, destination: context.destination, transport: context.transport)
         switch pipeline.handle(parsed, from: origin) {
         case .query(let event, let assessment):
-            if let verdict = assessment.verdict { note(verdict, event.time, event.client, event.sandbox) }
+            if let verdict = assessment.verdict {
+                note(verdict, event.time, event.client, event.sandbox)
+            } else if assessment.nameScore >= suspiciousScore && !assessment.exempt {
+                noteSuspicious(event, assessment.nameScore)
+            }
             emit?(.query(file: file, event, assessment))
         case .response(let event, let verdict):
             if let verdict {
@@ -219,6 +228,20 @@ struct ReplaySink: PacketSink {
             reasons: verdict.reasons, explanation: verdict.explanation, firstAlert: time, client: client, sandbox: sandbox)
     }
 
+    private mutating func noteSuspicious(_ event: DNSQueryEvent, _ score: Double) {
+        if var existing = suspicious[event.domain] {
+            existing.count += 1
+            if score > existing.score {
+                existing.score = score
+                existing.name = event.name.description
+            }
+            suspicious[event.domain] = existing
+        } else if suspicious.count < Self.suspiciousLimit {
+            suspicious[event.domain] = SuspiciousName(
+                file: file, name: event.name.description, domain: event.domain, score: score, count: 1)
+        }
+    }
+
     /// Adds this session's figures to the run's summary.
     func fold(into summary: inout ReplaySummary) {
         summary.packets += packets
@@ -233,6 +256,9 @@ struct ReplaySink: PacketSink {
             summary.flagged.append(f)
         }
         summary.bypasses += observedBypasses
+        summary.suspiciousNames += suspicious.values
+            .filter { flagged[$0.domain] == nil }
+            .sorted { ($0.score, $0.name) > ($1.score, $1.name) }
         summary.peakTrackedDomains = max(summary.peakTrackedDomains, pipeline.engine.trackedDomains)
     }
 }
