@@ -55,7 +55,11 @@ public final class PcapFileReader {
                     time: Timestamp(nanoseconds: seconds * 1_000_000_000 + nanoseconds),
                     capturedLength: captured, originalLength: original)
                 delivered += 1
-                if let offset = nextRecordOffset { nextRecordOffset = offset + 16 + Int64(captured) }
+                if let offset = nextRecordOffset {
+                    // libpcap cuts records longer than the snapshot length and skips the rest of their
+                    // bytes, so `captured` no longer says where the next record starts: ask the file.
+                    nextRecordOffset = captured < snapshotLength ? offset + 16 + Int64(captured) : handle.fileOffset
+                }
                 try body(record, bytes)
             }
             switch outcome {

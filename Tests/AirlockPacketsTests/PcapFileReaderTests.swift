@@ -200,4 +200,29 @@ struct PcapFileReaderTests {
         }
         #expect(seen == 5)
     }
+
+    @Test func offsetsStayRightAfterARecordLongerThanTheSnapshotLength() throws {
+        func le32(_ value: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        func le16(_ value: Int) -> [UInt8] { (0..<2).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        func record(_ length: Int, present: Int? = nil) -> [UInt8] {
+            let body = [UInt8](repeating: 0xAB, count: present ?? length)
+            return le32(1_700_000_000) + le32(0) + le32(length) + le32(length) + body
+        }
+        // Snapshot length 64, but the first record holds 100 bytes (libpcap delivers 64 and skips 36).
+        let header = le32(0xA1B2_C3D4) + le16(2) + le16(4) + le32(0) + le32(0) + le32(64) + le32(101)
+        let bytes = header + record(100) + record(40) + record(40, present: 7)
+        let scratch = try ScratchDirectory()
+        let reader = try PcapFileReader(path: try scratch.file("long.pcap", bytes))
+        var lengths: [Int] = []
+        let outcome = reader.forEachPacket { record, span in lengths.append(span.count) }
+        #expect(lengths == [64, 40])
+        #expect(outcome == .stopped(atPacket: 2, byteOffset: 24 + 116 + 56, reason: outcome.reason ?? ""))
+    }
+}
+
+extension ReadOutcome {
+    var reason: String? {
+        if case .stopped(_, _, let reason) = self { return reason }
+        return nil
+    }
 }
