@@ -62,7 +62,7 @@ var targets: [Target] = [
         name: "AirlockDNSWireTests", dependencies: ["AirlockDNSWire", "AirlockLDNS", "AirlockEvents"],
         exclude: ["Fixtures"]),
     .testTarget(name: "AirlockTLSTests", dependencies: ["AirlockTLS"]),
-    .testTarget(name: "AirlockEngineTests", dependencies: ["AirlockEngine", "AirlockEvents"]),
+    .testTarget(name: "AirlockEngineTests", dependencies: ["AirlockEngine", "AirlockEvents"], exclude: ["Fixtures"]),
     .testTarget(name: "AirlockNamesTests", dependencies: ["AirlockNames", "AirlockEvents"]),
     .testTarget(
         name: "AirlockReplayTests",

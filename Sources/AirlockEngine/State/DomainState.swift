@@ -1,7 +1,7 @@
 import AirlockEvents
 
 /// Everything the engine remembers about one domain group: decaying window counters, a short
-/// memory of recent names, and lifetime totals for reporting. About 0.4 KB, fixed size.
+/// memory of recent names, and lifetime totals for reporting. About 0.2 KB, fixed size.
 ///
 /// Counters decay exponentially with the configured window as time constant: a sliding window
 /// that needs no per-event storage, so a domain's state never grows with its traffic.
@@ -24,8 +24,9 @@ struct DomainState {
     var gapVariance = 0.0
     var gaps = 0
 
-    /// Hashes of recently seen subdomains: a repeat is not new information.
-    var recentNames = InlineArray<32, UInt64>(repeating: 0)
+    /// 32-bit hashes of the 16 most recent distinct subdomains: a repeat is not new information.
+    /// (A tunnel repeats almost nothing; a client repeats its few names constantly.)
+    var recentNames = InlineArray<16, UInt32>(repeating: 0)
     var recentNext = 0
 
     // Lifetime totals.
@@ -59,10 +60,11 @@ struct DomainState {
     }
 
     /// Records a subdomain hash; true when it was not among the recent names.
-    mutating func remember(_ hash: UInt64) -> Bool {
-        for i in 0..<32 where recentNames[i] == hash { return false }
+    mutating func remember(_ fullHash: UInt64) -> Bool {
+        let hash = UInt32(truncatingIfNeeded: fullHash ^ (fullHash >> 32)) | 1  // never the empty 0
+        for i in 0..<16 where recentNames[i] == hash { return false }
         recentNames[recentNext] = hash
-        recentNext = (recentNext + 1) & 31
+        recentNext = (recentNext + 1) & 15
         return true
     }
 

@@ -7,15 +7,24 @@ import AirlockEvents
 /// A flood of one-off domains therefore pushes out only other one-off domains, while anything queried
 /// again within a generation survives. Entries that hold evidence (a suspicious name, a verdict) are
 /// carried over an eviction once more, up to an eighth of capacity, so a tunnel under a flood of random
-/// domains keeps its state. Bound: `capacity + capacity/8` entries.
+/// domains keeps its state. Bound: two generations of ``generationSize`` (≤ capacity/2) plus the
+/// rescued eighth.
 struct DomainTable {
     private(set) var current: [DomainKey: DomainState] = [:]
     private(set) var previous: [DomainKey: DomainState] = [:]
     let capacity: Int
     private(set) var evictions = 0
 
+    /// Entries per generation: at most half the capacity, rounded down to three quarters of a power
+    /// of two — Swift's dictionaries keep their load under 3/4, so 100,000 entries would take 262,144
+    /// buckets where 98,304 take 131,072.
+    let generationSize: Int
+
     init(capacity: Int) {
         self.capacity = max(capacity, 16)
+        var buckets = 16
+        while buckets * 2 * 3 / 4 <= self.capacity / 2 { buckets *= 2 }
+        generationSize = buckets * 3 / 4
     }
 
     var count: Int { current.count + previous.count }
@@ -27,7 +36,7 @@ struct DomainTable {
             if let promoted = previous.removeValue(forKey: key) {
                 current[key] = promoted
             } else {
-                if current.count >= capacity / 2 { rotate() }
+                if current.count >= generationSize { rotate() }
                 current[key] = DomainState(time: time)
             }
         }
@@ -43,17 +52,21 @@ struct DomainTable {
 
     func state(_ key: DomainKey) -> DomainState? { current[key] ?? previous[key] }
 
+    /// Drops the previous generation. The current one becomes previous by move (no copy-on-write
+    /// duplicate), and evidence-holding entries of the dropped generation restart the new current one,
+    /// so at most three half-capacity tables exist for the instant of the swap.
     private mutating func rotate() {
-        var next = current
+        var dropped = previous
+        previous = current
+        current = [:]
         let rescueLimit = capacity / 8
         var rescued = 0
-        for (key, state) in previous where state.holdsEvidence && rescued < rescueLimit {
-            next[key] = state
+        for (key, state) in dropped where state.holdsEvidence {
+            guard rescued < rescueLimit else { break }
+            current[key] = state
             rescued += 1
         }
-        evictions += previous.count - rescued
-        previous = next
-        current = [:]
-        current.reserveCapacity(capacity / 2)
+        evictions += dropped.count - rescued
+        dropped = [:]
     }
 }
