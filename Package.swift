@@ -50,10 +50,20 @@ var targets: [Target] = [
         dependencies: [
             "AirlockCapture", "AirlockPackets", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockEngine",
         ]),
+    // Linux calls Glibc does not expose (recvmmsg/sendmmsg, epoll, eventfd, getrandom): the live proxy's only C.
+    .target(name: "CAirlockSys"),
+    // The live DNS proxy: a pure core (query bytes + client + time → action), the policy enforcer shared
+    // with replay, the decision log, and the socket server around them.
+    .target(
+        name: "AirlockDNSProxy",
+        dependencies: [
+            "CAirlockSys", "AirlockDNSWire", "AirlockPipeline", "AirlockPolicy", "AirlockEngine", "AirlockEvents",
+        ]),
     .executableTarget(
         name: "airlock",
         dependencies: [
             "AirlockReplay", "AirlockEngine", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockPolicy",
+            "AirlockDNSProxy",
         ],
         path: "Sources/AirlockCLI"),
 
@@ -69,6 +79,9 @@ var targets: [Target] = [
         dependencies: ["AirlockReplay", "AirlockPipeline", "AirlockEngine", "AirlockEvents", "AirlockNames"]),
     .testTarget(name: "AirlockPolicyTests", dependencies: ["AirlockPolicy", "AirlockEvents"], exclude: ["testdata"]),
     .testTarget(name: "AirlockCLITests", dependencies: ["airlock"]),
+    .testTarget(
+        name: "AirlockDNSProxyTests",
+        dependencies: ["AirlockDNSProxy", "AirlockDNSWire", "AirlockPolicy", "AirlockEngine", "AirlockEvents"]),
 ]
 
 for index in targets.indices where targets[index].type != .system {

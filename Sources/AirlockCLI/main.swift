@@ -9,6 +9,8 @@ let usage = """
     commands:
       replay FILE...        run the detection engine over pcap/pcapng captures
       explain NAME...       show how the engine scores a name, feature by feature
+      serve --policy FILE   run the DNS proxy: inspect, enforce the policy, forward
+      check-policy FILE     validate a policy file and summarise it
       version               print the version
 
     Run 'airlock COMMAND --help' for a command's options.
@@ -20,6 +22,8 @@ do {
     switch arguments.first {
     case "replay": status = try ReplayCommand.run(Array(arguments.dropFirst()))
     case "explain": status = try ExplainCommand.run(Array(arguments.dropFirst()))
+    case "serve": status = try ServeCommand.run(Array(arguments.dropFirst()))
+    case "check-policy": status = try CheckPolicyCommand.run(Array(arguments.dropFirst()))
     case "version", "--version": OutputStream.standardOutput.line("airlock 0.1.0"); status = 0
     case "help", "--help", "-h", nil: OutputStream.standardOutput.line(usage); status = arguments.isEmpty ? 64 : 0
     case let other?: throw UsageError.unknownCommand(other)

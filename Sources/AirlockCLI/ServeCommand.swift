@@ -1,0 +1,122 @@
+import AirlockDNSProxy
+import AirlockEvents
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `airlock serve --policy FILE`: the live DNS proxy in the foreground.
+enum ServeCommand {
+    static let usage = """
+        usage: airlock serve --policy FILE [options]
+
+        Serves DNS (UDP and TCP) to sandboxes, inspects every query with the detection engine and the
+        policy, and forwards what is allowed. Decisions go out as JSON lines.
+
+          --policy FILE        the policy (YAML); SIGHUP reloads it, a bad file is refused
+          --listen ADDR:PORT   where to serve, repeatable (default 127.0.0.1:53 and [::1]:53)
+          --upstream ADDR[:PORT]
+                               resolver for sandboxes whose policy names none, repeatable
+          --threads N          worker threads (default: one per CPU)
+          --cache N            packet-cache entries per worker, 0 to turn off (default 20000)
+          --log FILE           append decisions to FILE instead of standard output
+          --log-level LEVEL    all (every query) | notable (blocks, verdicts, errors) | none (default all)
+
+        Signals: SIGHUP reloads the policy, SIGUSR1 prints counters to standard error, SIGINT/SIGTERM stop.
+        """
+
+    static func run(_ args: [String]) throws -> Int32 {
+        let parsed = try Arguments(
+            args, valued: ["--policy", "--listen", "--upstream", "--threads", "--cache", "--log", "--log-level"],
+            switches: ["--help", "-h"])
+        if parsed.has("--help") || parsed.has("-h") {
+            OutputStream.standardOutput.line(usage)
+            return 0
+        }
+        guard let policyPath = parsed.value("--policy") else { throw UsageError.missingArgument("--policy FILE") }
+        let listen = try parsed.values("--listen").map { try endpoint($0, option: "--listen", requirePort: true) }
+        let upstreams = try parsed.values("--upstream").map { try endpoint($0, option: "--upstream", requirePort: false) }
+        var configuration = ProxyConfiguration(
+            listen: listen.isEmpty ? [Endpoint(address: .v4(0x7F00_0001), port: 53), Endpoint(address: .v6(high: 0, low: 1), port: 53)] : listen,
+            upstreams: upstreams)
+        configuration.threads = try number(parsed.value("--threads"), "--threads") ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        configuration.cacheEntries = try number(parsed.value("--cache"), "--cache") ?? configuration.cacheEntries
+        if let level = parsed.value("--log-level") {
+            guard let value = DecisionLogLevel(rawValue: level) else {
+                throw UsageError.invalidValue(option: "--log-level", value: level, expected: "all, notable or none")
+            }
+            configuration.logLevel = value
+        }
+
+        let err = OutputStream.standardError
+        let policy: PolicySnapshot
+        do {
+            policy = try PolicySnapshot.load(path: policyPath, defaultUpstreams: upstreams)
+        } catch {
+            err.line("airlock serve: \(error)")
+            return 1
+        }
+        let log: DecisionLog
+        if let path = parsed.value("--log"), path != "-" {
+            log = try JSONLinesDecisionLog(path: path)
+        } else {
+            log = JSONLinesDecisionLog.standardOutput()
+        }
+
+        // Signals are taken by this thread alone: block them before any worker starts.
+        ProxySignals.block()
+        let server = try DNSProxyServer(configuration: configuration, policy: policy, log: log)
+        try server.start()
+        err.line(
+            "airlock serve: listening on \(server.listening.map(\.description).joined(separator: ", ")) (udp, tcp); "
+                + "\(configuration.threads) threads; policy \(policyPath) sha256:\(policy.version); "
+                + "cache \(configuration.cacheEntries) entries per thread; log level \(configuration.logLevel.rawValue)")
+        while true {
+            switch ProxySignals.next() {
+            case .reload:
+                switch server.reload(path: policyPath) {
+                case .success(let snapshot):
+                    err.line("airlock serve: SIGHUP: policy \(policyPath) reloaded, now sha256:\(snapshot.version)")
+                case .failure(let error):
+                    err.line(
+                        "airlock serve: SIGHUP: policy \(policyPath) refused, still running sha256:"
+                            + "\(server.shared.policy.version):\n\(error)")
+                }
+            case .status:
+                err.line("airlock serve: stats \(server.statistics().json)")
+            case .stop:
+                server.stop()
+                err.line("airlock serve: stopped; stats \(server.statistics().json)")
+                return 0
+            }
+        }
+    }
+
+    /// `ADDR`, `ADDR:PORT`, `[V6]:PORT` or a bare IPv6 address.
+    static func endpoint(_ text: String, option: String, requirePort: Bool) throws -> Endpoint {
+        let expected = requirePort ? "ADDRESS:PORT or [IPv6]:PORT" : "ADDRESS[:PORT] or [IPv6]:PORT"
+        var host = Substring(text)
+        var port: UInt16? = nil
+        if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
+            let rest = host[host.index(after: close)...]
+            host = host[host.index(after: host.startIndex)..<close]
+            if rest.hasPrefix(":") { port = UInt16(rest.dropFirst()) } else if !rest.isEmpty { port = 0; host = "" }
+        } else if host.filter({ $0 == ":" }).count == 1, let colon = host.lastIndex(of: ":") {
+            port = UInt16(host[host.index(after: colon)...])
+            host = host[..<colon]
+            if port == nil { host = "" }
+        }
+        guard let address = IPAddress(host), !(requirePort && port == nil) else {
+            throw UsageError.invalidValue(option: option, value: text, expected: expected)
+        }
+        return Endpoint(address: address, port: port ?? 53)
+    }
+
+    static func number(_ text: String?, _ option: String) throws -> Int? {
+        guard let text else { return nil }
+        guard let value = Int(text), value >= 0 else {
+            throw UsageError.invalidValue(option: option, value: text, expected: "a whole number")
+        }
+        return value
+    }
+}

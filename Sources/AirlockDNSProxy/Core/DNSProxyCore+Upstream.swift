@@ -1,0 +1,148 @@
+import AirlockDNSWire
+import AirlockEngine
+import AirlockEvents
+import AirlockPipeline
+import AirlockPolicy
+
+extension DNSProxyCore {
+    /// Handles bytes that arrived from an upstream. Anything that does not match a pending query
+    /// exactly (upstream, transport, ID, question) is counted and dropped: a spoofed answer must not
+    /// reach a client, and must not cancel the real one either.
+    public mutating func receiveUpstream(
+        _ bytes: [UInt8], from upstream: Endpoint, transport: Transport, at time: ProxyTime
+    ) -> ProxyAction {
+        guard case .success(var message) = DNSWireReader.parse(bytes.span) else {
+            stats.upstreamMalformed += 1
+            return .none
+        }
+        guard message.isResponse, let question = message.question else {
+            stats.upstreamUnmatched += 1
+            return .none
+        }
+        let key = PendingUpstreamQueries.Key(upstream: upstream, transport: transport, id: message.id)
+        guard let waiting = pending.peek(key) else {
+            stats.upstreamUnmatched += 1
+            return .none
+        }
+        guard question.name.wire == waiting.question.name.wire, question.type == waiting.question.type,
+            question.qclass == waiting.question.qclass
+        else {
+            stats.upstreamMismatched += 1
+            return .none
+        }
+        guard var entry = pending.remove(key) else { return .none }
+
+        if message.flags.tc && transport == .udp && entry.client.transport == .tcp {
+            // The client can take the whole answer: fetch it over TCP from the same upstream.
+            stats.tcpFallbacks += 1
+            return send(entry, transport: .tcp, at: time)
+        }
+        let rcode = message.rcode
+        let failed =
+            rcode == DNSResponseCode.servFail || rcode == DNSResponseCode.refused || rcode == DNSResponseCode.notImp
+        if failed && entry.attempt + 1 < entry.maxAttempts {
+            stats.retries += 1
+            entry.attempt += 1
+            return send(entry, transport: .udp, at: time)
+        }
+
+        let sandbox = policy.policy.sandbox(for: entry.client.peer.address)
+        if let cacheKey = entry.cacheKey { cache.insert(cacheKey, bytes: bytes, message: message, now: time.monotonic) }
+        let rebinding = DNSEnforcer.rebinding(message, name: entry.question.name, sandbox: sandbox)
+        let blockRcode = Self.blockRcode(sandbox)
+        var out: [UInt8]
+        var sent: DNSMessage
+        if rebinding != nil && sandbox.mode == .enforce {
+            out = MessageEditing.response(to: entry.query.span, id: entry.clientID, rcode: blockRcode)
+            sent = Self.parsedForEngine(out, question: entry.question)
+            stats.rebindingBlocked += 1
+        } else {
+            out = bytes
+            MessageEditing.setID(entry.clientID, in: &out)
+            message.header.id = entry.clientID
+            message.question = entry.question
+            (out, sent) = fitted(out, message, limit: entry.udpLimit)
+        }
+        let reply = MessageOrigin(
+            time: time.wall, source: entry.client.local, destination: entry.client.peer,
+            transport: entry.client.transport)
+        let verdict = shared.enforcer.withLock { $0.observe(response: sent, origin: reply) }
+        if rebinding != nil || verdict != nil {
+            let event = eventStub(entry, time, sandbox)
+            if let rebinding {
+                noteRebinding(rebinding, sandbox, event, entry.client, time, cached: false, rcode: blockRcode)
+            }
+            if let verdict { noteAnswerVerdict(verdict, event, entry.client, time, sandbox) }
+        }
+        return .respond(entry.client, out)
+    }
+
+    /// An upstream could not be reached: a TCP connection for query `id` failed, or (with `id` nil)
+    /// a UDP socket reported the upstream unreachable (ICMP), which fails every query waiting on it
+    /// at once instead of letting each time out.
+    public mutating func upstreamFailed(
+        _ upstream: Endpoint, transport: Transport, id: UInt16?, at time: ProxyTime, into actions: inout [ProxyAction]
+    ) {
+        let failed: [(PendingUpstreamQueries.Key, PendingUpstreamQueries.Entry)]
+        if let id {
+            let key = PendingUpstreamQueries.Key(upstream: upstream, transport: transport, id: id)
+            failed = pending.remove(key).map { [(key, $0)] } ?? []
+        } else {
+            failed = pending.removeAll(upstream: upstream, transport: transport)
+        }
+        for (_, entry) in failed {
+            stats.upstreamUnreachable += 1
+            actions.append(retryOrFail(entry, at: time, why: "\(upstream) (\(transport.rawValue)) unreachable"))
+        }
+    }
+
+    /// Retries or fails every query whose upstream deadline has passed.
+    public mutating func expire(at time: ProxyTime, into actions: inout [ProxyAction]) {
+        for (key, entry) in pending.expired(now: time.monotonic) {
+            stats.upstreamTimeouts += 1
+            let waited = (time.monotonic - entry.arrived) / 1_000_000
+            actions.append(
+                retryOrFail(entry, at: time, why: "no answer from \(key.upstream) (\(key.transport.rawValue)); \(waited) ms since the query"))
+        }
+    }
+
+    /// The next upstream if attempts are left, else SERVFAIL to the client (shown to the engine too).
+    mutating func retryOrFail(_ entry: PendingUpstreamQueries.Entry, at time: ProxyTime, why: String) -> ProxyAction {
+        var entry = entry
+        if entry.attempt + 1 < entry.maxAttempts {
+            stats.retries += 1
+            entry.attempt += 1
+            return send(entry, transport: .udp, at: time)
+        }
+        stats.servfail += 1
+        let out = MessageEditing.response(to: entry.query.span, id: entry.clientID, rcode: DNSResponseCode.servFail)
+        let sent = Self.parsedForEngine(out, question: entry.question)
+        let reply = MessageOrigin(
+            time: time.wall, source: entry.client.local, destination: entry.client.peer,
+            transport: entry.client.transport)
+        let verdict = shared.enforcer.withLock { $0.observe(response: sent, origin: reply) }
+        let sandbox = policy.policy.sandbox(for: entry.client.peer.address)
+        let event = eventStub(entry, time, sandbox)
+        note(
+            answerRecord(
+                event, entry.client, time, sandbox, .servfail,
+                detail: "all \(entry.maxAttempts) attempts failed; last: \(why)", rcode: DNSResponseCode.servFail))
+        if let verdict { noteAnswerVerdict(verdict, event, entry.client, time, sandbox) }
+        return .respond(entry.client, out)
+    }
+
+    /// The pipeline's view of an answer the proxy built: parsed back, with the client's question
+    /// (its case flag included) so it pairs with the query the pipeline saw.
+    static func parsedForEngine(_ bytes: [UInt8], question: DNSQuestion) -> DNSMessage {
+        switch DNSWireReader.parse(bytes.span) {
+        case .success(var message):
+            message.question = question
+            return message
+        case .failure:
+            return DNSMessage(
+                header: DNSHeader(id: 0, flags: DNSFlags(qr: true, rcode: DNSResponseCode.servFail)), question: question,
+                questionRange: nil, answers: DNSAnswerSummary(), payloadBytes: 0, minAnswerTTL: nil, edns: nil,
+                byteCount: bytes.count, trailingBytes: 0)
+        }
+    }
+}

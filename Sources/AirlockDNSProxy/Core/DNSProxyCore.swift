@@ -1,0 +1,236 @@
+import AirlockDNSWire
+import AirlockEngine
+import AirlockEvents
+import AirlockPipeline
+import AirlockPolicy
+
+/// The DNS proxy's protocol logic, without sockets: bytes, endpoints and times in, actions out.
+///
+/// One per worker thread (its pending queries, IDs and cache are its own); the engine, quarantines
+/// and budgets are shared through ``ProxyShared``. The server turns each ``ProxyAction`` into a
+/// send; tests drive the core directly with byte arrays and fake times.
+///
+/// For every query, in order: parse (bad bytes → FORMERR or drop, counted by reason) → sandbox by
+/// client address → list/type decision → engine + quarantine + leak budget (one short lock) → block
+/// answer, cached answer, or a forward with a fresh random ID. For every upstream answer: match by
+/// upstream, transport, ID and question → TCP retry on truncation (TCP clients) or next upstream on
+/// SERVFAIL/REFUSED → rebinding check → cache → the client's ID back → client. Every answer the proxy
+/// sends is shown to the engine as the client sees it, so a capture of the client side replays to
+/// the same verdicts.
+public struct DNSProxyCore {
+    public let configuration: ProxyConfiguration
+    let shared: ProxyShared
+    public private(set) var policy: PolicySnapshot
+    private var generation: Int
+    var pending = PendingUpstreamQueries()
+    var cache: PacketCache
+    var random = RandomPool()
+    var roundRobin = 0
+    public internal(set) var stats = ProxyStats()
+    /// Decisions made since the last ``takeRecords()``, as the log level keeps them.
+    public internal(set) var records: [DNSDecisionRecord] = []
+
+    public init(configuration: ProxyConfiguration, shared: ProxyShared) {
+        self.configuration = configuration
+        self.shared = shared
+        self.generation = shared.generation.load(ordering: .acquiring)
+        self.policy = shared.policy
+        self.cache = PacketCache(
+            capacity: configuration.cacheEntries, maxTTL: configuration.maxCacheTTL,
+            maxNegativeTTL: configuration.maxNegativeTTL)
+        records.reserveCapacity(256)
+    }
+
+    /// Queries waiting for an upstream.
+    public var pendingCount: Int { pending.count }
+    public var cacheCount: Int { cache.count }
+
+    /// Takes up a reloaded policy: one atomic load when nothing changed.
+    public mutating func refreshPolicy() {
+        let current = shared.generation.load(ordering: .acquiring)
+        guard current != generation else { return }
+        policy = shared.policy
+        generation = current
+    }
+
+    /// Hands over the decisions made since the last call.
+    public mutating func takeRecords() -> [DNSDecisionRecord] {
+        guard !records.isEmpty else { return [] }
+        let out = records
+        records.removeAll(keepingCapacity: true)
+        return out
+    }
+
+    /// The monotonic time of the earliest upstream deadline, if any query is waiting.
+    public mutating func nextDeadline() -> Int64? { pending.nextDeadline() }
+
+    // MARK: Queries from clients
+
+    /// Handles one query from a client. `oversized` says the datagram did not fit the receive buffer.
+    public mutating func receiveQuery(
+        _ bytes: [UInt8], from client: ClientHandle, at time: ProxyTime, oversized: Bool = false
+    ) -> ProxyAction {
+        stats.queries += 1
+        if oversized || (client.transport == .udp && bytes.count > configuration.maxUDPQueryBytes) {
+            return badPacket(bytes, client, time, reason: "oversized", detail: "oversized: \(bytes.count) bytes")
+        }
+        let message: DNSMessage
+        switch DNSWireReader.parse(bytes.span) {
+        case .success(let parsed): message = parsed
+        case .failure(let error):
+            return badPacket(bytes, client, time, reason: error.reason, detail: error.description)
+        }
+        if message.isResponse {
+            stats.malformed["response_as_query", default: 0] += 1
+            stats.dropped += 1
+            note(packetRecord(client, time, .drop, detail: "a response sent as a query"))
+            return .none
+        }
+        if message.flags.opcode != 0 {
+            stats.notimp += 1
+            note(packetRecord(client, time, .notimp, detail: "opcode \(message.flags.opcode)", rcode: DNSResponseCode.notImp))
+            return .respond(client, MessageEditing.response(to: bytes.span, id: message.id, rcode: DNSResponseCode.notImp))
+        }
+        guard message.questionCount == 1, let question = message.question else {
+            return badPacket(bytes, client, time, reason: "question_count", detail: "\(message.questionCount) questions")
+        }
+        return query(message, question, bytes, client, time)
+    }
+
+    private mutating func query(
+        _ message: DNSMessage, _ question: DNSQuestion, _ bytes: [UInt8], _ client: ClientHandle, _ time: ProxyTime
+    ) -> ProxyAction {
+        let sandbox = policy.policy.sandbox(for: client.peer.address)
+        let decision = sandbox.decideDNS(name: question.name, qtype: question.type)
+        let group = policy.upstreams(for: sandbox)
+        let blockRcode = Self.blockRcode(sandbox)
+        let udpLimit = client.transport == .udp ? MessageEditing.udpLimit(of: message) : 65_535
+
+        // The cache is looked up before the lock (it is this worker's own) so the answer the client
+        // will get is known inside it and shown to the engine in the same critical section.
+        let cacheKey = cache.isEnabled ? PacketCache.Key(question: question, message: message, upstreamGroup: group.id) : nil
+        var cached: (bytes: [UInt8], message: DNSMessage)?
+        var cachedRebinding: PolicyDecision?
+        if let cacheKey, let entry = cache.lookup(cacheKey, now: time.monotonic) {
+            cachedRebinding = DNSEnforcer.rebinding(entry.message, name: question.name, sandbox: sandbox)
+            if cachedRebinding == nil || sandbox.mode != .enforce {
+                let answer = PacketCache.answer(
+                    entry, id: message.id, query: bytes.span, queryQuestion: message.questionRange, now: time.monotonic)
+                var sent = entry.message
+                sent.header.id = message.id
+                sent.question = question
+                sent.minAnswerTTL = answer.minTTL
+                cached = fitted(answer.bytes, sent, limit: udpLimit)
+            }
+        }
+        let cachedBlocked = cachedRebinding != nil && sandbox.mode == .enforce
+        let origin = MessageOrigin(
+            time: time.wall, source: client.peer, destination: client.local, transport: client.transport)
+        let reply = MessageOrigin(
+            time: time.wall, source: client.local, destination: client.peer, transport: client.transport)
+
+        let outcome = shared.enforcer.withLock { enforcer -> (QueryJudgement, Verdict?)? in
+            guard let judgement = enforcer.judge(query: message, origin: origin, sandbox: sandbox, decision: decision)
+            else { return nil }
+            var sent: DNSMessage?
+            if judgement.blocks || cachedBlocked {
+                sent = MessageEditing.synthesized(message, rcode: blockRcode)
+            } else if let cached {
+                sent = cached.message
+            }
+            let verdict = sent.flatMap { enforcer.observe(response: $0, origin: reply) }
+            return (judgement, verdict)
+        }
+        guard let (judgement, answerVerdict) = outcome else {
+            return badPacket(bytes, client, time, reason: "question_count", detail: "no question")
+        }
+
+        let blocks = judgement.blocks || cachedBlocked
+        if judgement.blocks {
+            stats.blocked += 1
+        } else if judgement.wouldBlock {
+            stats.wouldBlock += 1
+        }
+        let refused = judgement.block != nil && judgement.mode != .open
+        let quiet = !refused && judgement.assessment.verdict == nil && !judgement.quarantineStarted
+        if configuration.logLevel == .all || (configuration.logLevel == .notable && !quiet) {
+            var record = queryRecord(judgement, client, time)
+            if judgement.blocks {
+                record.rcode = blockRcode
+            } else if let cached {
+                record.cached = true
+                record.rcode = cached.message.rcode
+            }
+            note(record)
+        }
+        if let rebinding = cachedRebinding, !judgement.blocks {
+            noteRebinding(rebinding, sandbox, judgement.event, client, time, cached: true, rcode: blockRcode)
+        }
+        if let answerVerdict { noteAnswerVerdict(answerVerdict, judgement.event, client, time, sandbox) }
+
+        if blocks {
+            return .respond(client, MessageEditing.response(to: bytes.span, id: message.id, rcode: blockRcode))
+        }
+        if let cached {
+            stats.cacheHits += 1
+            return .respond(client, cached.bytes)
+        }
+        guard pending.count < configuration.maxPendingPerWorker else {
+            stats.overloaded += 1
+            stats.servfail += 1
+            note(answerRecord(judgement.event, client, time, sandbox, .servfail, detail: "too many queries waiting for upstreams", rcode: DNSResponseCode.servFail))
+            return .respond(client, MessageEditing.response(to: bytes.span, id: message.id, rcode: DNSResponseCode.servFail))
+        }
+        stats.forwarded += 1
+        roundRobin &+= 1
+        let entry = PendingUpstreamQueries.Entry(
+            client: client, clientID: message.id, query: bytes, question: question, domain: judgement.event.domain,
+            udpLimit: udpLimit,
+            upstreams: group.upstreams, firstUpstream: roundRobin % group.upstreams.count, attempt: 0,
+            maxAttempts: max(sandbox.dns.attempts, 1),
+            timeoutNanoseconds: Int64(max(sandbox.dns.timeoutMilliseconds, 1)) * 1_000_000, cacheKey: cacheKey,
+            arrived: time.monotonic)
+        return send(entry, transport: .udp, at: time)
+    }
+
+    /// Sends (or resends) a pending query to its current upstream with a fresh random ID.
+    mutating func send(_ entry: PendingUpstreamQueries.Entry, transport: Transport, at time: ProxyTime) -> ProxyAction {
+        var entry = entry
+        let upstream = entry.currentUpstream
+        var key = PendingUpstreamQueries.Key(upstream: upstream, transport: transport, id: random.nextUInt16())
+        while pending.contains(key) { key.id = random.nextUInt16() }
+        MessageEditing.setID(key.id, in: &entry.query)
+        pending.insert(key, entry, deadline: time.monotonic + entry.timeoutNanoseconds)
+        return .forward(UpstreamQuery(upstream: upstream, transport: transport, id: key.id, bytes: entry.query))
+    }
+
+    /// A full answer, or its truncated form when a UDP client's buffer is too small for it.
+    mutating func fitted(_ bytes: [UInt8], _ message: DNSMessage, limit: Int) -> (bytes: [UInt8], message: DNSMessage) {
+        guard bytes.count > limit else { return (bytes, message) }
+        stats.truncatedToClient += 1
+        let short = MessageEditing.truncated(bytes.span, message: message)
+        guard case .success(var parsed) = DNSWireReader.parse(short.span) else { return (short, message) }
+        parsed.question = message.question
+        return (short, parsed)
+    }
+
+    private mutating func badPacket(
+        _ bytes: [UInt8], _ client: ClientHandle, _ time: ProxyTime, reason: String, detail: String
+    ) -> ProxyAction {
+        stats.malformed[reason, default: 0] += 1
+        // A header that is there and says "query" gets FORMERR; anything else is not worth an answer
+        // (answering responses or noise would make the proxy a reflector).
+        guard bytes.count >= DNSHeader.byteCount, bytes[2] & 0x80 == 0 else {
+            stats.dropped += 1
+            note(packetRecord(client, time, .drop, detail: detail))
+            return .none
+        }
+        stats.formerr += 1
+        note(packetRecord(client, time, .formerr, detail: detail, rcode: DNSResponseCode.formErr))
+        return .respond(client, DNSResponseBuilder.formatError(to: bytes.span))
+    }
+
+    static func blockRcode(_ sandbox: SandboxPolicy) -> UInt16 {
+        sandbox.dns.blockResponse == .refused ? DNSResponseCode.refused : DNSResponseCode.nxDomain
+    }
+}

@@ -1,0 +1,132 @@
+import AirlockDNSWire
+import AirlockEvents
+
+/// Queries sent upstream and not yet answered, keyed the way an answer must match them: the
+/// upstream it went to, the transport, and the random ID it went with. The question is checked too
+/// (by the core), so a spoofed or late answer finds nothing, or finds a different question, and is dropped.
+struct PendingUpstreamQueries {
+    struct Key: Hashable {
+        var upstream: Endpoint
+        var transport: Transport
+        var id: UInt16
+    }
+
+    struct Entry {
+        var client: ClientHandle
+        /// The client's own query ID, restored in the answer.
+        var clientID: UInt16
+        /// The client's query (with the current upstream ID in place), resent on retries.
+        var query: [UInt8]
+        var question: DNSQuestion
+        /// The domain group the engine put the question in (for answer-stage records).
+        var domain: DomainKey
+        /// Largest answer the client takes over UDP (its EDNS size, at least 512).
+        var udpLimit: Int
+        var upstreams: [Endpoint]
+        /// Index into ``upstreams`` of the first attempt; attempt `n` goes to `(first + n) % count`.
+        var firstUpstream: Int
+        var attempt: Int
+        var maxAttempts: Int
+        var timeoutNanoseconds: Int64
+        var cacheKey: PacketCache.Key?
+        /// Monotonic time the query arrived, for the failure message.
+        var arrived: Int64
+        var serial: UInt64 = 0
+        var deadline: Int64 = 0
+
+        var currentUpstream: Endpoint { upstreams[(firstUpstream + attempt) % upstreams.count] }
+    }
+
+    private var entries: [Key: Entry] = [:]
+    private var deadlines = DeadlineHeap()
+    private var nextSerial: UInt64 = 1
+
+    var count: Int { entries.count }
+
+    func contains(_ key: Key) -> Bool { entries[key] != nil }
+
+    func peek(_ key: Key) -> Entry? { entries[key] }
+
+    /// Stores `entry` under `key`, due at `deadline` (monotonic ns).
+    mutating func insert(_ key: Key, _ entry: Entry, deadline: Int64) {
+        var entry = entry
+        entry.serial = nextSerial
+        entry.deadline = deadline
+        nextSerial &+= 1
+        entries[key] = entry
+        deadlines.push(DeadlineHeap.Item(deadline: deadline, serial: entry.serial, key: key))
+    }
+
+    mutating func remove(_ key: Key) -> Entry? { entries.removeValue(forKey: key) }
+
+    /// The earliest deadline still pending (stale heap items are skipped).
+    mutating func nextDeadline() -> Int64? {
+        while let top = deadlines.top {
+            if let entry = entries[top.key], entry.serial == top.serial { return top.deadline }
+            _ = deadlines.pop()
+        }
+        return nil
+    }
+
+    /// Removes and returns the entries whose deadline is at or before `now`.
+    mutating func expired(now: Int64) -> [(Key, Entry)] {
+        var out: [(Key, Entry)] = []
+        while let top = deadlines.top, top.deadline <= now {
+            _ = deadlines.pop()
+            if let entry = entries[top.key], entry.serial == top.serial {
+                entries[top.key] = nil
+                out.append((top.key, entry))
+            }
+        }
+        return out
+    }
+
+    /// Removes and returns every entry sent to `upstream` over `transport` (it is unreachable).
+    mutating func removeAll(upstream: Endpoint, transport: Transport) -> [(Key, Entry)] {
+        let keys = entries.keys.filter { $0.upstream == upstream && $0.transport == transport }
+        return keys.compactMap { key in entries.removeValue(forKey: key).map { (key, $0) } }
+    }
+}
+
+/// A binary min-heap of deadlines with lazy deletion: answered queries leave stale items that are
+/// skipped when they surface, so an answer costs no heap work.
+struct DeadlineHeap {
+    struct Item {
+        var deadline: Int64
+        var serial: UInt64
+        var key: PendingUpstreamQueries.Key
+    }
+
+    private var items: [Item] = []
+
+    var top: Item? { items.first }
+    var count: Int { items.count }
+
+    mutating func push(_ item: Item) {
+        items.append(item)
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard items[child].deadline < items[parent].deadline else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> Item? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let item = items.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < items.count && items[left].deadline < items[smallest].deadline { smallest = left }
+            if right < items.count && items[right].deadline < items[smallest].deadline { smallest = right }
+            if smallest == parent { break }
+            items.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return item
+    }
+}

@@ -1,0 +1,118 @@
+import AirlockDNSWire
+import AirlockEngine
+import AirlockEvents
+import AirlockPipeline
+import AirlockPolicy
+
+/// The policy-aware half of DNS inspection: the shared pipeline (engine verdicts) plus the state the
+/// policy's actions need across queries — quarantined domains and leak budgets.
+///
+/// Used by the live proxy (one instance behind a lock, shared by every thread, so a tunnel spread
+/// over threads is still one domain's evidence) and by `airlock replay --policy` (one per replay),
+/// so the same traffic gets the same decisions live and offline. Pure: no clocks, no I/O.
+public struct DNSEnforcer: Sendable {
+    public private(set) var pipeline: DNSPipeline
+    var quarantine = QuarantineTable()
+    var budgets = LeakBudgetTable()
+    /// Tunnel verdicts that started a quarantine, for status output.
+    public private(set) var quarantinesStarted = 0
+
+    public init(pipeline: DNSPipeline) {
+        self.pipeline = pipeline
+    }
+
+    /// Swaps in a pipeline built for new detection thresholds or sandboxes. Quarantines and budgets
+    /// stay: a reload must not release a convicted domain.
+    public mutating func replacePipeline(_ pipeline: DNSPipeline) {
+        self.pipeline = pipeline
+    }
+
+    /// Domains currently held in the quarantine table (some may have run out).
+    public var quarantineEntries: Int { quarantine.count }
+
+    /// Judges a query: the engine first (every query, blocked or not, is evidence), then quarantine,
+    /// then the leak budget. `decision` is the sandbox's list and type decision, computed by the
+    /// caller outside any lock (it is pure). Nil when the message has no question.
+    public mutating func judge(
+        query message: DNSMessage, origin: MessageOrigin, sandbox: SandboxPolicy, decision: PolicyDecision
+    ) -> QueryJudgement? {
+        guard case .query(let event, let assessment) = pipeline.handle(message, from: origin) else { return nil }
+        let dns = sandbox.dns
+        var judgement = QueryJudgement(
+            event: event, assessment: assessment, block: nil, mode: sandbox.mode, quarantineStarted: false)
+        if decision.action.isDeny { judgement.block = .policy(decision) }
+
+        // Quarantine: a first tunnel verdict starts it; a convicted domain whose quarantine ran out
+        // starts another only while its current evidence still crosses the threshold.
+        let domain = event.domain
+        var quarantineEnd = quarantine.end(of: domain, at: event.time, seconds: dns.quarantineSeconds)
+        if let verdict = assessment.verdict, verdict.kind == .tunnel,
+            verdict.isFirst
+                || (dns.quarantineSeconds > 0 && quarantineEnd == nil && verdict.score >= verdict.threshold)
+        {
+            quarantine.start(domain, at: event.time, seconds: dns.quarantineSeconds)
+            quarantinesStarted += 1
+            quarantineEnd = quarantine.end(of: domain, at: event.time, seconds: dns.quarantineSeconds)
+            judgement.quarantineStarted = quarantineEnd != nil
+        }
+        if judgement.block == nil, let end = quarantineEnd {
+            let since = Timestamp(nanoseconds: end.nanoseconds - Int64(dns.quarantineSeconds) * 1_000_000_000)
+            judgement.block = .quarantine(domain: domain, since: since, until: end)
+        }
+
+        // Leak budget: charged only for names that leave (not blocked), exempt services excepted.
+        if !assessment.exempt && assessment.features.subdomainLabels > 0 {
+            let key = LeakBudgetTable.Key(sandbox: sandbox.name, domain: domain)
+            let hash = assessment.features.subdomainHash
+            let bytes = (assessment.features.informationBits / 8).rounded(.up)
+            let (used, cost) = budgets.usage(
+                key, hash: hash, bytes: bytes, now: event.time, windowSeconds: dns.leakBudget.windowSeconds)
+            if judgement.block == nil && used + cost > Double(dns.leakBudget.bytes) {
+                judgement.block = .leakBudget(domain: domain, used: used, cost: cost, budget: dns.leakBudget)
+            }
+            if !judgement.blocks { budgets.charge(key, hash: hash, bytes: cost) }
+        }
+        return judgement
+    }
+
+    /// Folds a response sent to a client into the engine (NXDOMAIN ratio, downstream payload).
+    /// Returns a verdict when the response tipped its domain over.
+    /// A tunnel verdict reached here starts the domain's quarantine like one reached on a query.
+    public mutating func observe(response message: DNSMessage, origin: MessageOrigin) -> Verdict? {
+        guard case .response(let event, let verdict) = pipeline.handle(message, from: origin) else { return nil }
+        if let verdict, verdict.kind == .tunnel, verdict.isFirst {
+            quarantine.start(event.domain, at: event.time, seconds: 0)
+            quarantinesStarted += 1
+        }
+        return verdict
+    }
+
+    /// The first answer address the sandbox's rebinding protection refuses, as a decision; nil when
+    /// every A/AAAA answer is a global address or covered by an exception.
+    public static func rebinding(_ message: DNSMessage, name: DNSName, sandbox: SandboxPolicy) -> PolicyDecision? {
+        for record in message.answers {
+            guard let address = record.address else { continue }
+            let decision = sandbox.decideDNSAnswer(name: name, address: address)
+            if decision.action.isDeny { return decision }
+        }
+        return nil
+    }
+}
+
+extension SandboxDirectory {
+    /// The sandbox directory the pipeline labels events with, from a policy's `match` prefixes
+    /// (IPv4 prefixes also as their IPv4-mapped IPv6 form, as the policy matches them).
+    public init(policy: Policy) {
+        var entries: [(network: IPAddress, prefix: Int, sandbox: SandboxID)] = []
+        for sandbox in policy.sandboxes {
+            guard let id = sandbox.sandboxID else { continue }
+            for rule in sandbox.match {
+                entries.append((rule.cidr.address, rule.cidr.prefixLength, id))
+                if case .v4(let v) = rule.cidr.address {
+                    entries.append((.v6(high: 0, low: 0xFFFF_0000_0000 | UInt64(v)), 96 + rule.cidr.prefixLength, id))
+                }
+            }
+        }
+        self.init(entries)
+    }
+}

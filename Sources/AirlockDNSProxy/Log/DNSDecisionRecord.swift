@@ -1,0 +1,126 @@
+import Synchronization
+import AirlockEngine
+import AirlockEvents
+import AirlockPolicy
+
+/// What the proxy did with a query or an answer.
+public enum DecisionAction: String, Sendable {
+    /// Forwarded upstream, or answered from the cache.
+    case allow
+    /// Answered with the block response (NXDOMAIN or REFUSED) instead of forwarding.
+    case block
+    /// Report mode: the policy refuses it, but it was forwarded anyway.
+    case wouldBlock = "would-block"
+    /// A malformed query, answered FORMERR.
+    case formerr
+    /// A query the proxy does not serve (an opcode other than QUERY), answered NOTIMP.
+    case notimp
+    /// No upstream answered in time: answered SERVFAIL.
+    case servfail
+    /// Nothing sent back (unparseable bytes, a response sent as a query).
+    case drop
+}
+
+/// One decision, with its rationale: the unit of the proxy's log and, later, of alert sinks.
+///
+/// Built cheaply on the packet path (no strings formatted); sinks format what they keep.
+public struct DNSDecisionRecord: Sendable {
+    /// Which step decided: the query, the upstream's answer (rebinding, failures), or a bad packet.
+    public enum Stage: String, Sendable {
+        case query
+        case answer
+        case packet
+    }
+
+    public var time: Timestamp
+    public var stage: Stage
+    public var action: DecisionAction
+    public var sandbox: String?
+    public var client: Endpoint
+    public var transport: Transport
+    public var name: DNSName?
+    public var qtype: UInt16?
+    public var domain: DomainKey?
+    /// Why the policy refused (or would refuse) it; nil when nothing did.
+    public var basis: BlockBasis?
+    /// The engine's verdict on this query, if any.
+    public var verdict: Verdict?
+    /// The first tunnel verdict (quarantine start) or first suspicious name of a domain: alert on it.
+    public var alert: Bool
+    /// Answered from the packet cache.
+    public var cached: Bool
+    /// The RCODE the client got, when the proxy answered itself.
+    public var rcode: UInt16?
+    /// Extra words for errors: the parse failure, which upstreams failed.
+    public var detail: String?
+    public var mode: PolicyMode?
+    /// SHA-256 of the policy file that decided.
+    public var policyVersion: String
+
+    public init(
+        time: Timestamp, stage: Stage, action: DecisionAction, sandbox: String?, client: Endpoint, transport: Transport,
+        name: DNSName? = nil, qtype: UInt16? = nil, domain: DomainKey? = nil, basis: BlockBasis? = nil,
+        verdict: Verdict? = nil, alert: Bool = false, cached: Bool = false, rcode: UInt16? = nil, detail: String? = nil,
+        mode: PolicyMode? = nil, policyVersion: String
+    ) {
+        self.time = time
+        self.stage = stage
+        self.action = action
+        self.sandbox = sandbox
+        self.client = client
+        self.transport = transport
+        self.name = name
+        self.qtype = qtype
+        self.domain = domain
+        self.basis = basis
+        self.verdict = verdict
+        self.alert = alert
+        self.cached = cached
+        self.rcode = rcode
+        self.detail = detail
+        self.mode = mode
+        self.policyVersion = policyVersion
+    }
+
+    /// The policy rule that refused it, else the engine rule of its verdict.
+    public var rule: String? { basis?.rule ?? verdict?.rule }
+
+    /// Whether this is worth logging when only blocks and alerts are wanted.
+    public var isNotable: Bool { action != .allow || alert || verdict != nil }
+}
+
+/// Which decisions reach the log.
+public enum DecisionLogLevel: String, Sendable, CaseIterable {
+    /// Every query (the "every decision").
+    case all
+    /// Blocks, would-blocks, verdicts, alerts and errors; not plain allowed queries.
+    case notable
+    /// Nothing.
+    case none
+
+    func wants(_ record: DNSDecisionRecord) -> Bool {
+        switch self {
+        case .all: return true
+        case .notable: return record.isNotable
+        case .none: return false
+        }
+    }
+}
+
+/// Where decisions go. The proxy hands over a batch per event-loop turn, in decision order.
+public protocol DecisionLog: Sendable {
+    func write(_ records: [DNSDecisionRecord])
+}
+
+/// Keeps records in memory: for tests and for embedding the proxy.
+public final class InMemoryDecisionLog: DecisionLog {
+    private let storage = Mutex<[DNSDecisionRecord]>([])
+
+    public init() {}
+
+    public func write(_ records: [DNSDecisionRecord]) {
+        storage.withLock { $0.append(contentsOf: records) }
+    }
+
+    public var records: [DNSDecisionRecord] { storage.withLock { $0 } }
+}

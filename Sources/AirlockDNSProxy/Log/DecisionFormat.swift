@@ -1,0 +1,80 @@
+import AirlockEngine
+import AirlockEvents
+import AirlockPolicy
+
+/// The JSON-lines form of a decision: one object per line, stable keys (documented in the README).
+///
+/// ```
+/// {"time":"…","event":"dns_decision","stage":"query","action":"block","sandbox":"agent-1",
+///  "client":"198.18.1.2:41000","transport":"udp","name":"x.t.example","qtype":"NULL",
+///  "domain":"example","rule":"dns.quarantine_seconds","reason":"…","mode":"enforce","rcode":"NXDOMAIN",
+///  "cached":false,"alert":true,"verdict":{…},"policy_version":"sha256:…"}
+/// ```
+public enum DecisionFormat {
+    /// Appends `record` as one JSON line to `buffer`.
+    public static func append(_ record: DNSDecisionRecord, to buffer: inout [UInt8]) {
+        var line = JSONLine(into: buffer)
+        buffer = []
+        line.add("time", record.time.description)
+        line.add("event", "dns_decision")
+        line.add("stage", record.stage.rawValue)
+        line.add("action", record.action.rawValue)
+        line.add("sandbox", record.sandbox)
+        line.add("client", record.client.description)
+        line.add("transport", record.transport.rawValue)
+        line.add("name", record.name?.description)
+        line.add("qtype", record.qtype.map(DNSRecordType.name))
+        line.add("domain", record.domain?.value)
+        line.add("rule", record.rule)
+        line.add("reason", record.basis?.reason ?? record.verdict.map(\.explanation))
+        line.add("mode", record.mode?.rawValue)
+        line.add("rcode", record.rcode.map(rcodeName))
+        line.add("cached", record.cached)
+        line.add("alert", record.alert)
+        if let detail = record.detail { line.add("detail", detail) }
+        if let verdict = record.verdict {
+            line.add("verdict", raw: json(verdict))
+        } else {
+            line.add("verdict", nil as String?)
+        }
+        line.add("policy_version", "sha256:" + record.policyVersion)
+        buffer = line.finish()
+    }
+
+    /// One record as a string without the newline (tests, error messages).
+    public static func string(_ record: DNSDecisionRecord) -> String {
+        var buffer: [UInt8] = []
+        append(record, to: &buffer)
+        return String(decoding: buffer.dropLast(), as: UTF8.self)
+    }
+
+    static func json(_ v: Verdict) -> String {
+        var out = "{\"kind\":" + JSONLine.string(v.kind.rawValue)
+        out += ",\"rule\":" + JSONLine.string(v.rule)
+        out += ",\"score\":" + JSONLine.number(v.score)
+        out += ",\"threshold\":" + JSONLine.number(v.threshold)
+        out += ",\"queries\":\(v.queries),\"name_bytes\":\(v.nameBytes),\"first\":\(v.isFirst)"
+        out += ",\"evidence\":["
+        for (i, e) in v.evidence.enumerated() {
+            if i > 0 { out += "," }
+            out += "{\"feature\":" + JSONLine.string(e.feature) + ",\"value\":" + JSONLine.number(e.value)
+            out += ",\"threshold\":" + JSONLine.number(e.threshold) + ",\"contribution\":"
+            out += JSONLine.number(e.contribution) + "}"
+        }
+        return out + "]}"
+    }
+
+    /// `NOERROR`, `NXDOMAIN`… or the number.
+    public static func rcodeName(_ rcode: UInt16) -> String {
+        switch rcode {
+        case 0: return "NOERROR"
+        case 1: return "FORMERR"
+        case 2: return "SERVFAIL"
+        case 3: return "NXDOMAIN"
+        case 4: return "NOTIMP"
+        case 5: return "REFUSED"
+        case 16: return "BADVERS"
+        default: return "RCODE\(rcode)"
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import AirlockEngine
+import AirlockEvents
+import CAirlockSys
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The live DNS proxy: worker threads around ``DNSProxyCore``s sharing one ``ProxyShared``.
+///
+/// Every worker binds its own UDP and TCP socket on every listen address with SO_REUSEPORT, so the
+/// kernel spreads clients over the workers. Binding happens in `init`, so a busy port or a missing
+/// address fails before anything runs; a port of 0 is resolved by the first worker and reused by the
+/// others (tests use it).
+public final class DNSProxyServer: Sendable {
+    public let configuration: ProxyConfiguration
+    public let shared: ProxyShared
+    /// The addresses actually served (ports resolved when 0 was asked for).
+    public let listening: [Endpoint]
+    private let workers: [ProxyWorker]
+    private let threads = Mutex<[pthread_t]>([])
+
+    public init(configuration: ProxyConfiguration, policy: PolicySnapshot, log: DecisionLog?) throws(ProxyError) {
+        guard !configuration.listen.isEmpty else { throw .noListeners }
+        self.configuration = configuration
+        self.shared = ProxyShared(policy: policy)
+        var workers: [ProxyWorker] = []
+        var resolved = configuration.listen
+        for index in 0..<max(configuration.threads, 1) {
+            let worker = try ProxyWorker(
+                index: index, core: DNSProxyCore(configuration: configuration, shared: shared), log: log)
+            for (i, endpoint) in resolved.enumerated() {
+                let udp = try Socket.listener(.udp, on: endpoint)
+                var local = endpoint
+                if endpoint.port == 0, let bound = Socket.localEndpoint(udp) {
+                    local = bound
+                    resolved[i] = bound
+                }
+                try worker.addUDPListener(fd: udp, local: local)
+                let tcp = try Socket.listener(.tcp, on: local)
+                try worker.addTCPListener(fd: tcp, local: local)
+            }
+            workers.append(worker)
+        }
+        self.workers = workers
+        self.listening = resolved
+    }
+
+    /// Starts one thread per worker.
+    public func start() throws(ProxyError) {
+        var started: [pthread_t] = []
+        for worker in workers {
+            started.append(try Threads.start { worker.run() })
+        }
+        threads.withLock { $0 = started }
+    }
+
+    /// Stops every worker and waits for its thread.
+    public func stop() {
+        for worker in workers { worker.stop() }
+        let running = threads.withLock { list -> [pthread_t] in
+            let out = list
+            list = []
+            return out
+        }
+        for thread in running { Threads.join(thread) }
+    }
+
+    /// Counters summed over the workers (as of their last report, at most a second old).
+    public func statistics() -> ProxyStats {
+        var total = ProxyStats()
+        for worker in workers { total.add(worker.published.withLock { $0 }) }
+        return total
+    }
+
+    /// Loads `path` and, when it validates, puts it in force; the running policy stays otherwise.
+    public func reload(path: String) -> Result<PolicySnapshot, ProxyError> {
+        do {
+            let snapshot = try PolicySnapshot.load(path: path, defaultUpstreams: configuration.upstreams)
+            shared.install(snapshot)
+            return .success(snapshot)
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+/// Signals for a foreground server: block them in every thread, take them on one.
+public enum ProxySignals {
+    public enum Signal: Sendable {
+        case reload
+        case stop
+        case status
+    }
+
+    /// Blocks SIGHUP, SIGINT, SIGTERM and SIGUSR1; call before starting any thread.
+    public static func block() {
+        _ = airlock_block_signals()
+    }
+
+    /// Waits for the next blocked signal.
+    public static func next() -> Signal {
+        switch airlock_wait_signal() {
+        case SIGHUP: return .reload
+        case SIGUSR1: return .status
+        default: return .stop
+        }
+    }
+}

@@ -1,0 +1,241 @@
+import AirlockEvents
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One worker thread: its own SO_REUSEPORT listening sockets, upstream sockets and core, in one
+/// epoll loop: receive a batch (`recvmmsg`) → decide each → send the answers in a batch
+/// (`sendmmsg`). Nothing here is shared but the core's ``ProxyShared`` and the stats box.
+///
+/// `@unchecked Sendable`: a worker is built on the main thread and from then on used only by the
+/// thread that runs ``run()``; the server reads only ``published``, which has its own lock.
+final class ProxyWorker: @unchecked Sendable {
+    enum Kind: UInt64 {
+        case udpListener = 1
+        case tcpListener = 2
+        case tcpClient = 3
+        case upstreamUDP = 4
+        case upstreamTCP = 5
+        case wake = 6
+    }
+
+    static func tag(_ kind: Kind, _ id: UInt64) -> UInt64 { kind.rawValue << 56 | id }
+
+    struct UDPListener {
+        let fd: Int32
+        let local: Endpoint
+        let replies: UDPBatch
+    }
+
+    struct TCPListener {
+        let fd: Int32
+        let local: Endpoint
+    }
+
+    let index: Int
+    private var core: DNSProxyCore
+    private let poll: EventPoll
+    private let wake: WakeEvent
+    private let log: DecisionLog?
+    private let stopping: Atomic<Bool>
+    private var udpListeners: [UDPListener] = []
+    private var tcpListeners: [TCPListener] = []
+    private let received: UDPBatch
+    private let upstreams: UpstreamSockets
+    private let tcpClients: TCPClients
+    private let scratch: UnsafeMutableRawBufferPointer
+    private var actions: [ProxyAction] = []
+    private var lastHousekeeping: Int64 = 0
+    /// The worker's counters, copied out about once a second and at exit.
+    let published = Mutex<ProxyStats>(ProxyStats())
+
+    init(index: Int, core: DNSProxyCore, log: DecisionLog?) throws(ProxyError) {
+        self.index = index
+        self.core = core
+        self.log = log
+        self.stopping = Atomic(false)
+        poll = try EventPoll()
+        wake = try WakeEvent()
+        let configuration = core.configuration
+        received = UDPBatch(capacity: 64, slotSize: configuration.maxUDPQueryBytes + 1)
+        upstreams = UpstreamSockets(
+            poll: poll, poolSize: configuration.upstreamSocketsPerUpstream, usesPerSocket: configuration.upstreamSocketUses)
+        tcpClients = TCPClients(poll: poll, limit: configuration.maxTCPConnectionsPerWorker)
+        scratch = .allocate(byteCount: 65_536, alignment: 16)
+        try poll.add(wake.fd, tag: Self.tag(.wake, 0))
+    }
+
+    deinit {
+        for l in udpListeners { close(l.fd) }
+        for l in tcpListeners { close(l.fd) }
+        scratch.deallocate()
+    }
+
+    /// Adopts a bound UDP socket (the worker closes it when done).
+    func addUDPListener(fd: Int32, local: Endpoint) throws(ProxyError) {
+        try poll.add(fd, tag: Self.tag(.udpListener, UInt64(udpListeners.count)))
+        udpListeners.append(UDPListener(fd: fd, local: local, replies: UDPBatch(capacity: 64, slotSize: 4096)))
+    }
+
+    /// Adopts a listening TCP socket.
+    func addTCPListener(fd: Int32, local: Endpoint) throws(ProxyError) {
+        try poll.add(fd, tag: Self.tag(.tcpListener, UInt64(tcpListeners.count)))
+        tcpListeners.append(TCPListener(fd: fd, local: local))
+    }
+
+    /// Asks the loop to finish its turn and return.
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        wake.signal()
+    }
+
+    /// The event loop; returns after ``stop()``.
+    func run() {
+        while !stopping.load(ordering: .acquiring) {
+            var timeout: Int32 = 1000
+            if let deadline = core.nextDeadline() {
+                let wait = (deadline - ProxyTime.now().monotonic) / 1_000_000 + 1
+                timeout = Int32(clamping: max(0, min(wait, 1000)))
+            }
+            poll.wait(timeoutMilliseconds: timeout) { tag, events in
+                self.dispatch(tag, events)
+            }
+            let time = ProxyTime.now()
+            core.expire(at: time, into: &actions)
+            perform(at: time)
+            flushReplies()
+            writeLog()
+            if time.monotonic - lastHousekeeping > 1_000_000_000 { housekeeping(time) }
+        }
+        publish()
+    }
+
+    private func dispatch(_ tag: UInt64, _ events: UInt32) {
+        let id = tag & 0x00FF_FFFF_FFFF_FFFF
+        guard let kind = Kind(rawValue: tag >> 56) else { return }
+        core.refreshPolicy()
+        switch kind {
+        case .udpListener: receiveQueries(Int(id))
+        case .tcpListener:
+            let listener = tcpListeners[Int(id)]
+            tcpClients.accept(listener.fd, local: listener.local, now: ProxyTime.now().monotonic)
+        case .tcpClient:
+            let time = ProxyTime.now()
+            for (client, bytes) in tcpClients.read(id, events: events, now: time.monotonic, scratch: scratch) {
+                actions.append(core.receiveQuery(bytes, from: client, at: time))
+            }
+            perform(at: time)
+        case .upstreamUDP: receiveUpstream(id)
+        case .upstreamTCP:
+            let time = ProxyTime.now()
+            switch upstreams.handleTCP(id, events: events, scratch: scratch) {
+            case .waiting: break
+            case .answer(let upstream, let bytes):
+                actions.append(core.receiveUpstream(bytes, from: upstream, transport: .tcp, at: time))
+            case .failed(let upstream, let queryID):
+                core.upstreamFailed(upstream, transport: .tcp, id: queryID, at: time, into: &actions)
+            }
+            perform(at: time)
+        case .wake: wake.drain()
+        }
+    }
+
+    /// Drains a UDP listener in batches (a bounded number per wake-up, for fairness).
+    private func receiveQueries(_ listenerIndex: Int) {
+        let listener = udpListeners[listenerIndex]
+        for _ in 0..<8 {
+            let n = received.receive(listener.fd)
+            guard n > 0 else { return }
+            let time = ProxyTime.now()
+            for i in 0..<n {
+                let (bytes, peer, truncated) = received.datagram(i)
+                guard let peer else { continue }
+                let client = ClientHandle(transport: .udp, peer: peer, local: listener.local, channel: UInt64(listenerIndex))
+                actions.append(core.receiveQuery(bytes, from: client, at: time, oversized: truncated))
+            }
+            perform(at: time)
+            flushReplies()
+            if n < received.capacity { return }
+        }
+    }
+
+    private func receiveUpstream(_ id: UInt64) {
+        guard let socket = upstreams.udp[id] else { return }
+        let time = ProxyTime.now()
+        for _ in 0..<64 {
+            guard let n = Socket.receive(socket.fd, into: scratch) else { break }
+            if n < 0 {
+                // ECONNREFUSED: ICMP port unreachable; fail over everything waiting on that upstream.
+                core.upstreamFailed(socket.upstream, transport: .udp, id: nil, at: time, into: &actions)
+                break
+            }
+            let bytes = [UInt8](UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+            actions.append(core.receiveUpstream(bytes, from: socket.upstream, transport: .udp, at: time))
+        }
+        perform(at: time)
+    }
+
+    /// Carries out queued actions; a failed upstream send turns into a retry or SERVFAIL action.
+    private func perform(at time: ProxyTime) {
+        var i = 0
+        while i < actions.count {
+            switch actions[i] {
+            case .none: break
+            case .respond(let client, let bytes):
+                switch client.transport {
+                case .udp:
+                    let listener = udpListeners[Int(client.channel)]
+                    if !listener.replies.append(bytes, to: client.peer) {
+                        if listener.replies.isFull {
+                            listener.replies.flush(listener.fd)
+                            if !listener.replies.append(bytes, to: client.peer) {
+                                UDPBatch.sendOne(listener.fd, bytes, to: client.peer)
+                            }
+                        } else {
+                            UDPBatch.sendOne(listener.fd, bytes, to: client.peer)
+                        }
+                    }
+                case .tcp:
+                    tcpClients.respond(client.channel, bytes)
+                }
+            case .forward(let query):
+                switch query.transport {
+                case .udp:
+                    if upstreams.sendUDP(query, now: time.monotonic) != 0 {
+                        core.upstreamFailed(query.upstream, transport: .udp, id: query.id, at: time, into: &actions)
+                    }
+                case .tcp:
+                    if !upstreams.startTCP(query, now: time.monotonic) {
+                        core.upstreamFailed(query.upstream, transport: .tcp, id: query.id, at: time, into: &actions)
+                    }
+                }
+            }
+            i += 1
+        }
+        actions.removeAll(keepingCapacity: true)
+    }
+
+    private func flushReplies() {
+        for listener in udpListeners where listener.replies.count > 0 { listener.replies.flush(listener.fd) }
+    }
+
+    private func writeLog() {
+        let records = core.takeRecords()
+        if !records.isEmpty { log?.write(records) }
+    }
+
+    private func housekeeping(_ time: ProxyTime) {
+        lastHousekeeping = time.monotonic
+        upstreams.closeRetired(now: time.monotonic)
+        upstreams.abandonStaleTCP(now: time.monotonic, maxAge: 120_000_000_000)
+        tcpClients.closeIdle(now: time.monotonic, idle: Int64(core.configuration.tcpIdleSeconds) * 1_000_000_000)
+        publish()
+    }
+
+    private func publish() {
+        let stats = core.stats
+        published.withLock { $0 = stats }
+    }
+}
