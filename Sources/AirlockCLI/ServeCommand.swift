@@ -35,11 +35,16 @@ enum ServeCommand {
         }
         guard let policyPath = parsed.value("--policy") else { throw UsageError.missingArgument("--policy FILE") }
         let listen = try parsed.values("--listen").map { try endpoint($0, option: "--listen", requirePort: true) }
-        let upstreams = try parsed.values("--upstream").map { try endpoint($0, option: "--upstream", requirePort: false) }
+        let upstreams = try parsed.values("--upstream").map {
+            try endpoint($0, option: "--upstream", requirePort: false)
+        }
         var configuration = ProxyConfiguration(
-            listen: listen.isEmpty ? [Endpoint(address: .v4(0x7F00_0001), port: 53), Endpoint(address: .v6(high: 0, low: 1), port: 53)] : listen,
+            listen: listen.isEmpty
+                ? [Endpoint(address: .v4(0x7F00_0001), port: 53), Endpoint(address: .v6(high: 0, low: 1), port: 53)]
+                : listen,
             upstreams: upstreams)
-        configuration.threads = try number(parsed.value("--threads"), "--threads") ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        configuration.threads =
+            try number(parsed.value("--threads"), "--threads") ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         configuration.cacheEntries = try number(parsed.value("--cache"), "--cache") ?? configuration.cacheEntries
         if let level = parsed.value("--log-level") {
             guard let value = DecisionLogLevel(rawValue: level) else {
@@ -70,7 +75,8 @@ enum ServeCommand {
         err.line(
             "airlock serve: listening on \(server.listening.map(\.description).joined(separator: ", ")) (udp, tcp); "
                 + "\(configuration.threads) threads; policy \(policyPath) sha256:\(policy.version); "
-                + "cache \(configuration.cacheEntries) entries per thread; log level \(configuration.logLevel.rawValue)")
+                + "cache \(configuration.cacheEntries) entries per thread; log level \(configuration.logLevel.rawValue)"
+        )
         while true {
             switch ProxySignals.next() {
             case .reload:
@@ -100,7 +106,12 @@ enum ServeCommand {
         if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
             let rest = host[host.index(after: close)...]
             host = host[host.index(after: host.startIndex)..<close]
-            if rest.hasPrefix(":") { port = UInt16(rest.dropFirst()) } else if !rest.isEmpty { port = 0; host = "" }
+            if rest.hasPrefix(":") {
+                port = UInt16(rest.dropFirst())
+            } else if !rest.isEmpty {
+                port = 0
+                host = ""
+            }
         } else if host.filter({ $0 == ":" }).count == 1, let colon = host.lastIndex(of: ":") {
             port = UInt16(host[host.index(after: colon)...])
             host = host[..<colon]

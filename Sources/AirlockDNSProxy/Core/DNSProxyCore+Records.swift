@@ -28,7 +28,8 @@ extension DNSProxyCore {
         let sandbox = policy.policy.sandbox(for: client.peer.address)
         return DNSDecisionRecord(
             time: time.wall, stage: .packet, action: action, sandbox: sandbox.name, client: client.peer,
-            transport: client.transport, rcode: rcode, detail: detail, mode: sandbox.mode, policyVersion: policy.version)
+            transport: client.transport, rcode: rcode, detail: detail, mode: sandbox.mode, policyVersion: policy.version
+        )
     }
 
     func answerRecord(
@@ -49,7 +50,9 @@ extension DNSProxyCore {
     ) {
         switch sandbox.mode {
         case .enforce:
-            note(answerRecord(event, client, time, sandbox, .block, basis: .rebinding(decision), cached: cached, rcode: rcode))
+            note(
+                answerRecord(
+                    event, client, time, sandbox, .block, basis: .rebinding(decision), cached: cached, rcode: rcode))
         case .report:
             stats.wouldBlock += 1
             note(answerRecord(event, client, time, sandbox, .wouldBlock, basis: .rebinding(decision), cached: cached))
@@ -65,7 +68,8 @@ extension DNSProxyCore {
     }
 
     /// The query's identity for answer-stage records (the engine's event is not kept while waiting).
-    func eventStub(_ entry: PendingUpstreamQueries.Entry, _ time: ProxyTime, _ sandbox: SandboxPolicy) -> DNSQueryEvent {
+    func eventStub(_ entry: PendingUpstreamQueries.Entry, _ time: ProxyTime, _ sandbox: SandboxPolicy) -> DNSQueryEvent
+    {
         DNSQueryEvent(
             time: time.wall, client: entry.client.peer, server: entry.client.local, transport: entry.client.transport,
             id: entry.clientID, name: entry.question.name, qtype: entry.question.type,

@@ -102,7 +102,9 @@ extension DNSProxyCore {
             stats.upstreamTimeouts += 1
             let waited = (time.monotonic - entry.arrived) / 1_000_000
             actions.append(
-                retryOrFail(entry, at: time, why: "no answer from \(key.upstream) (\(key.transport.rawValue)); \(waited) ms since the query"))
+                retryOrFail(
+                    entry, at: time,
+                    why: "no answer from \(key.upstream) (\(key.transport.rawValue)); \(waited) ms since the query"))
         }
     }
 
@@ -140,7 +142,8 @@ extension DNSProxyCore {
             return message
         case .failure:
             return DNSMessage(
-                header: DNSHeader(id: 0, flags: DNSFlags(qr: true, rcode: DNSResponseCode.servFail)), question: question,
+                header: DNSHeader(id: 0, flags: DNSFlags(qr: true, rcode: DNSResponseCode.servFail)),
+                question: question,
                 questionRange: nil, answers: DNSAnswerSummary(), payloadBytes: 0, minAnswerTTL: nil, edns: nil,
                 byteCount: bytes.count, trailingBytes: 0)
         }

@@ -88,11 +88,15 @@ public struct DNSProxyCore {
         }
         if message.flags.opcode != 0 {
             stats.notimp += 1
-            note(packetRecord(client, time, .notimp, detail: "opcode \(message.flags.opcode)", rcode: DNSResponseCode.notImp))
-            return .respond(client, MessageEditing.response(to: bytes.span, id: message.id, rcode: DNSResponseCode.notImp))
+            note(
+                packetRecord(
+                    client, time, .notimp, detail: "opcode \(message.flags.opcode)", rcode: DNSResponseCode.notImp))
+            return .respond(
+                client, MessageEditing.response(to: bytes.span, id: message.id, rcode: DNSResponseCode.notImp))
         }
         guard message.questionCount == 1, let question = message.question else {
-            return badPacket(bytes, client, time, reason: "question_count", detail: "\(message.questionCount) questions")
+            return badPacket(
+                bytes, client, time, reason: "question_count", detail: "\(message.questionCount) questions")
         }
         return query(message, question, bytes, client, time)
     }
@@ -108,7 +112,8 @@ public struct DNSProxyCore {
 
         // The cache is looked up before the lock (it is this worker's own) so the answer the client
         // will get is known inside it and shown to the engine in the same critical section.
-        let cacheKey = cache.isEnabled ? PacketCache.Key(question: question, message: message, upstreamGroup: group.id) : nil
+        let cacheKey =
+            cache.isEnabled ? PacketCache.Key(question: question, message: message, upstreamGroup: group.id) : nil
         var cached: (bytes: [UInt8], message: DNSMessage)?
         var cachedRebinding: PolicyDecision?
         if let cacheKey, let entry = cache.lookup(cacheKey, now: time.monotonic) {
@@ -178,8 +183,12 @@ public struct DNSProxyCore {
         guard pending.count < configuration.maxPendingPerWorker else {
             stats.overloaded += 1
             stats.servfail += 1
-            note(answerRecord(judgement.event, client, time, sandbox, .servfail, detail: "too many queries waiting for upstreams", rcode: DNSResponseCode.servFail))
-            return .respond(client, MessageEditing.response(to: bytes.span, id: message.id, rcode: DNSResponseCode.servFail))
+            note(
+                answerRecord(
+                    judgement.event, client, time, sandbox, .servfail, detail: "too many queries waiting for upstreams",
+                    rcode: DNSResponseCode.servFail))
+            return .respond(
+                client, MessageEditing.response(to: bytes.span, id: message.id, rcode: DNSResponseCode.servFail))
         }
         stats.forwarded += 1
         roundRobin &+= 1

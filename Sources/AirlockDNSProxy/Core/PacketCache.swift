@@ -100,7 +100,11 @@ struct PacketCache {
         let ttl = min(minTTL, negative ? maxNegativeTTL : maxTTL)
         guard ttl > 0 else { return }
         inserts += 1
-        store(key, Entry(bytes: bytes, message: message, ttlFields: fields, storedAt: now, expiresAt: now + Int64(ttl) * 1_000_000_000))
+        store(
+            key,
+            Entry(
+                bytes: bytes, message: message, ttlFields: fields, storedAt: now,
+                expiresAt: now + Int64(ttl) * 1_000_000_000))
     }
 
     private mutating func store(_ key: Key, _ entry: Entry) {

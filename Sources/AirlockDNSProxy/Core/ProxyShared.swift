@@ -35,8 +35,10 @@ public final class ProxyShared: Sendable {
     /// restarts, quarantines stay).
     public func install(_ snapshot: PolicySnapshot) {
         let old = policy
-        let sandboxesChanged = old.policy.sandboxes.map(\.name) != snapshot.policy.sandboxes.map(\.name)
-            || old.policy.sandboxes.map { $0.match.map(\.cidr) } != snapshot.policy.sandboxes.map { $0.match.map(\.cidr) }
+        let sandboxesChanged =
+            old.policy.sandboxes.map(\.name) != snapshot.policy.sandboxes.map(\.name)
+            || old.policy.sandboxes.map { $0.match.map(\.cidr) }
+                != snapshot.policy.sandboxes.map { $0.match.map(\.cidr) }
         if old.detection != snapshot.detection || sandboxesChanged {
             let pipeline = DNSPipeline(
                 engine: DetectionEngine(configuration: snapshot.detection, exemptions: exemptions),

@@ -60,7 +60,9 @@ public struct ProxyStats: Sendable {
             ("truncated_to_client", truncatedToClient), ("overloaded", overloaded),
         ]
         var out = "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",")
-        out += ",\"malformed\":{" + malformed.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }
+        out +=
+            ",\"malformed\":{"
+            + malformed.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }
             .joined(separator: ",") + "}}"
         return out
     }

@@ -1,7 +1,7 @@
-import Synchronization
 import AirlockEngine
 import AirlockEvents
 import AirlockPolicy
+import Synchronization
 
 /// What the proxy did with a query or an answer.
 public enum DecisionAction: String, Sendable {

@@ -61,7 +61,8 @@ final class ProxyWorker: @unchecked Sendable {
         let configuration = core.configuration
         received = UDPBatch(capacity: 64, slotSize: configuration.maxUDPQueryBytes + 1)
         upstreams = UpstreamSockets(
-            poll: poll, poolSize: configuration.upstreamSocketsPerUpstream, usesPerSocket: configuration.upstreamSocketUses)
+            poll: poll, poolSize: configuration.upstreamSocketsPerUpstream,
+            usesPerSocket: configuration.upstreamSocketUses)
         tcpClients = TCPClients(poll: poll, limit: configuration.maxTCPConnectionsPerWorker)
         scratch = .allocate(byteCount: 65_536, alignment: 16)
         try poll.add(wake.fd, tag: Self.tag(.wake, 0))
@@ -152,7 +153,8 @@ final class ProxyWorker: @unchecked Sendable {
             for i in 0..<n {
                 let (bytes, peer, truncated) = received.datagram(i)
                 guard let peer else { continue }
-                let client = ClientHandle(transport: .udp, peer: peer, local: listener.local, channel: UInt64(listenerIndex))
+                let client = ClientHandle(
+                    transport: .udp, peer: peer, local: listener.local, channel: UInt64(listenerIndex))
                 actions.append(core.receiveQuery(bytes, from: client, at: time, oversized: truncated))
             }
             perform(at: time)

@@ -61,7 +61,9 @@ final class TCPClients {
 
     /// Reads what a connection sent and returns the complete queries in it; closes it at end of
     /// stream, on error, or on a zero-length frame.
-    func read(_ id: UInt64, events: UInt32, now: Int64, scratch: UnsafeMutableRawBufferPointer) -> [(ClientHandle, [UInt8])] {
+    func read(_ id: UInt64, events: UInt32, now: Int64, scratch: UnsafeMutableRawBufferPointer) -> [(
+        ClientHandle, [UInt8]
+    )] {
         guard let c = connections[id] else { return [] }
         if events & EventPoll.writable != 0 { flush(id, c) }
         guard events & (EventPoll.readable | EventPoll.hangup | EventPoll.error) != 0 else { return [] }

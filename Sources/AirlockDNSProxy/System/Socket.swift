@@ -29,7 +29,8 @@ enum Socket {
         return fd
     }
 
-    static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ what: String) throws(ProxyError) {
+    static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ what: String) throws(ProxyError)
+    {
         var value = value
         guard setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
             throw .system(call: "setsockopt \(what)", errno: errno)
@@ -50,7 +51,9 @@ enum Socket {
                 try setOption(fd, SOL_SOCKET, SO_SNDBUF, 4 << 20, "SO_SNDBUF")
             }
             let bound = SocketAddress.with(endpoint) { bind(fd, $0, $1) }
-            guard bound == 0 else { throw ProxyError.system(call: "bind \(kind == .udp ? "udp" : "tcp") \(endpoint)", errno: errno) }
+            guard bound == 0 else {
+                throw ProxyError.system(call: "bind \(kind == .udp ? "udp" : "tcp") \(endpoint)", errno: errno)
+            }
             if kind == .tcp {
                 try setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "TCP_NODELAY")
                 guard listen(fd, 256) == 0 else { throw ProxyError.system(call: "listen \(endpoint)", errno: errno) }
@@ -140,7 +143,9 @@ enum Socket {
     /// Writes as much of `bytes[offset...]` as the socket takes; returns the count, nil when it
     /// would block, -errno on error.
     static func write(_ fd: Int32, _ bytes: [UInt8], from offset: Int) -> Int? {
-        let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+        let n = bytes.withUnsafeBytes {
+            Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+        }
         if n < 0 {
             if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return nil }
             return -Int(errno)

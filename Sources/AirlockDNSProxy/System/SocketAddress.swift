@@ -38,7 +38,8 @@ enum SocketAddress {
         case AF_INET:
             return storage.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
                 Endpoint(
-                    address: .v4(UInt32(bigEndian: sin.pointee.sin_addr.s_addr)), port: UInt16(bigEndian: sin.pointee.sin_port))
+                    address: .v4(UInt32(bigEndian: sin.pointee.sin_addr.s_addr)),
+                    port: UInt16(bigEndian: sin.pointee.sin_port))
             }
         case AF_INET6:
             return storage.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
