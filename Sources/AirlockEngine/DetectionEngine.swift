@@ -62,7 +62,7 @@ public struct DetectionEngine: Sendable {
         let (domainScore, verdict, isTunnel) = domains.withState(query.domain, time: query.time) {
             state -> (Double, Verdict?, Bool) in
             let gap = query.time.seconds(since: state.lastTime)
-            state.decay(to: query.time, window: c.windowSeconds)
+            state.decay(to: query.time, window: c.windowSeconds, longWindow: c.longWindowSeconds)
             if state.totalQueries > 0 && gap >= 0 { state.recordGap(gap) }
             state.totalQueries += 1
             state.totalNameBytes += nameBytes
@@ -71,7 +71,11 @@ public struct DetectionEngine: Sendable {
             if features.subdomainLabels > 0 && state.remember(features.subdomainHash) {
                 state.uniqueNames += 1
                 state.informationBytes += features.informationBits / 8
-                if nameScore >= c.suspiciousNameScore { state.suspiciousNames += 1 }
+                state.longInformationBytes += features.informationBits / 8
+                if nameScore >= c.suspiciousNameScore {
+                    state.suspiciousNames += 1
+                    state.longSuspiciousNames += 1
+                }
             }
             return rules.evaluate(&state, query.domain, nameScore: nameScore, features: features)
         }
@@ -87,7 +91,7 @@ public struct DetectionEngine: Sendable {
         let c = configuration
         let rules = self.rules
         return domains.withExistingState(response.domain) { state -> Verdict? in
-            state.decay(to: response.time, window: c.windowSeconds)
+            state.decay(to: response.time, window: c.windowSeconds, longWindow: c.longWindowSeconds)
             state.responses += 1
             if response.rcode == DNSResponseCode.nxDomain { state.nxdomains += 1 }
             state.payloadBytes += Double(response.payloadBytes)

@@ -142,3 +142,29 @@ import Testing
         #expect(unknown == ["no_such_key"])
     }
 }
+
+@Suite struct SlowExfiltrationTests {
+    @Test func oneHexNameEveryFiveMinutesIsCaughtByTheLongWindow() {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        var random = Random(state: 7)
+        var caughtAt: Int?
+        for i in 1...40 {
+            let a = engine.inspect(factory.query("\(random.string(hexAlphabet, length: 40)).s.slow-drip.net", gap: 300))
+            if a.verdict?.kind == .tunnel, caughtAt == nil {
+                caughtAt = i
+                #expect(a.verdict!.reasons.contains("suspicious_names_long"))
+            }
+        }
+        #expect(caughtAt != nil && caughtAt! <= 16)
+    }
+
+    @Test func aHostnameRepeatedAllDayIsNot() {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        for i in 0..<2_000 {
+            let host = ["www", "api", "cdn", "login", "static"][i % 5]
+            #expect(engine.inspect(factory.query("\(host).busy-site.com", gap: 40)).verdict == nil)
+        }
+    }
+}

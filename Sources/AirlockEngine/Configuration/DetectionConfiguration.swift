@@ -12,6 +12,9 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// which an event's weight halves every `window × ln 2` seconds. 300 s spans an agent task burst
     /// while letting a benign domain's history fade within minutes.
     public var windowSeconds: Double = 300
+    /// Time constant (seconds) of the long window: catches low-and-slow exfiltration that never
+    /// gathers much in five minutes (Paxson et al. budget names' information per day).
+    public var longWindowSeconds: Double = 86_400
     /// Most registered domains held with full state (memory bound: see ``DomainTable``). 200,000
     /// domains × ~0.5 KB stays under ~128 MB even with dictionary overhead.
     public var maxTrackedDomains: Int = 200_000
@@ -69,6 +72,12 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// Bytes of answer payload (RDATA) returned for this domain in the window: the downstream channel.
     public var responsePayloadThreshold: Double = 8192
     public var responsePayloadWeight: Double = 0.4
+    /// Long window: bytes of name information per domain (Paxson et al. 2013 flag 4 KB a day).
+    public var longInformationThreshold: Double = 4096
+    public var longInformationWeight: Double = 1.0
+    /// Long window: distinct suspicious names per domain; a slow tunnel still sends many.
+    public var longSuspiciousNamesThreshold: Double = 12
+    public var longSuspiciousNamesWeight: Double = 1.0
     /// Coefficient of variation of inter-query gaps at or below which timing looks machine-regular.
     public var timingRegularityThreshold: Double = 0.35
     public var timingRegularityWeight: Double = 0.15
@@ -85,6 +94,11 @@ extension DetectionConfiguration {
     /// Names accepted in the policy's `detection:` section, mapped to the fields they set.
     public static let tunableKeys: [String: WritableKeyPath<DetectionConfiguration, Double> & Sendable] = [
         "window_seconds": \.windowSeconds,
+        "long_window_seconds": \.longWindowSeconds,
+        "long_information_threshold": \.longInformationThreshold,
+        "long_information_weight": \.longInformationWeight,
+        "long_suspicious_names_threshold": \.longSuspiciousNamesThreshold,
+        "long_suspicious_names_weight": \.longSuspiciousNamesWeight,
         "suspicious_name_score": \.suspiciousNameScore,
         "single_name_alert_score": \.singleNameAlertScore,
         "entropy_low": \.entropyLow,

@@ -27,6 +27,13 @@ struct DomainScorer: Sendable {
         let slack = 0.95
         add("suspicious_names", s.suspiciousNames, c.suspiciousNamesThreshold * slack, c.suspiciousNamesWeight)
         add("name_information_bytes", s.informationBytes, c.nameInformationThreshold, c.nameInformationWeight)
+        // The long window only adds what the short one doesn't already see (no double counting of a burst).
+        if s.suspiciousNames < c.suspiciousNamesThreshold * slack {
+            add("suspicious_names_long", s.longSuspiciousNames, c.longSuspiciousNamesThreshold * slack, c.longSuspiciousNamesWeight)
+        }
+        if s.informationBytes < c.nameInformationThreshold {
+            add("name_information_bytes_long", s.longInformationBytes, c.longInformationThreshold, c.longInformationWeight)
+        }
         add("unique_names", s.uniqueNames, c.uniqueNamesThreshold * slack, c.uniqueNamesWeight)
         if s.uniqueNames >= 1 {
             add("mean_information_bytes", s.informationBytes / s.uniqueNames, c.meanInformationThreshold, c.meanInformationWeight)
@@ -47,6 +54,6 @@ struct DomainScorer: Sendable {
 
     /// Whether the domain has enough distinct names for any verdict at all.
     func hasEnoughNames(_ s: DomainState) -> Bool {
-        s.uniqueNames >= configuration.minUniqueNames * 0.95
+        s.uniqueNames >= configuration.minUniqueNames * 0.95 || s.longSuspiciousNames >= configuration.minUniqueNames
     }
 }

@@ -18,6 +18,9 @@ struct DomainState {
     var responses = 0.0
     var nxdomains = 0.0
     var payloadBytes = 0.0
+    // Long-window counters (same events, a much longer time constant).
+    var longSuspiciousNames = 0.0
+    var longInformationBytes = 0.0
 
     // Inter-query gap statistics (exponentially weighted mean and variance).
     var gapMean = 0.0
@@ -44,9 +47,12 @@ struct DomainState {
 
     /// Ages every window counter to `time`. Out-of-order times (captures merged from several
     /// interfaces) age nothing rather than inflate.
-    mutating func decay(to time: Timestamp, window: Double) {
+    mutating func decay(to time: Timestamp, window: Double, longWindow: Double) {
         let dt = time.seconds(since: lastTime)
         guard dt > 0 else { return }
+        let longFactor = Math.exp(-dt / longWindow)
+        longSuspiciousNames *= longFactor
+        longInformationBytes *= longFactor
         let factor = Math.exp(-dt / window)
         queries *= factor
         uniqueNames *= factor
