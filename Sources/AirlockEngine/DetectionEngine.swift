@@ -68,13 +68,25 @@ public struct DetectionEngine: Sendable {
             state.totalNameBytes += nameBytes
             state.queries += 1
             if Self.isRareQueryType(query.qtype) { state.rareTypeQueries += 1 }
-            if features.subdomainLabels > 0 && state.remember(features.subdomainHash) {
-                state.uniqueNames += 1
-                state.informationBytes += features.informationBits / 8
-                state.longInformationBytes += features.informationBits / 8
-                if nameScore >= c.suspiciousNameScore {
-                    state.suspiciousNames += 1
-                    state.longSuspiciousNames += 1
+            if features.subdomainLabels > 0 {
+                let suspicious = nameScore >= c.suspiciousNameScore
+                switch state.remember(features.subdomainHash, suspicious: suspicious) {
+                case .new:
+                    state.uniqueNames += 1
+                    state.informationBytes += features.informationBits / 8
+                    state.longInformationBytes += features.informationBits / 8
+                    if suspicious {
+                        state.suspiciousNames += 1
+                        state.longSuspiciousNames += 1
+                    }
+                case .repeatedSuspicious:
+                    // A client asking again for the same odd name (A, then AAAA, then HTTPS) is resolving
+                    // a host it means to reach — a CDN endpoint — not sending data: a tunnel's names are
+                    // new every time. The name stops counting as suspicious; its information still counts.
+                    state.suspiciousNames = max(0, state.suspiciousNames - 1)
+                    state.longSuspiciousNames = max(0, state.longSuspiciousNames - 1)
+                case .repeated:
+                    break
                 }
             }
             return rules.evaluate(&state, query.domain, nameScore: nameScore, features: features)
@@ -153,7 +165,9 @@ struct VerdictRules: Sendable {
                     evidence: evidence, isFirst: true, queries: state.totalQueries, nameBytes: state.totalNameBytes)
                 return (score, verdict, true)
             }
-            if let features, nameScore >= c.singleNameAlertScore {
+            if let features, nameScore >= c.singleNameAlertScore,
+            Double(features.subdomainLength) >= c.singleNameMinLength || features.nonHostnameBytes > 0
+        {
                 let first = !state.suspiciousNameReported
                 state.suspiciousNameReported = true
                 let verdict = Verdict(

@@ -26,6 +26,10 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// A single name scoring at least this is reported on its own (`suspicious-name`) even before any
     /// domain evidence: one query can carry a whole secret (e.g. base64 of a small file).
     public var singleNameAlertScore: Double = 0.85
+    /// …and only when the name can carry a secret on its own: at least this many subdomain bytes, or
+    /// bytes no hostname contains. CDN endpoint hashes and telemetry GUIDs (16–40 random characters)
+    /// score high but are addresses, not payloads; they are listed as suspicious names, not alerts.
+    public var singleNameMinLength: Double = 48
     /// Subdomain data shorter than this (bytes, dots excluded) never scores: short labels (`www`, `mx1`,
     /// `e1234`) carry too little to tell randomness from naming.
     public var minScoredLength: Int = 8
@@ -101,6 +105,7 @@ extension DetectionConfiguration {
         "long_suspicious_names_weight": \.longSuspiciousNamesWeight,
         "suspicious_name_score": \.suspiciousNameScore,
         "single_name_alert_score": \.singleNameAlertScore,
+        "single_name_min_length": \.singleNameMinLength,
         "entropy_low": \.entropyLow,
         "entropy_high": \.entropyHigh,
         "ngram_low": \.ngramLow,

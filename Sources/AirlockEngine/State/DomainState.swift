@@ -65,13 +65,30 @@ struct DomainState {
         lastTime = time
     }
 
-    /// Records a subdomain hash; true when it was not among the recent names.
-    mutating func remember(_ fullHash: UInt64) -> Bool {
-        let hash = UInt32(truncatingIfNeeded: fullHash ^ (fullHash >> 32)) | 1  // never the empty 0
-        for i in 0..<16 where recentNames[i] == hash { return false }
-        recentNames[recentNext] = hash
+    /// What a query's subdomain was, compared with the recent ones.
+    enum Recall {
+        /// Not among the recent names.
+        case new
+        /// Seen recently.
+        case repeated
+        /// Seen recently and counted as a suspicious name then: the first repeat of a suspicious name.
+        case repeatedSuspicious
+    }
+
+    /// Records a subdomain hash (bit 0 always set so a slot is never mistaken for empty; bit 1 marks
+    /// names counted as suspicious, cleared on their first repeat).
+    mutating func remember(_ fullHash: UInt64, suspicious: Bool) -> Recall {
+        let hash = (UInt32(truncatingIfNeeded: fullHash ^ (fullHash >> 32)) & ~3) | 1
+        for i in 0..<16 where recentNames[i] & ~2 == hash {
+            if recentNames[i] & 2 != 0 {
+                recentNames[i] = hash
+                return .repeatedSuspicious
+            }
+            return .repeated
+        }
+        recentNames[recentNext] = suspicious ? hash | 2 : hash
         recentNext = (recentNext + 1) & 15
-        return true
+        return .new
     }
 
     /// Folds one inter-query gap into the weighted mean and variance (weight 1/8).
