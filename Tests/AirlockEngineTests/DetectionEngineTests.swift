@@ -168,3 +168,39 @@ import Testing
         }
     }
 }
+
+@Suite struct ClientBehaviourTests {
+    /// CDN endpoint names (`word-<16 random>.z01.cdn.example`) look like data, but a client resolves each
+    /// one for several record types; a tunnel sends every name once.
+    func cdnNames(_ count: Int) -> [String] {
+        var random = Random(state: 8)
+        return (0..<count).map { _ in
+            "\(random.string("abcdefghijklmnopqrstuvwxyz", length: 6))-\(random.string(hexAlphabet + "ghijklmnopqrstuvwxyz", length: 16)).z01.cdn-front.net"
+        }
+    }
+
+    @Test func hostsResolvedForSeveralTypesAreNotATunnel() {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        for name in cdnNames(30) {
+            for type in [DNSRecordType.a, DNSRecordType.aaaa, DNSRecordType.https] {
+                #expect(engine.inspect(factory.query(name, type: type, gap: 0.5)).verdict == nil)
+            }
+        }
+    }
+
+    @Test func theSameNamesSentOnceEachAreSuspiciousEnough() {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        let verdicts = cdnNames(30).compactMap { engine.inspect(factory.query($0, gap: 0.5)).verdict }
+        #expect(verdicts.contains { $0.kind == .tunnel })
+    }
+
+    @Test func shortHashNamesNeverRaiseASingleNameAlert() {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        let a = engine.inspect(factory.query("e673c2bbd8c1f6ac5ad2e8b9e6bbd0c1.fp.measure.office.com"))
+        #expect(a.nameScore >= DetectionConfiguration.default.singleNameAlertScore)
+        #expect(a.verdict == nil)
+    }
+}
