@@ -42,6 +42,9 @@ var targets: [Target] = [
         ]),
     // The policy file (YAML through libyaml): lists, sandboxes, modes, thresholds, budgets.
     .target(name: "AirlockPolicy", dependencies: ["CYAML", "AirlockEvents", "AirlockEngine"], exclude: ["README.md"]),
+    // Decisions → alerts: one event model, OCSF/EVE records, aggregation, sinks with a durable spool,
+    // Prometheus metrics. Does I/O (files, sockets, threads), so it sits outside the pure set.
+    .target(name: "AirlockAlerts", dependencies: ["AirlockEvents", "AirlockEngine"]),
     // Offline capture files through libpcap.
     .target(name: "AirlockCapture", dependencies: ["CPcap", "AirlockEvents"]),
     // Offline replay: capture → packets → pipeline → report.
@@ -78,6 +81,7 @@ var targets: [Target] = [
         name: "AirlockReplayTests",
         dependencies: ["AirlockReplay", "AirlockPipeline", "AirlockEngine", "AirlockEvents", "AirlockNames"]),
     .testTarget(name: "AirlockPolicyTests", dependencies: ["AirlockPolicy", "AirlockEvents"], exclude: ["testdata"]),
+    .testTarget(name: "AirlockAlertsTests", dependencies: ["AirlockAlerts", "AirlockEngine", "AirlockEvents"]),
     .testTarget(name: "AirlockCLITests", dependencies: ["airlock"]),
     .testTarget(
         name: "AirlockDNSProxyTests",

@@ -1,0 +1,177 @@
+import Foundation
+import Synchronization
+
+/// A monotonically increasing count, safe to bump from any thread (one relaxed atomic add).
+public final class Counter: Sendable {
+    private let storage = Atomic<Int>(0)
+
+    public init() {}
+
+    public func increment(by n: Int = 1) { storage.add(n, ordering: .relaxed) }
+    public var value: Int { storage.load(ordering: .relaxed) }
+}
+
+/// A value that goes up and down (queue sizes), set or adjusted atomically.
+public final class Gauge: Sendable {
+    private let storage = Atomic<Int>(0)
+
+    public init() {}
+
+    public func set(_ v: Int) { storage.store(v, ordering: .relaxed) }
+    public func add(_ n: Int) { storage.add(n, ordering: .relaxed) }
+    public var value: Int { storage.load(ordering: .relaxed) }
+}
+
+/// Counters for a fixed set of label values known up front (actions, alert kinds): an array of
+/// atomics indexed by the label's position, so incrementing never locks or allocates.
+public final class LabeledCounter<Label: Hashable & Sendable>: Sendable {
+    public let labels: [Label]
+    private let index: [Label: Int]
+    private let counters: [Counter]
+
+    public init(_ labels: [Label]) {
+        self.labels = labels
+        self.index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        self.counters = labels.map { _ in Counter() }
+    }
+
+    public func increment(_ label: Label, by n: Int = 1) {
+        if let i = index[label] { counters[i].increment(by: n) }
+    }
+
+    public func value(_ label: Label) -> Int { index[label].map { counters[$0].value } ?? 0 }
+}
+
+/// Counters whose label values are only known at run time (malformed-packet reasons, sink names).
+/// A mutex-guarded dictionary: for events rare enough that a lock costs nothing that matters.
+public final class DynamicCounter: Sendable {
+    private let values = Mutex<[String: Int]>([:])
+
+    public init() {}
+
+    public func increment(_ label: String, by n: Int = 1) { values.withLock { $0[label, default: 0] += n } }
+    public func value(_ label: String) -> Int { values.withLock { $0[label] ?? 0 } }
+    public var snapshot: [String: Int] { values.withLock { $0 } }
+}
+
+/// A latency histogram with fixed bucket bounds (seconds), Prometheus-style cumulative on output.
+public final class Histogram: Sendable {
+    public let bounds: [Double]
+    private let buckets: [Counter]
+    private let count = Counter()
+    /// Sum in nanoseconds, kept as an integer so it can be an atomic.
+    private let sumNanoseconds = Counter()
+
+    public init(bounds: [Double]) {
+        self.bounds = bounds.sorted()
+        self.buckets = bounds.map { _ in Counter() }
+    }
+
+    /// Records one observation of `seconds`.
+    public func observe(seconds: Double) {
+        if let i = bounds.firstIndex(where: { seconds <= $0 }) { buckets[i].increment() }
+        count.increment()
+        sumNanoseconds.increment(by: Int(max(0, seconds) * 1e9))
+    }
+
+    /// Cumulative counts per bound, the total count and the sum in seconds.
+    public var snapshot: (cumulative: [Int], count: Int, sum: Double) {
+        var running = 0
+        let cumulative = buckets.map { running += $0.value; return running }
+        return (cumulative, count.value, Double(sumNanoseconds.value) / 1e9)
+    }
+}
+
+/// Airlock's metrics: one registry the proxies, replay and the alert pipeline increment, rendered
+/// in the Prometheus text format by ``MetricsServer``.
+public final class Metrics: Sendable {
+    /// DNS queries seen (every query, allowed or not).
+    public let queries = Counter()
+    /// Decisions by action.
+    public let decisions = LabeledCounter(DecisionAction.allCases)
+    /// Alerts raised (first and roll-up records) by kind.
+    public let alerts = LabeledCounter(AlertKind.allCases)
+    /// Decisions folded into roll-ups instead of raising their own alert.
+    public let alertsFolded = Counter()
+    /// Upstream resolver latency.
+    public let upstreamLatency = Histogram(bounds: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5])
+    /// Malformed packets or messages by reason (`dns_truncated_header`, ...).
+    public let malformed = DynamicCounter()
+    /// Records handed to each sink, delivered by it, and dropped (`sink/reason`).
+    public let sinkEnqueued = DynamicCounter()
+    public let sinkDelivered = DynamicCounter()
+    public let sinkDropped = DynamicCounter()
+    /// Failed delivery attempts per sink (each retry counts).
+    public let sinkFailures = DynamicCounter()
+    /// Records waiting in each sink's spool, and its bytes.
+    public let spoolDepth = Mutex<[String: Int]>([:])
+    public let spoolBytes = Mutex<[String: Int]>([:])
+
+    public init() {}
+
+    /// The Prometheus text exposition format (version 0.0.4).
+    public func render() -> String {
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        }
+        func sample(_ name: String, _ labels: [(String, String)], _ value: String) {
+            out += name
+            if !labels.isEmpty {
+                out += "{" + labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",") + "}"
+            }
+            out += " \(value)\n"
+        }
+        family("airlock_dns_queries_total", "counter", "DNS queries seen.")
+        sample("airlock_dns_queries_total", [], String(queries.value))
+        family("airlock_decisions_total", "counter", "Decisions by action.")
+        for action in decisions.labels { sample("airlock_decisions_total", [("action", action.rawValue)], String(decisions.value(action))) }
+        family("airlock_alerts_total", "counter", "Alert records raised (first and roll-up) by kind.")
+        for kind in alerts.labels { sample("airlock_alerts_total", [("kind", kind.rawValue)], String(alerts.value(kind))) }
+        family("airlock_alerts_folded_total", "counter", "Repeated decisions folded into roll-ups.")
+        sample("airlock_alerts_folded_total", [], String(alertsFolded.value))
+        let h = upstreamLatency.snapshot
+        family("airlock_upstream_latency_seconds", "histogram", "Upstream resolver response time.")
+        for (bound, count) in zip(upstreamLatency.bounds, h.cumulative) {
+            sample("airlock_upstream_latency_seconds_bucket", [("le", Self.number(bound))], String(count))
+        }
+        sample("airlock_upstream_latency_seconds_bucket", [("le", "+Inf")], String(h.count))
+        sample("airlock_upstream_latency_seconds_sum", [], Self.number(h.sum))
+        sample("airlock_upstream_latency_seconds_count", [], String(h.count))
+        family("airlock_malformed_total", "counter", "Malformed packets or messages by reason.")
+        for (reason, n) in malformed.snapshot.sorted(by: { $0.key < $1.key }) {
+            sample("airlock_malformed_total", [("reason", reason)], String(n))
+        }
+        for (name, counter, help) in [
+            ("airlock_sink_enqueued_total", sinkEnqueued, "Alert records handed to a sink."),
+            ("airlock_sink_delivered_total", sinkDelivered, "Alert records a sink delivered."),
+            ("airlock_sink_failures_total", sinkFailures, "Failed delivery attempts."),
+        ] {
+            family(name, "counter", help)
+            for (sink, n) in counter.snapshot.sorted(by: { $0.key < $1.key }) { sample(name, [("sink", sink)], String(n)) }
+        }
+        family("airlock_sink_dropped_total", "counter", "Alert records a sink dropped, by reason.")
+        for (key, n) in sinkDropped.snapshot.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+            sample("airlock_sink_dropped_total", [("sink", parts[0]), ("reason", parts.count > 1 ? parts[1] : "")], String(n))
+        }
+        family("airlock_spool_depth", "gauge", "Alert records waiting in a sink's spool.")
+        for (sink, n) in spoolDepth.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
+            sample("airlock_spool_depth", [("sink", sink)], String(n))
+        }
+        family("airlock_spool_bytes", "gauge", "Bytes waiting in a sink's spool.")
+        for (sink, n) in spoolBytes.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
+            sample("airlock_spool_bytes", [("sink", sink)], String(n))
+        }
+        return out
+    }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    static func number(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+
+/// Why one delivery attempt failed. Durable sinks retry with backoff; others count and drop.
+public enum DeliveryError: Error, CustomStringConvertible, Sendable {
+    case system(SystemError)
+    /// The receiver answered with a non-2xx status.
+    case http(status: Int, reason: String)
+    /// The receiver's answer was not HTTP, or stopped early.
+    case badResponse(String)
+
+    public var description: String {
+        switch self {
+        case .system(let e): return e.description
+        case .http(let status, let reason): return "HTTP \(status) \(reason)"
+        case .badResponse(let why): return "bad response: \(why)"
+        }
+    }
+}
+
+/// Sends formatted records somewhere. Called only from its sink's delivery thread, so it may keep
+/// connections and file descriptors without locks.
+protocol AlertTransport: AnyObject, Sendable {
+    /// Delivers the batch in order; returning means every record was accepted.
+    func send(_ batch: [SpoolRecord]) throws(DeliveryError)
+    func close()
+}
+
+/// JSON lines appended to a file, rotated by size: `path` → `path.1` → … → `path.<keep>` (oldest
+/// dropped). Rotation happens before a batch that would push the file past `maxBytes`.
+final class FileTransport: AlertTransport, @unchecked Sendable {
+    let path: String
+    let maxBytes: Int
+    let keep: Int
+    private var fd: Int32 = -1
+    private var size = 0
+
+    init(path: String, maxBytes: Int, keep: Int) throws(SystemError) {
+        self.path = path
+        self.maxBytes = maxBytes
+        self.keep = keep
+        try open()
+    }
+
+    private func open() throws(SystemError) {
+        fd = try POSIX.openAppend(path)
+        size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
+
+    func send(_ batch: [SpoolRecord]) throws(DeliveryError) {
+        var bytes: [UInt8] = []
+        for record in batch {
+            bytes += record.payload
+            bytes.append(0x0A)
+        }
+        do {
+            if size > 0 && size + bytes.count > maxBytes { try rotate() }
+            if fd < 0 { try open() }
+            try POSIX.writeAll(fd, bytes, path: path)
+            size += bytes.count
+        } catch {
+            throw .system(error)
+        }
+    }
+
+    private func rotate() throws(SystemError) {
+        POSIX.close(fd)
+        fd = -1
+        let fm = FileManager.default
+        if keep > 0 {
+            try? fm.removeItem(atPath: "\(path).\(keep)")
+            if keep > 1 {
+                for i in stride(from: keep - 1, through: 1, by: -1) where fm.fileExists(atPath: "\(path).\(i)") {
+                    try? fm.moveItem(atPath: "\(path).\(i)", toPath: "\(path).\(i + 1)")
+                }
+            }
+            try? fm.moveItem(atPath: path, toPath: "\(path).1")
+        } else {
+            try? fm.removeItem(atPath: path)
+        }
+        try open()
+    }
+
+    func close() {
+        if fd >= 0 { POSIX.close(fd) }
+        fd = -1
+    }
+}
+
+/// JSON lines on standard output.
+final class StdoutTransport: AlertTransport, @unchecked Sendable {
+    func send(_ batch: [SpoolRecord]) throws(DeliveryError) {
+        var bytes: [UInt8] = []
+        for record in batch {
+            bytes += record.payload
+            bytes.append(0x0A)
+        }
+        do { try POSIX.writeAll(1, bytes, path: "stdout") } catch { throw .system(error) }
+    }
+
+    func close() {}
+}
+
+/// RFC 5424 datagrams over UDP (RFC 5426): one message per datagram, no delivery guarantee.
+final class SyslogUDPTransport: AlertTransport, @unchecked Sendable {
+    let host: String
+    let port: UInt16
+    private var socket: UDPSender?
+
+    init(host: String, port: UInt16) {
+        self.host = host
+        self.port = port
+    }
+
+    func send(_ batch: [SpoolRecord]) throws(DeliveryError) {
+        do {
+            if socket == nil { socket = try UDPSender(host: host, port: port) }
+            for record in batch { try socket!.send(record.payload) }
+        } catch {
+            socket?.close()
+            socket = nil
+            throw .system(error)
+        }
+    }
+
+    func close() {
+        socket?.close()
+        socket = nil
+    }
+}
+
+/// RFC 5424 over TCP with RFC 6587 octet-counting framing. The connection is reused and replaced
+/// when the receiver closed it. TCP syslog has no acknowledgement: a batch counts as delivered once
+/// written to a connection that was open, and a batch whose write fails is sent again in full.
+final class SyslogTCPTransport: AlertTransport, @unchecked Sendable {
+    let host: String
+    let port: UInt16
+    let timeoutMilliseconds: Int
+    private var connection: TCPConnection?
+
+    init(host: String, port: UInt16, timeoutMilliseconds: Int) {
+        self.host = host
+        self.port = port
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+
+    func send(_ batch: [SpoolRecord]) throws(DeliveryError) {
+        var bytes: [UInt8] = []
+        for record in batch { bytes += SyslogFormatter.octetCounted(record.payload) }
+        do {
+            if let c = connection, c.peerClosed {
+                c.close()
+                connection = nil
+            }
+            if connection == nil {
+                connection = try TCPConnection.connect(host: host, port: port, timeoutMilliseconds: timeoutMilliseconds)
+            }
+            try connection!.send(bytes, timeoutMilliseconds: timeoutMilliseconds)
+        } catch {
+            connection?.close()
+            connection = nil
+            throw .system(error)
+        }
+    }
+
+    func close() {
+        connection?.close()
+        connection = nil
+    }
+}
