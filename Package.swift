@@ -81,7 +81,8 @@ var targets: [Target] = [
         name: "AirlockReplayTests",
         dependencies: ["AirlockReplay", "AirlockPipeline", "AirlockEngine", "AirlockEvents", "AirlockNames"]),
     .testTarget(name: "AirlockPolicyTests", dependencies: ["AirlockPolicy", "AirlockEvents"], exclude: ["testdata"]),
-    .testTarget(name: "AirlockAlertsTests", dependencies: ["AirlockAlerts", "AirlockEngine", "AirlockEvents"]),
+    .testTarget(
+        name: "AirlockAlertsTests", dependencies: ["AirlockAlerts", "AirlockEngine", "AirlockEvents"], exclude: ["Fixtures"]),
     .testTarget(name: "AirlockCLITests", dependencies: ["airlock"]),
     .testTarget(
         name: "AirlockDNSProxyTests",
