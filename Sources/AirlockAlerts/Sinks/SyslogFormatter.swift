@@ -64,14 +64,22 @@ public struct SyslogFormatter: Sendable {
         if let p = d.policyVersion { params.append(("policy", p)) }
         let reasons = d.evidence.map(\.feature).joined(separator: ",")
         if !reasons.isEmpty { params.append(("reasons", reasons)) }
-        head += "[airlock@\(enterpriseNumber)"
-        for (name, value) in params { head += " \(name)=\"\(Self.escapeParam(value))\"" }
-        head += "] "
-        let headBytes = Array(head.utf8)
+        var headBytes = Array((head + structuredData(params)).utf8)
+        if headBytes.count > maxMessageBytes {
+            // Too long for the limit: keep the parameters a SIEM routes on, drop the rest.
+            let essential: Set<String> = ["id", "kind", "action", "rule", "domain"]
+            headBytes = Array((head + structuredData(params.filter { essential.contains($0.0) })).utf8)
+        }
         var body = Array(message.utf8)
         let room = max(0, maxMessageBytes - headBytes.count)
         if body.count > room { body = Self.truncateUTF8(body, to: room) }
         return headBytes + body
+    }
+
+    private func structuredData(_ params: [(String, String)]) -> String {
+        var sd = "[airlock@\(enterpriseNumber)"
+        for (name, value) in params { sd += " \(name)=\"\(Self.escapeParam(value))\"" }
+        return sd + "] "
     }
 
     /// Two decimals at most, integers without a fraction.
