@@ -137,7 +137,7 @@ public struct AlertingConfiguration: Sendable, Equatable {
         }
         for (i, s) in syslog.enumerated() {
             let p = "alerts.syslog[\(i)]"
-            if s.host.isEmpty { bad("\(p).host", "must not be empty") }
+            if !POSIX.isValidHost(s.host) { bad("\(p).host", "'\(s.host)' is not an IP address or host name") }
             if s.port == 0 { bad("\(p).port", "must be 1–65535") }
             if !(0...23).contains(s.facility) { bad("\(p).facility", "must be 0–23 (RFC 5424), got \(s.facility)") }
             if s.appName.isEmpty || s.appName.count > 48 || !s.appName.allSatisfy({ $0.isASCII && !$0.isWhitespace }) {
@@ -163,6 +163,8 @@ public struct AlertingConfiguration: Sendable, Equatable {
                     "alerts.webhook.url",
                     "https is not supported: Airlock has no TLS client without outside packages; "
                         + "post to http:// on a local TLS-terminating relay")
+            case .success(let url) where !POSIX.isValidHost(url.host):
+                bad("alerts.webhook.url", "'\(url.host)' is not an IP address or host name")
             case .success: break
             }
             if w.spoolDirectory.isEmpty { bad("alerts.webhook.spool", "must not be empty") }

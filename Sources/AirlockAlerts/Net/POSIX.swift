@@ -26,6 +26,9 @@ public struct SystemError: Error, CustomStringConvertible, Equatable, Sendable {
 enum POSIX {
     /// Resolves `host` (an IP literal or a name) to socket addresses of `type` (SOCK_STREAM/DGRAM).
     static func resolve(host: String, port: UInt16, type: Int32) throws(SystemError) -> [ResolvedAddress] {
+        guard isValidHost(host) else {
+            throw SystemError("resolve '\(host)': not an IP address or host name", code: EINVAL)
+        }
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = type
@@ -52,6 +55,18 @@ enum POSIX {
             cursor = entry.pointee.ai_next
         }
         return out
+    }
+
+    /// An IP literal, or a host name of letters, digits, `-` and `_` in dot-separated labels: what
+    /// is checked before asking the resolver, so garbage never turns into a DNS query.
+    static func isValidHost(_ host: String) -> Bool {
+        if IPAddressText.isLiteral(host) { return true }
+        guard !host.isEmpty, host.utf8.count <= 253 else { return false }
+        let trimmed = host.hasSuffix(".") ? String(host.dropLast()) : host
+        return trimmed.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            !label.isEmpty && label.count <= 63 && !label.hasPrefix("-")
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        }
     }
 
     static func socket(family: Int32, type: Int32) throws(SystemError) -> Int32 {
@@ -255,4 +270,11 @@ struct ResolvedAddress: @unchecked Sendable {
     var storage: sockaddr_storage
     var length: socklen_t
     var text: String
+}
+
+import AirlockEvents
+
+/// IP literal checks through the shared address parser.
+enum IPAddressText {
+    static func isLiteral(_ text: String) -> Bool { IPAddress(text) != nil }
 }

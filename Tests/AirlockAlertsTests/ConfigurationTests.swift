@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+@testable import AirlockAlerts
+
+@Suite struct ConfigurationTests {
+    func map(_ entries: [(String, ConfigNode)], at line: Int = 1) -> ConfigNode {
+        .map(entries.map { ConfigEntry($0.0, $0.1, location: "serve.yaml:\(line):3") }, location: "serve.yaml:\(line):1")
+    }
+    func s(_ text: String) -> ConfigNode { .scalar(text) }
+
+    @Test func aFullSectionDecodes() throws {
+        let node = map([
+            ("format", s("eve")),
+            ("window_seconds", s("30")),
+            ("file", map([("path", s("/var/log/airlock/alerts.jsonl")), ("max_bytes", s("1048576")), ("keep", s("3"))])),
+            ("stdout", s("true")),
+            (
+                "syslog",
+                .list([
+                    map([("transport", s("udp")), ("host", s("127.0.0.1")), ("port", s("5514"))]),
+                    map([
+                        ("transport", s("tcp")), ("host", s("127.0.0.1")), ("port", s("6514")), ("spool", s("/tmp/s1")),
+                        ("message", s("text")), ("facility", s("10")),
+                    ]),
+                ])
+            ),
+            (
+                "webhook",
+                map([
+                    ("url", s("http://127.0.0.1:8080/alerts")), ("spool", s("/tmp/w1")), ("batch_size", s("50")),
+                    ("headers", map([("Authorization", s("Bearer x"))])),
+                ])
+            ),
+            ("metrics", map([("listen", s("127.0.0.1:9464"))])),
+        ])
+        let c = try AlertingConfiguration.decode(node)
+        #expect(c.format == .eve)
+        #expect(c.windowSeconds == 30)
+        #expect(c.file?.keep == 3)
+        #expect(c.stdout != nil)
+        #expect(c.syslog.count == 2)
+        #expect(c.syslog[1].message == .text)
+        #expect(c.webhook?.batchSize == 50)
+        #expect(c.webhook?.headers["Authorization"] == "Bearer x")
+        #expect(c.metrics == .init(host: "127.0.0.1", port: 9464))
+    }
+
+    @Test func garbageIsReportedAllAtOnceWithTheSettingAndLine() {
+        let node = map([
+            ("formt", s("ocsf")),
+            ("window_seconds", s("-3")),
+            ("syslog", map([("transport", s("tcp")), ("host", s("127.0.0.1")), ("port", s("99999"))])),
+            ("webhook", map([("url", s("ftp://x")), ("spool", s("/tmp/w"))])),
+            ("metrics", s("nonsense")),
+        ])
+        do {
+            _ = try AlertingConfiguration.decode(node)
+            Issue.record("garbage accepted")
+        } catch {
+            let text = error.description
+            #expect(text.contains("serve.yaml:1:3: alerts.formt: unknown key (did you mean 'format'?)"), "\(text)")
+            #expect(text.contains("alerts.syslog.port: must be a whole number 1–65535, found '99999'"))
+            #expect(text.contains("alerts.metrics.listen: must be HOST:PORT"))
+            #expect(error.errors.count >= 3)
+        }
+    }
+
+    @Test func semanticProblemsAreCaughtBeforeStart() {
+        var c = AlertingConfiguration()
+        c.windowSeconds = 0
+        c.syslog = [
+            .init(transport: .tcp, host: "127.0.0.1", port: 6514),
+            .init(transport: .udp, host: "127.0.0.1", port: 5514, spoolDirectory: "/tmp/x"),
+        ]
+        c.webhook = .init(url: "https://siem.example/hook", spoolDirectory: "/tmp/x")
+        c.webhook?.headers = ["Bad Header": "v"]
+        let settings = c.problems().map(\.setting)
+        #expect(settings.contains("alerts.window_seconds"))
+        #expect(settings.contains("alerts.syslog[0].spool"))
+        #expect(settings.contains("alerts.syslog[1].spool"))
+        #expect(settings.contains("alerts.webhook.url"))
+        #expect(settings.contains("alerts.webhook.headers"))
+        #expect(settings.contains("alerts.webhook.spool"))  // shared with syslog[1]
+        #expect(c.problems().first { $0.setting == "alerts.webhook.url" }!.message.contains("https is not supported"))
+    }
+
+    @Test func pipelineRefusesToStartOnBadSinks() throws {
+        let dir = Samples.temporaryDirectory("cfg")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func startError(_ configure: (inout AlertingConfiguration) -> Void) -> String? {
+            var c = AlertingConfiguration()
+            configure(&c)
+            do {
+                let p = try AlertPipeline(configuration: c)
+                p.finish()
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        let missingDir = startError { $0.file = .init(path: "/nonexistent-airlock/dir/alerts.jsonl") }
+        #expect(missingDir?.hasPrefix("alerts.file.path: open /nonexistent-airlock/dir/alerts.jsonl") == true, "\(missingDir ?? "")")
+        // An invalid host name is refused before any resolver is asked (no DNS traffic from tests).
+        let badHost = startError { $0.syslog = [.init(transport: .udp, host: "no such host", port: 514)] }
+        #expect(badHost?.contains("alerts.syslog[0].host: 'no such host' is not an IP address or host name") == true, "\(badHost ?? "")")
+        #expect(throws: SystemError.self) { try POSIX.resolve(host: "bad host!", port: 1, type: TCPConnection.streamType) }
+        let badSpool = startError { $0.webhook = .init(url: "http://127.0.0.1:9/x", spoolDirectory: "/proc/airlock-spool") }
+        #expect(badSpool?.hasPrefix("alerts.webhook.spool: spool directory /proc/airlock-spool") == true, "\(badSpool ?? "")")
+        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        defer { listener.close() }
+        let portTaken = startError { $0.metrics = .init(host: "127.0.0.1", port: listener.port) }
+        #expect(portTaken?.hasPrefix("alerts.metrics.listen: bind 127.0.0.1:\(listener.port)") == true, "\(portTaken ?? "")")
+        let invalid = startError { $0.windowSeconds = .nan }
+        #expect(invalid?.hasPrefix("invalid alerts configuration") == true)
+        #expect(startError { $0.file = .init(path: dir + "/ok.jsonl") } == nil)
+    }
+
+    @Test func webhookURLs() throws {
+        #expect(try WebhookURL.parse("http://127.0.0.1:8080/a/b?x=1").get() == WebhookURL(scheme: "http", host: "127.0.0.1", port: 8080, path: "/a/b?x=1"))
+        #expect(try WebhookURL.parse("http://[::1]/").get().host == "::1")
+        #expect(try WebhookURL.parse("HTTP://siem.local").get().port == 80)
+        #expect(throws: WebhookURLError.self) { try WebhookURL.parse("http://h:0/").get() }
+        #expect(throws: WebhookURLError.self) { try WebhookURL.parse("http://user@h/").get() }
+        #expect(throws: WebhookURLError.self) { try WebhookURL.parse("gopher://h/").get() }
+    }
+}
