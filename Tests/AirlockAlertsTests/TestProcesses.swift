@@ -1,0 +1,60 @@
+import Foundation
+
+@testable import AirlockAlerts
+
+/// A helper process a test starts and stops by its PID (loopback receivers: Python, rsyslogd).
+final class TestProcess: @unchecked Sendable {
+    let process = Process()
+
+    init(_ executable: String, _ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// Sends SIGKILL to this process only, and reaps it.
+    func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(pid, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { kill() }
+
+    /// Waits until something accepts TCP connections on `port` (up to `seconds`).
+    static func waitForPort(_ port: UInt16, seconds: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let c = try? TCPConnection.connect(host: "127.0.0.1", port: port, timeoutMilliseconds: 200) {
+                c.close()
+                return true
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return false
+    }
+
+    /// `python3` from PATH.
+    static var python: String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let path = "\(dir)/python3"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+}
+
+/// Waits until `condition` holds or `seconds` pass; returns whether it held.
+@discardableResult
+func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+    return condition()
+}
