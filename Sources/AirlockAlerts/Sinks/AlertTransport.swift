@@ -46,20 +46,32 @@ final class FileTransport: AlertTransport, @unchecked Sendable {
         size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
     }
 
+    /// Appends the batch, rotating between records so no file grows past `maxBytes` (unless one
+    /// record alone is larger).
     func send(_ batch: [SpoolRecord]) throws(DeliveryError) {
-        var bytes: [UInt8] = []
-        for record in batch {
-            bytes += record.payload
-            bytes.append(0x0A)
-        }
+        var pending: [UInt8] = []
         do {
-            if size > 0 && size + bytes.count > maxBytes { try rotate() }
             if fd < 0 { try open() }
-            try POSIX.writeAll(fd, bytes, path: path)
-            size += bytes.count
+            for record in batch {
+                let length = record.payload.count + 1
+                if size + pending.count > 0 && size + pending.count + length > maxBytes {
+                    try flush(&pending)
+                    if size > 0 { try rotate() }
+                }
+                pending += record.payload
+                pending.append(0x0A)
+            }
+            try flush(&pending)
         } catch {
             throw .system(error)
         }
+    }
+
+    private func flush(_ pending: inout [UInt8]) throws(SystemError) {
+        guard !pending.isEmpty else { return }
+        try POSIX.writeAll(fd, pending, path: path)
+        size += pending.count
+        pending.removeAll(keepingCapacity: true)
     }
 
     private func rotate() throws(SystemError) {

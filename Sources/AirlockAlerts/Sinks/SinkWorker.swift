@@ -51,7 +51,7 @@ final class SinkWorker: @unchecked Sendable {
     private let policy: SinkPolicy
 
     private let state = NSCondition()
-    private var queue: [SpoolRecord] = []
+    private var queue: [Alert] = []
     private var queueHead = 0
     private var stopping = false
     private var abandoned = false
@@ -99,17 +99,17 @@ final class SinkWorker: @unchecked Sendable {
         thread.start()
     }
 
-    /// Hands an alert to the sink; never waits. False (and counted) when the queue is full.
+    /// Hands an alert to the sink; never waits (formatting happens on the sink's thread). False (and
+    /// counted) when the queue is full.
     @discardableResult
     func enqueue(_ alert: Alert) -> Bool {
-        let record = SpoolRecord(id: alert.id, payload: render(alert))
         state.lock()
         guard !stopping, queue.count - queueHead < policy.queueCapacity else {
             state.unlock()
             metrics.sinkDropped.increment("\(name)/\(stopping ? "stopped" : "queue-full")")
             return false
         }
-        queue.append(record)
+        queue.append(alert)
         state.signal()
         state.unlock()
         metrics.sinkEnqueued.increment(name)
@@ -148,6 +148,10 @@ final class SinkWorker: @unchecked Sendable {
     /// Takes up to `max` queued records, waiting up to `timeout` for the first. Nil when stopping
     /// and nothing is left (or abandoned).
     private func take(max: Int, timeout: Double) -> [SpoolRecord]? {
+        take(max: max, timeout: timeout, taking: ()).map { $0.map { SpoolRecord(id: $0.id, payload: render($0)) } }
+    }
+
+    private func take(max: Int, timeout: Double, taking _: Void) -> [Alert]? {
         state.lock()
         defer { state.unlock() }
         let until = Date().addingTimeInterval(timeout)
@@ -235,33 +239,33 @@ final class SinkWorker: @unchecked Sendable {
             } catch {
                 metrics.sinkFailures.increment(name)
                 note(error.description)
-                let delay = backoff.next()
-                if isStopping {
-                    // Draining at shutdown: retry until the deadline, then leave the rest spooled.
-                    let left = state.withLock { deadline.timeIntervalSinceNow }
-                    if left <= 0 { return }
-                    wait(seconds: min(delay, left))
-                } else {
-                    wait(seconds: delay)
-                }
+                // At shutdown the retries go on until the drain deadline; the rest stays spooled.
+                if isStopping && state.withLock({ deadline.timeIntervalSinceNow }) <= 0 { return }
+                sleep(backoff.next())
             }
         }
     }
 
     private var isAbandoned: Bool { state.withLock { abandoned } }
 
-    /// Sleeps up to `seconds`, waking early when something changes (new records, stop).
+    /// Sleeps up to `seconds` while the spool is empty, waking early for new records or a stop.
     private func wait(seconds: Double) {
         state.lock()
-        _ = state.wait(until: Date().addingTimeInterval(seconds))
-        state.unlock()
+        defer { state.unlock() }
+        var until = Date().addingTimeInterval(seconds)
+        if stopping { until = min(until, deadline) }
+        if !abandoned && Date() < until { _ = state.wait(until: until) }
     }
 
+    /// Sleeps out a retry delay: new records do not cut it short (a dead receiver is not hammered
+    /// at the alert rate); a stop does, and a draining stop never sleeps past its deadline.
     private func sleep(_ seconds: Double) {
         state.lock()
-        let until = Date().addingTimeInterval(seconds)
-        while !abandoned && Date() < until { _ = state.wait(until: until) }
-        state.unlock()
+        defer { state.unlock() }
+        let entryStopping = stopping
+        var until = Date().addingTimeInterval(seconds)
+        if stopping { until = min(until, deadline) }
+        while !abandoned && stopping == entryStopping && Date() < until { _ = state.wait(until: until) }
     }
 
     private func note(_ error: String) { state.withLock { lastError = error } }
