@@ -1,4 +1,5 @@
 import AirlockCapture
+import Foundation
 import AirlockDNSWire
 import AirlockEngine
 import AirlockEvents
@@ -34,6 +35,10 @@ public struct ReplayOptions: Sendable {
 }
 
 /// Runs capture files through the same pipeline the live proxies use.
+///
+/// Two threads: a reader thread does capture → packets → DNS parsing (``ReplayReader``) and the calling
+/// thread runs the pipeline and engine on the parsed messages in capture order (``ReplayAnalyzer``), so
+/// verdicts are the same as a single-threaded run and the callbacks run on the caller's thread.
 public struct Replayer {
     public let options: ReplayOptions
 
@@ -41,7 +46,7 @@ public struct Replayer {
         self.options = options
     }
 
-    /// Replays every file; `onRecord` sees each decision as it happens, `onProgress` the packet index
+    /// Replays every file; `onRecord` sees each decision as it happens, `onProgress` the packet count
     /// within the current file every 2^16 packets.
     public func run(
         onRecord: (ReplayRecord) -> Void = { _ in },
@@ -50,30 +55,41 @@ public struct Replayer {
         var summary = ReplaySummary()
         let clock = ContinuousClock()
         let start = clock.now
-        var session: ReplaySession?
-        for file in options.files {
-            if session == nil || !options.continuous {
-                if let finished = session { finished.fold(into: &summary) }
-                session = ReplaySession(options: options)
-            }
-            session!.file = file
-            summary.files += 1
-            do {
-                let reader = try PcapFileReader(path: file, filter: options.filter)
-                let linkType = reader.linkType
-                let outcome = reader.forEachPacket { record, bytes in
-                    session!.packet(record, linkType: linkType, bytes: bytes, onRecord: onRecord)
-                    if record.index & 0xFFFF == 0xFFFF { onProgress(file, record.index + 1) }
+        let queue = BatchQueue<ReplayItem>(limit: 16)
+        let reader = ReplayReader(options: options, queue: queue)
+        let thread = Thread { reader.run() }
+        thread.stackSize = 8 << 20
+        thread.start()
+        var analyzer: ReplayAnalyzer?
+        while let batch = queue.take() {
+            for item in batch {
+                switch item {
+                case .fileStart(let file):
+                    summary.files += 1
+                    if analyzer == nil || !options.continuous {
+                        analyzer?.fold(into: &summary)
+                        analyzer = ReplayAnalyzer(options: options)
+                    }
+                    analyzer!.file = file
+                case .message(let message, let origin):
+                    analyzer!.handle(message, origin, onRecord)
+                case .bypass(let context, let finding):
+                    analyzer!.bypass(context, finding, onRecord)
+                case .progress(let file, let packets):
+                    onProgress(file, packets)
+                case .fileEnd(let counters):
+                    summary.packets += counters.packets
+                    summary.dnsMessages += counters.dnsMessages
+                    for (reason, count) in counters.malformed { summary.malformedByReason[reason, default: 0] += count }
+                    if let failure = counters.failure { summary.failures.append((counters.file, failure)) }
+                    if case .stopped(let packet, let offset, let reason) = counters.outcome {
+                        summary.truncations.append(
+                            Truncation(file: counters.file, packet: packet, byteOffset: offset, reason: reason))
+                    }
                 }
-                session!.finishFile(onRecord: onRecord)
-                if case .stopped(let packet, let offset, let reason) = outcome {
-                    summary.truncations.append(Truncation(file: file, packet: packet, byteOffset: offset, reason: reason))
-                }
-            } catch {
-                summary.failures.append((file, String(describing: error)))
             }
         }
-        session?.fold(into: &summary)
+        analyzer?.fold(into: &summary)
         let elapsed = clock.now - start
         summary.elapsedSeconds =
             Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -81,47 +97,10 @@ public struct Replayer {
     }
 }
 
-/// One engine's worth of replay state: the decoder and the sink it feeds, kept apart so decoding
-/// into the sink never copies the decoder's flow tables.
-struct ReplaySession {
-    var decoder: PacketDecoder
-    var sink: ReplaySink
-    var file: String {
-        get { sink.file }
-        set { sink.file = newValue }
-    }
-
-    init(options: ReplayOptions) {
-        decoder = PacketDecoder(configuration: options.packetConfiguration)
-        sink = ReplaySink(options: options)
-    }
-
-    mutating func packet(_ record: PacketRecord, linkType: Int32, bytes: Span<UInt8>, onRecord: (ReplayRecord) -> Void) {
-        sink.packets += 1
-        withoutActuallyEscaping(onRecord) { callback in
-            sink.emit = callback
-            decoder.decode(linkType: linkType, time: record.time, bytes: bytes, into: &sink)
-            sink.emit = nil
-        }
-    }
-
-    /// Delivers what the decoder still holds at the end of a file (TCP data after a gap, etc.).
-    mutating func finishFile(onRecord: (ReplayRecord) -> Void) {
-        withoutActuallyEscaping(onRecord) { callback in
-            sink.emit = callback
-            decoder.finish(into: &sink)
-            sink.emit = nil
-        }
-    }
-
-    func fold(into summary: inout ReplaySummary) { sink.fold(into: &summary) }
-}
-
-/// The packet sink: DNS messages into the pipeline, flow starts into the bypass detector.
-struct ReplaySink: PacketSink {
+/// One engine's worth of replay state: the pipeline, and what it found.
+struct ReplayAnalyzer {
     var file = ""
     var pipeline: DNSPipeline
-    var bypasses: BypassDetector
     var flagged: [DomainKey: FlaggedDomain] = [:]
     var flaggedOrder: [DomainKey] = []
     var observedBypasses: [ObservedBypass] = []
@@ -137,73 +116,48 @@ struct ReplaySink: PacketSink {
     var suspicious: [DomainKey: SuspiciousName] = [:]
     let suspiciousScore: Double
     static let suspiciousLimit = 1_000
-    var packets = 0
-    var dnsMessages = 0
-    var malformed: [String: Int] = [:]
-    var peakTracked = 0
-    /// The record callback for the packet being decoded (set around each `decode` call).
-    var emit: ((ReplayRecord) -> Void)?
 
     init(options: ReplayOptions) {
         suspiciousScore = options.configuration.suspiciousNameScore
         pipeline = DNSPipeline(
             engine: DetectionEngine(configuration: options.configuration, exemptions: options.exemptions),
             sandboxes: options.sandboxes)
-        bypasses = BypassDetector()
     }
 
-    mutating func dnsMessage(_ context: FlowContext, _ message: Span<UInt8>) {
-        dnsMessages += 1
-        let parsed: DNSMessage
-        switch DNSWireReader.parse(message) {
-        case .success(let m): parsed = m
-        case .failure(let error):
-            malformed["dns_" + error.reason, default: 0] += 1
-            return
-        }
-        let origin = MessageOrigin(
-            time: context.time, source: context.source, destination: context.destination, transport: context.transport)
-        switch pipeline.handle(parsed, from: origin) {
+    mutating func handle(_ message: DNSMessage, _ origin: MessageOrigin, _ emit: (ReplayRecord) -> Void) {
+        switch pipeline.handle(message, from: origin) {
         case .query(let event, let assessment):
             if let verdict = assessment.verdict {
                 note(verdict, event.time, event.client, event.sandbox)
             } else if assessment.nameScore >= suspiciousScore && !assessment.exempt {
                 noteSuspicious(event, assessment.nameScore)
             }
-            emit?(.query(file: file, event, assessment))
+            emit(.query(file: file, event, assessment))
         case .response(let event, let verdict):
             if let verdict {
                 note(verdict, event.time, event.client, event.sandbox)
-                emit?(.responseVerdict(file: file, event, verdict))
+                emit(.responseVerdict(file: file, event, verdict))
             }
         case .unmatchedResponse, .noQuestion:
             break
         }
     }
 
-    mutating func flowStart(_ context: FlowContext, firstClientPayload: Span<UInt8>) {
-        guard
-            let bypass = bypasses.inspect(
-                destination: context.destination, transport: context.transport, firstClientPayload: firstClientPayload)
-        else { return }
+    mutating func bypass(_ context: FlowContext, _ finding: BypassFinding, _ emit: (ReplayRecord) -> Void) {
         let key = BypassKey(
-            client: context.source.address, destination: context.destination, kind: bypass.kind,
-            serverName: bypass.serverName)
+            client: context.source.address, destination: context.destination, kind: finding.kind,
+            serverName: finding.serverName)
         if let index = bypassIndex[key] {
             observedBypasses[index].flows += 1
-            emit?(.bypass(observedBypasses[index], first: false))
+            emit(.bypass(observedBypasses[index], first: false))
             return
         }
         let observed = ObservedBypass(
             file: file, time: context.time, client: context.source, destination: context.destination,
-            transport: context.transport, kind: bypass.kind, serverName: bypass.serverName, reason: bypass.reason)
+            transport: context.transport, kind: finding.kind, serverName: finding.serverName, reason: finding.reason)
         bypassIndex[key] = observedBypasses.count
         observedBypasses.append(observed)
-        emit?(.bypass(observed, first: true))
-    }
-
-    mutating func malformed(_ reason: MalformedReason) {
-        malformed[reason.rawValue, default: 0] += 1
+        emit(.bypass(observed, first: true))
     }
 
     private mutating func note(_ verdict: Verdict, _ time: Timestamp, _ client: Endpoint, _ sandbox: SandboxID?) {
@@ -244,12 +198,9 @@ struct ReplaySink: PacketSink {
 
     /// Adds this session's figures to the run's summary.
     func fold(into summary: inout ReplaySummary) {
-        summary.packets += packets
-        summary.dnsMessages += dnsMessages
         summary.queries += pipeline.queries
         summary.responses += pipeline.responses
         summary.unmatchedResponses += pipeline.unmatchedResponses
-        for (reason, count) in malformed { summary.malformedByReason[reason, default: 0] += count }
         for key in flaggedOrder {
             var f = flagged[key]!
             if let totals = pipeline.engine.totals(for: key) { f.queries = max(f.queries, totals.queries) }

@@ -1,0 +1,111 @@
+import AirlockCapture
+import AirlockDNSWire
+import AirlockEvents
+import AirlockPackets
+import AirlockPipeline
+
+/// What the reader thread hands to the engine thread, in capture order.
+enum ReplayItem: Sendable {
+    case fileStart(String)
+    case message(DNSMessage, MessageOrigin)
+    case bypass(FlowContext, BypassFinding)
+    case progress(file: String, packets: Int)
+    /// A file is done: its counters and how the read ended (or why it could not start).
+    case fileEnd(FileCounters)
+}
+
+/// Counters the reader keeps per file.
+struct FileCounters: Sendable {
+    var file: String
+    var packets = 0
+    var dnsMessages = 0
+    var malformed: [String: Int] = [:]
+    var outcome: ReadOutcome?
+    var failure: String?
+}
+
+/// Stage 1–2 of replay on its own thread: capture → packets → DNS messages (parsed) and flow starts
+/// (classified), batched into a ``BatchQueue``. Everything after parsing runs on the engine thread.
+struct ReplayReader {
+    let options: ReplayOptions
+    let queue: BatchQueue<ReplayItem>
+    static let batchSize = 2048
+
+    func run() {
+        var decoder = PacketDecoder(configuration: options.packetConfiguration)
+        var sink = ReaderSink(queue: queue)
+        for file in options.files {
+            if !options.continuous { decoder = PacketDecoder(configuration: options.packetConfiguration) }
+            sink.counters = FileCounters(file: file)
+            sink.append(.fileStart(file))
+            do {
+                let reader = try PcapFileReader(path: file, filter: options.filter)
+                let linkType = reader.linkType
+                let outcome = reader.forEachPacket { record, bytes in
+                    sink.counters.packets += 1
+                    decoder.decode(linkType: linkType, time: record.time, bytes: bytes, into: &sink)
+                    if record.index & 0xFFFF == 0xFFFF { sink.append(.progress(file: file, packets: record.index + 1)) }
+                }
+                decoder.finish(into: &sink)
+                sink.counters.outcome = outcome
+            } catch {
+                sink.counters.failure = String(describing: error)
+            }
+            sink.append(.fileEnd(sink.counters))
+        }
+        sink.flush()
+        queue.close()
+    }
+}
+
+/// The decoder's sink on the reader thread.
+struct ReaderSink: PacketSink {
+    let queue: BatchQueue<ReplayItem>
+    let bypasses = BypassDetector()
+    var counters = FileCounters(file: "")
+    private var batch: [ReplayItem] = []
+
+    init(queue: BatchQueue<ReplayItem>) {
+        self.queue = queue
+        batch.reserveCapacity(ReplayReader.batchSize)
+    }
+
+    mutating func append(_ item: ReplayItem) {
+        batch.append(item)
+        if batch.count >= ReplayReader.batchSize { flush() }
+    }
+
+    mutating func flush() {
+        guard !batch.isEmpty else { return }
+        queue.put(batch)
+        batch = []
+        batch.reserveCapacity(ReplayReader.batchSize)
+    }
+
+    mutating func dnsMessage(_ context: FlowContext, _ message: Span<UInt8>) {
+        counters.dnsMessages += 1
+        switch DNSWireReader.parse(message) {
+        case .success(let parsed):
+            append(
+                .message(
+                    parsed,
+                    MessageOrigin(
+                        time: context.time, source: context.source, destination: context.destination,
+                        transport: context.transport)))
+        case .failure(let error):
+            counters.malformed["dns_" + error.reason, default: 0] += 1
+        }
+    }
+
+    mutating func flowStart(_ context: FlowContext, firstClientPayload: Span<UInt8>) {
+        guard
+            let finding = bypasses.inspect(
+                destination: context.destination, transport: context.transport, firstClientPayload: firstClientPayload)
+        else { return }
+        append(.bypass(context, finding))
+    }
+
+    mutating func malformed(_ reason: MalformedReason) {
+        counters.malformed[reason.rawValue, default: 0] += 1
+    }
+}
