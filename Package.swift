@@ -44,7 +44,9 @@ var targets: [Target] = [
     .target(name: "AirlockPolicy", dependencies: ["CYAML", "AirlockEvents", "AirlockEngine"], exclude: ["README.md"]),
     // Decisions → alerts: one event model, OCSF/EVE records, aggregation, sinks with a durable spool,
     // Prometheus metrics. Does I/O (files, sockets, threads), so it sits outside the pure set.
-    .target(name: "AirlockAlerts", dependencies: ["AirlockEvents", "AirlockEngine"]),
+    .target(
+        name: "AirlockAlerts",
+        dependencies: ["AirlockEvents", "AirlockEngine", "AirlockPipeline", "AirlockDNSProxy", "AirlockPolicy"]),
     // Offline capture files through libpcap.
     .target(name: "AirlockCapture", dependencies: ["CPcap", "AirlockEvents"]),
     // Offline replay: capture → packets → pipeline → report.
@@ -66,7 +68,7 @@ var targets: [Target] = [
         name: "airlock",
         dependencies: [
             "AirlockReplay", "AirlockEngine", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockPolicy",
-            "AirlockDNSProxy",
+            "AirlockDNSProxy", "AirlockAlerts",
         ],
         path: "Sources/AirlockCLI"),
 
@@ -82,7 +84,11 @@ var targets: [Target] = [
         dependencies: ["AirlockReplay", "AirlockPipeline", "AirlockEngine", "AirlockEvents", "AirlockNames"]),
     .testTarget(name: "AirlockPolicyTests", dependencies: ["AirlockPolicy", "AirlockEvents"], exclude: ["testdata"]),
     .testTarget(
-        name: "AirlockAlertsTests", dependencies: ["AirlockAlerts", "AirlockEngine", "AirlockEvents"], exclude: ["Fixtures"]),
+        name: "AirlockAlertsTests",
+        dependencies: [
+            "AirlockAlerts", "AirlockEngine", "AirlockEvents", "AirlockDNSProxy", "AirlockDNSWire", "AirlockPipeline",
+            "AirlockPolicy",
+        ], exclude: ["Fixtures"]),
     .testTarget(name: "AirlockCLITests", dependencies: ["airlock"]),
     .testTarget(
         name: "AirlockDNSProxyTests",

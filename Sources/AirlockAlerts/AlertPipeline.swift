@@ -200,6 +200,13 @@ public final class AlertPipeline: @unchecked Sendable {
         }
     }
 
+    /// Counts a routine decision without building it (the proxies' fast path for plain allows), and
+    /// moves aggregation time forward when a window is due.
+    public func submitRoutine(action: DecisionAction, time: Timestamp) {
+        metrics.decisions.increment(action)
+        advance(to: time)
+    }
+
     /// Moves aggregation time forward (the live clock; replay calls it with packet time if it wants
     /// roll-ups before the end).
     public func advance(to time: Timestamp) {

@@ -1,3 +1,4 @@
+import AirlockAlerts
 import AirlockEngine
 import AirlockEvents
 import AirlockReplay
@@ -15,11 +16,14 @@ enum ReplayCommand {
           --continuous       one engine across all files, in order (a rotated capture of one session)
           --set KEY=VALUE    override a detection threshold (see DetectionConfiguration.tunableKeys)
           --no-exemptions    score reverse zones, DNSBLs and AV lookups like any other domain
+          --alerts FILE      write the alert records live operation would send (JSON lines, aggregated
+                             per sandbox, domain and kind; the same records and ids for the same traffic)
+          --alerts-format F  ocsf (default) or eve
         """
 
     static func run(_ args: [String]) throws -> Int32 {
         let parsed = try Arguments(
-            args, valued: ["--filter", "--set"],
+            args, valued: ["--filter", "--set", "--alerts", "--alerts-format"],
             switches: ["--summary", "--jsonl", "--continuous", "--no-exemptions", "--help", "-h"])
         if parsed.has("--help") || parsed.has("-h") {
             OutputStream.standardOutput.line(usage)
@@ -44,6 +48,7 @@ enum ReplayCommand {
                 expected: "one of " + DetectionConfiguration.tunableKeys.keys.sorted().joined(separator: ", "))
         }
 
+        let alerts = try ReplayAlerts(path: parsed.value("--alerts"), format: parsed.value("--alerts-format"))
         let out = BufferedOutput(.standardOutput)
         let err = OutputStream.standardError
         let jsonl = parsed.has("--jsonl")
@@ -54,6 +59,7 @@ enum ReplayCommand {
 
         let summary = Replayer(options: options).run(
             onRecord: { record in
+                alerts?.take(record)
                 if jsonl {
                     if let line = RecordFormat.json(record) { out.line(line) }
                 } else if table, let line = TableFormat.row(record) {
@@ -64,6 +70,10 @@ enum ReplayCommand {
                 if showProgress { err.write("\r\(file): \(packets) packets…") }
             })
         if showProgress { err.write("\r\u{1B}[K") }
+        if let alerts {
+            alerts.finish()
+            err.line("airlock replay: \(alerts.pipeline.raised) alert record(s) written to \(alerts.path)")
+        }
 
         if summaryOnly {
             out.line(summary.json())
@@ -207,4 +217,54 @@ enum RecordFormat {
                     return x.finish()
                 }))
     }
+}
+
+/// `--alerts FILE`: replay decisions go through the same builder and alert pipeline as live ones,
+/// with a file sink, so the records (and their ids) match what the live proxy would have sent.
+final class ReplayAlerts {
+    let path: String
+    let pipeline: AlertPipeline
+    let builder = AlertBuilder()
+
+    init?(path: String?, format: String?) throws {
+        guard let path else {
+            if format != nil { throw UsageError.missingArgument("--alerts FILE (for --alerts-format)") }
+            return nil
+        }
+        var configuration = AlertingConfiguration()
+        if let format {
+            guard let value = AlertFormat(rawValue: format) else {
+                throw UsageError.invalidValue(option: "--alerts-format", value: format, expected: "ocsf or eve")
+            }
+            configuration.format = value
+        }
+        configuration.file = .init(path: path)
+        configuration.file?.maxBytes = 1 << 40
+        configuration.queueCapacity = 1_000_000
+        configuration.shutdownDrainSeconds = 60
+        self.path = path
+        do { pipeline = try AlertPipeline(configuration: configuration) } catch {
+            throw UsageError.invalidValue(option: "--alerts", value: path, expected: "a writable file (\(error))")
+        }
+    }
+
+    func take(_ record: ReplayRecord) {
+        switch record {
+        case .query(_, let event, let assessment):
+            if assessment.verdict == nil {
+                pipeline.submitRoutine(action: .allow, time: event.time)
+            } else {
+                pipeline.submit(builder.decision(query: event, assessment: assessment))
+            }
+        case .responseVerdict(_, let event, let verdict):
+            pipeline.submit(builder.decision(response: event, verdict: verdict))
+        case .bypass(let b, _):
+            pipeline.submit(
+                builder.decision(
+                    bypassKind: b.kind, serverName: b.serverName, reason: b.reason, time: b.time, client: b.client,
+                    destination: b.destination, transport: b.transport, sandbox: nil))
+        }
+    }
+
+    func finish() { pipeline.finish() }
 }

@@ -1,3 +1,4 @@
+import AirlockAlerts
 import AirlockDNSProxy
 import AirlockEvents
 
@@ -21,13 +22,16 @@ enum ServeCommand {
           --cache N            packet-cache entries per worker, 0 to turn off (default 20000)
           --log FILE           append decisions to FILE instead of standard output
           --log-level LEVEL    all (every query) | notable (blocks, verdicts, errors) | none (default all)
+          --alerts FILE        alert sinks and metrics from the `alerts:` section of FILE (YAML): file,
+                               stdout, syslog (udp/tcp), webhook, metrics; checked before serving
 
         Signals: SIGHUP reloads the policy, SIGUSR1 prints counters to standard error, SIGINT/SIGTERM stop.
         """
 
     static func run(_ args: [String]) throws -> Int32 {
         let parsed = try Arguments(
-            args, valued: ["--policy", "--listen", "--upstream", "--threads", "--cache", "--log", "--log-level"],
+            args,
+            valued: ["--policy", "--listen", "--upstream", "--threads", "--cache", "--log", "--log-level", "--alerts"],
             switches: ["--help", "-h"])
         if parsed.has("--help") || parsed.has("-h") {
             OutputStream.standardOutput.line(usage)
@@ -61,11 +65,29 @@ enum ServeCommand {
             err.line("airlock serve: \(error)")
             return 1
         }
-        let log: DecisionLog
+        var log: DecisionLog
         if let path = parsed.value("--log"), path != "-" {
             log = try JSONLinesDecisionLog(path: path)
         } else {
             log = JSONLinesDecisionLog.standardOutput()
+        }
+        var alerts: AlertPipeline?
+        if let path = parsed.value("--alerts") {
+            do {
+                let alertConfiguration = try AlertingConfiguration.load(path: path)
+                let pipeline = try AlertPipeline(configuration: alertConfiguration, liveClock: true)
+                log = AlertingDecisionLog(
+                    pipeline: pipeline, forwardingTo: log, nextLevel: configuration.logLevel,
+                    builder: AlertBuilder(enforcement: .enforce, quarantine: true, policyVersion: policy.version))
+                alerts = pipeline
+                // Alerting sees every record; the JSON-lines log still gets only what --log-level asks.
+                configuration.logLevel = .all
+                err.line("airlock serve: alerts to \(pipeline.sinkNames.joined(separator: ", "))"
+                    + (pipeline.metricsServer.map { "; metrics on http://\($0.host):\($0.port)/metrics" } ?? ""))
+            } catch {
+                err.line("airlock serve: --alerts \(path): \(error)")
+                return 1
+            }
         }
 
         // Signals are taken by this thread alone: block them before any worker starts.
@@ -92,6 +114,7 @@ enum ServeCommand {
                 err.line("airlock serve: stats \(server.statistics().json)")
             case .stop:
                 server.stop()
+                alerts?.finish()
                 err.line("airlock serve: stopped; stats \(server.statistics().json)")
                 return 0
             }

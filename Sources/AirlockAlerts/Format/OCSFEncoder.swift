@@ -191,6 +191,7 @@ public struct OCSFEncoder: Sendable {
         case .allow: return (1, "Allowed", 1, "Allowed")
         case .block, .quarantine: return (2, "Denied", 2, "Blocked")
         case .wouldBlock, .wouldQuarantine, .alert: return (1, "Allowed", 19, "Alert")
+        case .error: return (0, "Unknown", 27, "Error")
         }
     }
 

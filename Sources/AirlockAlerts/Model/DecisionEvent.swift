@@ -29,6 +29,8 @@ public enum DecisionAction: String, Sendable, Equatable, CaseIterable {
     case wouldQuarantine = "would-quarantine"
     /// Forwarded, but flagged for a human (detection without enforcement, e.g. offline replay).
     case alert
+    /// Answered with an error (FORMERR, NOTIMP, SERVFAIL) or dropped: not a policy outcome.
+    case error
 
     /// Whether the request was stopped.
     public var stopped: Bool { self == .block || self == .quarantine }
