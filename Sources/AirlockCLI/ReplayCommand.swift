@@ -13,6 +13,7 @@ enum ReplayCommand {
           --summary          print one JSON object with totals, flagged domains and bypasses
           --jsonl            print one JSON record per decision (every query; alerts marked)
           --filter BPF       libpcap filter applied before decoding (e.g. 'port 53')
+          --parser fast|ldns DNS parser: the zero-copy Swift reader (default) or libldns, the reference codec
           --continuous       one engine across all files, in order (a rotated capture of one session)
           --set KEY=VALUE    override a detection threshold (see DetectionConfiguration.tunableKeys)
           --no-exemptions    score reverse zones, DNSBLs and AV lookups like any other domain
@@ -23,7 +24,7 @@ enum ReplayCommand {
 
     static func run(_ args: [String]) throws -> Int32 {
         let parsed = try Arguments(
-            args, valued: ["--filter", "--set", "--alerts", "--alerts-format"],
+            args, valued: ["--filter", "--set", "--alerts", "--alerts-format", "--parser"],
             switches: ["--summary", "--jsonl", "--continuous", "--no-exemptions", "--help", "-h"])
         if parsed.has("--help") || parsed.has("-h") {
             OutputStream.standardOutput.line(usage)
@@ -32,6 +33,12 @@ enum ReplayCommand {
         guard !parsed.positionals.isEmpty else { throw UsageError.missingArgument("capture FILE") }
         var options = ReplayOptions(files: parsed.positionals, filter: parsed.value("--filter"))
         options.continuous = parsed.has("--continuous")
+        if let parser = parsed.value("--parser") {
+            guard let choice = DNSParserChoice(rawValue: parser) else {
+                throw UsageError.invalidValue(option: "--parser", value: parser, expected: "fast or ldns")
+            }
+            options.parser = choice
+        }
         if parsed.has("--no-exemptions") { options.exemptions = .none }
         var overrides: [String: Double] = [:]
         for setting in parsed.values("--set") {

@@ -1,5 +1,6 @@
 import AirlockCapture
 import AirlockDNSWire
+import AirlockLDNS
 import AirlockEvents
 import AirlockPackets
 import AirlockPipeline
@@ -33,7 +34,7 @@ struct ReplayReader {
 
     func run() {
         var decoder = PacketDecoder(configuration: options.packetConfiguration)
-        var sink = ReaderSink(queue: queue)
+        var sink = ReaderSink(queue: queue, parser: options.parser)
         for file in options.files {
             if !options.continuous { decoder = PacketDecoder(configuration: options.packetConfiguration) }
             sink.counters = FileCounters(file: file)
@@ -62,11 +63,13 @@ struct ReplayReader {
 struct ReaderSink: PacketSink {
     let queue: BatchQueue<ReplayItem>
     let bypasses = BypassDetector()
+    let parser: DNSParserChoice
     var counters = FileCounters(file: "")
     private var batch: [ReplayItem] = []
 
-    init(queue: BatchQueue<ReplayItem>) {
+    init(queue: BatchQueue<ReplayItem>, parser: DNSParserChoice) {
         self.queue = queue
+        self.parser = parser
         batch.reserveCapacity(ReplayReader.batchSize)
     }
 
@@ -84,17 +87,45 @@ struct ReaderSink: PacketSink {
 
     mutating func dnsMessage(_ context: FlowContext, _ message: Span<UInt8>) {
         counters.dnsMessages += 1
-        switch DNSWireReader.parse(message) {
-        case .success(let parsed):
-            append(
-                .message(
-                    parsed,
-                    MessageOrigin(
-                        time: context.time, source: context.source, destination: context.destination,
-                        transport: context.transport)))
-        case .failure(let error):
-            counters.malformed["dns_" + error.reason, default: 0] += 1
+        let parsed: DNSMessage
+        switch parser {
+        case .fast:
+            switch DNSWireReader.parse(message) {
+            case .success(let m): parsed = m
+            case .failure(let error):
+                counters.malformed["dns_" + error.reason, default: 0] += 1
+                return
+            }
+        case .ldns:
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(message.count)
+            for i in 0..<message.count { bytes.append(message[i]) }
+            switch LDNSCodec.parse(bytes) {
+            case .success(let m): parsed = m
+            case .failure(let error):
+                counters.malformed["dns_ldns_" + Self.reasonKey(error.message), default: 0] += 1
+                return
+            }
         }
+        append(
+            .message(
+                parsed,
+                MessageOrigin(
+                    time: context.time, source: context.source, destination: context.destination,
+                    transport: context.transport)))
+    }
+
+    /// ldns's error text as a snake_case counter key ("Label longer than 63 bytes" → label_longer_than_63_bytes).
+    static func reasonKey(_ message: String) -> String {
+        var key = ""
+        for scalar in message.lowercased().unicodeScalars {
+            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
+                key.unicodeScalars.append(scalar)
+            } else if !key.hasSuffix("_") && !key.isEmpty {
+                key += "_"
+            }
+        }
+        return key.hasSuffix("_") ? String(key.dropLast()) : key
     }
 
     mutating func flowStart(_ context: FlowContext, firstClientPayload: Span<UInt8>) {

@@ -27,11 +27,20 @@ public struct ReplayOptions: Sendable {
     public var exemptions: DomainExemptions = .defaults
     public var sandboxes: SandboxDirectory = .none
     public var packetConfiguration = PacketDecoderConfiguration()
+    /// Which DNS parser reads messages: the zero-copy Swift reader, or libldns (the reference codec,
+    /// ~10× slower; the two agree on every field both report — see AirlockDNSWireTests).
+    public var parser: DNSParserChoice = .fast
 
     public init(files: [String], filter: String? = nil) {
         self.files = files
         self.filter = filter
     }
+}
+
+/// The DNS message parser replay uses.
+public enum DNSParserChoice: String, Sendable, CaseIterable {
+    case fast
+    case ldns
 }
 
 /// Runs capture files through the same pipeline the live proxies use.

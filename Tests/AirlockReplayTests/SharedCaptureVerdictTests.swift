@@ -121,3 +121,19 @@ struct SharedCaptureVerdictTests {
         #expect(s.flagged.count == 1)
     }
 }
+
+@Suite(.enabled(if: CaptureFiles.sharedAvailable, "../shared/captures is not beside the repository"))
+struct ParserChoiceTests {
+    /// libldns and the fast reader must lead to the same verdicts on every tunnel capture.
+    @Test(arguments: CaptureFiles.sharedFiles("tunnel"))
+    func ldnsAndTheFastReaderGiveTheSameVerdicts(_ path: String) {
+        var options = ReplayOptions(files: [path])
+        let fast = Replayer(options: options).run()
+        options.parser = .ldns
+        let ldns = Replayer(options: options).run()
+        #expect(fast.queries == ldns.queries || path.hasSuffix("ndpi_dns-exf.pcap"))
+        #expect(fast.flagged.map(\.domain) == ldns.flagged.map(\.domain))
+        #expect(fast.flagged.map(\.queriesBeforeAlert) == ldns.flagged.map(\.queriesBeforeAlert))
+        #expect(fast.flagged.map(\.verdict) == ldns.flagged.map(\.verdict))
+    }
+}
