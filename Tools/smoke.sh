@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Short smokes of every benchmark and fuzz script, so CI proves they still run (figures are printed,
+# not judged, except where a script asserts its own bound — flood.sh checks the memory bound and that
+# the tunnel is caught). The full runs are the scripts without --smoke.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+AIRLOCK_BENCH=1 bash Deploy/install-deps.sh
+run() {
+  local name=$1; shift
+  echo "== smoke: $name"
+  local start=$SECONDS
+  "$@"
+  echo "== smoke: $name ok in $((SECONDS - start)) s"
+}
+run replay bash Benchmarks/replay.sh --smoke
+if [[ -d ../shared/captures ]]; then run flood bash Benchmarks/flood.sh 100000; fi
+[[ -f Benchmarks/dns-proxy.sh ]] && run dns-proxy bash Benchmarks/dns-proxy.sh --smoke
+[[ -f Benchmarks/http-proxy.sh ]] && run http-proxy bash Benchmarks/http-proxy.sh --smoke
+[[ -f Benchmarks/alerting.sh ]] && run alerting bash Benchmarks/alerting.sh --smoke
+[[ -f Tools/fuzz/run.sh ]] && run fuzz bash Tools/fuzz/run.sh --smoke
+echo "all smokes passed"
