@@ -423,7 +423,6 @@ run_benign() {
     --set "tool_version=libc6 $(pkgver libc6); dnsutils $(pkgver dnsutils); knot-dnsutils $(pkgver knot-dnsutils)" \
     --json record_type=null --set "path=$path" --set "client=$CLIENT_IP" --set "server=$rip" \
     --set "server_process=$desc" --json "client_run=$stats" --json "truncated=$TRUNCATED" \
-    --json "registered_domains=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["registered_domains"]))' "$WORK/benign/benign-meta.json")" \
     --set "started=$started" --set "generated=$(now_utc)" \
     --cmd "[$CLIENT_NS] python3 lib/benign.py run --plan plan-$plan.json  # runs getent ahosts/hosts, dig, dig -f, kdig" \
     --cmd "[$SERVER_NS] nsd -d -c nsd.conf  # 127.0.0.1@5354, rrl off, zones from lib/benign.py build" \
@@ -551,7 +550,7 @@ main() {
   [[ -n ${ALK_CAP_ONLY:-} ]] && dest="$WORK/result"
   mkdir -p "$dest"
   if [[ -z ${ALK_CAP_ONLY:-} ]]; then
-    rm -rf "$HERE/tunnel" "$HERE/benign"
+    rm -rf "$HERE/tunnel" "$HERE/benign" "$HERE/mixed"
   fi
   cp -r "$WORK/out/." "$dest/"
   top=$(python3 - "$SEED" "$WORK/benign/benign-meta.json" <<'EOF'

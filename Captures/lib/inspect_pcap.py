@@ -8,7 +8,10 @@
       Prints JSON: packets, DNS queries/responses, transports, query types, rcodes, unique names,
       time span, and (with --zone) how many queries fall under the tunnel zone.
 """
-import collections, ipaddress, json, subprocess, sys
+import collections, ipaddress, json, os, subprocess, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import names as psl  # noqa: E402
 
 NET = ipaddress.ip_network("198.18.0.0/15")
 
@@ -71,6 +74,8 @@ def stats(path, zone=None):
         "queries": q,
         "responses": r,
         "unique_query_names": len(names),
+        # distinct eTLD+1 (ICANN section of the Public Suffix List) among the query names
+        "registered_domains_queried": len({psl.registered_domain(n.rstrip("."), private=False) for n in names} - {None}),
         "query_types": dict(qtypes.most_common()),
         "response_codes": dict(rcodes.most_common()),
         "transport_messages": dict(transports),

@@ -5,6 +5,8 @@
       Writes the description of one capture as generate.sh knows it (tool, commands, domain, ...).
   manifest.py write --meta-dir DIR --captures DIR --out manifest.json --json key=JSON...
       Adds what the file itself shows (counts via tshark, size, SHA-256) and writes the manifest.
+  manifest.py refresh --captures DIR --out manifest.json
+      Recomputes those measured fields in an existing manifest.
 """
 import argparse, datetime, glob, hashlib, json, os, sys
 
@@ -34,26 +36,42 @@ def entry(a):
         json.dump(e, f, indent=1)
 
 
+def measured(e, captures_dir):
+    """Adds what the file itself shows to entry e (counts, stats, size, hash) and checks it."""
+    pcap = os.path.join(captures_dir, e["file"])
+    st = inspect_pcap.stats(pcap, e.get("tunnel_zone"))
+    e["queries"] = st["queries"]
+    e["responses"] = st["responses"]
+    e["stats"] = st
+    e["bytes"] = os.path.getsize(pcap)
+    with open(pcap, "rb") as f:
+        e["sha256"] = hashlib.sha256(f.read()).hexdigest()
+    e.pop("registered_domains", None)  # schema 1 drafts carried the zone count here
+    if e["verdict"] == "tunnel":
+        # The tunnel domain must be what a PSL lookup of the tunnel zone gives.
+        assert names.registered_domain(e["tunnel_zone"]) == e["tunnel_domain"], e
+        assert st["queries_under_tunnel_zone"] > 0, e["file"]
+    ordered = {k: e[k] for k in FIELD_ORDER if k in e}
+    ordered.update({k: v for k, v in e.items() if k not in ordered})
+    return ordered
+
+
+def refresh(a):
+    """Recomputes the measured fields of an existing manifest (after a change to the stats code)."""
+    with open(a.out) as f:
+        doc = json.load(f)
+    doc["captures"] = [measured(e, a.captures) for e in doc["captures"]]
+    with open(a.out, "w") as f:
+        json.dump(doc, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    print(f"manifest refreshed: {len(doc['captures'])} captures")
+
+
 def write(a):
     entries = []
     for path in sorted(glob.glob(os.path.join(a.meta_dir, "*.json"))):
         with open(path) as f:
-            e = json.load(f)
-        pcap = os.path.join(a.captures, e["file"])
-        st = inspect_pcap.stats(pcap, e.get("tunnel_zone"))
-        e["queries"] = st["queries"]
-        e["responses"] = st["responses"]
-        e["stats"] = st
-        e["bytes"] = os.path.getsize(pcap)
-        with open(pcap, "rb") as f:
-            e["sha256"] = hashlib.sha256(f.read()).hexdigest()
-        if e["verdict"] == "tunnel":
-            # The tunnel domain must be what a PSL lookup of the tunnel zone gives.
-            assert names.registered_domain(e["tunnel_zone"]) == e["tunnel_domain"], e
-            assert st["queries_under_tunnel_zone"] > 0, e["file"]
-        ordered = {k: e[k] for k in FIELD_ORDER if k in e}
-        ordered.update({k: v for k, v in e.items() if k not in ordered})
-        entries.append(ordered)
+            entries.append(measured(json.load(f), a.captures))
     doc = {
         "schema_version": 1,
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -80,8 +98,11 @@ def main():
     w.add_argument("--captures", required=True)
     w.add_argument("--out", required=True)
     w.add_argument("--json", action="append")
+    r = sub.add_parser("refresh")
+    r.add_argument("--captures", required=True)
+    r.add_argument("--out", required=True)
     a = ap.parse_args()
-    entry(a) if a.action == "entry" else write(a)
+    {"entry": entry, "write": write, "refresh": refresh}[a.action](a)
 
 
 if __name__ == "__main__":
