@@ -11,7 +11,7 @@ swift build -c release --product airlock >/dev/null
 bin=.build/release/airlock
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 inputs=()
-for f in Captures/*.pcap ../shared/captures/*/*.pcap ../shared/captures/*/*.pcapng; do
+for f in Captures/*/*.pcap ../shared/captures/*/*.pcap ../shared/captures/*/*.pcapng; do
   [[ -f $f ]] || continue
   out="$work/$(basename "$f").pcap"
   editcap -F pcap "$f" "$out" 2>/dev/null && inputs+=("$out")

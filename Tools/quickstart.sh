@@ -7,7 +7,7 @@ bash Deploy/install-deps.sh
 swift build -c release --product airlock
 bin=.build/release/airlock
 shopt -s nullglob
-captures=(Captures/*.pcap Captures/*.pcapng)
+captures=(Captures/*/*.pcap Captures/*/*.pcapng)
 [[ -d ../shared/captures ]] && captures+=(../shared/captures/tunnel/*.pcap* ../shared/captures/edge/*.pcap*)
 if ((${#captures[@]} == 0)); then
   echo "no captures found under Captures/" >&2
