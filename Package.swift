@@ -11,6 +11,7 @@ import PackageDescription
 /// Modules that must never touch an unsafe pointer: the compiler checks it for them.
 let safeModules: Set<String> = [
     "AirlockEvents", "AirlockPackets", "AirlockDNSWire", "AirlockTLS", "AirlockEngine", "AirlockPipeline",
+    "AirlockDigest",
 ]
 
 var targets: [Target] = [
@@ -20,6 +21,8 @@ var targets: [Target] = [
     .systemLibrary(name: "CPSL", pkgConfig: "libpsl", providers: [.apt(["libpsl-dev"])]),
     .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
 
+    // SHA-256 and HMAC-SHA256: policy versions, alert ids, sandbox tokens. Pure Swift.
+    .target(name: "AirlockDigest"),
     // Value types every stage shares: addresses, endpoints, names, timestamps, DNS events.
     .target(name: "AirlockEvents"),
     // Stage 1: packets. Link layers, IPv4/IPv6, fragments, UDP, TCP stream reassembly. Pure Swift.
@@ -41,12 +44,16 @@ var targets: [Target] = [
             "AirlockEvents", "AirlockDNSWire", "AirlockEngine", "AirlockTLS", "AirlockNames",
         ]),
     // The policy file (YAML through libyaml): lists, sandboxes, modes, thresholds, budgets.
-    .target(name: "AirlockPolicy", dependencies: ["CYAML", "AirlockEvents", "AirlockEngine"], exclude: ["README.md"]),
+    .target(
+        name: "AirlockPolicy", dependencies: ["CYAML", "AirlockEvents", "AirlockEngine", "AirlockDigest"],
+        exclude: ["README.md"]),
     // Decisions → alerts: one event model, OCSF/EVE records, aggregation, sinks with a durable spool,
     // Prometheus metrics. Does I/O (files, sockets, threads), so it sits outside the pure set.
     .target(
         name: "AirlockAlerts",
-        dependencies: ["AirlockEvents", "AirlockEngine", "AirlockPipeline", "AirlockDNSProxy", "AirlockPolicy"]),
+        dependencies: [
+            "AirlockEvents", "AirlockEngine", "AirlockPipeline", "AirlockDNSProxy", "AirlockPolicy", "AirlockDigest",
+        ]),
     // Offline capture files through libpcap.
     .target(name: "AirlockCapture", dependencies: ["CPcap", "AirlockEvents"]),
     // Offline replay: capture → packets → pipeline → report.
@@ -82,10 +89,13 @@ var targets: [Target] = [
     .testTarget(
         name: "AirlockReplayTests",
         dependencies: ["AirlockReplay", "AirlockPipeline", "AirlockEngine", "AirlockEvents", "AirlockNames"]),
-    .testTarget(name: "AirlockPolicyTests", dependencies: ["AirlockPolicy", "AirlockEvents"], exclude: ["testdata"]),
+    .testTarget(
+        name: "AirlockPolicyTests", dependencies: ["AirlockPolicy", "AirlockEvents", "AirlockDigest"], exclude: ["testdata"]),
+    .testTarget(name: "AirlockDigestTests", dependencies: ["AirlockDigest"]),
     .testTarget(
         name: "AirlockAlertsTests",
         dependencies: [
+            "AirlockDigest",
             "AirlockAlerts", "AirlockEngine", "AirlockEvents", "AirlockDNSProxy", "AirlockDNSWire", "AirlockPipeline",
             "AirlockPolicy",
         ], exclude: ["Fixtures"]),

@@ -1,3 +1,4 @@
+import AirlockDigest
 import AirlockEngine
 
 /// Turns a policy file into a validated ``Policy``, or a ``PolicyError`` listing every problem.
@@ -52,7 +53,7 @@ public enum PolicyLoader {
         var decoder = PolicyDecoder(knownDetectionKeys: knownDetectionKeys)
         let raw = decoder.decode(root)
         var builder = PolicyBuilder()
-        let policy = builder.build(raw, version: SHA256.hex(bytes), file: name)
+        let policy = builder.build(raw, version: SHA256.hexDigest(of: bytes), file: name)
         let errors = inFileOrder(decoder.diagnostics + builder.errors)
         guard errors.isEmpty else { throw PolicyError(errors) }
         return policy.with(warnings: inFileOrder(policy.warnings))

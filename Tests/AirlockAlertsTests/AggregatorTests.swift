@@ -1,3 +1,4 @@
+import AirlockDigest
 import AirlockEngine
 import AirlockEvents
 import Testing
@@ -8,10 +9,10 @@ import Testing
     @Test func sha256KnownVectors() {
         var h = SHA256()
         h.update("abc")
-        #expect(SHA256.hex(h.finalize()) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hexEncoded(h.finalize()) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         var long = SHA256()
         long.update(Array(repeating: UInt8(ascii: "a"), count: 1_000_000))
-        #expect(SHA256.hex(long.finalize()) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(SHA256.hexEncoded(long.finalize()) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
     @Test func tunnelRaisesOneAlertAndRollupsPerWindow() {

@@ -1,3 +1,4 @@
+import AirlockDigest
 import AirlockEvents
 import Foundation
 import Testing
@@ -31,7 +32,7 @@ import Testing
         let path = TestData.path("good", "minimal.yaml")
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let policy = try load("minimal.yaml")
-        #expect(policy.version == SHA256.hex(bytes))
+        #expect(policy.version == SHA256.hexDigest(of: bytes))
         #expect(policy.version.count == 64)
         // One more space is another policy version.
         let other = try PolicyLoader.load(text: "version:  1\n", name: "m.yaml")

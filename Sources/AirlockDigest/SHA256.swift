@@ -1,6 +1,7 @@
-/// SHA-256 (FIPS 180-4), for content-derived alert ids. Small and allocation-light; not for secrets
-/// (no constant-time concerns apply to hashing public alert content).
-struct SHA256 {
+/// SHA-256 (FIPS 180-4) in plain Swift: policy versions, content-derived alert ids, and the HMAC of
+/// sandbox tokens. One implementation for the whole project (no Foundation or CryptoKit dependency,
+/// neither is guaranteed on Linux). Streaming, so large inputs need not be concatenated first.
+public struct SHA256: Sendable {
     private var state: [UInt32] = [
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
     ]
@@ -18,7 +19,10 @@ struct SHA256 {
         0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
 
-    mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+    public init() {}
+
+    /// Adds bytes to the message.
+    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         length &+= UInt64(bytes.count)
         buffer.append(contentsOf: bytes)
         var offset = 0
@@ -29,9 +33,11 @@ struct SHA256 {
         if offset > 0 { buffer.removeFirst(offset) }
     }
 
-    mutating func update(_ text: String) { update(Array(text.utf8)) }
+    /// Adds a string's UTF-8 bytes.
+    public mutating func update(_ text: String) { update(Array(text.utf8)) }
 
-    mutating func finalize() -> [UInt8] {
+    /// The 32-byte digest; the value is spent afterwards (start a new one for another message).
+    public mutating func finalize() -> [UInt8] {
         let bitLength = length &* 8
         var padding: [UInt8] = [0x80]
         while (buffer.count + padding.count) % 64 != 56 { padding.append(0) }
@@ -75,7 +81,20 @@ struct SHA256 {
 
     private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    /// The digest of `bytes` in one call.
+    public static func digest<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
+        var hash = SHA256()
+        hash.update(bytes)
+        return hash.finalize()
+    }
+
+    /// The digest of `bytes` as 64 lower-case hex digits (e.g. the policy version).
+    public static func hexDigest<C: Collection>(of bytes: C) -> String where C.Element == UInt8 {
+        hexEncoded(digest(bytes))
+    }
+
+    /// Lower-case hexadecimal of `bytes` (no hashing).
+    public static func hexEncoded(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)
@@ -84,24 +103,5 @@ struct SHA256 {
             out.append(digits[Int(b & 0xF)])
         }
         return String(decoding: out, as: UTF8.self)
-    }
-}
-
-/// Stable alert ids: a UUID (RFC 9562 version 8, custom) made from the SHA-256 of the fields that
-/// identify one alert. Equal content and sequence give equal ids, live or in replay.
-enum AlertID {
-    static func make(parts: [String]) -> String {
-        var hash = SHA256()
-        hash.update("airlock-alert/1")
-        for part in parts {
-            hash.update([0])
-            hash.update(part)
-        }
-        var bytes = Array(hash.finalize().prefix(16))
-        bytes[6] = (bytes[6] & 0x0F) | 0x80  // version 8
-        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant
-        let hex = Array(SHA256.hex(bytes))
-        return String(hex[0..<8]) + "-" + String(hex[8..<12]) + "-" + String(hex[12..<16]) + "-"
-            + String(hex[16..<20]) + "-" + String(hex[20..<32])
     }
 }

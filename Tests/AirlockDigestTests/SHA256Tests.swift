@@ -1,17 +1,17 @@
 import Testing
 
-@testable import AirlockPolicy
+import AirlockDigest
 
 /// FIPS 180-2 examples and padding-boundary lengths (values from Python's hashlib).
 @Suite struct SHA256Tests {
     @Test func fipsVectors() {
-        #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hexDigest(of: []) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hexDigest(of: Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(
-            SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+            SHA256.hexDigest(of: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         #expect(
-            SHA256.hex(
+            SHA256.hexDigest(of: 
                 Array(
                     ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmno"
                         + "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu").utf8))
@@ -20,7 +20,7 @@ import Testing
 
     @Test func millionAs() {
         #expect(
-            SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000))
+            SHA256.hexDigest(of: [UInt8](repeating: 0x61, count: 1_000_000))
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
@@ -34,7 +34,24 @@ import Testing
     ])
     func paddingBoundaries(length: Int, expected: String) {
         let bytes = (0..<length).map { UInt8($0 % 251) }
-        #expect(SHA256.hex(bytes) == expected)
+        #expect(SHA256.hexDigest(of: bytes) == expected)
         #expect(SHA256.digest(bytes).count == 32)
+    }
+}
+
+@Suite struct HMACTests {
+    /// RFC 4231 test cases 1 and 2.
+    @Test func rfc4231Vectors() {
+        let one = HMACSHA256.authenticationCode(
+            key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi There".utf8))
+        #expect(SHA256.hexEncoded(one) == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        let two = HMACSHA256.authenticationCode(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8))
+        #expect(SHA256.hexEncoded(two) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
+    @Test func constantTimeComparison() {
+        #expect(HMACSHA256.constantTimeEqual([1, 2, 3], [1, 2, 3]))
+        #expect(!HMACSHA256.constantTimeEqual([1, 2, 3], [1, 2, 4]))
+        #expect(!HMACSHA256.constantTimeEqual([1, 2], [1, 2, 3]))
     }
 }
