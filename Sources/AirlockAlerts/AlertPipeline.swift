@@ -192,9 +192,7 @@ public final class AlertPipeline: @unchecked Sendable {
         }
         aggregator.withLock { aggregator in
             let alerts = aggregator.add(decision)
-            if decision.alertKind != nil && !alerts.contains(where: { $0.phase == .first && $0.decision == decision }) {
-                metrics.alertsFolded.increment()
-            }
+            if aggregator.lastFolded { metrics.alertsFolded.increment() }
             dispatch(alerts)
             nextDue.store(aggregator.nextDueNanoseconds, ordering: .relaxed)
         }

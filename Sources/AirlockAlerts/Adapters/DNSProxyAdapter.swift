@@ -28,7 +28,7 @@ extension AlertBuilder {
         }
         var reason = DecisionReasonKind.routine
         var rule = r.rule ?? "dns.allow"
-        var message = r.detail ?? "forwarded"
+        var message: String? = r.detail ?? "forwarded"
         var evidence = r.verdict?.evidence ?? []
         var nameBytes = r.verdict?.nameBytes
         switch r.basis {
@@ -53,7 +53,7 @@ extension AlertBuilder {
         }
         if let verdict = r.verdict, verdict.kind == .tunnel || r.basis == nil {
             // The verdict is the rationale; a quarantine it started is the action taken.
-            message = verdict.explanation
+            message = nil  // the verdict's explanation, formatted only if the decision is rendered
             rule = verdict.rule
             evidence = verdict.evidence
             if reason == .routine || reason == .quarantine { reason = .detection }

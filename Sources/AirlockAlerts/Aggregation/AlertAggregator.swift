@@ -41,18 +41,22 @@ public struct AlertAggregator: Sendable {
     }
 
     public var openRuns: Int { runs.count }
+    /// Whether the last ``add(_:)`` folded its decision into an open run (counted, not sent).
+    public private(set) var lastFolded = false
 
     /// Adds one decision: returns the roll-ups of windows that ended before it, then its own first
     /// alert if it opens a run. Routine decisions only advance time.
     public mutating func add(_ decision: DecisionEvent) -> [Alert] {
         var out = advance(to: decision.time)
+        lastFolded = false
         guard let kind = decision.alertKind else { return out }
         let key = Key(sandbox: decision.sandbox?.name, domain: decision.domain, kind: kind)
-        if var run = runs[key] {
-            run.repeats += 1
-            if run.firstRepeat == nil { run.firstRepeat = decision.time }
-            run.latest = decision
-            runs[key] = run
+        if let index = runs.index(forKey: key) {
+            // In place: a tunnel folds thousands of decisions per window into one run.
+            runs.values[index].repeats += 1
+            if runs.values[index].firstRepeat == nil { runs.values[index].firstRepeat = decision.time }
+            runs.values[index].latest = decision
+            lastFolded = true
             return out
         }
         if runs.count >= maxOpenRuns, let victim = runs.min(by: { $0.value.windowEnd < $1.value.windowEnd })?.key {

@@ -84,7 +84,7 @@ public struct AlertBuilder: Sendable {
             time: time, source: .dns, sandbox: sandbox, client: client, server: server, request: request,
             action: action ?? derived,
             reason: .detection, rule: verdict.rule, verdict: verdict, evidence: verdict.evidence,
-            message: verdict.explanation, policyVersion: policyVersion, domain: verdict.domain.value,
+            policyVersion: policyVersion, domain: verdict.domain.value,
             queries: verdict.queries, nameBytes: verdict.nameBytes)
     }
 

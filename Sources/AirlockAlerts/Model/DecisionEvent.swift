@@ -86,8 +86,13 @@ public struct DecisionEvent: Sendable, Equatable {
     public var verdict: Verdict?
     /// The features and thresholds that fired (the verdict's evidence, or a budget's figures).
     public var evidence: [Evidence]
-    /// One readable line: why this decision was made.
-    public var message: String
+    /// One readable line: why this decision was made. For verdicts it is the verdict's explanation,
+    /// formatted only when read (most decisions are folded into roll-ups and never rendered).
+    public var message: String {
+        get { explicitMessage ?? verdict?.explanation ?? "" }
+        set { explicitMessage = newValue }
+    }
+    private var explicitMessage: String?
     /// SHA-256 hex of the policy file in force, when a policy was loaded.
     public var policyVersion: String?
     /// The group the decision is about: the registered domain for DNS, the host for HTTP, the
@@ -100,7 +105,7 @@ public struct DecisionEvent: Sendable, Equatable {
     public init(
         time: Timestamp, source: DecisionSource, sandbox: SandboxID?, client: Endpoint, server: Endpoint? = nil,
         request: DecisionRequest, action: DecisionAction, reason: DecisionReasonKind, rule: String, verdict: Verdict? = nil,
-        evidence: [Evidence] = [], message: String, policyVersion: String? = nil, domain: String,
+        evidence: [Evidence] = [], message: String? = nil, policyVersion: String? = nil, domain: String,
         queries: Int? = nil, nameBytes: Int? = nil
     ) {
         self.time = time
@@ -114,7 +119,7 @@ public struct DecisionEvent: Sendable, Equatable {
         self.rule = rule
         self.verdict = verdict
         self.evidence = evidence
-        self.message = message
+        self.explicitMessage = message
         self.policyVersion = policyVersion
         self.domain = domain
         self.queries = queries
