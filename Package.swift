@@ -53,7 +53,8 @@ var targets: [Target] = [
         name: "AirlockAlerts",
         dependencies: [
             "AirlockEvents", "AirlockEngine", "AirlockPipeline", "AirlockDNSProxy", "AirlockPolicy", "AirlockDigest",
-        ]),
+        ],
+        exclude: ["README.md"]),
     // Offline capture files through libpcap.
     .target(name: "AirlockCapture", dependencies: ["CPcap", "AirlockEvents"]),
     // Offline replay: capture → packets → pipeline → report.

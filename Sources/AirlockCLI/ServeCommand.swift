@@ -82,6 +82,8 @@ enum ServeCommand {
                 alerts = pipeline
                 // Alerting sees every record; the JSON-lines log still gets only what --log-level asks.
                 configuration.logLevel = .all
+                let latency = pipeline.metrics.upstreamLatency
+                configuration.upstreamLatencyObserver = { latency.observe(seconds: $0) }
                 err.line("airlock serve: alerts to \(pipeline.sinkNames.joined(separator: ", "))"
                     + (pipeline.metricsServer.map { "; metrics on http://\($0.host):\($0.port)/metrics" } ?? ""))
             } catch {

@@ -85,4 +85,31 @@ import Testing
         #expect(live.map(\.decision.evidence) == replay.map(\.decision.evidence))
         #expect(live.map(\.decision.action) == replay.map(\.decision.action))
     }
+
+    @Test func proxyFeedsTheUpstreamLatencyHistogram() throws {
+        let metrics = Metrics()
+        let latency = metrics.upstreamLatency
+        var configuration = ProxyConfiguration(listen: [Self.local], upstreams: [Self.upstream])
+        configuration.upstreamLatencyObserver = { latency.observe(seconds: $0) }
+        let policy = try PolicyLoader.load(text: "version: 1\n", name: "p.yaml", knownDetectionKeys: PolicySnapshot.knownDetectionKeys)
+        var core = DNSProxyCore(
+            configuration: configuration,
+            shared: ProxyShared(policy: try PolicySnapshot(policy: policy, defaultUpstreams: [Self.upstream])))
+        let handle = ClientHandle(transport: .udp, peer: Self.client, local: Self.local, channel: 0)
+        let query = DNSQueryBuilder.query(name: DNSName("www.example.com")!, type: DNSRecordType.a, id: 7)
+        let t0 = ProxyTime(wall: Timestamp(seconds: 1_700_000_000), monotonic: 1_000_000_000)
+        guard case .forward(let forwarded) = core.receiveQuery(query, from: handle, at: t0) else {
+            Issue.record("query not forwarded")
+            return
+        }
+        // The upstream's answer 30 ms later: same id and question, QR set, no records.
+        var answer = forwarded.bytes
+        answer[2] |= 0x80
+        let t1 = ProxyTime(wall: Timestamp(seconds: 1_700_000_000.03), monotonic: 1_030_000_000)
+        _ = core.receiveUpstream(answer, from: forwarded.upstream, transport: forwarded.transport, at: t1)
+        let snapshot = latency.snapshot
+        #expect(snapshot.count == 1)
+        #expect(abs(snapshot.sum - 0.03) < 1e-9)
+        #expect(metrics.render().contains("airlock_upstream_latency_seconds_bucket{le=\"0.05\"} 1\n"))
+    }
 }

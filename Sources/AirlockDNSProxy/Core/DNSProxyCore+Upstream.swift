@@ -31,6 +31,7 @@ extension DNSProxyCore {
             return .none
         }
         guard var entry = pending.remove(key) else { return .none }
+        configuration.upstreamLatencyObserver?(Double(time.monotonic - entry.arrived) / 1e9)
 
         if message.flags.tc && transport == .udp && entry.client.transport == .tcp {
             // The client can take the whole answer: fetch it over TCP from the same upstream.

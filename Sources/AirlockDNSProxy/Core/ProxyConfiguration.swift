@@ -30,6 +30,9 @@ public struct ProxyConfiguration: Sendable {
     public var defaultTimeoutMilliseconds: Int = 2_000
     /// Which decisions reach the log.
     public var logLevel: DecisionLogLevel = .all
+    /// Called with the seconds from a query's arrival to its upstream answer (retries included), on
+    /// the worker's thread: how the alerting metrics' upstream latency histogram is fed.
+    public var upstreamLatencyObserver: (@Sendable (_ seconds: Double) -> Void)?
 
     public init(listen: [Endpoint], upstreams: [Endpoint]) {
         self.listen = listen
