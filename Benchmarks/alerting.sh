@@ -3,6 +3,7 @@
 # off, then with alerting to a dead webhook (nothing listens; every alert is spooled and retried),
 # in one run, same query mix, same duration. Loopback only; every process is stopped by its PID.
 #
+#   bash Benchmarks/alerting.sh --smoke              (CI: 2 s, one round, proves it runs)
 #   bash Benchmarks/alerting.sh [SECONDS [ROUNDS]]   (default 10 s per run, 3 rounds; needs dnsperf:
 #                                                     AIRLOCK_BENCH=1 bash Deploy/install-deps.sh)
 #
@@ -16,8 +17,12 @@
 # roll-ups), the worst steady case for alerting.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-10}
-rounds=${2:-3}
+if [[ "${1:-}" == "--smoke" ]]; then
+  seconds=2 rounds=1
+else
+  seconds=${1:-10} rounds=${2:-3}
+fi
+[[ "$seconds" =~ ^[0-9]+$ && "$rounds" =~ ^[0-9]+$ ]] || { echo "usage: $0 [--smoke | SECONDS [ROUNDS]]" >&2; exit 2; }
 command -v dnsperf >/dev/null || { echo "dnsperf not installed (AIRLOCK_BENCH=1 bash Deploy/install-deps.sh)" >&2; exit 1; }
 swift build -c release --product airlock >/dev/null
 bin=$(swift build -c release --show-bin-path)/airlock
@@ -79,5 +84,9 @@ done
 off=$(median "$work/alerting off.qps")
 dead=$(median "$work/alerting to a dead webhook.qps")
 spooled=$(find "$work/spool" -name 'segment-*' -exec cat {} + 2>/dev/null | wc -c)
+if ((spooled == 0)); then
+  echo "alerting.sh: the dead-webhook runs spooled nothing: no alert reached the pipeline, the figures mean nothing" >&2
+  exit 1
+fi
 printf 'median: alerting off %.0f qps, alerting to a dead webhook %.0f qps (%.1f%% of off); %s bytes spooled for the dead webhook\n' \
   "$off" "$dead" "$(awk -v a="$dead" -v b="$off" 'BEGIN {print (b > 0) ? 100 * a / b : 0}')" "$spooled"

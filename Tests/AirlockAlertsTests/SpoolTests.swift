@@ -92,6 +92,47 @@ import Testing
         }
     }
 
+    @Test func fullDiskIsCountedNotACrash() throws {
+        // A 64 KiB tmpfs stands in for a full disk (needs root and mount; skipped otherwise).
+        let dir = Samples.temporaryDirectory("tmpfs")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        guard geteuid() == 0, (try? TestProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir])) == 0
+        else {
+            print("disk-full spool test skipped: cannot mount a tmpfs")
+            return
+        }
+        defer { _ = try? TestProcess.run("/bin/umount", [dir]) }
+        let spool = try Spool(directory: dir + "/spool", segmentBytes: 16_384, maxBytes: 1 << 20)
+        let big = (0..<200).map { SpoolRecord(id: "r\($0)", payload: Array(repeating: UInt8(ascii: "x"), count: 1000)) }
+        var accepted = 0
+        var diskFull: SpoolError?
+        for record in big {
+            do {
+                try spool.append([record])
+                accepted += 1
+            } catch {
+                diskFull = error
+                break
+            }
+        }
+        print("disk-full spool: \(accepted) records accepted before \(diskFull.map { "\($0)" } ?? "no error")")
+        #expect(diskFull?.reason == "disk-full")
+        #expect(accepted > 10 && accepted <= 66)  // ~1 KiB records in 64 KiB
+        #expect(spool.depth == accepted)
+        // Delivering frees segments; the spool takes records again and every accepted one is intact.
+        var seen = 0
+        while true {
+            let (batch, end) = spool.peek(maxRecords: 50)
+            if batch.isEmpty { break }
+            #expect(batch.allSatisfy { $0.payload.count == 1000 })
+            seen += batch.count
+            spool.acknowledge(through: end, records: batch.count)
+        }
+        #expect(seen == accepted)
+        try spool.append([big[0]])
+        #expect(spool.depth == 1)
+    }
+
     @Test func crc32MatchesZlib() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
     }

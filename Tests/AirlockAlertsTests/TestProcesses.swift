@@ -25,6 +25,13 @@ final class TestProcess: @unchecked Sendable {
 
     deinit { kill() }
 
+    /// Runs a command to completion; its exit status.
+    static func run(_ executable: String, _ arguments: [String]) throws -> Int32 {
+        let p = try TestProcess(executable, arguments)
+        p.process.waitUntilExit()
+        return p.process.terminationStatus
+    }
+
     /// Waits until something accepts TCP connections on `port` (up to `seconds`).
     static func waitForPort(_ port: UInt16, seconds: Double = 10) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
