@@ -59,7 +59,9 @@ final class SinkWorker: @unchecked Sendable {
     private var threadsRunning = 0
     /// Set while the writer holds records taken from the queue but not yet spooled.
     private var writing = false
-    private(set) var lastError: String?
+    private var lastErrorText: String?
+    /// The last delivery or spool error, for status output.
+    var lastError: String? { state.withLock { lastErrorText } }
 
     init(
         name: String, format: AlertFormat, render: @escaping @Sendable (Alert) -> [UInt8], transport: AlertTransport,
@@ -268,7 +270,7 @@ final class SinkWorker: @unchecked Sendable {
         while !abandoned && stopping == entryStopping && Date() < until { _ = state.wait(until: until) }
     }
 
-    private func note(_ error: String) { state.withLock { lastError = error } }
+    private func note(_ error: String) { state.withLock { lastErrorText = error } }
 
     private func publishSpoolGauges() {
         guard let spool else { return }
