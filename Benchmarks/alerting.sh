@@ -65,7 +65,7 @@ run() {
   "$bin" serve --policy "$work/policy.yaml" --listen "127.0.0.1:$port" --upstream "127.0.0.1:$upstream" \
     --threads 1 "$@" 2>"$work/$label.err" & local pid=$!
   pids+=($pid)
-  for _ in $(seq 50); do grep -q listening "$work/$label.err" && break; sleep 0.1; done
+  for _ in $(seq 50); do grep -qs listening "$work/$label.err" && break; sleep 0.1; done
   dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -l "$seconds" -c 8 -q 200 >"$work/$label.dnsperf" 2>&1 || true
   kill -INT "$pid"; wait "$pid" 2>/dev/null || true
   local qps; qps=$(awk '/Queries per second/ {print $4}' "$work/$label.dnsperf")
