@@ -61,6 +61,8 @@ enum ReplayCommand {
         let jsonl = parsed.has("--jsonl")
         let summaryOnly = parsed.has("--summary")
         let table = !jsonl && !summaryOnly
+        // The table shows alerts only; --summary needs no per-query records at all.
+        options.recordEveryDecision = jsonl || parsed.value("--alerts") != nil
         let showProgress = err.isTerminal
         if table { out.line(TableFormat.header) }
 

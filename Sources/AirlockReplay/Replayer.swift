@@ -27,6 +27,9 @@ public struct ReplayOptions: Sendable {
     public var exemptions: DomainExemptions = .defaults
     public var sandboxes: SandboxDirectory = .none
     public var packetConfiguration = PacketDecoderConfiguration()
+    /// Whether `onRecord` wants every query's decision; off (`--summary`), only what the summary needs
+    /// is kept and no per-query record is built.
+    public var recordEveryDecision = true
     /// Which DNS parser reads messages: the zero-copy Swift reader, or libldns (the reference codec,
     /// ~10× slower; the two agree on every field both report — see AirlockDNSWireTests).
     public var parser: DNSParserChoice = .fast
@@ -126,7 +129,10 @@ struct ReplayAnalyzer {
     let suspiciousScore: Double
     static let suspiciousLimit = 1_000
 
+    let recordEveryDecision: Bool
+
     init(options: ReplayOptions) {
+        recordEveryDecision = options.recordEveryDecision
         suspiciousScore = options.configuration.suspiciousNameScore
         pipeline = DNSPipeline(
             engine: DetectionEngine(configuration: options.configuration, exemptions: options.exemptions),
@@ -141,7 +147,7 @@ struct ReplayAnalyzer {
             } else if assessment.nameScore >= suspiciousScore && !assessment.exempt {
                 noteSuspicious(event, assessment.nameScore)
             }
-            emit(.query(file: file, event, assessment))
+            if recordEveryDecision || assessment.verdict != nil { emit(.query(file: file, event, assessment)) }
         case .response(let event, let verdict):
             if let verdict {
                 note(verdict, event.time, event.client, event.sandbox)

@@ -32,21 +32,20 @@ struct DomainTable {
     /// Runs `body` on the state for `key`, creating it at `time` when new.
     /// (Presence is tested with `index(forKey:)`: reading `current[key]` would copy the ~0.4 KB state.)
     mutating func withState<R>(_ key: DomainKey, time: Timestamp, _ body: (inout DomainState) -> R) -> R {
-        if current.index(forKey: key) == nil {
-            if let promoted = previous.removeValue(forKey: key) {
-                current[key] = promoted
-            } else {
-                if current.count >= generationSize { rotate() }
-                current[key] = DomainState(time: time)
-            }
+        if let index = current.index(forKey: key) { return body(&current.values[index]) }
+        if let promoted = previous.removeValue(forKey: key) {
+            current[key] = promoted
+        } else {
+            if current.count >= generationSize { rotate() }
+            current[key] = DomainState(time: time)
         }
         return body(&current[key]!)
     }
 
     /// Runs `body` on an existing state; nil (and nothing created) when the domain is unknown.
     mutating func withExistingState<R>(_ key: DomainKey, _ body: (inout DomainState) -> R) -> R? {
-        if current.index(forKey: key) != nil { return body(&current[key]!) }
-        if previous.index(forKey: key) != nil { return body(&previous[key]!) }
+        if let index = current.index(forKey: key) { return body(&current.values[index]) }
+        if let index = previous.index(forKey: key) { return body(&previous.values[index]) }
         return nil
     }
 
