@@ -11,7 +11,7 @@ import PackageDescription
 /// Modules that must never touch an unsafe pointer: the compiler checks it for them.
 let safeModules: Set<String> = [
     "AirlockEvents", "AirlockPackets", "AirlockDNSWire", "AirlockTLS", "AirlockEngine", "AirlockPipeline",
-    "AirlockDigest",
+    "AirlockDigest", "AirlockHTTPWire",
 ]
 
 var targets: [Target] = [
@@ -29,6 +29,8 @@ var targets: [Target] = [
     .target(name: "AirlockPackets", dependencies: ["AirlockEvents"]),
     // Stage 2: DNS wire format. Zero-copy reader for the hot fields. Pure Swift.
     .target(name: "AirlockDNSWire", dependencies: ["AirlockEvents"]),
+    // HTTP/1.1 message heads and chunked framing for the egress proxy: strict, bounded, no I/O. Pure Swift.
+    .target(name: "AirlockHTTPWire"),
     // TLS ClientHello (SNI) parsing for bypass detection and CONNECT checks. Pure Swift.
     .target(name: "AirlockTLS"),
     // The full DNS codec from libldns: the reference parser and the cross-check of the fast path.
@@ -85,6 +87,7 @@ var targets: [Target] = [
         name: "AirlockDNSWireTests", dependencies: ["AirlockDNSWire", "AirlockLDNS", "AirlockEvents"],
         exclude: ["Fixtures"]),
     .testTarget(name: "AirlockTLSTests", dependencies: ["AirlockTLS"]),
+    .testTarget(name: "AirlockHTTPWireTests", dependencies: ["AirlockHTTPWire"]),
     .testTarget(name: "AirlockEngineTests", dependencies: ["AirlockEngine", "AirlockEvents"], exclude: ["Fixtures"]),
     .testTarget(name: "AirlockNamesTests", dependencies: ["AirlockNames", "AirlockEvents"]),
     .testTarget(
