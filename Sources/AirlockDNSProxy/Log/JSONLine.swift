@@ -2,17 +2,17 @@
 ///
 /// The proxy formats a batch of decisions straight into the output buffer it then writes with one
 /// system call, so nothing builds an intermediate string per field.
-struct JSONLine {
+package struct JSONLine {
     private(set) var bytes: [UInt8]
     private var needsComma = false
 
-    init(into buffer: [UInt8]) {
+    package init(into buffer: [UInt8]) {
         bytes = buffer
         bytes.append(UInt8(ascii: "{"))
     }
 
     /// Closes the object and the line; returns the buffer.
-    consuming func finish() -> [UInt8] {
+    package consuming func finish() -> [UInt8] {
         bytes.append(UInt8(ascii: "}"))
         bytes.append(UInt8(ascii: "\n"))
         return bytes
@@ -27,30 +27,30 @@ struct JSONLine {
         bytes.append(UInt8(ascii: ":"))
     }
 
-    mutating func add(_ name: StaticString, _ value: String?) {
+    package mutating func add(_ name: StaticString, _ value: String?) {
         key(name)
         guard let value else { return appendNull() }
         Self.appendString(value, to: &bytes)
     }
 
-    mutating func add(_ name: StaticString, _ value: Int?) {
+    package mutating func add(_ name: StaticString, _ value: Int?) {
         key(name)
         guard let value else { return appendNull() }
         bytes.append(contentsOf: String(value).utf8)
     }
 
-    mutating func add(_ name: StaticString, _ value: Bool) {
+    package mutating func add(_ name: StaticString, _ value: Bool) {
         key(name)
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
-    mutating func add(_ name: StaticString, _ value: Double) {
+    package mutating func add(_ name: StaticString, _ value: Double) {
         key(name)
         bytes.append(contentsOf: Self.number(value).utf8)
     }
 
     /// Adds an already-serialised JSON value (an object or array).
-    mutating func add(_ name: StaticString, raw: String) {
+    package mutating func add(_ name: StaticString, raw: String) {
         key(name)
         bytes.append(contentsOf: raw.utf8)
     }
@@ -58,14 +58,14 @@ struct JSONLine {
     private mutating func appendNull() { bytes.append(contentsOf: "null".utf8) }
 
     /// At most 4 decimals, integers without a fraction, non-finite values as null.
-    static func number(_ v: Double) -> String {
+    package static func number(_ v: Double) -> String {
         guard v.isFinite else { return "null" }
         if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
         return String((v * 10_000).rounded() / 10_000)
     }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped.
-    static func appendString(_ s: String, to out: inout [UInt8]) {
+    package static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in s.utf8 {
             switch byte {
@@ -83,7 +83,7 @@ struct JSONLine {
         out.append(UInt8(ascii: "\""))
     }
 
-    static func string(_ s: String) -> String {
+    package static func string(_ s: String) -> String {
         var out: [UInt8] = []
         appendString(s, to: &out)
         return String(decoding: out, as: UTF8.self)

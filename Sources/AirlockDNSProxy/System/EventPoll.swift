@@ -6,18 +6,18 @@ import CAirlockSys
 #endif
 
 /// One epoll instance: descriptors registered with a 64-bit tag, ready tags returned in bulk.
-final class EventPoll {
-    let fd: Int32
+package final class EventPoll {
+    package let fd: Int32
     private let capacity = 256
     private let tags: UnsafeMutablePointer<UInt64>
     private let flags: UnsafeMutablePointer<UInt32>
 
-    static let readable = UInt32(AIRLOCK_EPOLLIN)
-    static let writable = UInt32(AIRLOCK_EPOLLOUT)
-    static let error = UInt32(AIRLOCK_EPOLLERR)
-    static let hangup = UInt32(AIRLOCK_EPOLLHUP)
+    package static let readable = UInt32(AIRLOCK_EPOLLIN)
+    package static let writable = UInt32(AIRLOCK_EPOLLOUT)
+    package static let error = UInt32(AIRLOCK_EPOLLERR)
+    package static let hangup = UInt32(AIRLOCK_EPOLLHUP)
 
-    init() throws(ProxyError) {
+    package init() throws(ProxyError) {
         fd = airlock_epoll_create()
         guard fd >= 0 else { throw .system(call: "epoll_create1", errno: errno) }
         tags = .allocate(capacity: capacity)
@@ -30,22 +30,22 @@ final class EventPoll {
         flags.deallocate()
     }
 
-    func add(_ descriptor: Int32, tag: UInt64, events: UInt32 = EventPoll.readable) throws(ProxyError) {
+    package func add(_ descriptor: Int32, tag: UInt64, events: UInt32 = EventPoll.readable) throws(ProxyError) {
         guard airlock_epoll_ctl(fd, Int32(AIRLOCK_EPOLL_CTL_ADD), descriptor, events, tag) == 0 else {
             throw .system(call: "epoll_ctl add", errno: errno)
         }
     }
 
-    func modify(_ descriptor: Int32, tag: UInt64, events: UInt32) {
+    package func modify(_ descriptor: Int32, tag: UInt64, events: UInt32) {
         _ = airlock_epoll_ctl(fd, Int32(AIRLOCK_EPOLL_CTL_MOD), descriptor, events, tag)
     }
 
-    func remove(_ descriptor: Int32) {
+    package func remove(_ descriptor: Int32) {
         _ = airlock_epoll_ctl(fd, Int32(AIRLOCK_EPOLL_CTL_DEL), descriptor, 0, 0)
     }
 
     /// Waits up to `timeoutMilliseconds` (-1: forever) and calls `body` with each ready tag and its flags.
-    func wait(timeoutMilliseconds: Int32, _ body: (UInt64, UInt32) -> Void) {
+    package func wait(timeoutMilliseconds: Int32, _ body: (UInt64, UInt32) -> Void) {
         let n = airlock_epoll_wait(fd, tags, flags, Int32(capacity), timeoutMilliseconds)
         guard n > 0 else { return }
         for i in 0..<Int(n) { body(tags[i], flags[i]) }
@@ -53,23 +53,23 @@ final class EventPoll {
 }
 
 /// An eventfd to wake a worker out of `epoll_wait` (stop requests).
-final class WakeEvent: Sendable {
-    let fd: Int32
+package final class WakeEvent: Sendable {
+    package let fd: Int32
 
-    init() throws(ProxyError) {
+    package init() throws(ProxyError) {
         fd = airlock_eventfd()
         guard fd >= 0 else { throw .system(call: "eventfd", errno: errno) }
     }
 
     deinit { close(fd) }
 
-    func signal() { _ = airlock_eventfd_signal(fd) }
-    func drain() { _ = airlock_eventfd_drain(fd) }
+    package func signal() { _ = airlock_eventfd_signal(fd) }
+    package func drain() { _ = airlock_eventfd_drain(fd) }
 }
 
 extension ProxyTime {
     /// Both clocks, read now.
-    static func now() -> ProxyTime {
+    public static func now() -> ProxyTime {
         ProxyTime(wall: Timestamp(nanoseconds: airlock_realtime_ns()), monotonic: airlock_monotonic_ns())
     }
 }

@@ -7,8 +7,8 @@ import CAirlockSys
 
 /// Thin wrappers over socket system calls: every failure becomes a ``ProxyError`` naming the call.
 /// Descriptors are plain `Int32`s owned by whoever opened them (the worker closes what it opens).
-enum Socket {
-    enum Kind {
+package enum Socket {
+    package enum Kind {
         case udp
         case tcp
 
@@ -20,16 +20,16 @@ enum Socket {
         }
     }
 
-    static func family(_ endpoint: Endpoint) -> Int32 { endpoint.address.isIPv4 ? AF_INET : AF_INET6 }
+    package static func family(_ endpoint: Endpoint) -> Int32 { endpoint.address.isIPv4 ? AF_INET : AF_INET6 }
 
     /// A non-blocking, close-on-exec socket for `endpoint`'s family.
-    static func open(_ kind: Kind, for endpoint: Endpoint) throws(ProxyError) -> Int32 {
+    package static func open(_ kind: Kind, for endpoint: Endpoint) throws(ProxyError) -> Int32 {
         let fd = socket(family(endpoint), kind.type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .system(call: "socket", errno: errno) }
         return fd
     }
 
-    static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ what: String) throws(ProxyError)
+    package static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ what: String) throws(ProxyError)
     {
         var value = value
         guard setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
@@ -40,7 +40,7 @@ enum Socket {
     /// A listening socket on `endpoint`, shared with the other workers through SO_REUSEPORT (the
     /// kernel spreads clients across them). IPv6 sockets are IPv6-only so `[::]` and `0.0.0.0` can
     /// both be served.
-    static func listener(_ kind: Kind, on endpoint: Endpoint) throws(ProxyError) -> Int32 {
+    package static func listener(_ kind: Kind, on endpoint: Endpoint) throws(ProxyError) -> Int32 {
         let fd = try open(kind, for: endpoint)
         do throws(ProxyError) {
             try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR")
@@ -67,7 +67,7 @@ enum Socket {
 
     /// A UDP socket connected to `upstream`: the kernel gives it a random ephemeral source port,
     /// delivers only datagrams from that upstream, and reports ICMP unreachable as ECONNREFUSED.
-    static func connectedUDP(to upstream: Endpoint) throws(ProxyError) -> Int32 {
+    package static func connectedUDP(to upstream: Endpoint) throws(ProxyError) -> Int32 {
         let fd = try open(.udp, for: upstream)
         let result = SocketAddress.with(upstream) { connect(fd, $0, $1) }
         guard result == 0 else {
@@ -79,7 +79,7 @@ enum Socket {
     }
 
     /// Starts a non-blocking TCP connect; completion shows as writability.
-    static func startTCP(to upstream: Endpoint) throws(ProxyError) -> Int32 {
+    package static func startTCP(to upstream: Endpoint) throws(ProxyError) -> Int32 {
         let fd = try open(.tcp, for: upstream)
         try? setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "TCP_NODELAY")
         let result = SocketAddress.with(upstream) { connect(fd, $0, $1) }
@@ -92,7 +92,7 @@ enum Socket {
     }
 
     /// The pending error of a socket (SO_ERROR), 0 when none.
-    static func pendingError(_ fd: Int32) -> Int32 {
+    package static func pendingError(_ fd: Int32) -> Int32 {
         var value: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &value, &length) == 0 else { return errno }
@@ -100,7 +100,7 @@ enum Socket {
     }
 
     /// Accepts one connection (non-blocking); nil when none is waiting.
-    static func accept(_ listener: Int32) -> (fd: Int32, peer: Endpoint)? {
+    package static func accept(_ listener: Int32) -> (fd: Int32, peer: Endpoint)? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let fd = withUnsafeMutablePointer(to: &storage) { pointer in
@@ -117,7 +117,7 @@ enum Socket {
     }
 
     /// The address a socket is bound to (for listeners bound to port 0 in tests).
-    static func localEndpoint(_ fd: Int32) -> Endpoint? {
+    package static func localEndpoint(_ fd: Int32) -> Endpoint? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = withUnsafeMutablePointer(to: &storage) { pointer in
@@ -129,7 +129,7 @@ enum Socket {
 
     /// Reads what is available into `scratch` and appends it to `buffer`; returns bytes read, 0 at
     /// end of stream, nil when nothing is ready, -errno on error.
-    static func read(_ fd: Int32, into buffer: inout [UInt8], scratch: UnsafeMutableRawBufferPointer) -> Int? {
+    package static func read(_ fd: Int32, into buffer: inout [UInt8], scratch: UnsafeMutableRawBufferPointer) -> Int? {
         let n = Glibc.read(fd, scratch.baseAddress, scratch.count)
         if n < 0 {
             let code = errno
@@ -142,7 +142,7 @@ enum Socket {
 
     /// Writes as much of `bytes[offset...]` as the socket takes; returns the count, nil when it
     /// would block, -errno on error.
-    static func write(_ fd: Int32, _ bytes: [UInt8], from offset: Int) -> Int? {
+    package static func write(_ fd: Int32, _ bytes: [UInt8], from offset: Int) -> Int? {
         let n = bytes.withUnsafeBytes {
             Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
         }
@@ -154,13 +154,13 @@ enum Socket {
     }
 
     /// Sends one datagram on a connected socket; false on error (errno set).
-    static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    package static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } >= 0
     }
 
     /// Receives one datagram from a connected socket into `buffer`; the count, nil when none is
     /// waiting, -errno on error (ECONNREFUSED: the upstream port is closed).
-    static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+    package static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
         let n = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
         if n < 0 {
             if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return nil }

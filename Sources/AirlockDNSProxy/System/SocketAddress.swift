@@ -6,9 +6,9 @@ import AirlockEvents
 
 /// Conversions between ``Endpoint`` and the kernel's socket addresses. The only place that lays out
 /// `sockaddr_in`/`sockaddr_in6` bytes.
-enum SocketAddress {
+package enum SocketAddress {
     /// Writes `endpoint` into `storage`; returns the length to pass with it.
-    static func write(_ endpoint: Endpoint, into storage: UnsafeMutablePointer<sockaddr_storage>) -> socklen_t {
+    package static func write(_ endpoint: Endpoint, into storage: UnsafeMutablePointer<sockaddr_storage>) -> socklen_t {
         switch endpoint.address {
         case .v4(let value):
             return storage.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
@@ -33,7 +33,7 @@ enum SocketAddress {
     }
 
     /// Reads an endpoint from a socket address; nil for families other than IPv4 and IPv6.
-    static func read(_ storage: UnsafePointer<sockaddr_storage>) -> Endpoint? {
+    package static func read(_ storage: UnsafePointer<sockaddr_storage>) -> Endpoint? {
         switch Int32(storage.pointee.ss_family) {
         case AF_INET:
             return storage.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
@@ -53,7 +53,7 @@ enum SocketAddress {
     }
 
     /// Runs `body` with `endpoint` as a `sockaddr` pointer and length.
-    static func with<R>(_ endpoint: Endpoint, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+    package static func with<R>(_ endpoint: Endpoint, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
         var storage = sockaddr_storage()
         let length = write(endpoint, into: &storage)
         return withUnsafePointer(to: &storage) { pointer in

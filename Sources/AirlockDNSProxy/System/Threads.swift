@@ -3,14 +3,14 @@
 #endif
 
 /// Starts and joins POSIX threads: the workers run plain loops, no Dispatch or Swift concurrency.
-enum Threads {
+package enum Threads {
     private final class Box {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
     /// Starts `body` on a new thread (it inherits the caller's signal mask).
-    static func start(_ body: @escaping @Sendable () -> Void) throws(ProxyError) -> pthread_t {
+    package static func start(_ body: @escaping @Sendable () -> Void) throws(ProxyError) -> pthread_t {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(
@@ -27,7 +27,7 @@ enum Threads {
         return thread
     }
 
-    static func join(_ thread: pthread_t) {
+    package static func join(_ thread: pthread_t) {
         pthread_join(thread, nil)
     }
 }
