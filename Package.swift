@@ -74,11 +74,19 @@ var targets: [Target] = [
         dependencies: [
             "CAirlockSys", "AirlockDNSWire", "AirlockPipeline", "AirlockPolicy", "AirlockEngine", "AirlockEvents",
         ]),
+    // The HTTP egress proxy: forward and CONNECT, policy and bypass checks, budgets, tokens; a pure
+    // connection state machine and the epoll server around it. Resolves through the DNS proxy's core.
+    .target(
+        name: "AirlockHTTPProxy",
+        dependencies: [
+            "CAirlockSys", "AirlockHTTPWire", "AirlockDNSProxy", "AirlockDNSWire", "AirlockTLS", "AirlockPolicy",
+            "AirlockEngine", "AirlockEvents", "AirlockNames", "AirlockDigest",
+        ]),
     .executableTarget(
         name: "airlock",
         dependencies: [
             "AirlockReplay", "AirlockEngine", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockPolicy",
-            "AirlockDNSProxy", "AirlockAlerts",
+            "AirlockDNSProxy", "AirlockAlerts", "AirlockHTTPProxy",
         ],
         path: "Sources/AirlockCLI"),
 

@@ -1,6 +1,7 @@
 import AirlockAlerts
 import AirlockDNSProxy
 import AirlockEvents
+import AirlockHTTPProxy
 
 #if canImport(Glibc)
     import Glibc
@@ -24,6 +25,7 @@ enum ServeCommand {
           --log-level LEVEL    all (every query) | notable (blocks, verdicts, errors) | none (default all)
           --alerts FILE        alert sinks and metrics from the `alerts:` section of FILE (YAML): file,
                                stdout, syslog (udp/tcp), webhook, metrics; checked before serving
+        \(HTTPOptions.usage)
 
         Signals: SIGHUP reloads the policy, SIGUSR1 prints counters to standard error, SIGINT/SIGTERM stop.
         """
@@ -31,8 +33,9 @@ enum ServeCommand {
     static func run(_ args: [String]) throws -> Int32 {
         let parsed = try Arguments(
             args,
-            valued: ["--policy", "--listen", "--upstream", "--threads", "--cache", "--log", "--log-level", "--alerts"],
-            switches: ["--help", "-h"])
+            valued: Set(["--policy", "--listen", "--upstream", "--threads", "--cache", "--log", "--log-level", "--alerts"])
+                .union(HTTPOptions.valued),
+            switches: Set(["--help", "-h"]).union(HTTPOptions.switches))
         if parsed.has("--help") || parsed.has("-h") {
             OutputStream.standardOutput.line(usage)
             return 0
@@ -95,7 +98,20 @@ enum ServeCommand {
         // Signals are taken by this thread alone: block them before any worker starts.
         ProxySignals.block()
         let server = try DNSProxyServer(configuration: configuration, policy: policy, log: log)
+        // The HTTP proxy shares the DNS server's policy and engine: names it resolves for a sandbox
+        // count toward the same verdicts, quarantines and budgets as that sandbox's own queries.
+        var http: HTTPProxyServer?
+        if let httpConfiguration = try HTTPOptions.configuration(parsed) {
+            http = try HTTPProxyServer(
+                configuration: httpConfiguration, dns: server.shared, dnsConfiguration: configuration,
+                log: try HTTPOptions.log(parsed, fallbackPath: parsed.value("--log")), dnsLog: log)
+        }
+        if let user = parsed.value("--user") { try Privileges.drop(to: user) }
         try server.start()
+        try http?.start()
+        if let http {
+            err.line("airlock serve: HTTP proxy on \(http.listening.map { $0.description }.joined(separator: ", "))")
+        }
         err.line(
             "airlock serve: listening on \(server.listening.map(\.description).joined(separator: ", ")) (udp, tcp); "
                 + "\(configuration.threads) threads; policy \(policyPath) sha256:\(policy.version); "
@@ -114,7 +130,9 @@ enum ServeCommand {
                 }
             case .status:
                 err.line("airlock serve: stats \(server.statistics().json)")
+                if let http { err.line("airlock serve: http stats \(http.statistics().json)") }
             case .stop:
+                http?.stop()
                 server.stop()
                 alerts?.finish()
                 err.line("airlock serve: stopped; stats \(server.statistics().json)")

@@ -11,6 +11,10 @@ let usage = """
       explain NAME...       show how the engine scores a name, feature by feature
       serve --policy FILE   run the DNS proxy: inspect, enforce the policy, forward
       check-policy FILE     validate a policy file and summarise it
+      http-proxy --policy FILE --listen ADDR:PORT
+                            run the HTTP egress proxy alone (serve --http-listen runs both)
+      token --sandbox NAME --ttl SECONDS --key-file FILE
+                            mint a short-lived proxy token for one agent session
       version               print the version
 
     Run 'airlock COMMAND --help' for a command's options.
@@ -24,6 +28,8 @@ do {
     case "explain": status = try ExplainCommand.run(Array(arguments.dropFirst()))
     case "serve": status = try ServeCommand.run(Array(arguments.dropFirst()))
     case "check-policy": status = try CheckPolicyCommand.run(Array(arguments.dropFirst()))
+    case "http-proxy": status = try HTTPProxyCommand.run(Array(arguments.dropFirst()))
+    case "token": status = try TokenCommand.run(Array(arguments.dropFirst()))
     case "version", "--version": OutputStream.standardOutput.line("airlock 0.1.0"); status = 0
     case "help", "--help", "-h", nil: OutputStream.standardOutput.line(usage); status = arguments.isEmpty ? 64 : 0
     case let other?: throw UsageError.unknownCommand(other)

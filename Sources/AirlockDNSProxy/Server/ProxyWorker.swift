@@ -11,8 +11,8 @@ import Synchronization
 ///
 /// `@unchecked Sendable`: a worker is built on the main thread and from then on used only by the
 /// thread that runs ``run()``; the server reads only ``published``, which has its own lock.
-final class ProxyWorker: @unchecked Sendable {
-    enum Kind: UInt64 {
+package final class ProxyWorker: @unchecked Sendable {
+    package enum Kind: UInt64 {
         case udpListener = 1
         case tcpListener = 2
         case tcpClient = 3
@@ -21,7 +21,7 @@ final class ProxyWorker: @unchecked Sendable {
         case wake = 6
     }
 
-    static func tag(_ kind: Kind, _ id: UInt64) -> UInt64 { kind.rawValue << 56 | id }
+    package static func tag(_ kind: Kind, _ id: UInt64) -> UInt64 { kind.rawValue << 56 | id }
 
     struct UDPListener {
         let fd: Int32

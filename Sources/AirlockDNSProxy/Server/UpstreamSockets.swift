@@ -13,10 +13,10 @@ import AirlockEvents
 /// long enough to take its late answers.
 ///
 /// TCP: one short connection per query (the fallback after a truncated UDP answer is rare).
-final class UpstreamSockets {
-    struct UDPSocket {
-        var fd: Int32
-        var upstream: Endpoint
+package final class UpstreamSockets {
+    package struct UDPSocket {
+        package var fd: Int32
+        package var upstream: Endpoint
         var uses = 0
         /// Monotonic time after which a retired socket is closed.
         var closeAt: Int64?
@@ -44,13 +44,13 @@ final class UpstreamSockets {
     private let poll: EventPoll
     private let poolSize: Int
     private let usesPerSocket: Int
-    private(set) var udp: [UInt64: UDPSocket] = [:]
+    package private(set) var udp: [UInt64: UDPSocket] = [:]
     private var pools: [Endpoint: [UInt64]] = [:]
     private var rotation = 0
     private(set) var tcp: [UInt64: TCPConnection] = [:]
     private var nextID: UInt64 = 1
 
-    init(poll: EventPoll, poolSize: Int, usesPerSocket: Int) {
+    package init(poll: EventPoll, poolSize: Int, usesPerSocket: Int) {
         self.poll = poll
         self.poolSize = max(poolSize, 1)
         self.usesPerSocket = max(usesPerSocket, 1)
@@ -65,7 +65,7 @@ final class UpstreamSockets {
 
     /// Sends a query over UDP. Returns 0, or the errno when the send failed (ECONNREFUSED after an
     /// ICMP unreachable, EAGAIN when the socket buffer is full, or socket creation errors).
-    func sendUDP(_ query: UpstreamQuery, now: Int64) -> Int32 {
+    package func sendUDP(_ query: UpstreamQuery, now: Int64) -> Int32 {
         var pool = pools[query.upstream] ?? []
         do throws(ProxyError) {
             while pool.count < poolSize { pool.append(try openUDP(query.upstream)) }
@@ -106,7 +106,7 @@ final class UpstreamSockets {
     }
 
     /// Closes retired sockets whose grace time is over.
-    func closeRetired(now: Int64) {
+    package func closeRetired(now: Int64) {
         for (id, socket) in udp {
             if let closeAt = socket.closeAt, closeAt <= now {
                 poll.remove(socket.fd)
@@ -119,7 +119,7 @@ final class UpstreamSockets {
     // MARK: TCP
 
     /// Starts a TCP exchange for one query; false when the connection could not even be started.
-    func startTCP(_ query: UpstreamQuery, now: Int64) -> Bool {
+    package func startTCP(_ query: UpstreamQuery, now: Int64) -> Bool {
         guard let fd = try? Socket.startTCP(to: query.upstream) else { return false }
         let id = nextID
         nextID += 1
@@ -138,14 +138,14 @@ final class UpstreamSockets {
     }
 
     /// What a TCP upstream event produced.
-    enum TCPOutcome {
+    package enum TCPOutcome {
         case waiting
         case answer(upstream: Endpoint, bytes: [UInt8])
         case failed(upstream: Endpoint, id: UInt16)
     }
 
     /// Progresses a TCP exchange on readiness: finish connecting, write the query, read the answer.
-    func handleTCP(_ id: UInt64, events: UInt32, scratch: UnsafeMutableRawBufferPointer) -> TCPOutcome {
+    package func handleTCP(_ id: UInt64, events: UInt32, scratch: UnsafeMutableRawBufferPointer) -> TCPOutcome {
         guard let c = tcp[id] else { return .waiting }
         let failed = TCPOutcome.failed(upstream: c.upstream, id: c.id)
         if events & (EventPoll.error | EventPoll.hangup) != 0 && events & EventPoll.readable == 0 {
@@ -187,7 +187,7 @@ final class UpstreamSockets {
     }
 
     /// Gives up on TCP exchanges older than `maxAge` (the core has timed their queries out already).
-    func abandonStaleTCP(now: Int64, maxAge: Int64) {
+    package func abandonStaleTCP(now: Int64, maxAge: Int64) {
         for (id, c) in tcp where now - c.started > maxAge { _ = finishTCP(id, .waiting) }
     }
 }

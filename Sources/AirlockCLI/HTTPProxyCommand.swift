@@ -1,0 +1,96 @@
+import AirlockDNSProxy
+import AirlockEvents
+import AirlockHTTPProxy
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `airlock http-proxy --policy FILE --listen ADDR:PORT`: the HTTP egress proxy alone. Names are
+/// resolved through Airlock's DNS core in this process (same policy, its own engine); to share one
+/// engine with the DNS proxy, run both with `airlock serve --http-listen`.
+enum HTTPProxyCommand {
+    static let usage = """
+        usage: airlock http-proxy --policy FILE --listen ADDR:PORT [options]
+
+        Serves the HTTP egress proxy: absolute-form HTTP requests and CONNECT tunnels, checked against the
+        policy's http section; host names resolved through Airlock's DNS path (dns section, detection).
+
+          --policy FILE        the policy (YAML); SIGHUP reloads it
+          --listen ADDR:PORT   where to accept proxy clients, repeatable
+          --upstream ADDR[:PORT]
+                               resolver for sandboxes whose policy names none, repeatable
+          --log FILE           decisions as JSON lines (default standard output)
+          --threads N          worker threads (default: one per CPU)
+          --token-key FILE     HMAC key for proxy tokens (airlock token)
+          --require-token      refuse requests without a valid token (407)
+          --allow-non-tls-tunnels
+                               relay CONNECT tunnels that do not start with TLS
+          --user NAME          drop to this user after binding
+
+        Signals: SIGHUP reloads the policy, SIGUSR1 prints counters, SIGINT/SIGTERM stop.
+        """
+
+    static func run(_ args: [String]) throws -> Int32 {
+        let parsed = try Arguments(
+            args,
+            valued: ["--policy", "--listen", "--upstream", "--log", "--threads", "--token-key", "--user"],
+            switches: ["--help", "-h", "--require-token", "--allow-non-tls-tunnels"])
+        if parsed.has("--help") || parsed.has("-h") {
+            OutputStream.standardOutput.line(usage)
+            return 0
+        }
+        guard let policyPath = parsed.value("--policy") else { throw UsageError.missingArgument("--policy FILE") }
+        let listen = try parsed.values("--listen").map { try ServeCommand.endpoint($0, option: "--listen", requirePort: true) }
+        guard !listen.isEmpty else { throw UsageError.missingArgument("--listen ADDR:PORT") }
+        let upstreams = try parsed.values("--upstream").map {
+            try ServeCommand.endpoint($0, option: "--upstream", requirePort: false)
+        }
+        guard var configuration = try HTTPOptions.configuration(parsed, listen: listen) else { return 64 }
+        configuration.threads =
+            try ServeCommand.number(parsed.value("--threads"), "--threads") ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+
+        let err = OutputStream.standardError
+        let policy: PolicySnapshot
+        do {
+            policy = try PolicySnapshot.load(path: policyPath, defaultUpstreams: upstreams)
+        } catch {
+            err.line("airlock http-proxy: \(error)")
+            return 1
+        }
+        let log = try HTTPOptions.log(parsed, fallbackPath: parsed.value("--log"))
+        let dnsLog: DecisionLog =
+            try parsed.value("--log").map { $0 == "-" ? JSONLinesDecisionLog.standardOutput() : try JSONLinesDecisionLog(path: $0) }
+            ?? JSONLinesDecisionLog.standardOutput()
+        ProxySignals.block()
+        let dns = ProxyShared(policy: policy)
+        var dnsConfiguration = ProxyConfiguration(listen: [], upstreams: upstreams)
+        dnsConfiguration.logLevel = .notable
+        let server = try HTTPProxyServer(
+            configuration: configuration, dns: dns, dnsConfiguration: dnsConfiguration, log: log, dnsLog: dnsLog)
+        if let user = parsed.value("--user") { try Privileges.drop(to: user) }
+        try server.start()
+        err.line(
+            "airlock http-proxy: listening on \(server.listening.map(\.description).joined(separator: ", ")); "
+                + "\(configuration.threads) threads; policy \(policyPath) sha256:\(policy.version)"
+                + (configuration.tokenKey == nil ? "" : configuration.requireToken ? "; tokens required" : "; tokens accepted"))
+        while true {
+            switch ProxySignals.next() {
+            case .reload:
+                do {
+                    let snapshot = try PolicySnapshot.load(path: policyPath, defaultUpstreams: upstreams)
+                    dns.install(snapshot)
+                    err.line("airlock http-proxy: SIGHUP: policy reloaded, now sha256:\(snapshot.version)")
+                } catch {
+                    err.line("airlock http-proxy: SIGHUP: policy \(policyPath) refused, still running sha256:\(dns.policy.version):\n\(error)")
+                }
+            case .status:
+                err.line("airlock http-proxy: stats \(server.statistics().json)")
+            case .stop:
+                server.stop()
+                err.line("airlock http-proxy: stopped; stats \(server.statistics().json)")
+                return 0
+            }
+        }
+    }
+}

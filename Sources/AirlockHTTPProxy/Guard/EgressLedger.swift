@@ -1,0 +1,118 @@
+/// Per sandbox and destination, what went out recently: request count, upload bytes, and bits of
+/// high-entropy URL and header data. Shared by every worker behind one lock (one critical
+/// section per request, and one per relayed chunk of a tunnel).
+///
+/// Windows slide the two-bucket way the DNS leak budget does: the previous window's total,
+/// weighted by how much of it still overlaps the sliding window, plus the current one's. Memory is
+/// bounded: past `capacity` keys the older generation is dropped (a dropped key starts again at 0,
+/// which only ever errs toward allowing a little more, never toward a false block).
+public struct EgressLedger: Sendable {
+    public struct Key: Hashable, Sendable {
+        public var sandbox: String?
+        /// The registered domain, or the address for IP literals.
+        public var destination: String
+
+        public init(sandbox: String?, destination: String) {
+            self.sandbox = sandbox
+            self.destination = destination
+        }
+    }
+
+    struct Window: Sendable {
+        var start: Int64 = 0
+        var current = 0.0
+        var previous = 0.0
+
+        /// Rolls forward to the window holding `now`; the sliding total.
+        mutating func total(now: Int64, length: Int64) -> Double {
+            if start == 0 { start = now }
+            let elapsed = (now - start) / length
+            if elapsed == 1 {
+                previous = current
+                current = 0
+                start += length
+            } else if elapsed > 1 {
+                previous = 0
+                current = 0
+                start += elapsed * length
+            }
+            let overlap = 1 - Double(now - start) / Double(length)
+            return previous * max(0, overlap) + current
+        }
+    }
+
+    struct Entry: Sendable {
+        var requests = Window()
+        var upload = Window()
+        var entropy = Window()
+        /// Hashes of high-entropy tokens already charged (a repeated API key counts once).
+        var recent = [UInt64](repeating: 0, count: 64)
+        var recentNext = 0
+
+        mutating func remember(_ hash: UInt64) -> Bool {
+            if recent.contains(hash) { return false }
+            recent[recentNext] = hash
+            recentNext = (recentNext + 1) & 63
+            return true
+        }
+    }
+
+    private var current: [Key: Entry] = [:]
+    private var older: [Key: Entry] = [:]
+    let capacity: Int
+
+    public init(capacity: Int = 65_536) {
+        self.capacity = max(capacity, 16)
+    }
+
+    public var count: Int { current.count + older.count }
+
+    private mutating func with<R>(_ key: Key, _ body: (inout Entry) -> R) -> R {
+        var entry = current[key] ?? older.removeValue(forKey: key) ?? Entry()
+        let result = body(&entry)
+        if current[key] == nil && current.count >= capacity / 2 {
+            older = current
+            current = [:]
+        }
+        current[key] = entry
+        return result
+    }
+
+    static func nanoseconds(_ seconds: Int) -> Int64 { Int64(max(seconds, 1)) * 1_000_000_000 }
+
+    /// Counts one request; returns the requests in the window, this one included.
+    public mutating func countRequest(_ key: Key, now: Int64, windowSeconds: Int) -> Double {
+        with(key) { entry in
+            let total = entry.requests.total(now: now, length: Self.nanoseconds(windowSeconds))
+            entry.requests.current += 1
+            return total + 1
+        }
+    }
+
+    /// Upload bytes already in the window.
+    public mutating func uploaded(_ key: Key, now: Int64, windowSeconds: Int) -> Double {
+        with(key) { $0.upload.total(now: now, length: Self.nanoseconds(windowSeconds)) }
+    }
+
+    /// Adds upload bytes; returns the new total in the window.
+    public mutating func chargeUpload(_ key: Key, bytes: Int, now: Int64, windowSeconds: Int) -> Double {
+        with(key) { entry in
+            let total = entry.upload.total(now: now, length: Self.nanoseconds(windowSeconds))
+            entry.upload.current += Double(bytes)
+            return total + Double(bytes)
+        }
+    }
+
+    /// Adds the bits of the tokens not charged recently; returns (total in the window, bits added).
+    public mutating func chargeEntropy(
+        _ key: Key, tokens: [(hash: UInt64, bits: Double)], now: Int64, windowSeconds: Int
+    ) -> (total: Double, added: Double) {
+        with(key) { entry in
+            let total = entry.entropy.total(now: now, length: Self.nanoseconds(windowSeconds))
+            var added = 0.0
+            for token in tokens where entry.remember(token.hash) { added += token.bits }
+            entry.entropy.current += added
+            return (total + added, added)
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import AirlockDigest
+import AirlockEvents
+
+/// A short-lived credential naming a sandbox: `v1.<sandbox>.<expiry>.<tag>`, where `expiry` is Unix
+/// seconds and `tag` the hex HMAC-SHA256 of `v1.<sandbox>.<expiry>` under the proxy's key.
+///
+/// Minted by `airlock token`, handed to one agent session, and sent as the password of the proxy
+/// URL (`http://agent-1:TOKEN@proxy:3128`, which clients turn into `Proxy-Authorization: Basic`)
+/// or as `Proxy-Authorization: Bearer TOKEN`. It carries no secret of its own: it only proves that
+/// whoever holds the key said "this session is sandbox X until T". Sandbox names may contain dots,
+/// so the token is read from the right (the tag and expiry never do).
+public struct ProxyToken: Hashable, Sendable {
+    public var sandbox: String
+    /// Unix seconds after which the token is refused.
+    public var expiry: Int64
+
+    public init(sandbox: String, expiry: Int64) {
+        self.sandbox = sandbox
+        self.expiry = expiry
+    }
+
+    static let prefix = "v1."
+
+    /// Why a presented credential is refused.
+    public enum Failure: Error, Hashable, Sendable, CustomStringConvertible {
+        case missing
+        case malformed
+        case badSignature
+        case expired(sandbox: String, at: Int64)
+        case unknownSandbox(String)
+        /// The token names another sandbox than the client's address belongs to.
+        case wrongSandbox(token: String, address: String)
+
+        public var description: String {
+            switch self {
+            case .missing: return "no proxy credentials (Proxy-Authorization) were sent"
+            case .malformed: return "the proxy credentials are not an Airlock token"
+            case .badSignature: return "the proxy token's signature does not verify"
+            case .expired(let sandbox, let at): return "the proxy token for sandbox \(sandbox) expired at \(at) (Unix time)"
+            case .unknownSandbox(let name): return "the proxy token names sandbox '\(name)', which the policy does not define"
+            case .wrongSandbox(let token, let address):
+                return "the proxy token names sandbox '\(token)' but the client address belongs to sandbox '\(address)'"
+            }
+        }
+    }
+
+    /// The token text under `key`.
+    public func mint(key: [UInt8]) -> String {
+        let body = Self.prefix + sandbox + "." + String(expiry)
+        return body + "." + Self.hex(HMACSHA256.authenticationCode(key: key, message: Array(body.utf8)))
+    }
+
+    /// Verifies a token's form, tag and expiry.
+    public static func verify(_ text: String, key: [UInt8], now: Int64) -> Result<ProxyToken, Failure> {
+        guard text.hasPrefix(prefix), text.utf8.count <= 256 else { return .failure(.malformed) }
+        guard let tagDot = text.lastIndex(of: ".") else { return .failure(.malformed) }
+        let body = text[..<tagDot]
+        let tagText = text[text.index(after: tagDot)...]
+        guard let expiryDot = body.lastIndex(of: "."), let tag = unhex(tagText), tag.count == 32 else {
+            return .failure(.malformed)
+        }
+        let sandbox = body[body.index(body.startIndex, offsetBy: prefix.count)..<expiryDot]
+        let expiryText = body[body.index(after: expiryDot)...]
+        guard !sandbox.isEmpty, !expiryText.isEmpty, expiryText.allSatisfy({ $0.isASCII && $0.isNumber }),
+            let expiry = Int64(expiryText)
+        else { return .failure(.malformed) }
+        guard HMACSHA256.constantTimeEqual(HMACSHA256.authenticationCode(key: key, message: Array(body.utf8)), tag) else {
+            return .failure(.badSignature)
+        }
+        guard now < expiry else { return .failure(.expired(sandbox: String(sandbox), at: expiry)) }
+        return .success(ProxyToken(sandbox: String(sandbox), expiry: expiry))
+    }
+
+    /// The token inside a `Proxy-Authorization` value: `Bearer TOKEN`, or `Basic` of `user:TOKEN`
+    /// (the user part is ignored; the token says who it is).
+    public static func credential(fromProxyAuthorization value: String) -> String? {
+        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2 else { return nil }
+        let scheme = parts[0].lowercased()
+        let rest = parts[1].trimmingCharacters(" ")
+        if scheme == "bearer" { return rest }
+        guard scheme == "basic", let decoded = Base64.decode(rest) else { return nil }
+        guard let colon = decoded.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        return String(decoding: decoded[(colon + 1)...], as: UTF8.self)
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func unhex(_ text: Substring) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        var i = 0
+        while i < chars.count {
+            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: return c - 0x30
+        case 0x61...0x66: return c - 0x61 + 10
+        default: return nil
+        }
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(_ c: Character) -> String {
+        var s = self
+        while s.first == c { s = s.dropFirst() }
+        while s.last == c { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,113 @@
+import AirlockDNSProxy
+import AirlockEngine
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Where HTTP decisions go; a worker hands over a batch per event-loop turn.
+public protocol HTTPDecisionLog: Sendable {
+    func write(_ records: [HTTPDecisionRecord])
+}
+
+/// Keeps records in memory: tests and embedding.
+public final class InMemoryHTTPDecisionLog: HTTPDecisionLog {
+    private let storage = Mutex<[HTTPDecisionRecord]>([])
+    public init() {}
+    public func write(_ records: [HTTPDecisionRecord]) { storage.withLock { $0.append(contentsOf: records) } }
+    public var records: [HTTPDecisionRecord] { storage.withLock { $0 } }
+}
+
+/// One JSON object per line, the same shape of line the DNS proxy writes (`event: http_decision`):
+///
+/// ```
+/// {"time":"…","event":"http_decision","stage":"tls","action":"block","sandbox":"agent-1",
+///  "identity":"address","client":"198.18.1.2:40112","method":"CONNECT","host":"api.example.com","port":443,
+///  "destination":"198.18.100.10:443","sni":"evil.example","rule":"http.sni_mismatch","kind":"sni-mismatch",
+///  "reason":"…","mode":"enforce","status":null,"evidence":[],"policy_version":"sha256:…"}
+/// ```
+public enum HTTPDecisionFormat {
+    public static func append(_ r: HTTPDecisionRecord, to buffer: inout [UInt8]) {
+        var line = JSONLine(into: buffer)
+        buffer = []
+        line.add("time", r.time.description)
+        line.add("event", "http_decision")
+        line.add("stage", r.stage.rawValue)
+        line.add("action", r.action.rawValue)
+        line.add("sandbox", r.sandbox)
+        line.add("identity", r.identity)
+        line.add("client", r.client.description)
+        line.add("method", r.method)
+        line.add("host", r.host)
+        line.add("port", r.port.map(Int.init))
+        if let path = r.path { line.add("path", path) }
+        line.add("destination", r.destination?.description)
+        line.add("sni", r.sni)
+        line.add("rule", r.rule)
+        line.add("kind", r.kind.rawValue)
+        line.add("reason", r.reason)
+        line.add("mode", r.mode?.rawValue)
+        line.add("status", r.status)
+        if let up = r.bytesUp { line.add("bytes_up", up) }
+        if let down = r.bytesDown { line.add("bytes_down", down) }
+        var evidence = "["
+        for (i, e) in r.evidence.enumerated() {
+            if i > 0 { evidence += "," }
+            evidence += "{\"feature\":" + JSONLine.string(e.feature) + ",\"value\":" + JSONLine.number(e.value)
+            evidence += ",\"threshold\":" + JSONLine.number(e.threshold) + "}"
+        }
+        line.add("evidence", raw: evidence + "]")
+        line.add("policy_version", "sha256:" + r.policyVersion)
+        buffer = line.finish()
+    }
+
+    public static func string(_ record: HTTPDecisionRecord) -> String {
+        var buffer: [UInt8] = []
+        append(record, to: &buffer)
+        return String(decoding: buffer.dropLast(), as: UTF8.self)
+    }
+}
+
+/// Decisions as JSON lines on a file descriptor: one `write` per batch under a lock, so lines from
+/// different threads (and from the DNS log sharing the descriptor) never interleave mid-line.
+public final class JSONLinesHTTPDecisionLog: HTTPDecisionLog {
+    private let fd: Int32
+    private let owns: Bool
+    private let lock = Mutex<Int>(0)
+
+    public static func standardOutput() -> JSONLinesHTTPDecisionLog { JSONLinesHTTPDecisionLog(fd: 1, owns: false) }
+
+    public init(path: String) throws(ProxyError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw .system(call: "open \(path)", errno: errno) }
+        self.fd = fd
+        self.owns = true
+    }
+
+    private init(fd: Int32, owns: Bool) {
+        self.fd = fd
+        self.owns = owns
+    }
+
+    deinit { if owns { close(fd) } }
+
+    public func write(_ records: [HTTPDecisionRecord]) {
+        guard !records.isEmpty else { return }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(records.count * 400)
+        for record in records { HTTPDecisionFormat.append(record, to: &buffer) }
+        lock.withLock { count in
+            buffer.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 { return }
+                    offset += n
+                }
+            }
+            count += records.count
+        }
+    }
+}

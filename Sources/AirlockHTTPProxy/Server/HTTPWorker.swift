@@ -1,0 +1,486 @@
+import AirlockDNSProxy
+import AirlockEvents
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One worker thread: its own SO_REUSEPORT listener and epoll loop over its client and upstream
+/// connections. Nothing is shared but ``HTTPProxyShared`` (behind locks), the resolver, and the
+/// counters box.
+///
+/// `@unchecked Sendable`: built on the main thread, then used only by the thread that runs
+/// ``run()``; other threads touch only ``published``, the resolver inbox (``deliver``) and ``stop``.
+final class HTTPWorker: @unchecked Sendable {
+    enum Kind: UInt64 {
+        case listener = 1
+        case client = 2
+        case upstream = 3
+        case wake = 6
+    }
+
+    static func tag(_ kind: Kind, _ id: UInt64) -> UInt64 { kind.rawValue << 56 | id }
+
+    let index: Int
+    private let shared: HTTPProxyShared
+    private let resolver: Resolver
+    private let log: HTTPDecisionLog?
+    private let poll: EventPoll
+    private let wake: WakeEvent
+    private let stopping = Atomic<Bool>(false)
+    private var listeners: [Int32] = []
+    private var connections: [UInt64: HTTPConnection] = [:]
+    private var nextID: UInt64 = 1
+    private let scratch: UnsafeMutableRawBufferPointer
+    private var records: [HTTPDecisionRecord] = []
+    private let resolved = Mutex<[(UInt64, ResolveOutcome)]>([])
+    private var lastTick: Int64 = 0
+    private var stats = HTTPProxyStats()
+    let published = Mutex(HTTPProxyStats())
+
+    init(index: Int, shared: HTTPProxyShared, resolver: Resolver, log: HTTPDecisionLog?) throws(ProxyError) {
+        self.index = index
+        self.shared = shared
+        self.resolver = resolver
+        self.log = log
+        poll = try EventPoll()
+        wake = try WakeEvent()
+        scratch = .allocate(byteCount: 65_536, alignment: 16)
+        try poll.add(wake.fd, tag: Self.tag(.wake, 0))
+    }
+
+    deinit {
+        for fd in listeners { close(fd) }
+        for c in connections.values { closeDescriptors(c) }
+        scratch.deallocate()
+    }
+
+    func addListener(_ fd: Int32) throws(ProxyError) {
+        try poll.add(fd, tag: Self.tag(.listener, UInt64(listeners.count)))
+        listeners.append(fd)
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        wake.signal()
+    }
+
+    /// Called on the resolver thread.
+    func deliver(_ id: UInt64, _ outcome: ResolveOutcome) {
+        resolved.withLock { $0.append((id, outcome)) }
+        wake.signal()
+    }
+
+    var configuration: HTTPProxyConfiguration { shared.configuration }
+
+    func run() {
+        while !stopping.load(ordering: .acquiring) {
+            poll.wait(timeoutMilliseconds: 250) { tag, events in self.dispatch(tag, events) }
+            let now = ProxyTime.now()
+            if now.monotonic - lastTick >= 200_000_000 {
+                lastTick = now.monotonic
+                for c in Array(connections.values) where now.monotonic >= c.machine.deadline {
+                    perform(c, c.machine.tick(now: now), now: now)
+                }
+                published.withLock { $0 = stats }
+            }
+            writeLog()
+        }
+        for c in Array(connections.values) { finish(c, now: ProxyTime.now(), why: "proxy stopping") }
+        writeLog()
+        published.withLock { $0 = stats }
+    }
+
+    private func writeLog() {
+        guard !records.isEmpty else { return }
+        log?.write(records)
+        records.removeAll(keepingCapacity: true)
+    }
+
+    private func dispatch(_ tag: UInt64, _ events: UInt32) {
+        let id = tag & 0x00FF_FFFF_FFFF_FFFF
+        switch Kind(rawValue: tag >> 56) {
+        case .listener?: accept(listeners[Int(id)])
+        case .wake?:
+            wake.drain()
+            let replies = resolved.withLock { list -> [(UInt64, ResolveOutcome)] in
+                let out = list
+                list.removeAll()
+                return out
+            }
+            let now = ProxyTime.now()
+            for (connection, outcome) in replies {
+                guard let c = connections[connection] else { continue }
+                c.resolving = false
+                perform(c, c.machine.resolved(outcome, now: now), now: now)
+                pump(c, now: now)
+            }
+        case .client?:
+            guard let c = connections[id] else { return }
+            clientEvent(c, events)
+        case .upstream?:
+            guard let c = connections[id] else { return }
+            upstreamEvent(c, events)
+        default:
+            break
+        }
+    }
+
+    // MARK: Accept
+
+    private func accept(_ listener: Int32) {
+        let now = ProxyTime.now()
+        for _ in 0..<64 {
+            guard let (fd, peer) = Socket.accept(listener) else { return }
+            guard connections.count < configuration.maxConnectionsPerWorker else {
+                stats.refusedConnections += 1
+                close(fd)
+                continue
+            }
+            try? Socket.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "TCP_NODELAY")
+            let id = nextID
+            nextID += 1
+            let c = HTTPConnection(
+                id: id, clientFD: fd, peer: peer, machine: ConnectionMachine(shared: shared, client: peer, now: now))
+            c.clientEvents = EventPoll.readable
+            guard (try? poll.add(fd, tag: Self.tag(.client, id), events: c.clientEvents)) != nil else {
+                close(fd)
+                continue
+            }
+            connections[id] = c
+            stats.connections += 1
+        }
+    }
+
+    // MARK: Events
+
+    /// Lets the machine take up bytes that were waiting: pipelined requests after a response, a
+    /// request body that arrived before the upstream connection, a response read ahead.
+    private func pump(_ c: HTTPConnection, now: ProxyTime) {
+        for _ in 0..<8 {
+            guard connections[c.id] != nil, !c.isRelaying else { return }
+            var progressed = false
+            if c.machine.consumesClientInput && !c.clientIn.isEmpty {
+                let before = c.clientIn.count
+                let actions = c.machine.clientData(&c.clientIn, now: now)
+                progressed = !actions.isEmpty || c.clientIn.count != before
+                perform(c, actions, now: now)
+            }
+            if connections[c.id] != nil && !c.upstreamIn.isEmpty && c.upstreamFD >= 0 {
+                let before = c.upstreamIn.count
+                let actions = c.machine.upstreamData(&c.upstreamIn, now: now)
+                progressed = progressed || !actions.isEmpty || c.upstreamIn.count != before
+                perform(c, actions, now: now)
+            }
+            if !progressed { return }
+        }
+    }
+
+    private func clientEvent(_ c: HTTPConnection, _ events: UInt32) {
+        let now = ProxyTime.now()
+        if events & EventPoll.writable != 0 { flushClient(c, now: now) }
+        guard connections[c.id] != nil else { return }
+        if events & (EventPoll.readable | EventPoll.hangup | EventPoll.error) != 0 {
+            if c.isRelaying {
+                relayUp(c, now: now)
+            } else {
+                readClient(c, now: now)
+            }
+        }
+        pump(c, now: now)
+        if connections[c.id] != nil { updateInterest(c) }
+    }
+
+    private func upstreamEvent(_ c: HTTPConnection, _ events: UInt32) {
+        let now = ProxyTime.now()
+        if c.upstreamConnecting {
+            guard events & (EventPoll.writable | EventPoll.error | EventPoll.hangup) != 0 else { return }
+            c.upstreamConnecting = false
+            let error = Socket.pendingError(c.upstreamFD)
+            if error != 0 || events & EventPoll.error != 0 {
+                let reason = String(cString: strerror(error == 0 ? ECONNREFUSED : error))
+                closeUpstream(c)
+                perform(c, c.machine.upstreamFailed(reason: reason, now: now), now: now)
+                return
+            }
+            perform(c, c.machine.upstreamConnected(now: now), now: now)
+            pump(c, now: now)
+            guard connections[c.id] != nil else { return }
+        }
+        if events & EventPoll.writable != 0 { flushUpstream(c, now: now) }
+        guard connections[c.id] != nil, c.upstreamFD >= 0 else { return }
+        if events & (EventPoll.readable | EventPoll.hangup | EventPoll.error) != 0 {
+            if c.isRelaying {
+                relayDown(c, now: now)
+            } else {
+                readUpstream(c, now: now)
+            }
+        }
+        pump(c, now: now)
+        if connections[c.id] != nil { updateInterest(c) }
+    }
+
+    private func readClient(_ c: HTTPConnection, now: ProxyTime) {
+        guard !c.clientEOF, !c.closing else { return }
+        let limit = configuration.limits.maxHeadBytes + configuration.relayBufferBytes
+        switch SocketInput.read(c.clientFD, into: &c.clientIn, limit: limit, scratch: scratch) {
+        case .bytes:
+            perform(c, c.machine.clientData(&c.clientIn, now: now), now: now)
+        case .wouldBlock:
+            break
+        case .endOfStream, .error:
+            c.clientEOF = true
+            if !c.clientIn.isEmpty { perform(c, c.machine.clientData(&c.clientIn, now: now), now: now) }
+            guard connections[c.id] != nil else { return }
+            perform(c, c.machine.clientClosed(now: now), now: now)
+        }
+    }
+
+    private func readUpstream(_ c: HTTPConnection, now: ProxyTime) {
+        guard !c.upstreamEOF else { return }
+        let limit = configuration.relayBufferBytes
+        switch SocketInput.read(c.upstreamFD, into: &c.upstreamIn, limit: limit, scratch: scratch) {
+        case .bytes(let n):
+            stats.bytesDown += n
+            perform(c, c.machine.upstreamData(&c.upstreamIn, now: now), now: now)
+        case .wouldBlock:
+            break
+        case .endOfStream, .error:
+            c.upstreamEOF = true
+            if !c.upstreamIn.isEmpty { perform(c, c.machine.upstreamData(&c.upstreamIn, now: now), now: now) }
+            guard connections[c.id] != nil else { return }
+            perform(c, c.machine.upstreamClosed(now: now), now: now)
+        }
+    }
+
+    // MARK: Relay
+
+    private func relayUp(_ c: HTTPConnection, now: ProxyTime) {
+        guard let up = c.up, !c.clientEOF else { return }
+        var moved = 0
+        reading: for _ in 0..<4 {
+            guard up.hasSpace else { break }
+            switch up.read(from: c.clientFD) {
+            case .bytes(let n): moved += n
+            case .wouldBlock: break reading
+            case .endOfStream, .error:
+                c.clientEOF = true
+                break reading
+            }
+            // Pass it on at once; stop reading when the other side does not keep up.
+            guard c.toUpstream.isEmpty, up.flush(to: c.upstreamFD), up.isEmpty else { break }
+        }
+        if moved > 0 {
+            stats.bytesUp += moved
+            perform(c, c.machine.tunnelTraffic(up: moved, down: 0, now: now), now: now)
+            guard connections[c.id] != nil else { return }
+        }
+        flushUpstream(c, now: now)
+    }
+
+    private func relayDown(_ c: HTTPConnection, now: ProxyTime) {
+        guard let down = c.down, !c.upstreamEOF else { return }
+        var moved = 0
+        reading: for _ in 0..<4 {
+            guard down.hasSpace else { break }
+            switch down.read(from: c.upstreamFD) {
+            case .bytes(let n): moved += n
+            case .wouldBlock: break reading
+            case .endOfStream, .error:
+                c.upstreamEOF = true
+                break reading
+            }
+            // Pass it on at once; stop reading when the other side does not keep up.
+            guard c.toClient.isEmpty, down.flush(to: c.clientFD), down.isEmpty else { break }
+        }
+        if moved > 0 {
+            stats.bytesDown += moved
+            perform(c, c.machine.tunnelTraffic(up: 0, down: moved, now: now), now: now)
+            guard connections[c.id] != nil else { return }
+        }
+        flushClient(c, now: now)
+    }
+
+    // MARK: Writing
+
+    private func flushClient(_ c: HTTPConnection, now: ProxyTime) {
+        var ok = c.toClient.flush(c.clientFD)
+        if ok, c.toClient.isEmpty, let down = c.down { ok = down.flush(to: c.clientFD) }
+        guard ok else { return finish(c, now: now, why: "client write failed") }
+        let drained = c.toClient.isEmpty && (c.down?.isEmpty ?? true)
+        if drained && c.closing { return finish(c, now: now, why: nil) }
+        if drained && c.isRelaying && c.upstreamEOF && !c.clientShut {
+            c.clientShut = true
+            shutdown(c.clientFD, Int32(SHUT_WR))
+        }
+        if c.isRelaying && c.clientShut && c.upstreamShut { finish(c, now: now, why: "tunnel closed") }
+    }
+
+    private func flushUpstream(_ c: HTTPConnection, now: ProxyTime) {
+        guard c.upstreamFD >= 0, !c.upstreamConnecting else { return }
+        var ok = c.toUpstream.flush(c.upstreamFD)
+        if ok, c.toUpstream.isEmpty, let up = c.up { ok = up.flush(to: c.upstreamFD) }
+        guard ok else {
+            if c.isRelaying { return finish(c, now: now, why: "upstream write failed") }
+            closeUpstream(c)
+            return perform(c, c.machine.upstreamClosed(now: now), now: now)
+        }
+        let drained = c.toUpstream.isEmpty && (c.up?.isEmpty ?? true)
+        if drained && c.isRelaying && c.clientEOF && !c.upstreamShut {
+            c.upstreamShut = true
+            shutdown(c.upstreamFD, Int32(SHUT_WR))
+        }
+        if c.isRelaying && c.clientShut && c.upstreamShut { finish(c, now: now, why: "tunnel closed") }
+    }
+
+    // MARK: Actions
+
+    private func perform(_ c: HTTPConnection, _ actions: [ConnectionAction], now: ProxyTime) {
+        for action in actions {
+            guard connections[c.id] != nil else { break }
+            switch action {
+            case .sendClient(let bytes):
+                c.toClient.append(bytes)
+                flushClient(c, now: now)
+            case .sendUpstream(let bytes):
+                stats.bytesUp += bytes.count
+                c.toUpstream.append(bytes)
+                flushUpstream(c, now: now)
+            case .resolve(let name):
+                c.resolving = true
+                stats.lookups += 1
+                let id = c.id
+                resolver.submit(Resolver.Request(name: name, client: c.peer) { [self] outcome in deliver(id, outcome) })
+            case .connect(let endpoint):
+                connect(c, to: endpoint, now: now)
+            case .relay:
+                stats.tunnels += 1
+                c.up = RelayBuffer(capacity: configuration.relayBufferBytes)
+                c.down = RelayBuffer(capacity: configuration.relayBufferBytes)
+                if !c.clientIn.isEmpty {
+                    c.toUpstream.append(c.clientIn)
+                    c.clientIn.removeAll()
+                }
+            case .closeUpstream:
+                closeUpstream(c)
+            case .close:
+                c.closing = true
+                closeUpstream(c)
+                flushClient(c, now: now)
+            }
+        }
+        records += c.machine.takeRecords()
+        if connections[c.id] != nil {
+            if c.machine.isClosed && !c.closing {
+                c.closing = true
+                flushClient(c, now: now)
+            }
+            if connections[c.id] != nil { updateInterest(c) }
+        }
+    }
+
+    private func connect(_ c: HTTPConnection, to endpoint: Endpoint, now: ProxyTime) {
+        closeUpstream(c)
+        do throws(ProxyError) {
+            let fd = try Socket.startTCP(to: endpoint)
+            c.upstreamFD = fd
+            c.upstreamConnecting = true
+            c.upstreamEOF = false
+            c.upstreamShut = false
+            c.upstreamEvents = EventPoll.writable | EventPoll.readable
+            try poll.add(fd, tag: Self.tag(.upstream, c.id), events: c.upstreamEvents)
+        } catch {
+            closeUpstream(c)
+            perform(c, c.machine.upstreamFailed(reason: error.description, now: now), now: now)
+        }
+    }
+
+    private func closeUpstream(_ c: HTTPConnection) {
+        guard c.upstreamFD >= 0 else { return }
+        poll.remove(c.upstreamFD)
+        close(c.upstreamFD)
+        c.upstreamFD = -1
+        c.upstreamConnecting = false
+        c.upstreamIn.removeAll()
+        c.toUpstream.removeAll()
+        c.upstreamEvents = 0
+    }
+
+    /// Closes a connection for good; `why` (when given) ends a tunnel's log with its byte counts.
+    private func finish(_ c: HTTPConnection, now: ProxyTime, why: String?) {
+        guard connections.removeValue(forKey: c.id) != nil else { return }
+        if let why { c.machine.tunnelEnded(now: now, why: why) }
+        records += c.machine.takeRecords()
+        closeDescriptors(c)
+    }
+
+    private func closeDescriptors(_ c: HTTPConnection) {
+        closeUpstream(c)
+        poll.remove(c.clientFD)
+        close(c.clientFD)
+    }
+
+    /// Level-triggered interest: read a side while there is room toward the other, write a side
+    /// while something waits for it.
+    private func updateInterest(_ c: HTTPConnection) {
+        var client: UInt32 = 0
+        if !c.toClient.isEmpty || !(c.down?.isEmpty ?? true) { client |= EventPoll.writable }
+        if !c.clientEOF && !c.closing {
+            if c.isRelaying {
+                if c.up!.hasSpace && c.toUpstream.count < configuration.relayBufferBytes { client |= EventPoll.readable }
+            } else if c.clientIn.count < configuration.relayBufferBytes
+                && (c.machine.consumesClientInput || c.clientIn.count < configuration.limits.maxHeadBytes)
+                && c.toUpstream.count < configuration.relayBufferBytes
+            {
+                client |= EventPoll.readable
+            }
+        }
+        if client != c.clientEvents {
+            c.clientEvents = client
+            poll.modify(c.clientFD, tag: Self.tag(.client, c.id), events: client)
+        }
+        guard c.upstreamFD >= 0 else { return }
+        var upstream: UInt32 = 0
+        if c.upstreamConnecting {
+            upstream = EventPoll.writable
+        } else {
+            if !c.toUpstream.isEmpty || !(c.up?.isEmpty ?? true) { upstream |= EventPoll.writable }
+            if !c.upstreamEOF {
+                if c.isRelaying {
+                    if c.down!.hasSpace && c.toClient.count < configuration.relayBufferBytes { upstream |= EventPoll.readable }
+                } else if c.toClient.count < configuration.relayBufferBytes && c.upstreamIn.count < configuration.relayBufferBytes {
+                    upstream |= EventPoll.readable
+                }
+            }
+        }
+        if upstream != c.upstreamEvents {
+            c.upstreamEvents = upstream
+            poll.modify(c.upstreamFD, tag: Self.tag(.upstream, c.id), events: upstream)
+        }
+    }
+}
+
+/// Counters of one worker, summed by the server.
+public struct HTTPProxyStats: Sendable {
+    public var connections = 0
+    public var refusedConnections = 0
+    public var lookups = 0
+    public var tunnels = 0
+    public var bytesUp = 0
+    public var bytesDown = 0
+
+    public mutating func add(_ other: HTTPProxyStats) {
+        connections += other.connections
+        refusedConnections += other.refusedConnections
+        lookups += other.lookups
+        tunnels += other.tunnels
+        bytesUp += other.bytesUp
+        bytesDown += other.bytesDown
+    }
+
+    public var json: String {
+        "{\"connections\":\(connections),\"refused_connections\":\(refusedConnections),\"lookups\":\(lookups),"
+            + "\"tunnels\":\(tunnels),\"bytes_up\":\(bytesUp),\"bytes_down\":\(bytesDown)}"
+    }
+}
