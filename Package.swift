@@ -96,6 +96,12 @@ var targets: [Target] = [
         exclude: ["Fixtures"]),
     .testTarget(name: "AirlockTLSTests", dependencies: ["AirlockTLS"]),
     .testTarget(name: "AirlockHTTPWireTests", dependencies: ["AirlockHTTPWire"]),
+    .testTarget(
+        name: "AirlockHTTPProxyTests",
+        dependencies: [
+            "AirlockHTTPProxy", "AirlockHTTPWire", "AirlockDNSProxy", "AirlockPolicy", "AirlockEngine", "AirlockEvents",
+            "AirlockTLS",
+        ]),
     .testTarget(name: "AirlockEngineTests", dependencies: ["AirlockEngine", "AirlockEvents"], exclude: ["Fixtures"]),
     .testTarget(name: "AirlockNamesTests", dependencies: ["AirlockNames", "AirlockEvents"]),
     .testTarget(
