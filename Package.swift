@@ -100,7 +100,7 @@ var targets: [Target] = [
         name: "AirlockHTTPProxyTests",
         dependencies: [
             "AirlockHTTPProxy", "AirlockHTTPWire", "AirlockDNSProxy", "AirlockPolicy", "AirlockEngine", "AirlockEvents",
-            "AirlockTLS",
+            "AirlockTLS", "AirlockDigest",
         ]),
     .testTarget(name: "AirlockEngineTests", dependencies: ["AirlockEngine", "AirlockEvents"], exclude: ["Fixtures"]),
     .testTarget(name: "AirlockNamesTests", dependencies: ["AirlockNames", "AirlockEvents"]),
