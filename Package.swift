@@ -5,7 +5,7 @@
 //   AirlockCapture (libpcap)  → AirlockPackets (link/IP/UDP/TCP) → AirlockDNSWire (DNS messages)
 //   → AirlockPipeline (events) → AirlockEngine (features → score → verdict) → AirlockReplay / proxies.
 // C libraries enter through one small wrapper module each (AirlockCapture, AirlockLDNS, AirlockNames,
-// AirlockPolicy); every other module is pure Swift built with strict memory safety.
+// AirlockPolicy, AirlockTLSClient); every other module is pure Swift built with strict memory safety.
 import PackageDescription
 
 /// Modules that must never touch an unsafe pointer: the compiler checks it for them.
@@ -20,6 +20,7 @@ var targets: [Target] = [
     .systemLibrary(name: "CLDNS", pkgConfig: "ldns", providers: [.apt(["libldns-dev"])]),
     .systemLibrary(name: "CPSL", pkgConfig: "libpsl", providers: [.apt(["libpsl-dev"])]),
     .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+    .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
     // SHA-256 and HMAC-SHA256: policy versions, alert ids, sandbox tokens. Pure Swift.
     .target(name: "AirlockDigest"),
@@ -55,8 +56,11 @@ var targets: [Target] = [
         name: "AirlockAlerts",
         dependencies: [
             "AirlockEvents", "AirlockEngine", "AirlockPipeline", "AirlockDNSProxy", "AirlockPolicy", "AirlockDigest",
+            "AirlockTLSClient",
         ],
         exclude: ["README.md"]),
+    // Client TLS over a connected socket (OpenSSL): verified HTTPS for the webhook sink.
+    .target(name: "AirlockTLSClient", dependencies: ["COpenSSL"]),
     // Offline capture files through libpcap.
     .target(name: "AirlockCapture", dependencies: ["CPcap", "AirlockEvents"]),
     // Offline replay: capture → packets → pipeline → report.
@@ -115,7 +119,7 @@ var targets: [Target] = [
         dependencies: [
             "AirlockDigest",
             "AirlockAlerts", "AirlockEngine", "AirlockEvents", "AirlockDNSProxy", "AirlockDNSWire", "AirlockPipeline",
-            "AirlockPolicy",
+            "AirlockPolicy", "AirlockTLSClient",
         ], exclude: ["Fixtures"]),
     .testTarget(name: "AirlockCLITests", dependencies: ["airlock"]),
     .testTarget(

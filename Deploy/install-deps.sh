@@ -5,8 +5,8 @@
 # are kept from starting so they never grab port 53 or 3128 on this machine.
 set -euo pipefail
 
-BUILD_PKGS=(libpcap-dev libldns-dev libpsl-dev libyaml-dev pkg-config)
-TEST_PKGS=(iodine dns2tcp tcpdump nsd knot-dnsutils dnsutils nftables iproute2 rsyslog python3)
+BUILD_PKGS=(libpcap-dev libldns-dev libpsl-dev libyaml-dev libssl-dev pkg-config)
+TEST_PKGS=(iodine dns2tcp tcpdump nsd knot-dnsutils dnsutils nftables iproute2 rsyslog python3 openssl)
 BENCH_PKGS=(tshark dnsperf dnsdist tinyproxy bc time)
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")

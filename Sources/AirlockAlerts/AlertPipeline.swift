@@ -1,4 +1,5 @@
 import AirlockEvents
+import AirlockTLSClient
 import Foundation
 import Synchronization
 
@@ -116,6 +117,13 @@ public final class AlertPipeline: @unchecked Sendable {
                 do { _ = try POSIX.resolve(host: url.host, port: url.port, type: TCPConnection.streamType) } catch {
                     throw AlertPipelineError.sink(setting: "alerts.webhook.url", reason: error.description)
                 }
+                var tls: TLSClientContext?
+                if url.isHTTPS {
+                    do { tls = try TLSClientContext(caFile: w.caFile) } catch {
+                        throw AlertPipelineError.sink(
+                            setting: w.caFile == nil ? "alerts.webhook.url" : "alerts.webhook.ca_file", reason: error.description)
+                    }
+                }
                 let spool = try Self.openSpool(
                     w.spoolDirectory, maxBytes: w.spoolMaxBytes, fsync: w.fsync, setting: "alerts.webhook.spool")
                 let format = w.format ?? configuration.format
@@ -127,7 +135,7 @@ public final class AlertPipeline: @unchecked Sendable {
                         name: "webhook", format: format, render: renderer(format),
                         transport: WebhookTransport(
                             url: url, headers: w.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                            timeoutMilliseconds: w.timeoutMilliseconds),
+                            timeoutMilliseconds: w.timeoutMilliseconds, tls: tls),
                         spool: spool, metrics: metrics, policy: p))
             }
             if let m = configuration.metrics {

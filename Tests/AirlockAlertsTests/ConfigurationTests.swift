@@ -28,7 +28,8 @@ import Testing
             (
                 "webhook",
                 map([
-                    ("url", s("http://127.0.0.1:8080/alerts")), ("spool", s("/tmp/w1")), ("batch_size", s("50")),
+                    ("url", s("https://127.0.0.1:8443/alerts")), ("spool", s("/tmp/w1")), ("batch_size", s("50")),
+                    ("ca_file", s("/etc/airlock/siem-ca.pem")),
                     ("headers", map([("Authorization", s("Bearer x"))])),
                 ])
             ),
@@ -42,6 +43,7 @@ import Testing
         #expect(c.syslog.count == 2)
         #expect(c.syslog[1].message == .text)
         #expect(c.webhook?.batchSize == 50)
+        #expect(c.webhook?.caFile == "/etc/airlock/siem-ca.pem")
         #expect(c.webhook?.headers["Authorization"] == "Bearer x")
         #expect(c.metrics == .init(host: "127.0.0.1", port: 9464))
     }
@@ -73,16 +75,17 @@ import Testing
             .init(transport: .tcp, host: "127.0.0.1", port: 6514),
             .init(transport: .udp, host: "127.0.0.1", port: 5514, spoolDirectory: "/tmp/x"),
         ]
-        c.webhook = .init(url: "https://siem.example/hook", spoolDirectory: "/tmp/x")
+        c.webhook = .init(url: "http://siem.example/hook", spoolDirectory: "/tmp/x")
+        c.webhook?.caFile = "/etc/airlock/siem-ca.pem"  // a CA file for plain http is a mistake
         c.webhook?.headers = ["Bad Header": "v"]
         let settings = c.problems().map(\.setting)
         #expect(settings.contains("alerts.window_seconds"))
         #expect(settings.contains("alerts.syslog[0].spool"))
         #expect(settings.contains("alerts.syslog[1].spool"))
-        #expect(settings.contains("alerts.webhook.url"))
+        #expect(settings.contains("alerts.webhook.ca_file"))
         #expect(settings.contains("alerts.webhook.headers"))
         #expect(settings.contains("alerts.webhook.spool"))  // shared with syslog[1]
-        #expect(c.problems().first { $0.setting == "alerts.webhook.url" }!.message.contains("https is not supported"))
+        #expect(c.problems().first { $0.setting == "alerts.webhook.ca_file" }!.message.contains("applies to https:// URLs only"))
     }
 
     @Test func pipelineRefusesToStartOnBadSinks() throws {
@@ -120,6 +123,8 @@ import Testing
         #expect(try WebhookURL.parse("http://127.0.0.1:8080/a/b?x=1").get() == WebhookURL(scheme: "http", host: "127.0.0.1", port: 8080, path: "/a/b?x=1"))
         #expect(try WebhookURL.parse("http://[::1]/").get().host == "::1")
         #expect(try WebhookURL.parse("HTTP://siem.local").get().port == 80)
+        #expect(try WebhookURL.parse("https://siem.local/hook").get() == WebhookURL(scheme: "https", host: "siem.local", port: 443, path: "/hook"))
+        #expect(try WebhookURL.parse("https://[::1]:8443").get().isHTTPS)
         #expect(throws: WebhookURLError.self) { try WebhookURL.parse("http://h:0/").get() }
         #expect(throws: WebhookURLError.self) { try WebhookURL.parse("http://user@h/").get() }
         #expect(throws: WebhookURLError.self) { try WebhookURL.parse("gopher://h/").get() }

@@ -86,6 +86,9 @@ public struct AlertingConfiguration: Sendable, Equatable {
         public var spoolDirectory: String
         public var spoolMaxBytes = 256 << 20
         public var fsync = true
+        /// https only: PEM file of the CA certificates that may sign the receiver's certificate,
+        /// used instead of the system trust store (a private SIEM CA). Verification is always on.
+        public var caFile: String?
 
         public init(url: String, spoolDirectory: String, format: AlertFormat? = nil) {
             self.url = url
@@ -158,15 +161,13 @@ public struct AlertingConfiguration: Sendable, Equatable {
         if let w = webhook {
             switch WebhookURL.parse(w.url) {
             case .failure(let error): bad("alerts.webhook.url", error.description)
-            case .success(let url) where url.scheme == "https":
-                bad(
-                    "alerts.webhook.url",
-                    "https is not supported: Airlock has no TLS client without outside packages; "
-                        + "post to http:// on a local TLS-terminating relay")
             case .success(let url) where !POSIX.isValidHost(url.host):
                 bad("alerts.webhook.url", "'\(url.host)' is not an IP address or host name")
+            case .success(let url) where !url.isHTTPS && w.caFile != nil:
+                bad("alerts.webhook.ca_file", "applies to https:// URLs only; '\(w.url)' is plain http")
             case .success: break
             }
+            if let ca = w.caFile, ca.isEmpty { bad("alerts.webhook.ca_file", "must not be empty (leave it out for the system trust store)") }
             if w.spoolDirectory.isEmpty { bad("alerts.webhook.spool", "must not be empty") }
             if !(1...10_000).contains(w.batchSize) { bad("alerts.webhook.batch_size", "must be 1–10000, got \(w.batchSize)") }
             if !(1...600_000).contains(w.timeoutMilliseconds) { bad("alerts.webhook.timeout_ms", "must be 1–600000") }

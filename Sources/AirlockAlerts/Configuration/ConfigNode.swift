@@ -226,7 +226,7 @@ private struct SectionDecoder {
             node, p,
             allowed: [
                 "url", "format", "headers", "batch_size", "timeout_ms", "backoff_initial_seconds", "backoff_max_seconds",
-                "spool", "spool_max_bytes", "fsync",
+                "spool", "spool_max_bytes", "fsync", "ca_file",
             ])
         let url = string(e["url"], "\(p).url")
         let spool = string(e["spool"], "\(p).spool")
@@ -247,6 +247,7 @@ private struct SectionDecoder {
         if let v = double(e["backoff_max_seconds"], "\(p).backoff_max_seconds") { w.backoffMaximumSeconds = v }
         if let v = int(e["spool_max_bytes"], "\(p).spool_max_bytes", 65_536...(1 << 40)) { w.spoolMaxBytes = v }
         if let v = bool(e["fsync"], "\(p).fsync") { w.fsync = v }
+        w.caFile = string(e["ca_file"], "\(p).ca_file")
         return w
     }
 }

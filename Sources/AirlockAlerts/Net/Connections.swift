@@ -1,6 +1,7 @@
 /// A connected TCP stream with timeouts on every operation. Owned by one thread at a time.
 final class TCPConnection: @unchecked Sendable {
-    private var fd: Int32
+    /// The socket, for a TLS session layered on it (`WebhookTransport`); this object still owns it.
+    private(set) var fd: Int32
     let peer: String
 
     private init(fd: Int32, peer: String) {

@@ -1,3 +1,4 @@
+import AirlockTLSClient
 import Foundation
 
 /// Why one delivery attempt failed. Durable sinks retry with backoff; others count and drop.
@@ -7,12 +8,15 @@ public enum DeliveryError: Error, CustomStringConvertible, Sendable {
     case http(status: Int, reason: String)
     /// The receiver's answer was not HTTP, or stopped early.
     case badResponse(String)
+    /// TLS to an https receiver failed: certificate refused, handshake or record error.
+    case tls(TLSClientError)
 
     public var description: String {
         switch self {
         case .system(let e): return e.description
         case .http(let status, let reason): return "HTTP \(status) \(reason)"
         case .badResponse(let why): return "bad response: \(why)"
+        case .tls(let e): return e.description
         }
     }
 }

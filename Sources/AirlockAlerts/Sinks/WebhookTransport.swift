@@ -1,11 +1,18 @@
-/// An `http://host[:port]/path` URL, parsed and checked at start-up.
+import AirlockTLSClient
+
+/// An `http://` or `https://host[:port]/path` URL, parsed and checked at start-up.
 public struct WebhookURL: Sendable, Equatable, CustomStringConvertible {
     public var scheme: String
     public var host: String
     public var port: UInt16
     public var path: String
 
-    /// Parses `http://host[:port][/path]` (IPv6 hosts in brackets). Nil with a reason otherwise.
+    /// Whether delivery goes over TLS.
+    public var isHTTPS: Bool { scheme == "https" }
+    /// 443 for https, 80 for http: the port a `Host` header leaves out.
+    public var defaultPort: UInt16 { isHTTPS ? 443 : 80 }
+
+    /// Parses `http(s)://host[:port][/path]` (IPv6 hosts in brackets). A failure with a reason otherwise.
     public static func parse(_ text: String) -> Result<WebhookURL, WebhookURLError> {
         let lower = text.lowercased()
         let scheme: String
@@ -66,17 +73,22 @@ public enum WebhookURLError: Error, Equatable, Sendable, CustomStringConvertible
 /// POSTs a batch as one JSON array (`[record,record,…]`) with HTTP/1.1, one connection per batch
 /// (`Connection: close`: a receiver that restarts never leaves a stale kept-alive socket). Any 2xx
 /// answer accepts the whole batch; anything else, or no answer within the timeout, fails it.
-/// Plain http only: the toolchain ships no TLS client this module may use without outside
-/// packages, so an `https://` URL is refused at start-up (terminate TLS in a local relay).
+/// For `https://` URLs the same request goes through a ``TLSClientConnection`` on that socket,
+/// verified against `tls` before a byte of the request is written; a refused certificate fails
+/// the batch like an outage (retried with backoff, kept in the spool), never a fallback to plain.
 final class WebhookTransport: AlertTransport, @unchecked Sendable {
     let url: WebhookURL
     let headers: [(String, String)]
     let timeoutMilliseconds: Int
+    /// Present exactly when the URL is https.
+    let tls: TLSClientContext?
 
-    init(url: WebhookURL, headers: [(String, String)], timeoutMilliseconds: Int) {
+    init(url: WebhookURL, headers: [(String, String)], timeoutMilliseconds: Int, tls: TLSClientContext? = nil) {
+        precondition(url.isHTTPS == (tls != nil), "an https webhook needs a TLS context, an http one none")
         self.url = url
         self.headers = headers
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.tls = tls
     }
 
     func send(_ batch: [SpoolRecord]) throws(DeliveryError) {
@@ -86,7 +98,8 @@ final class WebhookTransport: AlertTransport, @unchecked Sendable {
             body += record.payload
         }
         body.append(0x5D)
-        let hostHeader = (url.host.contains(":") ? "[\(url.host)]" : url.host) + (url.port == 80 ? "" : ":\(url.port)")
+        let hostHeader =
+            (url.host.contains(":") ? "[\(url.host)]" : url.host) + (url.port == url.defaultPort ? "" : ":\(url.port)")
         var head = "POST \(url.path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: airlock-alerts/1\r\n"
         head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
         head += "X-Airlock-Alert-Count: \(batch.count)\r\n"
@@ -99,17 +112,24 @@ final class WebhookTransport: AlertTransport, @unchecked Sendable {
             throw .system(error)
         }
         defer { connection.close() }
-        var response: [UInt8] = []
-        do {
-            try connection.send(Array(head.utf8) + body, timeoutMilliseconds: timeoutMilliseconds)
-            while response.headerEndIndex == nil {
-                let chunk = try connection.receive(max: 4096, timeoutMilliseconds: timeoutMilliseconds)
-                if chunk.isEmpty { break }
-                response += chunk
-                if response.count > 65536 { break }
+        var session: TLSClientConnection?
+        if let tls {
+            do {
+                session = try TLSClientConnection(
+                    fd: connection.fd, host: url.host, context: tls, timeoutMilliseconds: timeoutMilliseconds)
+            } catch {
+                throw .tls(error)
             }
-        } catch {
-            throw .system(error)
+        }
+        defer { session?.close() }  // runs before the socket's close above
+        let stream = Stream(plain: connection, tls: session)
+        var response: [UInt8] = []
+        try stream.write(Array(head.utf8) + body, timeoutMilliseconds: timeoutMilliseconds)
+        while response.headerEndIndex == nil {
+            let chunk = try stream.read(max: 4096, timeoutMilliseconds: timeoutMilliseconds)
+            if chunk.isEmpty { break }
+            response += chunk
+            if response.count > 65536 { break }
         }
         let statusLine = String(decoding: response.prefix { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)
         let parts = statusLine.split(separator: " ", maxSplits: 2)
@@ -122,4 +142,25 @@ final class WebhookTransport: AlertTransport, @unchecked Sendable {
     }
 
     func close() {}
+
+    /// The socket itself (http) or the TLS session on it (https), with errors as delivery errors.
+    private struct Stream {
+        let plain: TCPConnection
+        let tls: TLSClientConnection?
+
+        func write(_ bytes: [UInt8], timeoutMilliseconds: Int) throws(DeliveryError) {
+            if let tls {
+                do { try tls.write(bytes, timeoutMilliseconds: timeoutMilliseconds) } catch { throw .tls(error) }
+            } else {
+                do { try plain.send(bytes, timeoutMilliseconds: timeoutMilliseconds) } catch { throw .system(error) }
+            }
+        }
+
+        func read(max: Int, timeoutMilliseconds: Int) throws(DeliveryError) -> [UInt8] {
+            if let tls {
+                do { return try tls.read(max: max, timeoutMilliseconds: timeoutMilliseconds) } catch { throw .tls(error) }
+            }
+            do { return try plain.receive(max: max, timeoutMilliseconds: timeoutMilliseconds) } catch { throw .system(error) }
+        }
+    }
 }

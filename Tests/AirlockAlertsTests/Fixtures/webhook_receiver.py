@@ -4,11 +4,14 @@
 Accepts POSTs of a JSON array of alert records, appends one line per record to --out
 (`<alert id> <kind> <phase> <sha256 of the record>`), flushed and fsynced before answering 200, so a record written there was
 accepted. Exits by itself after --lifetime seconds so a forgotten receiver cannot linger.
+With --tls-cert/--tls-key it speaks only HTTPS (a client that refuses the certificate is dropped
+during the handshake, before any request reaches the handler).
 """
 import argparse
 import hashlib
 import json
 import os
+import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -29,6 +32,8 @@ def main():
     parser.add_argument(
         "--ack-loss", type=int, default=0,
         help="record the first N batches but close the connection without answering (a lost acknowledgement)")
+    parser.add_argument("--tls-cert", help="PEM certificate chain: serve HTTPS instead of HTTP")
+    parser.add_argument("--tls-key", help="PEM private key for --tls-cert")
     args = parser.parse_args()
     out = open(args.out, "a", buffering=1)
     unanswered = [args.ack_loss]
@@ -65,6 +70,10 @@ def main():
             pass
 
     server = HTTPServer(("127.0.0.1", args.port), Handler)
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Timer(args.lifetime, lambda: os._exit(0)).start()
     print("ready", flush=True)
     server.serve_forever()
