@@ -59,6 +59,8 @@ def main():
         shown = ", ".join(f"{f['domain']} ({f['verdict']}, {f['queries_before_alert']})" for f in flagged)
         if s["bypasses"]:
             shown += (", " if shown else "") + ", ".join(f"bypass {b['kind']} {b['destination']}" for b in s["bypasses"][:2])
+        if verdict == "suspicious-name" and not flagged and s["suspicious_names"]:
+            shown += ", ".join(f"suspicious name under {n['domain']} (score {n['score']}, no alert)" for n in s["suspicious_names"][:1])
         print(f"{label:58} {verdict:16} {shown or '-'}")
         if verdict == "tunnel":
             tunnels += 1
