@@ -125,6 +125,8 @@ var targets: [Target] = [
     .testTarget(
         name: "AirlockDNSProxyTests",
         dependencies: ["AirlockDNSProxy", "AirlockDNSWire", "AirlockPolicy", "AirlockEngine", "AirlockEvents"]),
+    // Real NSD, dig/kdig, iodine and dns2tcp around the built `airlock serve`; skips without root or tools.
+    .testTarget(name: "AirlockDNSProxyIntegrationTests", dependencies: ["airlock"]),
 ]
 
 for index in targets.indices where targets[index].type != .system {
