@@ -68,6 +68,7 @@ var targets: [Target] = [
         name: "AirlockReplay",
         dependencies: [
             "AirlockCapture", "AirlockPackets", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockEngine",
+            "AirlockPolicy", "AirlockDNSProxy",
         ]),
     // Linux calls Glibc does not expose (recvmmsg/sendmmsg, epoll, eventfd, getrandom): the live proxy's only C.
     .target(name: "CAirlockSys"),

@@ -1,6 +1,8 @@
 import AirlockAlerts
+import AirlockDNSProxy
 import AirlockEngine
 import AirlockEvents
+import AirlockPolicy
 import AirlockReplay
 
 /// `airlock replay`: the detection engine over capture files.
@@ -20,11 +22,13 @@ enum ReplayCommand {
           --alerts FILE      write the alert records live operation would send (JSON lines, aggregated
                              per sandbox, domain and kind; the same records and ids for the same traffic)
           --alerts-format F  ocsf (default) or eve
+          --policy FILE      dry run of a policy: what `airlock serve --policy FILE` would have blocked
+                             and why (its detection: overrides apply, --set on top)
         """
 
     static func run(_ args: [String]) throws -> Int32 {
         let parsed = try Arguments(
-            args, valued: ["--filter", "--set", "--alerts", "--alerts-format", "--parser"],
+            args, valued: ["--filter", "--set", "--alerts", "--alerts-format", "--parser", "--policy"],
             switches: ["--summary", "--jsonl", "--continuous", "--no-exemptions", "--help", "-h"])
         if parsed.has("--help") || parsed.has("-h") {
             OutputStream.standardOutput.line(usage)
@@ -40,6 +44,17 @@ enum ReplayCommand {
             options.parser = choice
         }
         if parsed.has("--no-exemptions") { options.exemptions = .none }
+        if let path = parsed.value("--policy") {
+            do {
+                let policy = try PolicyLoader.load(path: path, knownDetectionKeys: PolicySnapshot.knownDetectionKeys)
+                options.policy = policy
+                options.configuration = PolicySnapshot.detection(for: policy)
+            } catch {
+                OutputStream.standardError.line(
+                    "airlock replay: policy refused:\n" + error.diagnostics.map(\.description).joined(separator: "\n"))
+                return 1
+            }
+        }
         var overrides: [String: Double] = [:]
         for setting in parsed.values("--set") {
             let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
@@ -117,6 +132,9 @@ enum TableFormat {
             guard first else { return nil }
             return pad(b.time.description, 27) + pad(b.client.description, 22) + pad("resolver-bypass", 17)
                 + pad(b.serverName ?? b.destination.description, 34) + pad("-", 8) + b.reason
+        case .policy:
+            // Policy refusals are summarised per domain and rule in the footer.
+            return nil
         }
     }
 
@@ -143,6 +161,17 @@ enum TableFormat {
                 "flagged \(f.verdict.rawValue) \(f.domain.value) (\(f.domain.kind.rawValue)) in \(f.file): "
                     + "\(f.queries) queries, alert after \(f.queriesBeforeAlert) queries / "
                     + "\(f.nameBytesBeforeAlert) name bytes; \(f.reasons.joined(separator: ", "))")
+        }
+        for p in s.policy {
+            let rules = p.byRule.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            lines.append(
+                "policy \(p.file) sha256:\(p.policyVersion.prefix(12)): \(p.blocked) blocked, \(p.wouldBlock) would-block "
+                    + "of \(p.queries) queries" + (rules.isEmpty ? "" : "; by rule: \(rules)"))
+            for r in p.refusals {
+                lines.append(
+                    "  \(r.action) \(r.domain): \(r.count) × \(r.rule), first '\(r.first.name?.description ?? "")' at "
+                        + "\(r.first.time) from \(r.first.client): \(r.first.basis?.reason ?? "")")
+            }
         }
         return lines
     }
@@ -197,6 +226,9 @@ enum RecordFormat {
             o.add("server_name", b.serverName)
             o.add("reason", b.reason)
             o.add("alert", first)
+        case .policy(_, let decision):
+            // The same line `airlock serve` logs for this decision.
+            return DecisionFormat.string(decision)
         }
         return o.finish()
     }
@@ -272,6 +304,9 @@ final class ReplayAlerts {
                 builder.decision(
                     bypassKind: b.kind, serverName: b.serverName, reason: b.reason, time: b.time, client: b.client,
                     destination: b.destination, transport: b.transport, sandbox: nil))
+        case .policy:
+            // Policy dry-run decisions are reported by the replay itself; alerts carry engine verdicts.
+            break
         }
     }
 

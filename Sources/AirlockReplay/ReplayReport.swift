@@ -69,6 +69,9 @@ public struct ReplaySummary: Sendable {
     public var failures: [(file: String, message: String)] = []
     public var elapsedSeconds = 0.0
     public var peakTrackedDomains = 0
+    /// With `--policy`: what the policy would have done, one entry per engine session (file, or the
+    /// whole run with `--continuous`).
+    public var policy: [PolicyReplaySummary] = []
 
     public init() {}
 
@@ -155,6 +158,7 @@ public struct ReplaySummary: Sendable {
                     o.add("error", f.message)
                     return o.finish()
                 }))
+        if !policy.isEmpty { w.add("policy", raw: JSONObjectWriter.array(policy.map { $0.json() })) }
         w.add("elapsed_seconds", elapsedSeconds)
         w.add("packets_per_second", elapsedSeconds > 0 ? Double(packets) / elapsedSeconds : 0)
         return w.finish()

@@ -1,10 +1,12 @@
 import AirlockCapture
+import AirlockDNSProxy
 import Foundation
 import AirlockDNSWire
 import AirlockEngine
 import AirlockEvents
 import AirlockPackets
 import AirlockPipeline
+import AirlockPolicy
 
 /// What replay reports as it goes, for the table and JSON-lines outputs.
 public enum ReplayRecord: Sendable {
@@ -14,6 +16,8 @@ public enum ReplayRecord: Sendable {
     case responseVerdict(file: String, DNSResponseEvent, Verdict)
     /// A flow around the resolver; `first` for the first flow of its kind (client, destination, name).
     case bypass(ObservedBypass, first: Bool)
+    /// With a policy (`--policy`): its decision on a query, or a refused answer (rebinding).
+    case policy(file: String, DNSDecisionRecord)
 }
 
 /// Options for a replay run.
@@ -33,6 +37,8 @@ public struct ReplayOptions: Sendable {
     /// Which DNS parser reads messages: the zero-copy Swift reader, or libldns (the reference codec,
     /// ~10× slower; the two agree on every field both report — see AirlockDNSWireTests).
     public var parser: DNSParserChoice = .fast
+    /// A policy to apply as the live proxy would (dry run); its sandboxes label the events.
+    public var policy: Policy?
 
     public init(files: [String], filter: String? = nil) {
         self.files = files
@@ -128,6 +134,8 @@ struct ReplayAnalyzer {
     var suspicious: [DomainKey: SuspiciousName] = [:]
     let suspiciousScore: Double
     static let suspiciousLimit = 1_000
+    /// The policy dry run, with `--policy`.
+    var policy: PolicyReplay?
 
     let recordEveryDecision: Bool
 
@@ -136,7 +144,8 @@ struct ReplayAnalyzer {
         suspiciousScore = options.configuration.suspiciousNameScore
         pipeline = DNSPipeline(
             engine: DetectionEngine(configuration: options.configuration, exemptions: options.exemptions),
-            sandboxes: options.sandboxes)
+            sandboxes: options.policy.map(SandboxDirectory.init(policy:)) ?? options.sandboxes)
+        policy = options.policy.map(PolicyReplay.init(policy:))
     }
 
     mutating func handle(_ message: DNSMessage, _ origin: MessageOrigin, _ emit: (ReplayRecord) -> Void) {
@@ -148,11 +157,15 @@ struct ReplayAnalyzer {
                 noteSuspicious(event, assessment.nameScore)
             }
             if recordEveryDecision || assessment.verdict != nil { emit(.query(file: file, event, assessment)) }
+            if let record = policy?.query(event, assessment, file: file), recordEveryDecision || record.isNotable {
+                emit(.policy(file: file, record))
+            }
         case .response(let event, let verdict):
             if let verdict {
                 note(verdict, event.time, event.client, event.sandbox)
                 emit(.responseVerdict(file: file, event, verdict))
             }
+            if let record = policy?.response(message, event, verdict, file: file) { emit(.policy(file: file, record)) }
         case .unmatchedResponse, .noQuestion:
             break
         }
@@ -226,5 +239,6 @@ struct ReplayAnalyzer {
             .filter { flagged[$0.domain] == nil }
             .sorted { ($0.score, $0.name) > ($1.score, $1.name) }
         summary.peakTrackedDomains = max(summary.peakTrackedDomains, pipeline.engine.trackedDomains)
+        if let policy { summary.policy.append(policy.summary) }
     }
 }

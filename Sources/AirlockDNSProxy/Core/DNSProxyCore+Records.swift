@@ -11,15 +11,7 @@ extension DNSProxyCore {
     }
 
     func queryRecord(_ judgement: QueryJudgement, _ client: ClientHandle, _ time: ProxyTime) -> DNSDecisionRecord {
-        let event = judgement.event
-        let action: DecisionAction = judgement.blocks ? .block : judgement.wouldBlock ? .wouldBlock : .allow
-        let verdict = judgement.assessment.verdict
-        return DNSDecisionRecord(
-            time: time.wall, stage: .query, action: action, sandbox: event.sandbox?.name, client: client.peer,
-            transport: client.transport, name: event.name, qtype: event.qtype, domain: event.domain,
-            basis: judgement.mode == .open ? nil : judgement.block, verdict: verdict,
-            alert: judgement.quarantineStarted || (verdict?.isFirst ?? false), mode: judgement.mode,
-            policyVersion: policy.version)
+        DNSDecisionRecord(judgement, policyVersion: policy.version)
     }
 
     func packetRecord(

@@ -19,9 +19,7 @@ public final class PolicySnapshot: Sendable {
     /// Fails when some sandbox would have no upstream at all.
     public init(policy: Policy, defaultUpstreams: [Endpoint]) throws(ProxyError) {
         self.policy = policy
-        var detection = DetectionConfiguration.default
-        _ = detection.apply(overrides: policy.detection.mapValues(\.value))
-        self.detection = detection
+        self.detection = Self.detection(for: policy)
         var lists: [[Endpoint]] = []
         var groups: [String?: UpstreamGroup] = [:]
         for sandbox in [policy.defaults] + policy.sandboxes {
@@ -43,6 +41,13 @@ public final class PolicySnapshot: Sendable {
             throw .policy(error)
         }
         return try PolicySnapshot(policy: policy, defaultUpstreams: defaultUpstreams)
+    }
+
+    /// The engine thresholds with the policy's `detection:` overrides applied.
+    public static func detection(for policy: Policy) -> DetectionConfiguration {
+        var detection = DetectionConfiguration.default
+        _ = detection.apply(overrides: policy.detection.mapValues(\.value))
+        return detection
     }
 
     /// The `detection:` keys a policy may set.

@@ -11,7 +11,7 @@ import Synchronization
 /// spread over threads (or over clients) is still one domain's evidence. The critical section is one
 /// `judge` (and, for answers the proxy makes itself, one `observe`): no I/O, no formatting.
 public final class ProxyShared: Sendable {
-    let enforcer: Mutex<DNSEnforcer>
+    let enforcer: Mutex<InspectionState>
     private let current: Mutex<PolicySnapshot>
     /// Bumped on every reload; workers compare it once per loop turn, without taking the lock.
     let generation = Atomic<Int>(0)
@@ -20,7 +20,7 @@ public final class ProxyShared: Sendable {
         let pipeline = DNSPipeline(
             engine: DetectionEngine(configuration: policy.detection, exemptions: exemptions),
             sandboxes: SandboxDirectory(policy: policy.policy))
-        enforcer = Mutex(DNSEnforcer(pipeline: pipeline))
+        enforcer = Mutex(InspectionState(pipeline: pipeline))
         current = Mutex(policy)
         self.exemptions = exemptions
     }
@@ -43,7 +43,8 @@ public final class ProxyShared: Sendable {
             let pipeline = DNSPipeline(
                 engine: DetectionEngine(configuration: snapshot.detection, exemptions: exemptions),
                 sandboxes: SandboxDirectory(policy: snapshot.policy))
-            enforcer.withLock { $0.replacePipeline(pipeline) }
+            // Quarantines and budgets stay: a reload must not release a convicted domain.
+            enforcer.withLock { $0.pipeline = pipeline }
         }
         current.withLock { $0 = snapshot }
         generation.add(1, ordering: .releasing)
@@ -51,6 +52,31 @@ public final class ProxyShared: Sendable {
 
     /// Engine and enforcer figures for the status line.
     public func enforcerStatus() -> (trackedDomains: Int, quarantines: Int, queries: Int) {
-        enforcer.withLock { ($0.pipeline.engine.trackedDomains, $0.quarantinesStarted, $0.pipeline.queries) }
+        enforcer.withLock { ($0.pipeline.engine.trackedDomains, $0.enforcer.quarantinesStarted, $0.pipeline.queries) }
+    }
+}
+
+/// The pipeline and the enforcer the workers share, changed together under one lock.
+struct InspectionState: Sendable {
+    var pipeline: DNSPipeline
+    var enforcer = DNSEnforcer()
+
+    init(pipeline: DNSPipeline) {
+        self.pipeline = pipeline
+    }
+
+    /// A query through the engine, then the policy's stateful checks. Nil when it has no question.
+    mutating func judge(
+        query message: DNSMessage, origin: MessageOrigin, sandbox: SandboxPolicy, decision: PolicyDecision
+    ) -> QueryJudgement? {
+        guard case .query(let event, let assessment) = pipeline.handle(message, from: origin) else { return nil }
+        return enforcer.judge(event, assessment, sandbox: sandbox, decision: decision)
+    }
+
+    /// An answer as the client gets it, into the engine; a verdict when it tipped its domain over.
+    mutating func observe(response message: DNSMessage, origin: MessageOrigin) -> Verdict? {
+        guard case .response(let event, let verdict) = pipeline.handle(message, from: origin) else { return nil }
+        enforcer.observe(event, verdict: verdict)
+        return verdict
     }
 }

@@ -4,39 +4,29 @@ import AirlockEvents
 import AirlockPipeline
 import AirlockPolicy
 
-/// The policy-aware half of DNS inspection: the shared pipeline (engine verdicts) plus the state the
-/// policy's actions need across queries — quarantined domains and leak budgets.
+/// The policy-aware half of DNS inspection: what the policy's actions need to remember across
+/// queries — quarantined domains and leak budgets — applied to the engine's assessments.
 ///
-/// Used by the live proxy (one instance behind a lock, shared by every thread, so a tunnel spread
-/// over threads is still one domain's evidence) and by `airlock replay --policy` (one per replay),
-/// so the same traffic gets the same decisions live and offline. Pure: no clocks, no I/O.
+/// Separate from the pipeline so both users can put it beside theirs: the live proxy keeps one
+/// pipeline and one enforcer behind one lock (shared by every thread, so a tunnel spread over
+/// threads is still one domain's evidence); `airlock replay --policy` keeps one of each per replay.
+/// The same traffic therefore gets the same decisions live and offline. Pure: no clocks, no I/O.
 public struct DNSEnforcer: Sendable {
-    public private(set) var pipeline: DNSPipeline
     var quarantine = QuarantineTable()
     var budgets = LeakBudgetTable()
     /// Tunnel verdicts that started a quarantine, for status output.
     public private(set) var quarantinesStarted = 0
 
-    public init(pipeline: DNSPipeline) {
-        self.pipeline = pipeline
-    }
-
-    /// Swaps in a pipeline built for new detection thresholds or sandboxes. Quarantines and budgets
-    /// stay: a reload must not release a convicted domain.
-    public mutating func replacePipeline(_ pipeline: DNSPipeline) {
-        self.pipeline = pipeline
-    }
+    public init() {}
 
     /// Domains currently held in the quarantine table (some may have run out).
     public var quarantineEntries: Int { quarantine.count }
 
-    /// Judges a query: the engine first (every query, blocked or not, is evidence), then quarantine,
-    /// then the leak budget. `decision` is the sandbox's list and type decision, computed by the
-    /// caller outside any lock (it is pure). Nil when the message has no question.
+    /// Judges a query the engine has assessed: the sandbox's list and type decision first, then
+    /// quarantine, then the leak budget. `decision` is pure and may be computed outside any lock.
     public mutating func judge(
-        query message: DNSMessage, origin: MessageOrigin, sandbox: SandboxPolicy, decision: PolicyDecision
-    ) -> QueryJudgement? {
-        guard case .query(let event, let assessment) = pipeline.handle(message, from: origin) else { return nil }
+        _ event: DNSQueryEvent, _ assessment: DNSAssessment, sandbox: SandboxPolicy, decision: PolicyDecision
+    ) -> QueryJudgement {
         let dns = sandbox.dns
         var judgement = QueryJudgement(
             event: event, assessment: assessment, block: nil, mode: sandbox.mode, quarantineStarted: false)
@@ -75,16 +65,12 @@ public struct DNSEnforcer: Sendable {
         return judgement
     }
 
-    /// Folds a response sent to a client into the engine (NXDOMAIN ratio, downstream payload).
-    /// Returns a verdict when the response tipped its domain over.
-    /// A tunnel verdict reached here starts the domain's quarantine like one reached on a query.
-    public mutating func observe(response message: DNSMessage, origin: MessageOrigin) -> Verdict? {
-        guard case .response(let event, let verdict) = pipeline.handle(message, from: origin) else { return nil }
-        if let verdict, verdict.kind == .tunnel, verdict.isFirst {
-            quarantine.start(event.domain, at: event.time, seconds: 0)
-            quarantinesStarted += 1
-        }
-        return verdict
+    /// Notes a verdict reached on a response: a first tunnel verdict starts the domain's quarantine
+    /// like one reached on a query.
+    public mutating func observe(_ event: DNSResponseEvent, verdict: Verdict?) {
+        guard let verdict, verdict.kind == .tunnel, verdict.isFirst else { return }
+        quarantine.start(event.domain, at: event.time, seconds: 0)
+        quarantinesStarted += 1
     }
 
     /// The first answer address the sandbox's rebinding protection refuses, as a decision; nil when

@@ -82,6 +82,20 @@ public struct DNSDecisionRecord: Sendable {
         self.policyVersion = policyVersion
     }
 
+    /// The query-stage record of a judgement: what the proxy logs for every query it decides, and
+    /// what `airlock replay --policy` reports for recorded ones.
+    public init(_ judgement: QueryJudgement, policyVersion: String) {
+        let event = judgement.event
+        let verdict = judgement.assessment.verdict
+        self.init(
+            time: event.time, stage: .query,
+            action: judgement.blocks ? .block : judgement.wouldBlock ? .wouldBlock : .allow,
+            sandbox: event.sandbox?.name, client: event.client, transport: event.transport, name: event.name,
+            qtype: event.qtype, domain: event.domain, basis: judgement.mode == .open ? nil : judgement.block,
+            verdict: verdict, alert: judgement.quarantineStarted || (verdict?.isFirst ?? false), mode: judgement.mode,
+            policyVersion: policyVersion)
+    }
+
     /// The policy rule that refused it, else the engine rule of its verdict.
     public var rule: String? { basis?.rule ?? verdict?.rule }
 
