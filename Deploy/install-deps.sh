@@ -2,12 +2,13 @@
 # Installs every Debian package Airlock builds, tests and benchmarks with.
 # Idempotent: packages already present are skipped by apt-get; services that
 # Debian would auto-start (nsd, dnsdist, unbound, rsyslog, squid, tinyproxy)
-# are kept from starting so they never grab port 53 or 3128 on this machine.
+# are kept from starting so they never grab port 53 or 3128 on this machine. dnsdist is a test
+# peer too: the tunnel tests route the test "internet" through it.
 set -euo pipefail
 
 BUILD_PKGS=(libpcap-dev libldns-dev libpsl-dev libyaml-dev libssl-dev pkg-config)
-TEST_PKGS=(iodine dns2tcp tcpdump nsd knot-dnsutils dnsutils nftables iproute2 rsyslog python3 openssl)
-BENCH_PKGS=(tshark dnsperf dnsdist tinyproxy bc time)
+TEST_PKGS=(iodine dns2tcp tcpdump nsd knot-dnsutils dnsutils nftables iproute2 rsyslog python3 openssl dnsdist socat)
+BENCH_PKGS=(tshark dnsperf tinyproxy bc time)
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 [[ "${AIRLOCK_BENCH:-0}" == "1" ]] && want+=("${BENCH_PKGS[@]}")

@@ -17,7 +17,7 @@ extension DNSProxyCore {
     func packetRecord(
         _ client: ClientHandle, _ time: ProxyTime, _ action: DecisionAction, detail: String, rcode: UInt16? = nil
     ) -> DNSDecisionRecord {
-        let sandbox = policy.policy.sandbox(for: client.peer.address)
+        let sandbox = policy.context(for: client.peer.address).policy
         return DNSDecisionRecord(
             time: time.wall, stage: .packet, action: action, sandbox: sandbox.name, client: client.peer,
             transport: client.transport, rcode: rcode, detail: detail, mode: sandbox.mode, policyVersion: policy.version

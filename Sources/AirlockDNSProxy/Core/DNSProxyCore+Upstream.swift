@@ -47,10 +47,11 @@ extension DNSProxyCore {
             return send(entry, transport: .udp, at: time)
         }
 
-        let sandbox = policy.policy.sandbox(for: entry.client.peer.address)
+        let context = policy.context(for: entry.client.peer.address)
+        let sandbox = context.policy
         if let cacheKey = entry.cacheKey { cache.insert(cacheKey, bytes: bytes, message: message, now: time.monotonic) }
         let rebinding = DNSEnforcer.rebinding(message, name: entry.question.name, sandbox: sandbox)
-        let blockRcode = Self.blockRcode(sandbox)
+        let blockRcode = context.blockRcode
         var out: [UInt8]
         var sent: DNSMessage
         if rebinding != nil && sandbox.mode == .enforce {
@@ -124,7 +125,7 @@ extension DNSProxyCore {
             time: time.wall, source: entry.client.local, destination: entry.client.peer,
             transport: entry.client.transport)
         let verdict = shared.enforcer.withLock { $0.observe(response: sent, origin: reply) }
-        let sandbox = policy.policy.sandbox(for: entry.client.peer.address)
+        let sandbox = policy.context(for: entry.client.peer.address).policy
         let event = eventStub(entry, time, sandbox)
         note(
             answerRecord(

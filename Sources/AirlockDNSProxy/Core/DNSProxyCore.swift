@@ -104,16 +104,17 @@ public struct DNSProxyCore {
     private mutating func query(
         _ message: DNSMessage, _ question: DNSQuestion, _ bytes: [UInt8], _ client: ClientHandle, _ time: ProxyTime
     ) -> ProxyAction {
-        let sandbox = policy.policy.sandbox(for: client.peer.address)
+        let context = policy.context(for: client.peer.address)
+        let sandbox = context.policy
         let decision = sandbox.decideDNS(name: question.name, qtype: question.type)
-        let group = policy.upstreams(for: sandbox)
-        let blockRcode = Self.blockRcode(sandbox)
+        let blockRcode = context.blockRcode
         let udpLimit = client.transport == .udp ? MessageEditing.udpLimit(of: message) : 65_535
 
         // The cache is looked up before the lock (it is this worker's own) so the answer the client
         // will get is known inside it and shown to the engine in the same critical section.
         let cacheKey =
-            cache.isEnabled ? PacketCache.Key(question: question, message: message, upstreamGroup: group.id) : nil
+            cache.isEnabled
+            ? PacketCache.Key(question: question, message: message, upstreamGroup: context.upstreamGroup) : nil
         var cached: (bytes: [UInt8], message: DNSMessage)?
         var cachedRebinding: PolicyDecision?
         if let cacheKey, let entry = cache.lookup(cacheKey, now: time.monotonic) {
@@ -195,7 +196,7 @@ public struct DNSProxyCore {
         let entry = PendingUpstreamQueries.Entry(
             client: client, clientID: message.id, query: bytes, question: question, domain: judgement.event.domain,
             udpLimit: udpLimit,
-            upstreams: group.upstreams, firstUpstream: roundRobin % group.upstreams.count, attempt: 0,
+            upstreams: context.upstreams, firstUpstream: roundRobin % context.upstreams.count, attempt: 0,
             maxAttempts: max(sandbox.dns.attempts, 1),
             timeoutNanoseconds: Int64(max(sandbox.dns.timeoutMilliseconds, 1)) * 1_000_000, cacheKey: cacheKey,
             arrived: time.monotonic)
@@ -237,9 +238,5 @@ public struct DNSProxyCore {
         stats.formerr += 1
         note(packetRecord(client, time, .formerr, detail: detail, rcode: DNSResponseCode.formErr))
         return .respond(client, DNSResponseBuilder.formatError(to: bytes.span))
-    }
-
-    static func blockRcode(_ sandbox: SandboxPolicy) -> UInt16 {
-        sandbox.dns.blockResponse == .refused ? DNSResponseCode.refused : DNSResponseCode.nxDomain
     }
 }

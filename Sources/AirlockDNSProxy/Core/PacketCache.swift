@@ -31,16 +31,35 @@ struct PacketCache {
             flags = bits
             self.upstreamGroup = upstreamGroup
         }
+
+        /// The name's bytes in one go: the synthesized conformance would feed them one at a time.
+        func hash(into hasher: inout Hasher) {
+            name.withUnsafeBytes { hasher.combine(bytes: $0) }
+            hasher.combine(UInt64(type) << 32 | UInt64(qclass) << 16 | UInt64(flags))
+            hasher.combine(upstreamGroup)
+        }
     }
 
-    struct Entry {
+    /// A class: a hit hands out a reference instead of copying the answer and its parsed form.
+    final class Entry {
         /// The answer as the upstream sent it.
-        var bytes: [UInt8]
-        var message: DNSMessage
+        let bytes: [UInt8]
+        let message: DNSMessage
         /// Byte offsets of every TTL field (OPT excluded) and the TTL each had.
-        var ttlFields: [(offset: Int, ttl: UInt32)]
-        var storedAt: Int64
-        var expiresAt: Int64
+        let ttlFields: [(offset: Int, ttl: UInt32)]
+        let storedAt: Int64
+        let expiresAt: Int64
+
+        init(
+            bytes: [UInt8], message: DNSMessage, ttlFields: [(offset: Int, ttl: UInt32)], storedAt: Int64,
+            expiresAt: Int64
+        ) {
+            self.bytes = bytes
+            self.message = message
+            self.ttlFields = ttlFields
+            self.storedAt = storedAt
+            self.expiresAt = expiresAt
+        }
     }
 
     let capacity: Int

@@ -1,35 +1,38 @@
+import AirlockDNSWire
 import AirlockEngine
 import AirlockEvents
 import AirlockPolicy
 
-/// A loaded policy plus what the proxy derives from it once: each sandbox's upstream list (the
-/// policy's, else the command line's) and a number per distinct list, so the packet cache never
-/// serves one sandbox an answer fetched from another sandbox's resolvers.
+/// A loaded policy plus what the proxy derives from it once: each sandbox's resolved policy with its
+/// upstream list (the policy's, else the command line's), a number per distinct list (so the packet
+/// cache never serves one sandbox an answer fetched from another sandbox's resolvers), and its block
+/// RCODE — held in a class so the packet path passes a reference instead of copying the policy.
 public final class PolicySnapshot: Sendable {
     public let policy: Policy
     /// The engine configuration the policy's `detection:` section asks for.
     public let detection: DetectionConfiguration
-    private let groups: [String?: UpstreamGroup]
-
-    struct UpstreamGroup: Sendable {
-        var upstreams: [Endpoint]
-        var id: Int
-    }
+    private let matchers: [(cidr: CIDR, context: SandboxContext)]
+    private let topLevel: SandboxContext
 
     /// Fails when some sandbox would have no upstream at all.
     public init(policy: Policy, defaultUpstreams: [Endpoint]) throws(ProxyError) {
         self.policy = policy
         self.detection = Self.detection(for: policy)
         var lists: [[Endpoint]] = []
-        var groups: [String?: UpstreamGroup] = [:]
-        for sandbox in [policy.defaults] + policy.sandboxes {
+        func context(_ sandbox: SandboxPolicy) throws(ProxyError) -> SandboxContext {
             let upstreams = sandbox.dns.upstreams.isEmpty ? defaultUpstreams : sandbox.dns.upstreams
             guard !upstreams.isEmpty else { throw .noUpstreams }
             let id = lists.firstIndex(of: upstreams) ?? lists.count
             if id == lists.count { lists.append(upstreams) }
-            groups[sandbox.name] = UpstreamGroup(upstreams: upstreams, id: id)
+            return SandboxContext(policy: sandbox, upstreams: upstreams, upstreamGroup: id)
         }
-        self.groups = groups
+        topLevel = try context(policy.defaults)
+        var matchers: [(cidr: CIDR, context: SandboxContext)] = []
+        for sandbox in policy.sandboxes {
+            let resolved = try context(sandbox)
+            matchers += sandbox.match.map { ($0.cidr, resolved) }
+        }
+        self.matchers = matchers
     }
 
     /// Loads and validates a policy file (engine threshold keys checked against the engine's list).
@@ -55,8 +58,27 @@ public final class PolicySnapshot: Sendable {
 
     public var version: String { policy.version }
 
-    /// The upstreams for a resolved sandbox policy, and the cache partition they form.
-    func upstreams(for sandbox: SandboxPolicy) -> UpstreamGroup {
-        groups[sandbox.name] ?? groups[nil]!
+    /// The sandbox a client address belongs to (as ``Policy/sandbox(for:)`` decides: sandbox
+    /// prefixes never overlap), else the top-level policy.
+    func context(for client: IPAddress) -> SandboxContext {
+        for matcher in matchers where matcher.cidr.contains(client) { return matcher.context }
+        return topLevel
+    }
+}
+
+/// One resolved sandbox as the proxy uses it.
+final class SandboxContext: Sendable {
+    let policy: SandboxPolicy
+    let upstreams: [Endpoint]
+    /// Which distinct upstream list this is: part of the cache key.
+    let upstreamGroup: Int
+    /// NXDOMAIN or REFUSED, as `block_response` says.
+    let blockRcode: UInt16
+
+    init(policy: SandboxPolicy, upstreams: [Endpoint], upstreamGroup: Int) {
+        self.policy = policy
+        self.upstreams = upstreams
+        self.upstreamGroup = upstreamGroup
+        self.blockRcode = policy.dns.blockResponse == .refused ? DNSResponseCode.refused : DNSResponseCode.nxDomain
     }
 }

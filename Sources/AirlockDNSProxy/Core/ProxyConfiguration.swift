@@ -23,8 +23,9 @@ public struct ProxyConfiguration: Sendable {
     public var maxTCPConnectionsPerWorker: Int = 512
     public var tcpIdleSeconds: Int = 10
     /// Connected UDP sockets per upstream per worker; each is replaced after ``upstreamSocketUses``
-    /// queries so the source port keeps changing (the kernel picks a random ephemeral port).
-    public var upstreamSocketsPerUpstream: Int = 4
+    /// queries (and at least a quarter second) so the source port keeps changing (the kernel picks a
+    /// random ephemeral port). Fewer sockets mean larger batches per system call.
+    public var upstreamSocketsPerUpstream: Int = 2
     public var upstreamSocketUses: Int = 512
     /// Timeout and attempts when the policy does not set them (it always does after validation).
     public var defaultTimeoutMilliseconds: Int = 2_000

@@ -53,14 +53,16 @@ public struct DNSEnforcer: Sendable {
         // Leak budget: charged only for names that leave (not blocked), exempt services excepted.
         if !assessment.exempt && assessment.features.subdomainLabels > 0 {
             let key = LeakBudgetTable.Key(sandbox: sandbox.name, domain: domain)
-            let hash = assessment.features.subdomainHash
-            let bytes = (assessment.features.informationBits / 8).rounded(.up)
-            let (used, cost) = budgets.usage(
-                key, hash: hash, bytes: bytes, now: event.time, windowSeconds: dns.leakBudget.windowSeconds)
-            if judgement.block == nil && used + cost > Double(dns.leakBudget.bytes) {
+            let blockedBefore = judgement.block != nil
+            let enforcing = sandbox.mode == .enforce
+            let (used, cost, over) = budgets.check(
+                key, hash: assessment.features.subdomainHash,
+                bytes: (assessment.features.informationBits / 8).rounded(.up),
+                now: event.time, windowSeconds: dns.leakBudget.windowSeconds, limit: Double(dns.leakBudget.bytes)
+            ) { over in !((blockedBefore || over) && enforcing) }
+            if !blockedBefore && over {
                 judgement.block = .leakBudget(domain: domain, used: used, cost: cost, budget: dns.leakBudget)
             }
-            if !judgement.blocks { budgets.charge(key, hash: hash, bytes: cost) }
         }
         return judgement
     }

@@ -57,30 +57,38 @@ struct LeakBudgetTable: Sendable {
 
     var count: Int { current.count + previous.count }
 
-    /// What charging a name would do: the bytes already used in the window and the name's cost
-    /// (0 for a name sent recently). Nothing is recorded until ``charge(_:hash:bytes:)``.
-    mutating func usage(
-        _ key: Key, hash: UInt64, bytes: Double, now: Timestamp, windowSeconds: Int
-    ) -> (used: Double, cost: Double) {
+    /// Checks one name against the budget and records it when it leaves, in one table access.
+    ///
+    /// - Parameters:
+    ///   - limit: the budget's bytes; a name whose cost would take the window past it is over.
+    ///   - charge: decides, given whether the name is over budget, whether it is forwarded (and so
+    ///     charged): a report-mode sandbox forwards what it would block.
+    /// - Returns: the bytes already used in the window, the name's cost (0 for a name sent recently),
+    ///   and whether it is over.
+    mutating func check(
+        _ key: Key, hash: UInt64, bytes: Double, now: Timestamp, windowSeconds: Int, limit: Double,
+        charge: (_ over: Bool) -> Bool
+    ) -> (used: Double, cost: Double, over: Bool) {
         let window = Int64(max(windowSeconds, 1)) * 1_000_000_000
         let now = now.nanoseconds
-        var entry = take(key) ?? Entry(windowStart: now)
-        let used = entry.total(now: now, window: window)
-        let repeated = entry.recent.indices.contains { entry.recent[$0] == hash && hash != 0 }
-        put(key, entry)
-        return (used, repeated ? 0 : bytes)
+        return withEntry(key, now: now) { entry in
+            let used = entry.total(now: now, window: window)
+            let repeated = hash != 0 && entry.recent.indices.contains { entry.recent[$0] == hash }
+            let cost = repeated ? 0 : bytes
+            let over = used + cost > limit
+            if charge(over) && entry.remember(hash) { entry.current += cost }
+            return (used, cost, over)
+        }
     }
 
-    /// Records a forwarded name's bytes against the budget.
-    mutating func charge(_ key: Key, hash: UInt64, bytes: Double) {
-        guard var entry = take(key) else { return }
-        if entry.remember(hash) { entry.current += bytes }
+    /// Runs `body` on the entry for `key` in place (one hash lookup when it exists), creating it
+    /// (or promoting it from the previous generation) when needed.
+    private mutating func withEntry<R>(_ key: Key, now: Int64, _ body: (inout Entry) -> R) -> R {
+        if let index = current.index(forKey: key) { return body(&current.values[index]) }
+        var entry = previous.removeValue(forKey: key) ?? Entry(windowStart: now)
+        let result = body(&entry)
         put(key, entry)
-    }
-
-    private mutating func take(_ key: Key) -> Entry? {
-        if let entry = current[key] { return entry }
-        return previous.removeValue(forKey: key)
+        return result
     }
 
     private mutating func put(_ key: Key, _ entry: Entry) {

@@ -43,6 +43,8 @@ package final class ProxyWorker: @unchecked Sendable {
     private var udpListeners: [UDPListener] = []
     private var tcpListeners: [TCPListener] = []
     private let received: UDPBatch
+    /// Upstream answers (UDP can carry up to 64 KiB, so full-size slots).
+    private let answers = UDPBatch(capacity: 32, slotSize: 65_536)
     private let upstreams: UpstreamSockets
     private let tcpClients: TCPClients
     private let scratch: UnsafeMutableRawBufferPointer
@@ -106,7 +108,7 @@ package final class ProxyWorker: @unchecked Sendable {
             let time = ProxyTime.now()
             core.expire(at: time, into: &actions)
             perform(at: time)
-            flushReplies()
+            flush(at: time)
             writeLog()
             if time.monotonic - lastHousekeeping > 1_000_000_000 { housekeeping(time) }
         }
@@ -158,23 +160,27 @@ package final class ProxyWorker: @unchecked Sendable {
                 actions.append(core.receiveQuery(bytes, from: client, at: time, oversized: truncated))
             }
             perform(at: time)
-            flushReplies()
+            flush(at: time)
             if n < received.capacity { return }
         }
     }
 
+    /// Drains an upstream socket in batches (`recvmmsg`).
     private func receiveUpstream(_ id: UInt64) {
         guard let socket = upstreams.udp[id] else { return }
         let time = ProxyTime.now()
-        for _ in 0..<64 {
-            guard let n = Socket.receive(socket.fd, into: scratch) else { break }
+        for _ in 0..<4 {
+            let n = answers.receive(socket.fd)
             if n < 0 {
                 // ECONNREFUSED: ICMP port unreachable; fail over everything waiting on that upstream.
                 core.upstreamFailed(socket.upstream, transport: .udp, id: nil, at: time, into: &actions)
                 break
             }
-            let bytes = [UInt8](UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-            actions.append(core.receiveUpstream(bytes, from: socket.upstream, transport: .udp, at: time))
+            for i in 0..<n {
+                let bytes = answers.datagram(i).bytes
+                actions.append(core.receiveUpstream(bytes, from: socket.upstream, transport: .udp, at: time))
+            }
+            if n < answers.capacity { break }
         }
         perform(at: time)
     }
@@ -205,7 +211,7 @@ package final class ProxyWorker: @unchecked Sendable {
             case .forward(let query):
                 switch query.transport {
                 case .udp:
-                    if upstreams.sendUDP(query, now: time.monotonic) != 0 {
+                    if !upstreams.queueUDP(query, now: time.monotonic) {
                         core.upstreamFailed(query.upstream, transport: .udp, id: query.id, at: time, into: &actions)
                     }
                 case .tcp:
@@ -219,7 +225,16 @@ package final class ProxyWorker: @unchecked Sendable {
         actions.removeAll(keepingCapacity: true)
     }
 
-    private func flushReplies() {
+    /// Sends what the turn queued: queries upstream first (their answers take longest), then the
+    /// answers to clients. An upstream whose socket reports an error has its queries failed over,
+    /// which may queue retries or SERVFAILs: those go out in the same turn.
+    private func flush(at time: ProxyTime) {
+        for _ in 0..<4 {
+            let failed = upstreams.flushUDP(now: time.monotonic)
+            if failed.isEmpty { break }
+            for upstream in failed { core.upstreamFailed(upstream, transport: .udp, id: nil, at: time, into: &actions) }
+            perform(at: time)
+        }
         for listener in udpListeners where listener.replies.count > 0 { listener.replies.flush(listener.fd) }
     }
 

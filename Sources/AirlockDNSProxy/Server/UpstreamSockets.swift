@@ -18,9 +18,16 @@ package final class UpstreamSockets {
         package var fd: Int32
         package var upstream: Endpoint
         var uses = 0
+        var opened: Int64
         /// Monotonic time after which a retired socket is closed.
         var closeAt: Int64?
     }
+
+    /// How long a retired socket keeps taking late answers (longer than any timeout × attempts the
+    /// policy allows in practice), and the least time a socket serves before it may be retired, which
+    /// bounds the number of open sockets at high query rates.
+    static let retiredGrace: Int64 = 10_000_000_000
+    static let minimumSocketAge: Int64 = 250_000_000
 
     final class TCPConnection {
         let fd: Int32
@@ -63,35 +70,75 @@ package final class UpstreamSockets {
 
     // MARK: UDP
 
-    /// Sends a query over UDP. Returns 0, or the errno when the send failed (ECONNREFUSED after an
-    /// ICMP unreachable, EAGAIN when the socket buffer is full, or socket creation errors).
+    /// Queries waiting to go out per upstream, sent in one `sendmmsg` on one of its sockets at the
+    /// end of each loop turn (the socket rotates between turns).
+    private var outgoing: [Endpoint: UDPBatch] = [:]
+
+    /// Sends one query over UDP at once. Returns 0, or the errno when the send failed (ECONNREFUSED
+    /// after an ICMP unreachable, EAGAIN when the socket buffer is full, or socket creation errors).
+    /// For callers that send a query at a time (the HTTP proxy's resolver); the DNS workers queue.
     package func sendUDP(_ query: UpstreamQuery, now: Int64) -> Int32 {
-        var pool = pools[query.upstream] ?? []
-        do throws(ProxyError) {
-            while pool.count < poolSize { pool.append(try openUDP(query.upstream)) }
-        } catch {
-            pools[query.upstream] = pool
-            if case .system(_, let code) = error { return code }
-            return EIO
+        guard let fd = socket(for: query.upstream, uses: 1, now: now) else { return EIO }
+        return Socket.send(fd, query.bytes) ? 0 : errno
+    }
+
+    /// Queues a query for ``flushUDP(now:)``; false when it cannot even be queued (too big).
+    package func queueUDP(_ query: UpstreamQuery, now: Int64) -> Bool {
+        let batch: UDPBatch
+        if let existing = outgoing[query.upstream] {
+            batch = existing
+        } else {
+            batch = UDPBatch(capacity: 64, slotSize: 4096)
+            outgoing[query.upstream] = batch
         }
+        if batch.isFull { _ = flush(query.upstream, batch, now: now) }
+        if batch.appendConnected(query.bytes) { return true }
+        // Larger than a slot (rare: queries are small): straight out on its own.
+        guard let fd = socket(for: query.upstream, uses: 1, now: now) else { return false }
+        return Socket.send(fd, query.bytes)
+    }
+
+    /// Sends every queued query; returns the upstreams whose sockets reported an error (ECONNREFUSED
+    /// after an ICMP unreachable, or a full buffer): the queries sent to them are failed over.
+    package func flushUDP(now: Int64) -> [Endpoint] {
+        var failed: [Endpoint] = []
+        for (upstream, batch) in outgoing where batch.count > 0 {
+            if !flush(upstream, batch, now: now) { failed.append(upstream) }
+        }
+        return failed
+    }
+
+    private func flush(_ upstream: Endpoint, _ batch: UDPBatch, now: Int64) -> Bool {
+        let n = batch.count
+        guard let fd = socket(for: upstream, uses: n, now: now) else {
+            _ = batch.flush(-1)
+            return false
+        }
+        return batch.flush(fd).dropped == 0
+    }
+
+    /// The socket for the next `uses` queries to `upstream`: pools are filled lazily, sockets rotate
+    /// per batch, and a socket past its quota is retired (kept open for late answers) and replaced
+    /// (the fresh one gets a fresh random port).
+    private func socket(for upstream: Endpoint, uses: Int, now: Int64) -> Int32? {
+        var pool = pools[upstream] ?? []
+        while pool.count < poolSize, let fresh = try? openUDP(upstream, now: now) { pool.append(fresh) }
+        guard !pool.isEmpty else { return nil }
         rotation &+= 1
         let slot = rotation % pool.count
         let id = pool[slot]
-        guard var socket = udp[id] else { return EIO }
-        let ok = Socket.send(socket.fd, query.bytes)
-        let code = errno
-        socket.uses += 1
-        if socket.uses >= usesPerSocket {
-            // Retire: keep it for late answers, put a fresh socket (fresh random port) in its place.
-            socket.closeAt = now + 30_000_000_000
-            if let fresh = try? openUDP(query.upstream) { pool[slot] = fresh } else { pool.remove(at: slot) }
+        guard var socket = udp[id] else { return nil }
+        socket.uses += uses
+        if socket.uses >= usesPerSocket && now - socket.opened >= Self.minimumSocketAge {
+            socket.closeAt = now + Self.retiredGrace
+            if let fresh = try? openUDP(upstream, now: now) { pool[slot] = fresh } else { pool.remove(at: slot) }
         }
         udp[id] = socket
-        pools[query.upstream] = pool
-        return ok ? 0 : code
+        pools[upstream] = pool
+        return socket.fd
     }
 
-    private func openUDP(_ upstream: Endpoint) throws(ProxyError) -> UInt64 {
+    private func openUDP(_ upstream: Endpoint, now: Int64) throws(ProxyError) -> UInt64 {
         let fd = try Socket.connectedUDP(to: upstream)
         let id = nextID
         nextID += 1
@@ -101,7 +148,7 @@ package final class UpstreamSockets {
             close(fd)
             throw error
         }
-        udp[id] = UDPSocket(fd: fd, upstream: upstream)
+        udp[id] = UDPSocket(fd: fd, upstream: upstream, opened: now)
         return id
     }
 

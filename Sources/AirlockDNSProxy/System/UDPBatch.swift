@@ -86,17 +86,29 @@ final class UDPBatch {
         return true
     }
 
+    /// Queues `bytes` for a connected socket (no address); false when full or too big for a slot.
+    func appendConnected(_ bytes: [UInt8]) -> Bool {
+        guard count < capacity, bytes.count <= slotSize else { return false }
+        bytes.withUnsafeBytes { (buffers + count * slotSize).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        prepare(count, length: bytes.count, addressLength: 0)
+        headers[count].msg_hdr.msg_name = nil
+        count += 1
+        return true
+    }
+
     /// Sends every queued datagram. Datagrams the socket refuses (buffer full) are dropped and
     /// counted, never waited for. Returns how many were dropped.
     @discardableResult
-    func flush(_ fd: Int32) -> Int {
+    func flush(_ fd: Int32) -> (dropped: Int, error: Int32) {
         var sent = 0
         var dropped = 0
+        var lastError: Int32 = 0
         while sent < count {
             let n = airlock_sendmmsg(fd, headers + sent, UInt32(count - sent), 0)
             if n <= 0 {
                 if n < 0 && errno == EINTR { continue }
                 // EAGAIN or a per-datagram error: skip the head datagram and go on with the rest.
+                lastError = n < 0 ? errno : EIO
                 dropped += 1
                 sent += 1
                 continue
@@ -104,7 +116,7 @@ final class UDPBatch {
             sent += Int(n)
         }
         count = 0
-        return dropped
+        return (dropped, lastError)
     }
 
     /// Sends one datagram at once (those too big for a slot).

@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# DNS proxy benchmark: dnsperf through NSD directly (the floor), dnsdist → NSD, and airlock serve → NSD
+# with detection on, each with and without a packet cache. Same query mix and duration for every path.
+#
+# Prints, per path: qps, average latency, queries per server CPU-second (utime+stime of the server's
+# processes from /proc/PID/stat, before and after), and the ratios Airlock/dnsdist; then latency
+# percentiles (p50/p99/p99.9, from dnsperf -v) for every path at half of Airlock's peak load, and the
+# p99 Airlock adds over the direct path.
+#
+#   Benchmarks/dns-proxy.sh            full run (3 × 10 s per path, medians; ~5 minutes)
+#   Benchmarks/dns-proxy.sh --smoke    a few seconds per path (CI)
+#   options: --duration S  --runs N  --threads N (airlock threads and dnsdist listeners; default nproc)
+#
+# Everything listens on 127.0.0.1 high ports; every process started here is stopped by PID on exit.
+# Needs: nsd, dnsdist, dnsperf (Deploy/install-deps.sh with AIRLOCK_BENCH=1), and a release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+duration=10
+runs=3
+threads=$(nproc)
+smoke=0
+while (($#)); do
+  case "$1" in
+    --smoke) smoke=1; duration=2; runs=1 ;;
+    --duration) duration="$2"; shift ;;
+    --runs) runs="$2"; shift ;;
+    --threads) threads="$2"; shift ;;
+    *) echo "usage: $0 [--smoke] [--duration S] [--runs N] [--threads N]" >&2; exit 64 ;;
+  esac
+  shift
+done
+
+for tool in nsd dnsdist dnsperf; do
+  command -v "$tool" >/dev/null || { echo "dns-proxy.sh: $tool missing (AIRLOCK_BENCH=1 Deploy/install-deps.sh)" >&2; exit 1; }
+done
+airlock=${AIRLOCK_BIN:-}
+if [[ -z "$airlock" ]]; then
+  swift build -c release --product airlock >&2
+  airlock="$(swift build -c release --show-bin-path)/airlock"
+fi
+
+work=$(mktemp -d /tmp/airlock-dnsbench.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    python3 - "$port" <<'EOF' 2>/dev/null && { echo "$port"; return; }
+import socket, sys
+for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind); s.bind(("127.0.0.1", int(sys.argv[1]))); s.close()
+EOF
+  done
+}
+
+# --- The authoritative server and the query mix: 50 registered domains × 5 names (A, AAAA, CNAME). ---
+# Many domains with a few names each is how ordinary traffic looks to the detector (a single domain with
+# hundreds of distinct names queried at 100k qps would rightly look like a tunnel to it).
+nsd_port=$(free_port)
+cat >"$work/nsd.conf" <<EOF
+server:
+  ip-address: 127.0.0.1@$nsd_port
+  username: ""
+  chroot: ""
+  zonesdir: "$work"
+  pidfile: ""
+  database: ""
+  zonelistfile: "$work/zone.list"
+  xfrdfile: "$work/xfrd.state"
+  xfrdir: "$work"
+  logfile: "$work/nsd.log"
+  rrl-ratelimit: 0
+  rrl-whitelist-ratelimit: 0
+  server-count: 1
+  verbosity: 0
+remote-control:
+  control-enable: no
+EOF
+: >"$work/queries"
+for d in $(seq 1 50); do
+  zone="site$d.com"
+  cat >"$work/$zone.zone" <<EOF
+\$ORIGIN $zone.
+\$TTL 300
+@ IN SOA ns1 hostmaster 1 3600 600 86400 60
+@ IN NS ns1
+ns1 IN A 93.184.216.$d
+www IN A 93.184.216.$d
+www IN AAAA 2606:2800:220:1::$d
+api IN A 93.184.217.$d
+mail IN A 93.184.218.$d
+static IN CNAME www
+EOF
+  printf 'zone:\n  name: %s\n  zonefile: %s.zone\n' "$zone" "$zone" >>"$work/nsd.conf"
+  printf '%s A\n' "www.$zone" "api.$zone" "mail.$zone" "static.$zone" >>"$work/queries"
+  printf '%s AAAA\n' "www.$zone" >>"$work/queries"
+done
+nsd -d -c "$work/nsd.conf" >"$work/nsd.out" 2>&1 &
+pids+=($!)
+nsd_pid=$!
+
+cat >"$work/policy.yaml" <<EOF
+version: 1
+mode: enforce
+dns:
+  default: allow
+  quarantine_seconds: 600
+  upstreams: ["127.0.0.1:$nsd_port"]
+  timeout_ms: 2000
+  attempts: 2
+EOF
+
+clk=$(getconf CLK_TCK)
+# utime+stime (ticks) of a process and all its descendants (NSD forks its server processes).
+cpu_ticks() {
+  local total=0 pid
+  for pid in $1 $(pgrep -P "$1" || true); do
+    [[ -r /proc/$pid/stat ]] || continue
+    # Fields after the command name (which may hold spaces: "nsd: server 1"): utime and stime are 12th and 13th.
+    total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
+  done
+  echo "$total"
+}
+
+wait_ready() { # port
+  for _ in $(seq 1 50); do
+    dnsperf -s 127.0.0.1 -p "$1" -d "$work/queries" -n 1 -t 1 2>/dev/null | grep -q "Queries lost:         0" && return 0
+    sleep 0.1
+  done
+  echo "dns-proxy.sh: server on port $1 did not answer" >&2
+  return 1
+}
+
+# One peak measurement: prints "qps avg_latency_ms queries_per_cpu_second lost"
+measure() { # port server_pid
+  local before after out
+  before=$(cpu_ticks "$2")
+  out=$(dnsperf -s 127.0.0.1 -p "$1" -d "$work/queries" -l "$duration" -c 20 -q 200 -t 2 2>&1)
+  after=$(cpu_ticks "$2")
+  local qps avg completed lost
+  qps=$(awk '/Queries per second:/ {print $4}' <<<"$out")
+  avg=$(awk '/Average Latency \(s\):/ {print $4 * 1000}' <<<"$out")
+  completed=$(awk '/Queries completed:/ {print $3}' <<<"$out")
+  lost=$(awk '/Queries lost:/ {print $3}' <<<"$out")
+  awk -v q="$qps" -v a="$avg" -v c="$completed" -v t=$((after - before)) -v hz="$clk" -v l="$lost" \
+    'BEGIN { printf "%.0f %.3f %.0f %s\n", q, a, (t > 0 ? c / (t / hz) : 0), l }'
+}
+
+# Latency percentiles at a fixed rate: prints "p50_ms p99_ms p999_ms qps"
+percentiles() { # port rate seconds
+  dnsperf -s 127.0.0.1 -p "$1" -d "$work/queries" -l "$3" -Q "$2" -c 20 -q 500 -t 2 -v 2>/dev/null |
+    awk '/^> / {print $NF * 1000}' | sort -n |
+    awk -v secs="$3" '{ v[NR] = $1 } END {
+      if (NR == 0) { print "0 0 0 0"; exit }
+      i50 = int(NR * 0.50); if (i50 < 1) i50 = 1
+      i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
+      i999 = int(NR * 0.999); if (i999 < 1) i999 = 1
+      printf "%.3f %.3f %.3f %.0f\n", v[i50], v[i99], v[i999], NR / secs }'
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+declare -A result
+# Runs `runs` peak measurements of a started server; stores medians in result[name.*].
+bench() { # name port pid
+  local rows=() i
+  dnsperf -s 127.0.0.1 -p "$2" -d "$work/queries" -l 1 -c 20 -q 200 >/dev/null 2>&1 || true  # warm-up
+  for i in $(seq 1 "$runs"); do rows+=("$(measure "$2" "$3")"); done
+  result[$1.qps]=$(printf '%s\n' "${rows[@]}" | awk '{print $1}' | median)
+  result[$1.lat]=$(printf '%s\n' "${rows[@]}" | awk '{print $2}' | median)
+  result[$1.cpu]=$(printf '%s\n' "${rows[@]}" | awk '{print $3}' | median)
+  result[$1.lost]=$(printf '%s\n' "${rows[@]}" | awk '{s += $4} END {print s}')
+}
+
+start_dnsdist() { # port cache(0|1) [listeners]
+  {
+    echo 'setSecurityPollSuffix("")'  # no security-status query to the system resolver
+    echo "setLocal(\"127.0.0.1:$1\", {reusePort=true})"
+    for _ in $(seq 2 "${3:-$threads}"); do echo "addLocal(\"127.0.0.1:$1\", {reusePort=true})"; done
+    echo 'setACL({"127.0.0.0/8"})'
+    echo "newServer({address=\"127.0.0.1:$nsd_port\"}):setUp()"
+    if [[ $2 == 1 ]]; then echo 'getPool(""):setCache(newPacketCache(100000, {maxTTL=86400}))'; fi
+  } >"$work/dnsdist.conf"
+  dnsdist --supervised --disable-syslog -C "$work/dnsdist.conf" >"$work/dnsdist.out" 2>&1 &
+  pids+=($!)
+  server_pid=$!
+}
+
+start_airlock() { # port cache-entries log-level [log-file]
+  "$airlock" serve --policy "$work/policy.yaml" --listen "127.0.0.1:$1" --threads "$threads" --cache "$2" \
+    --log-level "$3" --log "${4:-$work/decisions.jsonl}" >/dev/null 2>"$work/airlock.err" &
+  pids+=($!)
+  server_pid=$!
+}
+
+stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
+
+echo "dns-proxy benchmark: $(nproc) CPUs, ${runs} × ${duration} s per path, dnsperf -c 20 -q 200, $(wc -l <"$work/queries") names in 50 domains; airlock threads / dnsdist listeners: $threads" >&2
+wait_ready "$nsd_port"
+bench direct "$nsd_port" "$nsd_pid"
+
+port=$(free_port)
+# dnsdist as Debian configures it by default: one listener (the figure ENGINEERING-NOTES.md quotes).
+start_dnsdist "$port" 0 1; wait_ready "$port"
+bench "dnsdist.single" "$port" "$server_pid"
+stop_server
+for cache in 0 1; do
+  start_dnsdist "$port" "$cache"; wait_ready "$port"
+  bench "dnsdist.$cache" "$port" "$server_pid"
+  stop_server
+  start_airlock "$port" "$([[ $cache == 1 ]] && echo 20000 || echo 0)" notable; wait_ready "$port"
+  bench "airlock.$cache" "$port" "$server_pid"
+  stop_server
+done
+# The cost of logging every decision (the default log level) to a file, on the uncached path (one run:
+# the log grows by ~400 bytes a query).
+saved_runs=$runs
+runs=1
+start_airlock "$port" 0 all "$work/all.jsonl"; wait_ready "$port"
+bench "airlock.log" "$port" "$server_pid"
+stop_server
+result[airlock.log.lines]=$(wc -l <"$work/all.jsonl")
+rm -f "$work/all.jsonl"
+runs=$saved_runs
+
+row() { # label name
+  printf '%-34s %9s %10s %12s %6s\n' "$1" "${result[$2.qps]}" "${result[$2.lat]}" "${result[$2.cpu]}" "${result[$2.lost]}"
+}
+echo
+echo "(dnsdist and airlock rows: $threads listeners / threads unless said; 'log every query' writes ${result[airlock.log.lines]} JSON lines to a file)"
+printf '%-34s %9s %10s %12s %6s\n' "path" "qps" "avg ms" "q/server-CPU-s" "lost"
+row "nsd direct (floor)" direct
+row "dnsdist -> nsd, 1 listener" dnsdist.single
+row "dnsdist -> nsd, no cache" dnsdist.0
+row "airlock -> nsd, no cache" airlock.0
+row "dnsdist -> nsd, packet cache" dnsdist.1
+row "airlock -> nsd, packet cache" airlock.1
+row "airlock, no cache, log every query" airlock.log
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+echo
+echo "Airlock/dnsdist (1 listener, no cache): qps $(ratio "${result[airlock.0.qps]}" "${result[dnsdist.single.qps]}")×, queries per server CPU-second $(ratio "${result[airlock.0.cpu]}" "${result[dnsdist.single.cpu]}")×"
+echo "Airlock/dnsdist without cache: qps $(ratio "${result[airlock.0.qps]}" "${result[dnsdist.0.qps]}")×, queries per server CPU-second $(ratio "${result[airlock.0.cpu]}" "${result[dnsdist.0.cpu]}")×"
+echo "Airlock/dnsdist with cache:    qps $(ratio "${result[airlock.1.qps]}" "${result[dnsdist.1.qps]}")×, queries per server CPU-second $(ratio "${result[airlock.1.cpu]}" "${result[dnsdist.1.cpu]}")×"
+
+# --- Latency at half of Airlock's uncached peak, every path at the same rate. ---
+rate=$(awk -v q="${result[airlock.0.qps]}" 'BEGIN { printf "%d", q / 2 }')
+lat_seconds=$((smoke ? 1 : 5))
+echo
+echo "latency at ${rate} qps (half of Airlock's uncached peak), ${lat_seconds} s each, from dnsperf -v:"
+printf '%-34s %8s %8s %8s %9s\n' "path" "p50 ms" "p99 ms" "p99.9 ms" "qps"
+read -r d50 d99 d999 dq < <(percentiles "$nsd_port" "$rate" "$lat_seconds")
+printf '%-34s %8s %8s %8s %9s\n' "nsd direct" "$d50" "$d99" "$d999" "$dq"
+for cache in 0 1; do
+  start_dnsdist "$port" "$cache"; wait_ready "$port"
+  read -r p50 p99 p999 pq < <(percentiles "$port" "$rate" "$lat_seconds")
+  printf '%-34s %8s %8s %8s %9s\n' "dnsdist$([[ $cache == 1 ]] && echo ', cache' || echo ', no cache')" "$p50" "$p99" "$p999" "$pq"
+  stop_server
+  start_airlock "$port" "$([[ $cache == 1 ]] && echo 20000 || echo 0)" notable; wait_ready "$port"
+  read -r p50 p99 p999 pq < <(percentiles "$port" "$rate" "$lat_seconds")
+  printf '%-34s %8s %8s %8s %9s\n' "airlock$([[ $cache == 1 ]] && echo ', cache' || echo ', no cache')" "$p50" "$p99" "$p999" "$pq"
+  [[ $cache == 0 ]] && added=$(awk -v a="$p99" -v d="$d99" 'BEGIN { printf "%.3f", a - d }')
+  stop_server
+done
+echo
+echo "p99 added by Airlock (no cache) over the direct path at ${rate} qps: ${added} ms"
+if grep -q '"action":"block"' "$work/decisions.jsonl" 2>/dev/null; then
+  echo "warning: Airlock blocked some benchmark queries (see the decision log)" >&2
+fi
