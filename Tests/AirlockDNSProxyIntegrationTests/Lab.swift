@@ -1,9 +1,14 @@
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
+
+/// Every DNS proxy integration test, one at a time: they start servers, bind ports and time
+/// answers, and must not compete with each other for the two CPUs.
+@Suite(.serialized) struct DNSProxyIntegration {}
 
 /// The real parts of an integration test: temporary files, processes it starts (stopped by PID at
 /// the end), and network namespaces it creates (deleted at the end). Traffic stays on loopback or
@@ -12,8 +17,11 @@ final class Lab {
     let dir: URL
     private var processes: [Process] = []
     private(set) var namespaces: [String] = []
-    /// A short tag that keeps names unique between concurrent runs.
-    let tag = String(getpid() % 100_000, radix: 36)
+    /// A short tag that keeps namespace and interface names unique between concurrent runs and labs
+    /// (interface names allow 15 bytes: `sb` + tag stays far below).
+    let tag =
+        String(getpid() % 100_000, radix: 36) + String(Lab.counter.add(1, ordering: .relaxed).newValue % 36, radix: 36)
+    private static let counter = Atomic<Int>(0)
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
