@@ -35,7 +35,8 @@ public enum LDNSCodec {
     }
 
     /// The message in ldns's presentation format (`ldns_pkt2str`: dig-like sections), nil when
-    /// ldns cannot parse it.
+    /// ldns cannot parse it or refuses to present a field it parsed (fuzzing found one: a CAA tag
+    /// that is not alphanumeric).
     public static func render(_ bytes: [UInt8]) -> String? {
         guard let packet = try? LDNSPacket(wire: bytes) else { return nil }
         return packet.text()

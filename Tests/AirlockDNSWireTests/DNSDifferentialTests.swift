@@ -11,75 +11,20 @@ import Testing
 /// the fast path accepts, something is wrong on one side: none are allowed.
 @Suite("Fast path vs ldns")
 struct DNSDifferentialTests {
-    /// Rules the fast path enforces that ldns_wire2pkt does not (each an RFC MUST or a layout check).
-    static let strictOnlyReasons: Set<String> = [
-        "pointer_forward",  // RFC 1035 §4.1.4: a pointer names a prior occurrence; ldns follows any target
-        "pointer_into_header",  // no name lives there; ldns only refuses offset 0
-        "compression_loop",  // ldns allows 65535 hops and stops a loop only at 255 bytes of name
-        "multiple_opt", "opt_outside_additional", "opt_owner_not_root",  // RFC 6891 §6.1.1–6.1.2
-        "bad_edns_option",  // ldns keeps OPT RDATA unparsed
-        "bad_rdata", "bad_address_length",  // ldns reads fields but does not require they fill RDLENGTH
-    ]
+    // The rules live in AirlockLDNS (LDNSCrossCheck), shared with the differential fuzz harness.
+    static let strictOnlyReasons = LDNSCrossCheck.strictOnlyReasons
+    static let exactTypes = LDNSCrossCheck.exactTypes
 
-    /// Types whose RDATA ldns decodes byte for byte with no names in it: its RDATA size must equal RDLENGTH.
-    static let exactTypes: Set<UInt16> = [
-        DNSRecordType.a, DNSRecordType.aaaa, DNSRecordType.null, DNSRecordType.txt, 99,
-    ]
-
-    /// Field-by-field differences (empty when they agree), named for the failure message. RDATA
-    /// lengths are compared where ldns can reproduce them (see ``exactTypes``): elsewhere ldns reports
-    /// decoded sizes (compressed names expanded, which is longer except for a pointer to the root,
-    /// or fields past its descriptor dropped), so there is no relation to check.
     static func differences(fast: DNSMessage, ldns: DNSMessage, records: [DNSRecordInfo]) -> [String] {
-        var out: [String] = []
-        func check<T: Equatable>(_ name: String, _ a: T, _ b: T) { if a != b { out.append("\(name): \(a) vs \(b)") } }
-        // Z is the one header bit ldns drops.
-        check("flags", fast.flags.rawValue & ~0x0040, ldns.flags.rawValue)
-        check("id", fast.id, ldns.id)
-        check(
-            "counts", [fast.questionCount, fast.answerCount, fast.authorityCount, fast.additionalCount],
-            [ldns.questionCount, ldns.answerCount, ldns.authorityCount, ldns.additionalCount])
-        check("rcode", fast.rcode, ldns.rcode)
-        check("question.name", fast.question?.name.wire, ldns.question?.name.wire)
-        check("question.hadMixedCase", fast.question?.name.hadMixedCase, ldns.question?.name.hadMixedCase)
-        check("question.type", fast.question?.type, ldns.question?.type)
-        check("question.class", fast.question?.qclass, ldns.question?.qclass)
-        check("answers.count", fast.answers.count, ldns.answers.count)
-        check("minAnswerTTL", fast.minAnswerTTL, ldns.minAnswerTTL)
-        for (i, (a, b)) in zip(fast.answers, ldns.answers).enumerated() {
-            check("answer[\(i)].type", a.type, b.type)
-            check("answer[\(i)].class", a.rclass, b.rclass)
-            check("answer[\(i)].ttl", a.ttl, b.ttl)
-            check("answer[\(i)].address", a.address, b.address)
-            if exactTypes.contains(a.type) {
-                check("answer[\(i)].rdataLength", a.rdataLength, b.rdataLength)
-            }
-        }
-        check("edns.present", fast.edns != nil, ldns.edns != nil)
-        if let a = fast.edns, let b = ldns.edns {
-            check("edns.udpPayloadSize", a.udpPayloadSize, b.udpPayloadSize)
-            check("edns.extendedRcode", a.extendedRcode, b.extendedRcode)
-            check("edns.version", a.version, b.version)
-            check("edns.flags", a.flags, b.flags)
-            check("edns.optionCodes", Array(a.optionCodes), Array(b.optionCodes))
-        }
-        if payloadIsComparable(records) { check("payloadBytes", fast.payloadBytes, ldns.payloadBytes) }
-        return out
+        LDNSCrossCheck.differences(fast: fast, ldns: ldns, records: records)
     }
 
-    /// Whether ldns's payload sum can be compared exactly: every non-OPT record is of an exact type.
     static func payloadIsComparable(_ records: [DNSRecordInfo]) -> Bool {
-        records.allSatisfy { $0.summary.type == DNSRecordType.opt || exactTypes.contains($0.summary.type) }
+        LDNSCrossCheck.payloadIsComparable(records)
     }
 
-    /// Whether the message holds a record whose RDATA the fast path treats as opaque but ldns decodes
-    /// (and may reject) field by field: the one documented way ldns can be the stricter side.
     static func opaqueTypesLDNSDecodes(_ records: [DNSRecordInfo]) -> [UInt16] {
-        records.map(\.summary.type).filter { type in
-            let ldnsKnows = type < 110 || (249...261).contains(type) || type == 32768 || type == 32769
-            return ldnsKnows && !DNSWireReader.layoutCheckedTypes.contains(type)
-                && ![DNSRecordType.a, DNSRecordType.aaaa, DNSRecordType.opt, DNSRecordType.null].contains(type)
-        }
+        LDNSCrossCheck.opaqueTypesLDNSDecodes(records)
     }
 
     @Test func agreesWithLDNSOnTheCaptureCorpus() throws {
@@ -189,31 +134,19 @@ struct DNSMutationTests {
             let hex = bytes.map {
                 String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
             }.joined()
-            switch (DNSWireReader.parse(bytes.span), LDNSCodec.parse(bytes)) {
-            case (.success(let a), .success(let b)):
+            let outcome = LDNSCrossCheck.compare(bytes)
+            if outcome.isProblem { problems.append("round \(round) from \(source): \(outcome) \(hex)") }
+            switch outcome {
+            case .bothAccept:
                 counts.bothAccept += 1
-                let records = try DNSWireReader.records(bytes.span).get()
-                let diff = DNSDifferentialTests.differences(fast: a, ldns: b, records: records)
-                if !diff.isEmpty {
-                    problems.append("round \(round) from \(source): \(diff.joined(separator: "; ")) \(hex)")
-                }
-            case (.failure(let error), .success):
+            case .onlyLDNSAccepts(let error, _):
                 counts.onlyLDNS += 1
                 onlyLDNSReasons[error.reason, default: 0] += 1
-                if !DNSDifferentialTests.strictOnlyReasons.contains(error.reason) {
-                    problems.append("round \(round) from \(source): only ldns accepts, fast path: \(error) \(hex)")
-                }
-            case (.success, .failure(let error)):
+            case .onlyFastPathAccepts(_, let opaque):
                 counts.onlyFast += 1
-                let records = try DNSWireReader.records(bytes.span).get()
-                let opaque = DNSDifferentialTests.opaqueTypesLDNSDecodes(records)
-                if !opaque.isEmpty {
-                    counts.onlyFastOpaque += 1
-                    for type in opaque { opaqueTypes[DNSRecordType.name(type), default: 0] += 1 }
-                } else {
-                    problems.append("round \(round) from \(source): only fast path accepts, ldns: \(error) \(hex)")
-                }
-            case (.failure, .failure):
+                if !opaque.isEmpty { counts.onlyFastOpaque += 1 }
+                for type in opaque { opaqueTypes[DNSRecordType.name(type), default: 0] += 1 }
+            case .bothReject:
                 counts.bothReject += 1
             }
         }

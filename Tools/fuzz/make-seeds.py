@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Builds the seed corpora of the libFuzzer harnesses (Tools/fuzz/harnesses/) into one folder per harness.
+
+    python3 Tools/fuzz/make-seeds.py OUTDIR [CAPTURES-DIR...]
+
+Everything comes from files the repository commits or the public captures beside it, so the corpora
+are generated, never committed:
+  - DNS messages: Tests/AirlockDNSWireTests/Fixtures/dns-corpus.hex (every message of the public
+    captures, extracted by make-dns-corpus.py).
+  - TLS ClientHellos: the hex hellos in Tests/AirlockTLSTests/*.swift (real ones from the captures and
+    OpenSSL's, one of them split over two records).
+  - Policies: Tests/AirlockPolicyTests/testdata/{good,broken}/ and Deploy/policy.example.yaml.
+  - Packets: every pcap/pcapng under the capture folders (default ../shared/captures and Captures/),
+    one seed per distinct packet and one per run of consecutive packets, prefixed by the harness's
+    link-type selector; plus packets built here around the DNS corpus (Ethernet, SLL, SLL2, loopback,
+    raw, UDP and TCP, IPv4 and IPv6, fragments), so the packet harnesses get seeds even where the
+    captures are absent (CI).
+The input formats are the harnesses' own; each is described at the top of its harness file.
+"""
+import hashlib
+import os
+import re
+import struct
+import sys
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+# LinkType.supported in Sources/AirlockPackets/LinkLayer.swift: the selector byte indexes this list.
+LINK_TYPES = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276]
+PACKETS_PER_CAPTURE = 150
+RUNS_PER_CAPTURE = 30
+RUN_LENGTH = 8
+
+
+def write(outdir, harness, data):
+    folder = os.path.join(outdir, harness)
+    os.makedirs(folder, exist_ok=True)
+    name = hashlib.sha1(data).hexdigest()
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+
+
+def dns_corpus():
+    """(capture, message) pairs in file order."""
+    path = os.path.join(ROOT, "Tests", "AirlockDNSWireTests", "Fixtures", "dns-corpus.hex")
+    out, source = [], "?"
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("#"):
+                source = line[1:].split(":")[0].strip()
+            elif line:
+                out.append((source, bytes.fromhex(line)))
+    return out
+
+
+def tls_hellos():
+    hellos = set()
+    folder = os.path.join(ROOT, "Tests", "AirlockTLSTests")
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".swift"):
+            with open(os.path.join(folder, name)) as f:
+                for match in re.finditer(r'"(16030[0-4][0-9a-f]{10,})"', f.read()):
+                    hellos.add(bytes.fromhex(match.group(1)))
+    return sorted(hellos)
+
+
+def read_capture(path):
+    """(link type, timestamp in ns, bytes) for every record of a pcap or pcapng file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        return []
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        endian = "<" if magic[0] in (0xD4, 0x4D) else ">"
+        nano = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+        link = struct.unpack(endian + "I", data[20:24])[0] & 0x0FFFFFFF
+        records, pos = [], 24
+        while pos + 16 <= len(data):
+            sec, frac, caplen, _ = struct.unpack(endian + "IIII", data[pos:pos + 16])
+            pos += 16
+            if caplen > len(data) - pos:
+                break
+            records.append((link, sec * 10**9 + frac * (1 if nano else 1000), data[pos:pos + caplen]))
+            pos += caplen
+        return records
+    if magic == b"\x0a\x0d\x0d\x0a":
+        return read_pcapng(data)
+    return []
+
+
+def read_pcapng(data):
+    records, pos, endian, links = [], 0, "<", []
+    while pos + 12 <= len(data):
+        block_type = struct.unpack(endian + "I", data[pos:pos + 4])[0]
+        if block_type == 0x0A0D0D0A:
+            endian = "<" if data[pos + 8:pos + 12] == b"\x4d\x3c\x2b\x1a" else ">"
+            links = []
+        length = struct.unpack(endian + "I", data[pos + 4:pos + 8])[0]
+        if length < 12 or pos + length > len(data):
+            break
+        body = data[pos + 8:pos + length - 4]
+        if block_type == 1 and len(body) >= 8:
+            links.append(struct.unpack(endian + "H", body[:2])[0])
+        elif block_type == 6 and len(body) >= 20:
+            interface, high, low, caplen, _ = struct.unpack(endian + "IIIII", body[:20])
+            if interface < len(links):
+                records.append((links[interface], ((high << 32) | low) * 1000, body[20:20 + caplen]))
+        elif block_type == 3 and len(body) >= 4 and links:
+            records.append((links[0], 0, body[4:]))
+        pos += length
+    return records
+
+
+def time_delta_byte(nanoseconds):
+    """The harnesses' time step: byte v advances v ms below 128, (v - 127)^3 ms from 128 on."""
+    ms = max(0, nanoseconds // 10**6)
+    if ms < 128:
+        return ms
+    v = 128
+    while v < 255 and (v - 127) ** 3 < ms:
+        v += 1
+    return v
+
+
+def packet_run(link, records):
+    """A packet_stream input: link selector, configuration byte, then [time step][length][packet]..."""
+    out = bytearray([LINK_TYPES.index(link), 0])
+    previous = records[0][1]
+    for _, time, packet in records:
+        out.append(time_delta_byte(time - previous))
+        previous = time
+        out += struct.pack(">H", min(len(packet), 0xFFFF)) + packet[:0xFFFF]
+    return bytes(out)
+
+
+# Packets built around DNS messages, for when no capture is at hand.
+
+def ipv4(payload, protocol, source=b"\xc6\x12\x00\x02", destination=b"\xc6\x12\x00\x35", ident=0x1234,
+         more=False, offset=0):
+    header = struct.pack(">BBHHHBBH", 0x45, 0, 20 + len(payload), ident, (0x2000 if more else 0) | offset // 8,
+                         64, protocol, 0)
+    return header + source + destination + payload
+
+
+def ipv6(payload, next_header, extension=b""):
+    source = bytes.fromhex("20010db8000000000000000000000002")
+    destination = bytes.fromhex("20010db8000000000000000000000053")
+    first = 44 if extension else next_header
+    return struct.pack(">IHBB", 0x60000000, len(extension) + len(payload), first, 64) + source + destination \
+        + extension + payload
+
+
+def udp(payload, sport=40000, dport=53):
+    return struct.pack(">HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+def tcp(payload, seq, ack, flags, sport=40000, dport=53):
+    return struct.pack(">HHIIBBHHH", sport, dport, seq, ack, 0x50, flags, 65535, 0, 0) + payload
+
+
+def link_frames(ip_packet, version):
+    """The same IP packet under every link layer: (link type, frame)."""
+    ether = 0x0800 if version == 4 else 0x86DD
+    family = 2 if version == 4 else 10
+    return [
+        (1, b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b" + struct.pack(">H", ether) + ip_packet),
+        (1, b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b" + struct.pack(">HHH", 0x8100, 100, ether) + ip_packet),
+        (113, struct.pack(">HHH", 0, 1, 6) + b"\x00" * 8 + struct.pack(">H", ether) + ip_packet),
+        (276, struct.pack(">HHIHBB", ether, 0, 2, 1, 0, 6) + b"\x00" * 8 + ip_packet),
+        (0, struct.pack("<I", family) + ip_packet),
+        (108, struct.pack(">I", family) + ip_packet),
+        (12, ip_packet),
+        (228 if version == 4 else 229, ip_packet),
+    ]
+
+
+def built_packets(messages):
+    """Single packets and packet runs around DNS messages: UDP, TCP (split), fragments."""
+    singles, runs = [], []
+    for index, message in enumerate(messages):
+        v4 = ipv4(udp(message), 17)
+        v6 = ipv6(udp(message), 17)
+        for link, frame in link_frames(v4, 4) + link_frames(v6, 6):
+            singles.append((link, frame))
+        framed = struct.pack(">H", len(message)) + message
+        cut = max(1, len(framed) // 2)
+        # A TCP DNS exchange with the query in two segments sent out of order.
+        tcp_run = [
+            ipv4(tcp(b"", 1000, 0, 0x02), 6),
+            ipv4(tcp(b"", 5000, 1001, 0x12, 53, 40000), 6, b"\xc6\x12\x00\x35", b"\xc6\x12\x00\x02"),
+            ipv4(tcp(framed[cut:], 1001 + cut, 5001, 0x18), 6),
+            ipv4(tcp(framed[:cut], 1001, 5001, 0x18), 6),
+            ipv4(tcp(b"", 1001 + len(framed), 5001, 0x11), 6),
+        ]
+        runs.append((12, [(12, i * 10**6, p) for i, p in enumerate(tcp_run)]))
+        # The UDP datagram in IPv4 fragments, the last first.
+        datagram = udp(message)
+        if len(datagram) > 16:
+            split = (len(datagram) // 2) // 8 * 8 or 8
+            fragments = [ipv4(datagram[split:], 17, ident=index, offset=split),
+                         ipv4(datagram[:split], 17, ident=index, more=True)]
+            runs.append((1, [(1, i * 10**6, link_frames(p, 4)[0][1]) for i, p in enumerate(fragments)]))
+            ext = lambda off, more: struct.pack(">BBHI", 17, 0, off | (1 if more else 0), index)
+            v6fragments = [ipv6(datagram[:split], 17, ext(0, True)), ipv6(datagram[split:], 17, ext(split, False))]
+            runs.append((229, [(229, i * 10**6, p) for i, p in enumerate(v6fragments)]))
+    return singles, runs
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    outdir = sys.argv[1]
+    capture_dirs = sys.argv[2:] or [os.path.join(ROOT, "..", "shared", "captures"), os.path.join(ROOT, "Captures")]
+
+    corpus = dns_corpus()
+    for _, message in corpus:
+        write(outdir, "dns_wire", message)
+        write(outdir, "dns_differential", message)
+    # dns_pipeline: runs of consecutive messages of one capture (queries then their responses),
+    # each as [control byte][length][message]; control 0 keeps the default origin.
+    for start in range(0, len(corpus), 4):
+        group = [m for s, m in corpus[start:start + 6] if s == corpus[start][0]]
+        write(outdir, "dns_pipeline", b"".join(b"\x00" + struct.pack(">H", len(m)) + m for m in group))
+        write(outdir, "dns_pipeline", b"".join(b"\x01" + struct.pack(">H", len(m)) + m for m in group))
+
+    for hello in tls_hellos():
+        write(outdir, "tls_client_hello", hello)
+
+    policy_files = [os.path.join(ROOT, "Deploy", "policy.example.yaml")]
+    for sub in ("good", "broken"):
+        folder = os.path.join(ROOT, "Tests", "AirlockPolicyTests", "testdata", sub)
+        policy_files += [os.path.join(folder, n) for n in sorted(os.listdir(folder))]
+    for path in policy_files:
+        with open(path, "rb") as f:
+            write(outdir, "policy_yaml", f.read())
+
+    messages = [m for _, m in corpus[::7]]
+    singles, runs = built_packets(messages)
+    captured = 0
+    for folder in capture_dirs:
+        if not os.path.isdir(folder):
+            continue
+        for dirpath, _, names in sorted(os.walk(folder)):
+            for name in sorted(names):
+                if not name.endswith((".pcap", ".pcapng")):
+                    continue
+                records = [r for r in read_capture(os.path.join(dirpath, name)) if r[0] in LINK_TYPES]
+                captured += len(records)
+                seen = set()
+                for link, _, packet in records:
+                    if packet not in seen and len(seen) < PACKETS_PER_CAPTURE:
+                        seen.add(packet)
+                        singles.append((link, packet))
+                for start in range(0, min(len(records), RUN_LENGTH * RUNS_PER_CAPTURE), RUN_LENGTH):
+                    run = records[start:start + RUN_LENGTH]
+                    if len({r[0] for r in run}) == 1:
+                        runs.append((run[0][0], run))
+    for link, packet in singles:
+        write(outdir, "packet_decoder", bytes([LINK_TYPES.index(link)]) + packet)
+    for link, run in runs:
+        write(outdir, "packet_stream", packet_run(link, run))
+    counts = {h: len(os.listdir(os.path.join(outdir, h))) for h in sorted(os.listdir(outdir))}
+    print(f"seeds in {outdir}: {counts} ({captured} captured packets read)")
+
+
+if __name__ == "__main__":
+    main()
