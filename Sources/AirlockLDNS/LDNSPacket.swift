@@ -38,10 +38,53 @@ struct LDNSPacket: ~Copyable {
         return String(cString: text)
     }
 
+    /// `ldns_pkt2str`, except for EDNS CHAIN options (RFC 7901), which are listed here in hex after
+    /// ldns's text: ldns 1.8.3 prints CHAIN by handing `ldns_str2rdf_dname` a null `ldns_rdf **`
+    /// (and the option data as if it were a C string), so any message carrying one would crash the
+    /// process (found by fuzzing). ldns prints the packet with a copy of its option list minus CHAIN.
     func text() -> String? {
-        guard let text = ldns_pkt2str(packet) else { return nil }
+        let p = packet
+        var chains: [[UInt8]] = []
+        var withoutChains: UnsafeMutablePointer<ldns_edns_option_list>?
+        let original = p.pointee._edns_present != 0 ? ldns_pkt_edns_get_option_list(p) : nil
+        if let original, LDNSPacket.options(original).contains(where: LDNSPacket.isChain) {
+            guard let copy = ldns_edns_option_list_new() else { return nil }
+            for option in LDNSPacket.options(original) {
+                if LDNSPacket.isChain(option) {
+                    let size = ldns_edns_get_size(option)
+                    chains.append(
+                        ldns_edns_get_data(option).map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+                } else if let clone = ldns_edns_clone(option), ldns_edns_option_list_push(copy, clone) == 0 {
+                    ldns_edns_deep_free(clone)
+                }
+            }
+            withoutChains = copy
+            p.pointee._edns_list = copy
+        }
+        defer {
+            if let withoutChains {
+                p.pointee._edns_list = original
+                ldns_edns_option_list_deep_free(withoutChains)
+            }
+        }
+        guard let text = ldns_pkt2str(p) else { return nil }
         defer { free(text) }
-        return String(cString: text)
+        var result = String(cString: text)
+        for data in chains {
+            let hex = data.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            result += ";; EDNS CHAIN (not decoded): \(hex.isEmpty ? "(empty)" : hex)\n"
+        }
+        return result
+    }
+
+    private typealias Option = UnsafeMutablePointer<ldns_edns_option>
+
+    private static func options(_ list: UnsafeMutablePointer<ldns_edns_option_list>) -> [Option] {
+        (0..<ldns_edns_option_list_get_count(list)).compactMap { ldns_edns_option_list_get_option(list, $0) }
+    }
+
+    private static func isChain(_ option: Option) -> Bool {
+        ldns_edns_get_code(option) == LDNS_EDNS_CHAIN
     }
 
     func message(inputLength: Int) -> DNSMessage {

@@ -51,6 +51,23 @@ struct FuzzRegressionTests {
         #expect(!LDNSCrossCheck.compare(message).isProblem)
     }
 
+    /// ldns 1.8.3 crashes printing an EDNS CHAIN option (a null `ldns_rdf **` in its printer):
+    /// render lists CHAIN options itself, after ldns's text of the rest.
+    @Test func renderSurvivesAnEDNSChainOption() throws {
+        let opt = Wire.opt(options: [
+            (8, [0, 1, 0, 0]), (13, Array("\u{7}example\u{3}com\u{0}".utf8)), (13, []), (3, []),
+        ])
+        let message = Wire.header(ar: 1) + Wire.question(Wire.name("example.com")) + opt
+        let ldns = try LDNSCodec.parse(message).get()
+        #expect(ldns.edns.map { Array($0.optionCodes) } == [8, 13, 13, 3])
+        let text = try #require(LDNSCodec.render(message))
+        #expect(text.contains(";; EDNS CHAIN (not decoded): 076578616d706c6503636f6d00"))
+        #expect(text.contains(";; EDNS CHAIN (not decoded): (empty)"))
+        #expect(text.contains("; NSID"), "the other options are still printed by ldns")
+        // The packet's own option list is put back: a second render gives the same text.
+        #expect(LDNSCodec.render(message) == text)
+    }
+
     /// ldns parses a CAA record whose tag is not alphanumeric but ldns_pkt2str refuses to print it:
     /// render gives nil for a message parse accepts.
     @Test func renderMayRefuseWhatParseAccepts() throws {
@@ -58,7 +75,8 @@ struct FuzzRegressionTests {
         let message = Wire.header(flags: 0x8180, qd: 0, an: 1) + caa
         #expect((try? LDNSCodec.parse(message).get()) != nil)
         #expect(LDNSCodec.render(message) == nil)
-        let printable = Wire.header(flags: 0x8180, qd: 0, an: 1) + Wire.rr([0], type: 257, rdata: [0, 2] + Array("ab".utf8))
+        let printable =
+            Wire.header(flags: 0x8180, qd: 0, an: 1) + Wire.rr([0], type: 257, rdata: [0, 2] + Array("ab".utf8))
         #expect(LDNSCodec.render(printable) != nil)
     }
 }

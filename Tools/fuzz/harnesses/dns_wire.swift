@@ -37,11 +37,13 @@ private func checkMessage(_ message: DNSMessage, records: [DNSRecordInfo], bytes
     require(
         records.count == message.answerCount + message.authorityCount + message.additionalCount,
         "records() lists \(records.count) records, the header counts more or fewer")
-    require(message.answers.count == message.answerCount, "answers kept \(message.answers.count) of \(message.answerCount)")
+    require(
+        message.answers.count == message.answerCount, "answers kept \(message.answers.count) of \(message.answerCount)")
     require((message.question == nil) == (message.questionCount == 0), "question presence vs QDCOUNT")
     require((message.questionRange == nil) == (message.questionCount == 0), "questionRange presence vs QDCOUNT")
     if let range = message.questionRange, let question = message.question {
-        require(range.lowerBound == DNSHeader.byteCount && range.upperBound <= message.byteCount, "questionRange \(range)")
+        require(
+            range.lowerBound == DNSHeader.byteCount && range.upperBound <= message.byteCount, "questionRange \(range)")
         // DNSName.wire leaves out the root byte; the first question cannot hold a compression pointer
         // (there is nothing before it to point to), so its range is the whole name, root byte included.
         require(question.name.wire.count + 1 <= DNSName.maxWireLength, "question name over 255 bytes")
@@ -56,7 +58,9 @@ private func checkMessage(_ message: DNSMessage, records: [DNSRecordInfo], bytes
             "record RDATA range \(record.rdataRange) vs RDLENGTH \(record.summary.rdataLength)")
         if record.summary.type != DNSRecordType.opt { payload += Int(record.summary.rdataLength) }
         if record.section == .answer {
-            require(message.answers[answerIndex] == record.summary, "answer \(answerIndex) differs between parse and records")
+            require(
+                message.answers[answerIndex] == record.summary,
+                "answer \(answerIndex) differs between parse and records")
             answerIndex += 1
         }
     }

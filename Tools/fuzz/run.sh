@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Builds and runs the libFuzzer harnesses (Tools/fuzz/harnesses/), one after another.
+#
+#   Tools/fuzz/run.sh [HARNESS|all] [libFuzzer flags]   e.g. run.sh dns_wire -runs=10000000
+#                                                         or  run.sh all -max_total_time=600
+#   Tools/fuzz/run.sh --smoke                            every harness for AIRLOCK_FUZZ_SMOKE_RUNS
+#                                                         executions (default 5000): the CI check
+#
+# Default flags: -runs=100000. Each harness starts from its grown corpus (.build/fuzz/corpus/NAME,
+# kept between runs; the smoke uses a fresh one) plus the seeds make-seeds.py generates. Inputs that
+# crash are written to .build/fuzz/crashes/NAME/; the output of each run is in .build/fuzz/logs/.
+# Prints executions, executions per second and crashes per harness, appends them to
+# .build/fuzz/runs.tsv (the running total the hardening report quotes), and exits 1 when a harness
+# crashed. Runs under `nice`: the machines it runs on are shared.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${AIRLOCK_FUZZ_BUILD:-$PWD/.build/fuzz}
+export AIRLOCK_FUZZ_BUILD=$OUT
+
+smoke=0
+if [[ ${1:-} == --smoke ]]; then
+    smoke=1
+    shift
+fi
+target=${1:-all}
+(($# > 0)) && shift
+flags=("$@")
+if ((smoke)); then
+    target=all
+    flags=("-runs=${AIRLOCK_FUZZ_SMOKE_RUNS:-5000}")
+elif ((${#flags[@]} == 0)); then
+    flags=(-runs=100000)
+fi
+
+if [[ $target == all ]]; then
+    mapfile -t harnesses < <(find Tools/fuzz/harnesses -maxdepth 1 -name '*.swift' -exec basename {} .swift \; | sort)
+else
+    harnesses=("$target")
+fi
+
+Tools/fuzz/build.sh "${harnesses[@]}"
+seeds=$OUT/seeds
+rm -rf "$seeds"
+python3 Tools/fuzz/make-seeds.py "$seeds" >&2
+
+mkdir -p "$OUT/logs"
+[[ -f $OUT/runs.tsv ]] || printf 'date\tharness\texecutions\tseconds\texec_per_s\tcrashes\tflags\n' >"$OUT/runs.tsv"
+# Swift's crash backtracer would hold the fuzzer's output pipe open for 30 s per crash; libFuzzer and
+# ASan print their own stack.
+export SWIFT_BACKTRACE=enable=no
+failed=0
+printf '%-20s %12s %8s %10s %8s\n' harness executions seconds exec/s crashes
+for harness in "${harnesses[@]}"; do
+    corpus=$OUT/corpus/$harness
+    ((smoke)) && corpus=$(mktemp -d "${TMPDIR:-/tmp}/airlock-fuzz-smoke.XXXXXX")
+    crashes=$OUT/crashes/$harness
+    mkdir -p "$corpus" "$crashes"
+    log=$OUT/logs/$harness.log
+    before=$(find "$crashes" -type f | wc -l)
+    start=$(date +%s.%N)
+    status=0
+    nice -n 10 "$OUT/bin/$harness" -print_final_stats=1 -timeout=30 -rss_limit_mb=2048 \
+        -artifact_prefix="$crashes/" "${flags[@]}" "$corpus" "$seeds/$harness" >"$log" 2>&1 || status=$?
+    seconds=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+    ((smoke)) && rm -rf "$corpus"
+    executions=$(awk '/stat::number_of_executed_units/ { print $2 }' "$log")
+    rate=$(awk '/stat::average_exec_per_sec/ { print $2 }' "$log")
+    new=$(($(find "$crashes" -type f | wc -l) - before))
+    if ((status != 0 && new == 0)); then new=1; fi  # died without writing an input (e.g. out of memory)
+    printf '%-20s %12s %8s %10s %8s\n' "$harness" "${executions:-?}" "$seconds" "${rate:-?}" "$new"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$harness" "${executions:-0}" "$seconds" \
+        "${rate:-0}" "$new" "${flags[*]}" >>"$OUT/runs.tsv"
+    if ((new > 0)); then
+        failed=1
+        echo "  $harness crashed: see $log and $crashes/" >&2
+        grep -m3 -E "invariant broken|Fatal error|ERROR: AddressSanitizer|ERROR: libFuzzer" "$log" | cut -c1-400 >&2 || true
+    fi
+done
+exit $failed
