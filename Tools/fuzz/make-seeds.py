@@ -207,6 +207,46 @@ def built_packets(messages):
     return singles, runs
 
 
+def flow_ops(messages, hellos):
+    """packet_flows inputs: conversations in the harness's operation encoding (see packet_flows.swift)."""
+    def chunk(data):
+        return struct.pack(">H", len(data)) + data
+
+    def segment(op, flags, seq, ack, payload=b""):
+        return bytes([op, flags]) + struct.pack(">HH", seq, ack) + chunk(payload)
+
+    seeds = []
+    for index, message in enumerate(messages):
+        v6 = 0x20 if index % 2 else 0
+        flow = (index % 4) << 3
+        framed = struct.pack(">H", len(message)) + message
+        cut = max(1, len(framed) // 3)
+        handshake = segment(0 | v6 | flow, 0x02, 0, 0) + segment(1 | v6 | flow, 0x12, 0, 1) \
+            + segment(0 | v6 | flow, 0x10, 1, 1)
+        # DNS over TCP: in order, framed by the harness; then split and out of order, answered, closed.
+        seeds.append(bytes([0]) + handshake + bytes([7 | v6 | flow, 0x18]) + struct.pack(">H", 1) + chunk(message))
+        seeds.append(bytes([index % 64]) + handshake
+                     + segment(0 | v6 | flow, 0x18, 1 + cut, 1, framed[cut:])
+                     + segment(0 | v6 | flow, 0x18, 1, 1, framed[:cut])
+                     + bytes([5, 20])
+                     + segment(1 | v6 | flow, 0x18, 1, 1 + len(framed), framed)
+                     + segment(0 | v6 | flow, 0x11, 1 + len(framed), 1 + len(framed))
+                     + segment(1 | v6 | flow, 0x11, 1 + len(framed), 2 + len(framed)))
+        # UDP query and answer, and the query in two fragments (last first).
+        seeds.append(bytes([0]) + bytes([2 | v6 | flow]) + chunk(message) + bytes([3 | v6 | flow]) + chunk(message))
+        datagram = struct.pack(">HHHH", 40000 + (index % 4), 53, 8 + len(message), 0) + message
+        split = max(8, (len(datagram) // 2) // 8 * 8)
+        seeds.append(bytes([0]) + bytes([4 | v6 | flow, index % 64]) + struct.pack(">H", split // 8)
+                     + chunk(datagram[split:])
+                     + bytes([4 | v6 | flow, 0x80 | (index % 64)]) + struct.pack(">H", 0) + chunk(datagram[:split]))
+    for index, hello in enumerate(hellos):
+        op = 0x40 | ((index % 4) << 3)
+        cut = max(1, len(hello) // 2)
+        seeds.append(bytes([0]) + segment(op, 0x02, 0, 0) + segment(op | 1, 0x12, 0, 1)
+                     + segment(op, 0x18, 1 + cut, 1, hello[cut:]) + segment(op, 0x18, 1, 1, hello[:cut]))
+    return seeds
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -217,12 +257,17 @@ def main():
     for _, message in corpus:
         write(outdir, "dns_wire", message)
         write(outdir, "dns_differential", message)
-    # dns_pipeline: runs of consecutive messages of one capture (queries then their responses),
-    # each as [control byte][length][message]; control 0 keeps the default origin.
+    # dns_pipeline: a configuration byte, then runs of consecutive messages of one capture (queries
+    # then their responses), each as [control byte][length][message]. Control 0 sends from client to
+    # server; 0x20 the other way, for responses; 0x40 also feeds back the proxy's own answer.
     for start in range(0, len(corpus), 4):
         group = [m for s, m in corpus[start:start + 6] if s == corpus[start][0]]
-        write(outdir, "dns_pipeline", b"".join(b"\x00" + struct.pack(">H", len(m)) + m for m in group))
-        write(outdir, "dns_pipeline", b"".join(b"\x01" + struct.pack(">H", len(m)) + m for m in group))
+        for configuration, extra in ((0, 0), (1, 0x40)):
+            records = b""
+            for m in group:
+                control = (0x20 if len(m) > 2 and m[2] & 0x80 else 0) | extra
+                records += bytes([control]) + struct.pack(">H", len(m)) + m
+            write(outdir, "dns_pipeline", bytes([configuration]) + records)
 
     for hello in tls_hellos():
         write(outdir, "tls_client_hello", hello)
@@ -260,6 +305,8 @@ def main():
         write(outdir, "packet_decoder", bytes([LINK_TYPES.index(link)]) + packet)
     for link, run in runs:
         write(outdir, "packet_stream", packet_run(link, run))
+    for seed in flow_ops([m for _, m in corpus[::11]], tls_hellos()):
+        write(outdir, "packet_flows", seed)
     counts = {h: len(os.listdir(os.path.join(outdir, h))) for h in sorted(os.listdir(outdir))}
     print(f"seeds in {outdir}: {counts} ({captured} captured packets read)")
 
