@@ -22,6 +22,10 @@ MODULE_DIR=$OUT/modules
 BIN_DIR=$OUT/bin
 mkdir -p "$MODULE_DIR" "$BIN_DIR"
 
+# C targets with sources (SwiftPM's include/ layout), compiled with clang for coverage and ASan; a
+# module map is written for each, as SwiftPM would generate it.
+C_TARGETS=(CAirlockSys)
+
 # Module: the modules it imports. Order is build order. C modules come in through their modulemaps.
 MODULES=(
     "AirlockEvents:"
@@ -33,8 +37,10 @@ MODULES=(
     "AirlockEngine:AirlockEvents"
     "AirlockPipeline:AirlockEvents AirlockDNSWire AirlockEngine AirlockTLS AirlockNames"
     "AirlockPolicy:AirlockEvents AirlockEngine"
+    "AirlockDNSProxy:CAirlockSys AirlockDNSWire AirlockPipeline AirlockPolicy AirlockEngine AirlockEvents"
 )
 C_MODULE_FLAGS=(-I Sources/CLDNS -I Sources/CPSL -I Sources/CYAML)
+for target in "${C_TARGETS[@]}"; do C_MODULE_FLAGS+=(-I "$OUT/cmodules/$target"); done
 C_LIBRARIES=(-lldns -lpsl -lyaml -lm)
 # -O keeps Swift's bounds and overflow checks (what the fuzzer trips on) and runs far faster than -Onone.
 SWIFT_FLAGS=(-swift-version 6 -O -g -sanitize=fuzzer,address -parse-as-library)
@@ -47,6 +53,22 @@ newer_than() {  # newer_than OUTPUT INPUT... : true when OUTPUT is missing or an
     shift
     [[ -e $output ]] || return 0
     [[ -n $(find "$@" -newer "$output" -print -quit 2>/dev/null) ]]
+}
+
+build_c_target() {
+    local name=$1 lib=$MODULE_DIR/lib$1.a maps=$OUT/cmodules/$1
+    newer_than "$lib" Sources/"$name" || return 0
+    echo "C target $name" >&2
+    mkdir -p "$maps" "$OUT/objects/$name"
+    printf 'module %s {\n    umbrella header "%s"\n    export *\n}\n' "$name" \
+        "$ROOT/Sources/$name/include/$name.h" >"$maps/module.modulemap"
+    local objects=() source
+    for source in Sources/"$name"/*.c; do
+        objects+=("$OUT/objects/$name/$(basename "$source" .c).o")
+        clang -O1 -g -fsanitize=fuzzer-no-link,address -I Sources/"$name"/include -c "$source" -o "${objects[-1]}"
+    done
+    rm -f "$lib"
+    ar rcs "$lib" "${objects[@]}"
 }
 
 build_module() {
@@ -67,6 +89,7 @@ build_harness() {
     # Static libraries in reverse build order: each before the ones it uses, as the linker needs.
     local libs=() index
     for ((index = ${#MODULES[@]} - 1; index >= 0; index--)); do libs+=("$MODULE_DIR/lib${MODULES[index]%%:*}.a"); done
+    for target in "${C_TARGETS[@]}"; do libs+=("$MODULE_DIR/lib$target.a"); done
     newer_than "$binary" "$source" Tools/fuzz/harnesses/Support "${libs[@]}" || return 0
     echo "harness $name" >&2
     mapfile -t support < <(find Tools/fuzz/harnesses/Support -name '*.swift' | sort)
@@ -75,6 +98,7 @@ build_harness() {
         2>&1 | quiet_link
 }
 
+for target in "${C_TARGETS[@]}"; do build_c_target "$target"; done
 for entry in "${MODULES[@]}"; do build_module "${entry%%:*}" "${entry#*:}"; done
 
 if (($# == 0)); then

@@ -247,6 +247,27 @@ def flow_ops(messages, hellos):
     return seeds
 
 
+def proxy_ops(corpus):
+    """dns_proxy_core inputs (see dns_proxy_core.swift): a query from the corpus, then an answer the
+    harness builds from the forwarded query, or a response of the corpus with the forwarded ID."""
+    def chunk(data):
+        return struct.pack(">H", len(data)) + data
+
+    a_record = bytes.fromhex("c00c00010001000001000004c0000201")
+    private = bytes.fromhex("c00c000100010000010000040a000001")
+    queries = [m for _, m in corpus if len(m) > 12 and not m[2] & 0x80]
+    responses = [m for _, m in corpus if len(m) > 12 and m[2] & 0x80]
+    seeds = []
+    for index, query in enumerate(queries[::3]):
+        client = (index % 4) << 2 | (0x10 if index % 5 == 0 else 0) | (0x20 if index % 3 == 0 else 0)
+        records = private if index % 7 == 0 else a_record
+        seeds.append(bytes([index % 2, client]) + chunk(query) + bytes([0x05, 0, 1]) + chunk(records)
+                     + bytes([client]) + chunk(query) + bytes([0x02, 140]))
+        response = responses[index % len(responses)]
+        seeds.append(bytes([0, client]) + chunk(query) + bytes([0x09]) + chunk(response) + bytes([0x02, 200, 0x03]))
+    return seeds
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -305,6 +326,8 @@ def main():
         write(outdir, "packet_decoder", bytes([LINK_TYPES.index(link)]) + packet)
     for link, run in runs:
         write(outdir, "packet_stream", packet_run(link, run))
+    for seed in proxy_ops(corpus):
+        write(outdir, "dns_proxy_core", seed)
     for seed in flow_ops([m for _, m in corpus[::11]], tls_hellos()):
         write(outdir, "packet_flows", seed)
     counts = {h: len(os.listdir(os.path.join(outdir, h))) for h in sorted(os.listdir(outdir))}
