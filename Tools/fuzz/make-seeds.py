@@ -10,6 +10,8 @@ are generated, never committed:
   - TLS ClientHellos: the hex hellos in Tests/AirlockTLSTests/*.swift (real ones from the captures and
     OpenSSL's, one of them split over two records).
   - Policies: Tests/AirlockPolicyTests/testdata/{good,broken}/ and Deploy/policy.example.yaml.
+  - HTTP: request and response heads and chunked bodies written here (forms, framings, hop-by-hop
+    fields, HTTP/1.0).
   - Packets: every pcap/pcapng under the capture folders (default ../shared/captures and Captures/),
     one seed per distinct packet and one per run of consecutive packets, prefixed by the harness's
     link-type selector; plus packets built here around the DNS corpus (Ethernet, SLL, SLL2, loopback,
@@ -268,6 +270,41 @@ def proxy_ops(corpus):
     return seeds
 
 
+HTTP_REQUESTS = [
+    b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n",
+    b"GET http://pypi.org:8080/simple/?q=1 HTTP/1.1\r\nHost: pypi.org:8080\r\nUser-Agent: pip\r\n\r\n",
+    b"CONNECT api.openai.com:443 HTTP/1.1\r\nHost: api.openai.com:443\r\nProxy-Authorization: Bearer x\r\n\r\n",
+    b"POST /upload HTTP/1.1\r\nHost: [2001:db8::1]:8080\r\nContent-Length: 5\r\n\r\nhello",
+    b"POST /u HTTP/1.1\r\nHost: a.example\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive, x-drop\r\n"
+    b"X-Drop: 1\r\nTE: trailers\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    b"GET /old HTTP/1.0\r\nHost: 198.18.0.10\r\nConnection: keep-alive\r\nProxy-Connection: keep-alive\r\n\r\n",
+    b"\r\nOPTIONS * HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+]
+HTTP_RESPONSES = [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close, x-hop\r\nX-Hop: y\r\n\r\n",
+    b"HTTP/1.1 204 No Content\r\n\r\n",
+    b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n",
+    b"HTTP/1.1 100 Continue\r\n\r\n",
+    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n",
+    b"HTTP/1.0 200\r\nServer: old\r\n\r\nbody until close",
+    b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\nContent-Length: 0\r\n\r\n",
+]
+HTTP_CHUNKED = [
+    b"5\r\nhello\r\n0\r\n\r\n",
+    b"a;name=value\r\n0123456789\r\n1\r\nx\r\n0\r\nTrailer-Field: t\r\n\r\nGET / HTTP/1.1\r\n",
+    b"00000000000000F\r\n0123456789abcde\r\n0\r\n\r\n",
+]
+
+
+def http_seeds():
+    """http_head inputs: [mode][bytes] (request), [1][method][bytes] (response), [2][split][bytes] (chunked)."""
+    seeds = [bytes([0]) + r for r in HTTP_REQUESTS]
+    seeds += [bytes([1, method]) + r for r in HTTP_RESPONSES for method in (0, 1)]
+    seeds += [bytes([2, split]) + c for c in HTTP_CHUNKED for split in (3, 17)]
+    return seeds
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -326,6 +363,8 @@ def main():
         write(outdir, "packet_decoder", bytes([LINK_TYPES.index(link)]) + packet)
     for link, run in runs:
         write(outdir, "packet_stream", packet_run(link, run))
+    for seed in http_seeds():
+        write(outdir, "http_head", seed)
     for seed in proxy_ops(corpus):
         write(outdir, "dns_proxy_core", seed)
     for seed in flow_ops([m for _, m in corpus[::11]], tls_hellos()):

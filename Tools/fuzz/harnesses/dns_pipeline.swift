@@ -68,7 +68,8 @@ private func handle(_ bytes: [UInt8], _ origin: MessageOrigin, _ pipeline: inout
             assessment.nameScore >= 0 && assessment.nameScore <= 1, "name score \(assessment.nameScore) outside [0, 1]")
         require(
             assessment.domainScore.isFinite && assessment.domainScore >= 0, "domain score \(assessment.domainScore)")
-        require(event.domain.labelCount <= event.name.labelCount, "domain key \(event.domain) longer than \(event.name)")
+        require(
+            event.domain.labelCount <= event.name.labelCount, "domain key \(event.domain) longer than \(event.name)")
         check(assessment.verdict)
         if let (score, evidence) = pipeline.engine.evidence(for: event.domain) {
             require(score.isFinite, "evidence score \(score)")

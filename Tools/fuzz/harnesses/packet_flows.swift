@@ -43,7 +43,10 @@ public func fuzzPacketFlows(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
             let seq = (fromClient ? clientISN : serverISN) &+ UInt32(input.u16())
             let ack = op & 0x07 == 7 ? serverISN &+ 1 : (fromClient ? serverISN : clientISN) &+ UInt32(input.u16())
             var payload = input.chunk()
-            if op & 0x07 == 7 { payload = [UInt8(truncatingIfNeeded: payload.count >> 8), UInt8(truncatingIfNeeded: payload.count)] + payload }
+            if op & 0x07 == 7 {
+                payload =
+                    [UInt8(truncatingIfNeeded: payload.count >> 8), UInt8(truncatingIfNeeded: payload.count)] + payload
+            }
             let segment = tcp(
                 from: fromClient ? client.port : server.port, to: fromClient ? server.port : client.port,
                 seq: seq, ack: ack, flags: flags, payload: payload)
@@ -80,9 +83,13 @@ public func fuzzPacketFlows(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
 }
 
 private func v4Address(_ host: Int) -> [UInt8] { [198, 18, 0, UInt8(host)] }
-private func v6Address(_ host: Int) -> [UInt8] { [0x20, 0x01, 0x0D, 0xB8] + [UInt8](repeating: 0, count: 11) + [UInt8(host)] }
+private func v6Address(_ host: Int) -> [UInt8] {
+    [0x20, 0x01, 0x0D, 0xB8] + [UInt8](repeating: 0, count: 11) + [UInt8(host)]
+}
 
-private func be16(_ value: Int) -> [UInt8] { [UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)] }
+private func be16(_ value: Int) -> [UInt8] {
+    [UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
+}
 private func be32(_ value: UInt32) -> [UInt8] { be16(Int(value >> 16)) + be16(Int(value & 0xFFFF)) }
 
 private func tcp(from: UInt16, to: UInt16, seq: UInt32, ack: UInt32, flags: UInt8, payload: [UInt8]) -> [UInt8] {

@@ -97,7 +97,9 @@ func checkDecoder(_ decoder: PacketDecoder, _ sink: CheckingSink) {
         statistics.bufferedBytes >= 0 && statistics.bufferedBytes <= c.maxBufferedBytes,
         "\(statistics.bufferedBytes) bytes buffered, limit \(c.maxBufferedBytes)")
     require(statistics.malformedTotal == sink.malformedEvents, "malformed: statistics vs sink")
-    require(statistics.dnsMessages == sink.messages, "DNS messages: statistics \(statistics.dnsMessages) vs sink \(sink.messages)")
+    require(
+        statistics.dnsMessages == sink.messages,
+        "DNS messages: statistics \(statistics.dnsMessages) vs sink \(sink.messages)")
     require(
         statistics.tcpFlowStarts + statistics.udpFlowStarts == sink.flowStarts,
         "flow starts: statistics vs sink")
@@ -107,8 +109,10 @@ func checkDecoder(_ decoder: PacketDecoder, _ sink: CheckingSink) {
 func checkFinished(_ decoder: PacketDecoder, _ sink: CheckingSink) {
     checkDecoder(decoder, sink)
     let sizes = decoder.tableSizes
-    require(sizes.fragments == 0 && sizes.tcpFlows == 0 && sizes.udpFlows == 0, "tables not empty after finish: \(sizes)")
-    require(decoder.statistics.bufferedBytes == 0, "\(decoder.statistics.bufferedBytes) bytes still buffered after finish")
+    require(
+        sizes.fragments == 0 && sizes.tcpFlows == 0 && sizes.udpFlows == 0, "tables not empty after finish: \(sizes)")
+    require(
+        decoder.statistics.bufferedBytes == 0, "\(decoder.statistics.bufferedBytes) bytes still buffered after finish")
     if verbose {
         let s = decoder.statistics
         print(
