@@ -101,6 +101,10 @@ var targets: [Target] = [
         exclude: ["Fixtures"]),
     .testTarget(name: "AirlockTLSTests", dependencies: ["AirlockTLS"]),
     .testTarget(name: "AirlockHTTPWireTests", dependencies: ["AirlockHTTPWire"]),
+    // Root only (skips otherwise): Tests/Integration/http-bypass.sh against the built binary.
+    .testTarget(name: "AirlockHTTPProxyIntegrationTests", dependencies: ["airlock"]),
+    // Deploy/: systemd unit, policies, sandbox rules, Kubernetes, Containerfile (validated with the tools here).
+    .testTarget(name: "AirlockDeployTests", dependencies: ["airlock"]),
     .testTarget(
         name: "AirlockHTTPProxyTests",
         dependencies: [

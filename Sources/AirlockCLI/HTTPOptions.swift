@@ -9,7 +9,9 @@ import AirlockHTTPProxy
 /// The HTTP proxy's command-line options, shared by `airlock serve` (both proxies in one process,
 /// one detection engine) and `airlock http-proxy` (the HTTP proxy alone).
 enum HTTPOptions {
-    static let valued: Set<String> = ["--http-listen", "--http-threads", "--token-key", "--http-log", "--user"]
+    static let valued: Set<String> = [
+        "--http-listen", "--http-threads", "--token-key", "--http-log", "--user", "--http-rate-limit", "--http-log-level",
+    ]
     static let switches: Set<String> = ["--require-token", "--allow-non-tls-tunnels"]
 
     static let usage = """
@@ -19,6 +21,8 @@ enum HTTPOptions {
           --http-log FILE      HTTP decisions to FILE (default: the DNS decision log)
           --token-key FILE     HMAC key for proxy tokens (airlock token); tokens are then accepted
           --require-token      refuse requests without a valid token (407)
+          --http-rate-limit N  requests per minute per sandbox and destination (default 1200; 0: no limit)
+          --http-log-level L   all | notable (refusals, errors, cut-offs) | none (default all)
           --allow-non-tls-tunnels
                                relay CONNECT tunnels that do not start with TLS (unchecked content)
           --user NAME          after binding the ports, drop to this user (and its group)
@@ -42,6 +46,16 @@ enum HTTPOptions {
             throw UsageError.missingArgument("--token-key FILE (needed by --require-token)")
         }
         configuration.allowNonTLSTunnels = parsed.has("--allow-non-tls-tunnels")
+        if let rate = try ServeCommand.number(parsed.value("--http-rate-limit"), "--http-rate-limit") {
+            configuration.requestRateLimit = rate == 0 ? Int.max : rate
+            configuration.requestRateWindowSeconds = 60
+        }
+        if let level = parsed.value("--http-log-level") {
+            guard let value = HTTPLogLevel(rawValue: level) else {
+                throw UsageError.invalidValue(option: "--http-log-level", value: level, expected: "all, notable or none")
+            }
+            configuration.logLevel = value
+        }
         return configuration
     }
 

@@ -27,6 +27,8 @@ enum HTTPProxyCommand {
           --allow-non-tls-tunnels
                                relay CONNECT tunnels that do not start with TLS
           --user NAME          drop to this user after binding
+          --http-rate-limit N  requests per minute per sandbox and destination (default 1200; 0: no limit)
+          --http-log-level L   all | notable | none (default all)
 
         Signals: SIGHUP reloads the policy, SIGUSR1 prints counters, SIGINT/SIGTERM stop.
         """
@@ -34,7 +36,10 @@ enum HTTPProxyCommand {
     static func run(_ args: [String]) throws -> Int32 {
         let parsed = try Arguments(
             args,
-            valued: ["--policy", "--listen", "--upstream", "--log", "--threads", "--token-key", "--user"],
+            valued: [
+                "--policy", "--listen", "--upstream", "--log", "--threads", "--token-key", "--user", "--http-rate-limit",
+                "--http-log-level",
+            ],
             switches: ["--help", "-h", "--require-token", "--allow-non-tls-tunnels"])
         if parsed.has("--help") || parsed.has("-h") {
             OutputStream.standardOutput.line(usage)

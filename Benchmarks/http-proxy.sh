@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Airlock's CONNECT relay beside tinyproxy: the same client, the same TLS server, the same load, in
+# one run, alternating rounds; medians and the ratio Airlock / tinyproxy.
+#
+#   Benchmarks/http-proxy.sh [--smoke] [--rounds N] [--airlock BINARY] [--threads N]
+#
+# Everything runs on 127.0.0.1: nginx (TLS, keep-alive, sendfile) serves the files; curl is the client
+# (one process, --parallel, the tunnel reused across requests as a browser or SDK does).
+# Scenarios, each through both proxies:
+#   rps      small requests (1 KiB responses) over 8 kept-alive tunnels: relay latency per message
+#   tunnels  one new CONNECT tunnel (and TLS handshake) per request, 8 at a time: tunnel set-up cost
+#   MB/s     4 parallel downloads of a large file through tunnels: relay throughput
+# --smoke: tiny sizes and one round (seconds), for CI: checks every figure is non-zero.
+# Airlock runs with its checks on (policy, private-destination and SNI checks, upload budget).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+AIRLOCK=$ROOT/.build/release/airlock
+[[ -x $AIRLOCK ]] || AIRLOCK=$ROOT/.build/debug/airlock
+SMOKE=0 ROUNDS=3 THREADS=1
+while (($#)); do
+  case $1 in
+    --smoke) SMOKE=1; shift ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --airlock) AIRLOCK=$2; shift 2 ;;
+    --threads) THREADS=$2; shift 2 ;;
+    *) echo "usage: $0 [--smoke] [--rounds N] [--airlock BINARY] [--threads N]" >&2; exit 64 ;;
+  esac
+done
+for tool in nginx tinyproxy curl openssl; do
+  command -v $tool >/dev/null || { echo "SKIP: $tool missing (AIRLOCK_BENCH=1 Deploy/install-deps.sh)"; exit 77; }
+done
+[[ -x $AIRLOCK ]] || { echo "SKIP: build airlock first (swift build -c release)"; exit 77; }
+
+if ((SMOKE)); then
+  ROUNDS=1 REQUESTS=200 TUNNELS=40 BIG_MB=16
+else
+  REQUESTS=20000 TUNNELS=2000 BIG_MB=512
+fi
+PARALLEL=8
+
+DIR=$(mktemp -d /tmp/airlock-httpbench.XXXXXX)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+TLS_PORT=$(free_port) AIRLOCK_PORT=$(free_port) TINY_PORT=$(free_port)
+
+# ---- TLS server
+mkdir -p "$DIR/www" "$DIR/nginx"
+head -c 1024 /dev/urandom >"$DIR/www/small.bin"
+head -c $((BIG_MB * 1048576)) /dev/zero >"$DIR/www/big.bin"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=127.0.0.1" \
+  -addext "subjectAltName=IP:127.0.0.1" -keyout "$DIR/key.pem" -out "$DIR/cert.pem" 2>/dev/null
+cat >"$DIR/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $DIR/nginx/nginx.pid;
+error_log $DIR/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  keepalive_requests 1000000;
+  client_body_temp_path $DIR/nginx;
+  proxy_temp_path $DIR/nginx;
+  fastcgi_temp_path $DIR/nginx;
+  uwsgi_temp_path $DIR/nginx;
+  scgi_temp_path $DIR/nginx;
+  server {
+    listen 127.0.0.1:$TLS_PORT ssl;
+    ssl_certificate $DIR/cert.pem;
+    ssl_certificate_key $DIR/key.pem;
+    root $DIR/www;
+  }
+}
+CONF
+nginx -c "$DIR/nginx/nginx.conf" -p "$DIR/nginx" &
+PIDS+=($!)
+
+# ---- the two proxies
+cat >"$DIR/policy.yaml" <<POLICY
+version: 1
+mode: enforce
+dns: {upstreams: ["127.0.0.1:9"]}
+http:
+  default: deny
+  allow: [{host: 127.0.0.1, ports: [$TLS_PORT]}]
+  allow_private_destinations: [127.0.0.0/8]
+  upload_budget: {bytes: 1099511627776, window_seconds: 60}
+POLICY
+"$AIRLOCK" http-proxy --policy "$DIR/policy.yaml" --listen "127.0.0.1:$AIRLOCK_PORT" --threads "$THREADS" \
+  --http-rate-limit 0 --http-log-level notable --log "$DIR/airlock.jsonl" 2>"$DIR/airlock.err" &
+PIDS+=($!)
+cat >"$DIR/tinyproxy.conf" <<CONF
+Port $TINY_PORT
+Listen 127.0.0.1
+Timeout 600
+MaxClients 256
+Allow 127.0.0.1
+ConnectPort $TLS_PORT
+LogLevel Warning
+LogFile "$DIR/tinyproxy.log"
+PidFile "$DIR/tinyproxy.pid"
+CONF
+tinyproxy -d -c "$DIR/tinyproxy.conf" 2>"$DIR/tinyproxy.err" &
+PIDS+=($!)
+
+for _ in $(seq 1 50); do
+  if curl -s -o /dev/null --cacert "$DIR/cert.pem" "https://127.0.0.1:$TLS_PORT/small.bin" \
+    && (exec 3<>"/dev/tcp/127.0.0.1/$AIRLOCK_PORT") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$TINY_PORT") 2>/dev/null; then
+    break
+  fi
+  sleep 0.1
+done
+
+URL="https://127.0.0.1:$TLS_PORT"
+# Every transfer's body goes to standard output, sent to /dev/null (-o would name the first URL only).
+CURL=(curl -s --no-progress-meter --cacert "$DIR/cert.pem")
+
+# Prints "seconds" for one scenario through one proxy; fails if any transfer failed.
+run() {
+  local proxy=$1 scenario=$2 start end
+  start=$(date +%s.%N)
+  case $scenario in
+    rps) "${CURL[@]}" -x "$proxy" -Z --parallel-max $PARALLEL --parallel-immediate --fail \
+      "$URL/small.bin?[1-$REQUESTS]" >/dev/null ;;
+    tunnels)
+      # -H Connection: close makes nginx close after each response, so curl opens a new tunnel each time.
+      "${CURL[@]}" -x "$proxy" -Z --parallel-max $PARALLEL --parallel-immediate --fail -H 'Connection: close' \
+        "$URL/small.bin?[1-$TUNNELS]" >/dev/null ;;
+    mbps) "${CURL[@]}" -x "$proxy" -Z --parallel-max 4 --fail "$URL/big.bin?[1-4]" >/dev/null ;;
+  esac
+  end=$(date +%s.%N)
+  echo "$end - $start" | bc -l
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+declare -A TIMES
+for round in $(seq 1 "$ROUNDS"); do
+  for scenario in rps tunnels mbps; do
+    # Alternate which proxy goes first, so neither always meets a warmer cache.
+    if ((round % 2)); then order="airlock tinyproxy"; else order="tinyproxy airlock"; fi
+    for who in $order; do
+      port=$AIRLOCK_PORT
+      [[ $who == tinyproxy ]] && port=$TINY_PORT
+      t=$(run "http://127.0.0.1:$port" "$scenario") || { echo "FAIL: $scenario through $who"; tail -5 "$DIR/airlock.err" "$DIR/tinyproxy.err"; exit 1; }
+      TIMES[$who.$scenario]+="$t "
+    done
+  done
+done
+
+figure() {  # who scenario → the figure (requests/s, tunnels/s or MB/s) from the median time
+  local t
+  t=$(printf '%s\n' ${TIMES[$1.$2]} | median)
+  case $2 in
+    rps) echo "$REQUESTS / $t" | bc -l ;;
+    tunnels) echo "$TUNNELS / $t" | bc -l ;;
+    mbps) echo "4 * $BIG_MB * 1.048576 / $t" | bc -l ;;
+  esac
+}
+
+echo "HTTP proxy benchmark: $ROUNDS round(s), loopback, nginx TLS server, curl client ($PARALLEL parallel)"
+echo "airlock: $AIRLOCK (--threads $THREADS); tinyproxy: $(tinyproxy -v 2>&1 | head -1)"
+printf '%-34s %14s %14s %8s\n' scenario airlock tinyproxy ratio
+status=0
+for scenario in rps tunnels mbps; do
+  a=$(figure airlock $scenario)
+  b=$(figure tinyproxy $scenario)
+  ratio=$(echo "$a / $b" | bc -l)
+  case $scenario in
+    rps) label="requests/s (8 kept-alive tunnels)" ;;
+    tunnels) label="new tunnels/s (CONNECT + TLS)" ;;
+    mbps) label="MB/s (4 downloads of $BIG_MB MiB)" ;;
+  esac
+  printf '%-34s %14.1f %14.1f %8.2f\n' "$label" "$a" "$b" "$ratio"
+  [[ $(echo "$a > 0 && $b > 0" | bc -l) == 1 ]] || status=1
+done
+if ((SMOKE)) && ((status)); then echo "smoke: a figure is zero"; fi
+exit $status

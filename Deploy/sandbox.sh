@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Containment for an agent runtime: a network namespace whose only way out is Airlock.
+#
+#   sandbox.sh up       --name NAME [options]   create the namespace, veth pair, resolver and rules
+#   sandbox.sh exec     --name NAME [--user U] -- CMD...
+#                                                run CMD inside: proxy variables set, Airlock's files
+#                                                read-only or hidden, unprivileged, no new privileges
+#   sandbox.sh counters --name NAME [--host-ns NS]   print the nftables counters (what was dropped)
+#   sandbox.sh down     --name NAME [--host-ns NS]   remove everything `up` made
+#
+# Options for up (defaults in brackets):
+#   --sandbox-addr CIDR   address of the sandbox end             [198.18.1.2/24]
+#   --host-addr ADDR      address of the host end (the gateway)  [198.18.1.1]
+#   --airlock ADDR        where Airlock's DNS and proxy listen   [the host address]
+#   --dns-port N          Airlock's DNS port                     [53]
+#   --proxy-ports LIST    Airlock's proxy ports, comma-separated [3128]
+#   --host-ns NS          namespace of the host end (tests)      [the current one]
+#   --keep-ipv6           leave IPv6 enabled inside the sandbox (the rules still drop it)
+#
+# The rules live in the host's namespace (table inet airlock_NAME), outside the sandbox: a root
+# process inside the sandbox can change its own interfaces and routes but not them. From the sandbox
+# they accept exactly: UDP and TCP to Airlock's DNS port, TCP to Airlock's proxy ports. Everything
+# else is dropped and counted by category: other resolvers (UDP/TCP 53), DoT (853), ICMP, IPv6,
+# direct connections through the host, and Airlock's other ports (metrics, control).
+set -euo pipefail
+
+die() { echo "sandbox.sh: $*" >&2; exit 1; }
+
+cmd=${1:-}; shift || true
+name="" sandbox_addr="198.18.1.2/24" host_addr="198.18.1.1" airlock="" dns_port=53 proxy_ports=3128
+host_ns="" keep_ipv6=0 user="" ro_paths="/etc/airlock" hidden_paths="/var/lib/airlock"
+while (($#)); do
+  case $1 in
+    --name) name=$2; shift 2 ;;
+    --sandbox-addr) sandbox_addr=$2; shift 2 ;;
+    --host-addr) host_addr=$2; shift 2 ;;
+    --airlock) airlock=$2; shift 2 ;;
+    --dns-port) dns_port=$2; shift 2 ;;
+    --proxy-ports) proxy_ports=$2; shift 2 ;;
+    --host-ns) host_ns=$2; shift 2 ;;
+    --keep-ipv6) keep_ipv6=1; shift ;;
+    --user) user=$2; shift 2 ;;
+    --read-only) ro_paths="$ro_paths $2"; shift 2 ;;
+    --hide) hidden_paths="$hidden_paths $2"; shift 2 ;;
+    --) shift; break ;;
+    *) die "unknown option $1" ;;
+  esac
+done
+[[ $name =~ ^[a-z0-9][a-z0-9-]{0,14}$ ]] || die "--name: 1-15 of a-z 0-9 - (it names the namespace and nft table)"
+[[ -n $airlock ]] || airlock=$host_addr
+table="airlock_${name//-/_}"
+# Interface names are at most 15 bytes: a short hash keeps them unique per sandbox.
+tag=$(printf '%s' "$name" | cksum | cut -c1-6)
+host_if="alk${tag}h"
+inner_if="eth0"
+
+host() { if [[ -n $host_ns ]]; then ip netns exec "$host_ns" "$@"; else "$@"; fi; }
+inside() { ip netns exec "$name" "$@"; }
+
+up() {
+  [[ $(id -u) -eq 0 ]] || die "needs root"
+  command -v nft >/dev/null || die "nft missing (Deploy/install-deps.sh installs nftables)"
+  ip netns add "$name"
+  inside ip link set lo up
+  host ip link add "$host_if" type veth peer name "$inner_if" netns "$name"
+  local prefix=${sandbox_addr#*/}
+  host ip addr add "$host_addr/$prefix" dev "$host_if"
+  host ip link set "$host_if" up
+  inside ip addr add "$sandbox_addr" dev "$inner_if"
+  inside ip link set "$inner_if" up
+  inside ip route add default via "$host_addr"
+  if ((keep_ipv6 == 0)); then
+    inside sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  fi
+  # `ip netns exec` bind-mounts /etc/netns/NAME/* over /etc: the sandbox's resolver is Airlock.
+  mkdir -p "/etc/netns/$name"
+  printf 'nameserver %s\noptions timeout:2 attempts:1\n' "$airlock" >"/etc/netns/$name/resolv.conf"
+  rules | host nft -f -
+}
+
+rules() {
+  local ports=${proxy_ports//,/, }
+  cat <<NFT
+table inet $table {
+  counter accepted_dns {}
+  counter accepted_proxy {}
+  counter dropped_other_resolver_udp {}
+  counter dropped_other_resolver_tcp {}
+  counter dropped_dot {}
+  counter dropped_icmp {}
+  counter dropped_ipv6 {}
+  counter dropped_airlock_other_ports {}
+  counter dropped_direct {}
+  counter dropped_inbound {}
+
+  # Packets from the sandbox to the host itself (where Airlock listens).
+  chain input {
+    type filter hook input priority -10; policy accept;
+    iifname "$host_if" jump from_sandbox_to_host
+  }
+  # Packets from the sandbox routed through the host: never allowed.
+  chain forward {
+    type filter hook forward priority -10; policy accept;
+    iifname "$host_if" jump from_sandbox_routed
+    oifname "$host_if" ct state established,related accept
+    oifname "$host_if" counter name dropped_inbound drop
+  }
+  chain from_sandbox_to_host {
+    meta nfproto ipv6 counter name dropped_ipv6 drop
+    ip daddr $airlock udp dport $dns_port counter name accepted_dns accept
+    ip daddr $airlock tcp dport $dns_port counter name accepted_dns accept
+    ip daddr $airlock tcp dport { $ports } counter name accepted_proxy accept
+    meta l4proto icmp counter name dropped_icmp drop
+    counter name dropped_airlock_other_ports drop
+  }
+  chain from_sandbox_routed {
+    meta nfproto ipv6 counter name dropped_ipv6 drop
+    udp dport 53 counter name dropped_other_resolver_udp drop
+    tcp dport 53 counter name dropped_other_resolver_tcp drop
+    tcp dport 853 counter name dropped_dot drop
+    udp dport 853 counter name dropped_dot drop
+    meta l4proto icmp counter name dropped_icmp drop
+    counter name dropped_direct drop
+  }
+}
+NFT
+}
+
+counters() {
+  host nft list counters table inet "$table" | awk '/counter /{name=$2} /packets/{printf "%-30s packets %s bytes %s\n", name, $2, $4}'
+
+}
+
+down() {
+  host nft delete table inet "$table" 2>/dev/null || true
+  host ip link delete "$host_if" 2>/dev/null || true
+  ip netns delete "$name" 2>/dev/null || true
+  rm -rf "/etc/netns/$name"
+}
+
+run_inside() {
+  (($# > 0)) || die "exec: nothing to run (sandbox.sh exec --name N -- CMD...)"
+  local proxy="http://$airlock:${proxy_ports%%,*}"
+  local setup=""
+  # A private mount namespace: Airlock's configuration read-only, its state hidden, then drop to
+  # the agent's user with no way to regain privileges (setpriv --no-new-privs).
+  for p in $ro_paths; do [[ -e $p ]] && setup+="mount --bind $p $p && mount -o remount,bind,ro $p && "; done
+  for p in $hidden_paths; do [[ -e $p ]] && setup+="mount -t tmpfs -o size=1m,mode=0755 none $p && "; done
+  local drop=""
+  if [[ -n $user ]]; then
+    drop="setpriv --reuid=$(id -u "$user") --regid=$(id -g "$user") --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all"
+  fi
+  inside env HTTP_PROXY="$proxy" HTTPS_PROXY="$proxy" http_proxy="$proxy" https_proxy="$proxy" NO_PROXY="" \
+    unshare --mount --propagation private sh -c "$setup exec $drop \"\$@\"" sandbox "$@"
+}
+
+case $cmd in
+  up) up ;;
+  down) down ;;
+  counters) counters ;;
+  rules) rules ;;
+  exec) run_inside "$@" ;;
+  *) sed -n '2,22p' "$0"; exit 64 ;;
+esac

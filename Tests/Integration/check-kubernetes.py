@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Structural checks of Deploy/kubernetes: what a schema validator would not catch, the containment
+properties. No API server or schema validator (kubeconform) is available offline here, so this
+parses the manifests kustomization.yaml lists and asserts:
+- every workload runs as non-root, no privilege escalation, read-only root, all capabilities dropped;
+- agent pods may send only to Airlock's pods, only on DNS and proxy ports; a default deny exists;
+- the agent's resolver and proxy are Airlock's Service address, and the Service ports exist.
+Exit 0 when every check holds; prints each failure otherwise."""
+import os
+import sys
+
+import yaml
+
+root = sys.argv[1]
+with open(os.path.join(root, "kustomization.yaml")) as f:
+    kustomization = yaml.safe_load(f)
+docs = []
+for name in kustomization["resources"]:
+    with open(os.path.join(root, name)) as f:
+        docs += [d for d in yaml.safe_load_all(f) if d]
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+
+
+by_kind = {}
+for d in docs:
+    check("apiVersion" in d and "kind" in d and "name" in d.get("metadata", {}), f"incomplete object {d}")
+    by_kind.setdefault(d["kind"], []).append(d)
+
+for kind in ("Deployment", "Service", "NetworkPolicy", "Pod", "Namespace"):
+    check(kind in by_kind, f"no {kind}")
+
+
+def pod_specs():
+    for d in by_kind.get("Deployment", []):
+        yield d["metadata"]["name"], d["spec"]["template"]["spec"], d["spec"]["template"]["metadata"]["labels"]
+    for d in by_kind.get("Pod", []):
+        yield d["metadata"]["name"], d["spec"], d["metadata"]["labels"]
+
+
+for name, spec, _ in pod_specs():
+    check(spec.get("securityContext", {}).get("runAsNonRoot") is True, f"{name}: runAsNonRoot")
+    check(spec.get("automountServiceAccountToken") is False, f"{name}: service account token mounted")
+    for c in spec["containers"]:
+        sc = c.get("securityContext", {})
+        check(sc.get("allowPrivilegeEscalation") is False, f"{name}/{c['name']}: allowPrivilegeEscalation")
+        check(sc.get("readOnlyRootFilesystem") is True, f"{name}/{c['name']}: readOnlyRootFilesystem")
+        check(sc.get("capabilities", {}).get("drop") == ["ALL"], f"{name}/{c['name']}: capabilities not dropped")
+        check(not sc.get("capabilities", {}).get("add"), f"{name}/{c['name']}: capabilities added")
+
+service = next(s for s in by_kind["Service"] if s["metadata"]["name"] == "airlock")
+service_ip = service["spec"]["clusterIP"]
+airlock = next(d for d in by_kind["Deployment"] if d["metadata"]["name"] == "airlock")
+container_ports = {p["name"] for c in airlock["spec"]["template"]["spec"]["containers"] for p in c["ports"]}
+for p in service["spec"]["ports"]:
+    check(p["targetPort"] in container_ports, f"service port {p['name']} targets a missing container port")
+check(service["spec"]["selector"] == airlock["spec"]["selector"]["matchLabels"], "service selects other pods")
+
+policies = {p["metadata"]["name"]: p["spec"] for p in by_kind["NetworkPolicy"]}
+default_deny = [s for s in policies.values() if s["podSelector"] == {} and set(s["policyTypes"]) == {"Ingress", "Egress"}]
+check(len(default_deny) == 1, "no default-deny NetworkPolicy")
+agent_policies = [s for s in policies.values() if s["podSelector"].get("matchLabels") == {"role": "agent"}]
+check(len(agent_policies) == 1, "agents need exactly one NetworkPolicy")
+allowed = set()
+for spec in agent_policies:
+    check(spec.get("ingress") == [], "agents accept ingress")
+    for rule in spec.get("egress", []):
+        check(rule.get("to") == [{"podSelector": {"matchLabels": {"app": "airlock"}}}], f"agent egress to {rule.get('to')}")
+        for port in rule.get("ports", []):
+            allowed.add((port["port"], port["protocol"]))
+check(allowed == {(53, "UDP"), (53, "TCP"), (3128, "TCP")}, f"agent egress ports {sorted(allowed)}")
+gateway = [s for s in policies.values() if s["podSelector"].get("matchLabels") == {"app": "airlock"}]
+check(len(gateway) == 1, "Airlock needs its own NetworkPolicy")
+for spec in gateway:
+    for rule in spec.get("egress", []):
+        for peer in rule.get("to", []):
+            block = peer.get("ipBlock")
+            if block and block["cidr"] == "0.0.0.0/0":
+                check("169.254.0.0/16" in block.get("except", []), "Airlock may reach link-local (metadata)")
+
+for name, spec, labels in pod_specs():
+    if labels.get("role") != "agent":
+        continue
+    check(spec.get("dnsPolicy") == "None", f"{name}: resolver is not set explicitly")
+    check(spec.get("dnsConfig", {}).get("nameservers") == [service_ip], f"{name}: resolver is not Airlock")
+    env = {e["name"]: e.get("value") for c in spec["containers"] for e in c.get("env", [])}
+    check(env.get("HTTPS_PROXY") == f"http://{service_ip}:3128", f"{name}: HTTPS_PROXY is not Airlock")
+
+for f in failures:
+    print("FAIL:", f)
+print(f"{len(docs)} objects, {len(failures)} failures")
+sys.exit(1 if failures else 0)
