@@ -7,8 +7,9 @@
 set -euo pipefail
 
 BUILD_PKGS=(libpcap-dev libldns-dev libpsl-dev libyaml-dev libssl-dev pkg-config)
-TEST_PKGS=(iodine dns2tcp tcpdump nsd knot-dnsutils dnsutils nftables iproute2 rsyslog python3 openssl dnsdist socat)
-BENCH_PKGS=(tshark dnsperf tinyproxy bc time)
+TEST_PKGS=(iodine dns2tcp tcpdump nsd knot-dnsutils dnsutils nftables iproute2 rsyslog python3 openssl dnsdist socat
+  curl iputils-ping util-linux python3-yaml systemd)
+BENCH_PKGS=(tshark dnsperf tinyproxy bc time nginx-light)
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 [[ "${AIRLOCK_BENCH:-0}" == "1" ]] && want+=("${BENCH_PKGS[@]}")
