@@ -78,7 +78,8 @@ var targets: [Target] = [
         name: "AirlockDNSProxy",
         dependencies: [
             "CAirlockSys", "AirlockDNSWire", "AirlockPipeline", "AirlockPolicy", "AirlockEngine", "AirlockEvents",
-        ]),
+        ],
+        exclude: ["README.md"]),
     // The HTTP egress proxy: forward and CONNECT, policy and bypass checks, budgets, tokens; a pure
     // connection state machine and the epoll server around it. Resolves through the DNS proxy's core.
     .target(

@@ -119,10 +119,11 @@ dns:
 EOF
 
 clk=$(getconf CLK_TCK)
-# utime+stime (ticks) of a process and all its descendants (NSD forks its server processes).
+# utime+stime (ticks) of a process and all its descendants (NSD forks xfrd → main → server).
+descendants() { local child; for child in $(pgrep -P "$1" || true); do echo "$child"; descendants "$child"; done; }
 cpu_ticks() {
   local total=0 pid
-  for pid in $1 $(pgrep -P "$1" || true); do
+  for pid in $1 $(descendants "$1"); do
     [[ -r /proc/$pid/stat ]] || continue
     # Fields after the command name (which may hold spaces: "nsd: server 1"): utime and stime are 12th and 13th.
     total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
