@@ -8,7 +8,8 @@
 # p99 Airlock adds over the direct path.
 #
 #   Benchmarks/dns-proxy.sh            full run (3 × 10 s per path, medians; ~5 minutes)
-#   Benchmarks/dns-proxy.sh --smoke    a few seconds per path (CI)
+#   Benchmarks/dns-proxy.sh --smoke    one second per path with the debug build: checks that every path
+#                                      works (CI); its figures mean nothing
 #   options: --duration S  --runs N  --threads N (airlock threads and dnsdist listeners; default nproc)
 #
 # Everything listens on 127.0.0.1 high ports; every process started here is stopped by PID on exit.
@@ -22,7 +23,7 @@ threads=$(nproc)
 smoke=0
 while (($#)); do
   case "$1" in
-    --smoke) smoke=1; duration=2; runs=1 ;;
+    --smoke) smoke=1; duration=1; runs=1 ;;
     --duration) duration="$2"; shift ;;
     --runs) runs="$2"; shift ;;
     --threads) threads="$2"; shift ;;
@@ -36,8 +37,10 @@ for tool in nsd dnsdist dnsperf; do
 done
 airlock=${AIRLOCK_BIN:-}
 if [[ -z "$airlock" ]]; then
-  swift build -c release --product airlock >&2
-  airlock="$(swift build -c release --show-bin-path)/airlock"
+  config=release
+  ((smoke)) && config=debug
+  swift build -c "$config" --product airlock >&2
+  airlock="$(swift build -c "$config" --show-bin-path)/airlock"
 fi
 
 work=$(mktemp -d /tmp/airlock-dnsbench.XXXXXX)
@@ -173,7 +176,7 @@ declare -A result
 # Runs `runs` peak measurements of a started server; stores medians in result[name.*].
 bench() { # name port pid
   local rows=() i
-  dnsperf -s 127.0.0.1 -p "$2" -d "$work/queries" -l 1 -c 20 -q 200 >/dev/null 2>&1 || true  # warm-up
+  ((smoke)) || dnsperf -s 127.0.0.1 -p "$2" -d "$work/queries" -l 1 -c 20 -q 200 >/dev/null 2>&1 || true  # warm-up
   for i in $(seq 1 "$runs"); do rows+=("$(measure "$2" "$3")"); done
   result[$1.qps]=$(printf '%s\n' "${rows[@]}" | awk '{print $1}' | median)
   result[$1.lat]=$(printf '%s\n' "${rows[@]}" | awk '{print $2}' | median)
@@ -204,7 +207,7 @@ start_airlock() { # port cache-entries log-level [log-file]
 
 stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
 
-echo "dns-proxy benchmark: $(nproc) CPUs, ${runs} × ${duration} s per path, dnsperf -c 20 -q 200, $(wc -l <"$work/queries") names in 50 domains; airlock threads / dnsdist listeners: $threads" >&2
+echo "dns-proxy benchmark: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run, ${runs} × ${duration} s per path, dnsperf -c 20 -q 200, $(wc -l <"$work/queries") names in 50 domains; airlock threads / dnsdist listeners: $threads" >&2
 wait_ready "$nsd_port"
 bench direct "$nsd_port" "$nsd_pid"
 
