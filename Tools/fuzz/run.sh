@@ -5,6 +5,7 @@
 #                                                         or  run.sh all -max_total_time=600
 #   Tools/fuzz/run.sh --smoke                            every harness for AIRLOCK_FUZZ_SMOKE_RUNS
 #                                                         executions (default 5000): the CI check
+#   Tools/fuzz/run.sh --totals                           executions and crashes per harness so far
 #
 # Default flags: -runs=100000. Each harness starts from its grown corpus (.build/fuzz/corpus/NAME,
 # kept between runs; the smoke uses a fresh one) plus the seeds make-seeds.py generates. Inputs that
@@ -16,6 +17,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${AIRLOCK_FUZZ_BUILD:-$PWD/.build/fuzz}
 export AIRLOCK_FUZZ_BUILD=$OUT
+
+if [[ ${1:-} == --totals ]]; then
+    # Executions and crashes per harness over every run recorded in runs.tsv.
+    awk -F'\t' 'NR > 1 { runs[$2] += $3; secs[$2] += $4; crashes[$2] += $6 }
+        END { printf "%-20s %14s %10s %8s\n", "harness", "executions", "seconds", "crashes"
+              for (h in runs) printf "%-20s %14d %10.0f %8d\n", h, runs[h], secs[h], crashes[h] }' "$OUT/runs.tsv"
+    exit 0
+fi
 
 smoke=0
 if [[ ${1:-} == --smoke ]]; then
@@ -64,7 +73,8 @@ for harness in "${harnesses[@]}"; do
     seconds=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
     ((smoke)) && rm -rf "$corpus"
     executions=$(awk '/stat::number_of_executed_units/ { print $2 }' "$log")
-    rate=$(awk '/stat::average_exec_per_sec/ { print $2 }' "$log")
+    # Over the whole run (seed loading included): libFuzzer's own figure rounds its seconds down.
+    rate=$(awk -v n="${executions:-0}" -v s="$seconds" 'BEGIN { printf "%.0f", s > 0 ? n / s : 0 }')
     new=$(($(find "$crashes" -type f | wc -l) - before))
     if ((status != 0 && new == 0)); then new=1; fi  # died without writing an input (e.g. out of memory)
     printf '%-20s %12s %8s %10s %8s\n' "$harness" "${executions:-?}" "$seconds" "${rate:-?}" "$new"
