@@ -305,6 +305,44 @@ def http_seeds():
     return seeds
 
 
+def connection_seeds(hellos):
+    """http_proxy_connection inputs (see its harness): exchanges through one proxy connection."""
+    def data(kind, payload):
+        return bytes([kind]) + struct.pack(">H", len(payload)) + payload
+
+    public, allowed = 0x01 | (1 << 3), 0x01
+    get = b"GET http://api.example.com/v1/models?x=1 HTTP/1.1\r\nHost: api.example.com\r\nUser-Agent: agent\r\n\r\n"
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+    chunked_ok = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+    post = b"POST http://api.example.com/upload HTTP/1.1\r\nHost: api.example.com\r\nContent-Length: 11\r\n\r\n"
+    post_chunked = (b"POST http://198.18.50.5:8080/p HTTP/1.1\r\nHost: 198.18.50.5:8080\r\n"
+                    b"Transfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n")
+    seeds = [
+        data(0, get) + bytes([public, 2]) + data(4, ok) + data(0, get) + bytes([public, 2]) + data(4, chunked_ok),
+        data(0, get + get) + bytes([public, 2]) + data(4, ok + chunked_ok) + bytes([5]),
+        data(0, post + b"hello") + bytes([public, 2]) + data(0, b" world") + data(4, ok),
+        data(0, post_chunked) + bytes([allowed, 2]) + data(4, b"HTTP/1.1 100 Continue\r\n\r\n" + ok),
+        data(0, b"GET http://evil.example.com/ HTTP/1.1\r\nHost: evil.example.com\r\n\r\n") + bytes([6]),
+        data(0, get) + bytes([public, 3]) + bytes([7, 200]),
+        data(0, b"HEAD http://api.example.com/ HTTP/1.1\r\nHost: api.example.com\r\n\r\n") + bytes([public, 2])
+        + data(4, b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n") + bytes([7, 255]),
+    ]
+    def hello_for(sni):
+        name = sni.encode()
+        entry = b"\x00" + struct.pack(">H", len(name)) + name
+        extensions = struct.pack(">HH", 0, len(entry) + 2) + struct.pack(">H", len(entry)) + entry
+        extensions += struct.pack(">HH", 43, 3) + b"\x02\x03\x04"
+        body = b"\x03\x03" + b"\x07" * 32 + b"\x00" + b"\x00\x02\x13\x01" + b"\x01\x00"
+        body += struct.pack(">H", len(extensions)) + extensions
+        handshake = b"\x01" + struct.pack(">I", len(body))[1:] + body
+        return b"\x16\x03\x01" + struct.pack(">H", len(handshake)) + handshake
+
+    for hello in [hello_for("files.example.org"), hello_for("cdn.files.example.org")] + hellos[:4]:
+        connect = b"CONNECT files.example.org:443 HTTP/1.1\r\nHost: files.example.org:443\r\n\r\n"
+        seeds.append(data(0, connect) + bytes([public]) + data(0, hello) + bytes([2]) + data(4, b"\x16\x03\x03\x00\x02ab"))
+    return seeds
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -363,6 +401,8 @@ def main():
         write(outdir, "packet_decoder", bytes([LINK_TYPES.index(link)]) + packet)
     for link, run in runs:
         write(outdir, "packet_stream", packet_run(link, run))
+    for seed in connection_seeds(tls_hellos()):
+        write(outdir, "http_proxy_connection", seed)
     for seed in http_seeds():
         write(outdir, "http_head", seed)
     for seed in proxy_ops(corpus):

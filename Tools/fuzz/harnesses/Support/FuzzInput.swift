@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// AIRLOCK_FUZZ_VERBOSE=1 makes a harness print what the code made of each input: how a seed is
+/// checked to reach the code it was written for (run the harness binary on the seed file).
+let fuzzVerbose = getenv("AIRLOCK_FUZZ_VERBOSE") != nil
+
 /// The fuzzer's bytes, and a cursor that hands them out piece by piece so one input can describe a
 /// structured case (several packets, several messages, a choice of configuration).
 ///

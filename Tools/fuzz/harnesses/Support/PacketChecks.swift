@@ -3,14 +3,6 @@ import AirlockEvents
 import AirlockPackets
 import AirlockTLS
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// AIRLOCK_FUZZ_VERBOSE=1 prints what the decoder made of each input: how a seed is checked to reach
-/// the code it was written for (run the harness binary on the seed file).
-private let verbose = getenv("AIRLOCK_FUZZ_VERBOSE") != nil
-
 /// A packet sink that does what the replay does with what the decoder hands out (parse every DNS
 /// message, parse every first payload as a ClientHello) and checks the decoder's promises about it.
 struct CheckingSink: PacketSink {
@@ -113,7 +105,7 @@ func checkFinished(_ decoder: PacketDecoder, _ sink: CheckingSink) {
         sizes.fragments == 0 && sizes.tcpFlows == 0 && sizes.udpFlows == 0, "tables not empty after finish: \(sizes)")
     require(
         decoder.statistics.bufferedBytes == 0, "\(decoder.statistics.bufferedBytes) bytes still buffered after finish")
-    if verbose {
+    if fuzzVerbose {
         let s = decoder.statistics
         print(
             "packets \(s.packets): DNS udp \(s.udpDNSMessages) tcp \(s.tcpDNSMessages), flow starts tcp \(s.tcpFlowStarts)"
