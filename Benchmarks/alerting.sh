@@ -35,7 +35,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A port free for both UDP and TCP: airlock serve binds both (checking UDP alone collided in CI).
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    python3 - "$port" <<'EOF' 2>/dev/null && { echo "$port"; return; }
+import socket, sys
+for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind); s.bind(("127.0.0.1", int(sys.argv[1]))); s.close()
+EOF
+  done
+}
 upstream=$(free_port)
 python3 Benchmarks/dns-responder.py --port "$upstream" --lifetime $((seconds * rounds * 3 + 120)) & pids+=($!)
 
