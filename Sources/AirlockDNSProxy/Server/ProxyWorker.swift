@@ -94,9 +94,28 @@ package final class ProxyWorker: @unchecked Sendable {
         wake.signal()
     }
 
-    /// The event loop; returns after ``stop()``.
+    /// The longest a stopping worker waits for the answers its clients are still owed. Every pending
+    /// query ends by itself within the policy's attempts × timeout (answer or SERVFAIL); this caps a
+    /// policy with long timeouts so `SIGTERM` always ends the process promptly.
+    static let drainLimitNanoseconds: Int64 = 5_000_000_000
+
+    /// The event loop; returns after ``stop()`` once every query it accepted has its answer (an
+    /// upstream's, or SERVFAIL at its deadline), or after ``drainLimitNanoseconds``: a graceful stop
+    /// (SIGTERM during load) leaves no client waiting on a query the proxy took.
     func run() {
-        while !stopping.load(ordering: .acquiring) {
+        serve { !self.stopping.load(ordering: .acquiring) }
+        // Drain: no new queries (listeners out of the loop; TCP clients mid-answer still written),
+        // pending upstream queries run to their answer or their SERVFAIL.
+        for listener in udpListeners { poll.remove(listener.fd) }
+        for listener in tcpListeners { poll.remove(listener.fd) }
+        let drainEnd = ProxyTime.now().monotonic + Self.drainLimitNanoseconds
+        serve { self.core.pendingCount > 0 && ProxyTime.now().monotonic < drainEnd }
+        writeLog()
+        publish()
+    }
+
+    private func serve(while running: () -> Bool) {
+        while running() {
             var timeout: Int32 = 1000
             if let deadline = core.nextDeadline() {
                 let wait = (deadline - ProxyTime.now().monotonic) / 1_000_000 + 1
@@ -112,7 +131,6 @@ package final class ProxyWorker: @unchecked Sendable {
             writeLog()
             if time.monotonic - lastHousekeeping > 1_000_000_000 { housekeeping(time) }
         }
-        publish()
     }
 
     private func dispatch(_ tag: UInt64, _ events: UInt32) {
