@@ -4,6 +4,9 @@
 #
 #   Benchmarks/http-proxy.sh [--smoke] [--rounds N] [--airlock BINARY] [--threads N]
 #
+# --threads: Airlock's worker threads (default: one per CPU, its default; tinyproxy runs a thread
+# per connection).
+#
 # Everything runs on 127.0.0.1: nginx (TLS, keep-alive, sendfile) serves the files; curl is the client
 # (one process, --parallel, the tunnel reused across requests as a browser or SDK does).
 # Scenarios, each through both proxies:
@@ -17,7 +20,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 AIRLOCK=$ROOT/.build/release/airlock
 [[ -x $AIRLOCK ]] || AIRLOCK=$ROOT/.build/debug/airlock
-SMOKE=0 ROUNDS=3 THREADS=1
+SMOKE=0 ROUNDS=3 THREADS=$(nproc)
 while (($#)); do
   case $1 in
     --smoke) SMOKE=1; shift ;;
@@ -44,6 +47,7 @@ fi
 PARALLEL=8
 
 DIR=$(mktemp -d /tmp/airlock-httpbench.XXXXXX)
+chmod 755 "$DIR"  # nginx's workers run unprivileged and must read the files
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -61,6 +65,7 @@ TLS_PORT=$(free_port) AIRLOCK_PORT=$(free_port) TINY_PORT=$(free_port)
 mkdir -p "$DIR/www" "$DIR/nginx"
 head -c 1024 /dev/urandom >"$DIR/www/small.bin"
 head -c $((BIG_MB * 1048576)) /dev/zero >"$DIR/www/big.bin"
+chmod -R a+rX "$DIR/www"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=127.0.0.1" \
   -addext "subjectAltName=IP:127.0.0.1" -keyout "$DIR/key.pem" -out "$DIR/cert.pem" 2>/dev/null
 cat >"$DIR/nginx/nginx.conf" <<CONF
@@ -127,28 +132,37 @@ done
 
 URL="https://127.0.0.1:$TLS_PORT"
 # Every transfer's body goes to standard output, sent to /dev/null (-o would name the first URL only).
-CURL=(curl -s --no-progress-meter --cacert "$DIR/cert.pem")
+CURL=(curl -s --no-progress-meter --cacert "$DIR/cert.pem" -w '%{stderr}%{http_code} %{size_download}\n')
 
-# Prints "seconds" for one scenario through one proxy; fails if any transfer failed.
+# Runs one scenario through one proxy; prints "SECONDS BYTES". Every transfer's status and size is
+# written to stderr by curl (-w %{stderr}) and checked: a failed or short transfer fails the run.
 run() {
-  local proxy=$1 scenario=$2 start end
+  local proxy=$1 scenario=$2 start end stats=$DIR/stats.txt expected urls
   start=$(date +%s.%N)
   case $scenario in
-    rps) "${CURL[@]}" -x "$proxy" -Z --parallel-max $PARALLEL --parallel-immediate --fail \
-      "$URL/small.bin?[1-$REQUESTS]" >/dev/null ;;
-    tunnels)
-      # -H Connection: close makes nginx close after each response, so curl opens a new tunnel each time.
-      "${CURL[@]}" -x "$proxy" -Z --parallel-max $PARALLEL --parallel-immediate --fail -H 'Connection: close' \
-        "$URL/small.bin?[1-$TUNNELS]" >/dev/null ;;
-    mbps) "${CURL[@]}" -x "$proxy" -Z --parallel-max 4 --fail "$URL/big.bin?[1-4]" >/dev/null ;;
-  esac
+    rps) expected=$REQUESTS
+      "${CURL[@]}" -x "$proxy" -Z --parallel-max $PARALLEL --parallel-immediate "$URL/small.bin?[1-$REQUESTS]" ;;
+    tunnels) expected=$TUNNELS
+      # Connection: close makes nginx close after each response, so curl opens a new tunnel each time.
+      "${CURL[@]}" -x "$proxy" -Z --parallel-max $PARALLEL --parallel-immediate -H 'Connection: close' \
+        "$URL/small.bin?[1-$TUNNELS]" ;;
+    mbps) expected=4
+      "${CURL[@]}" -x "$proxy" -Z --parallel-max 4 "$URL/big.bin?[1-4]" ;;
+  esac >/dev/null 2>"$stats"
   end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
+  local good bytes
+  good=$(grep -c '^200 ' "$stats" || true)
+  bytes=$(awk '$1 == 200 {s += $2} END {printf "%d", s}' "$stats")
+  if [[ $good != "$expected" ]]; then
+    echo "$scenario: $good of $expected transfers succeeded: $(grep -v '^200 ' "$stats" | sort | uniq -c | head -3)" >&2
+    return 1
+  fi
+  echo "$(echo "$end - $start" | bc -l) $bytes"
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-declare -A TIMES
+declare -A TIMES BYTES
 for round in $(seq 1 "$ROUNDS"); do
   for scenario in rps tunnels mbps; do
     # Alternate which proxy goes first, so neither always meets a warmer cache.
@@ -156,8 +170,9 @@ for round in $(seq 1 "$ROUNDS"); do
     for who in $order; do
       port=$AIRLOCK_PORT
       [[ $who == tinyproxy ]] && port=$TINY_PORT
-      t=$(run "http://127.0.0.1:$port" "$scenario") || { echo "FAIL: $scenario through $who"; tail -5 "$DIR/airlock.err" "$DIR/tinyproxy.err"; exit 1; }
-      TIMES[$who.$scenario]+="$t "
+      result=$(run "http://127.0.0.1:$port" "$scenario") || { echo "FAIL: $scenario through $who"; tail -n 5 "$DIR/airlock.err" "$DIR/tinyproxy.err"; exit 1; }
+      TIMES[$who.$scenario]+="${result% *} "
+      BYTES[$who.$scenario]=${result#* }
     done
   done
 done
@@ -168,7 +183,7 @@ figure() {  # who scenario → the figure (requests/s, tunnels/s or MB/s) from t
   case $2 in
     rps) echo "$REQUESTS / $t" | bc -l ;;
     tunnels) echo "$TUNNELS / $t" | bc -l ;;
-    mbps) echo "4 * $BIG_MB * 1.048576 / $t" | bc -l ;;
+    mbps) echo "${BYTES[$1.$2]} / 1000000 / $t" | bc -l ;;
   esac
 }
 

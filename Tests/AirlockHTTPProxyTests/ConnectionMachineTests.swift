@@ -90,20 +90,34 @@ import Testing
         #expect(actions.resolveName == "api.example.com")
         actions = m.resolved(.addresses([IPAddress("198.18.50.5")!], ttl: 60), now: clock.now)
         #expect(clientText(actions) == "HTTP/1.1 200 Connection established\r\n\r\n")
-        #expect(actions.connectTarget == nil)
+        // The TCP connect overlaps the hello; nothing is sent on it until the hello passes.
+        #expect(actions.connectTarget == Endpoint(address: IPAddress("198.18.50.5")!, port: 443))
+        #expect(m.upstreamConnected(now: clock.now).isEmpty)
         let hello = clientHello(sni: "api.example.com")
         clientIn = Array(hello[..<20])
         #expect(m.clientData(&clientIn, now: clock.now).isEmpty)
         clientIn = hello
         actions = m.clientData(&clientIn, now: clock.now)
-        #expect(actions.connectTarget == Endpoint(address: IPAddress("198.18.50.5")!, port: 443))
-        actions = m.upstreamConnected(now: clock.now)
         #expect(actions == [.sendUpstream(hello), .relay])
         #expect(m.isTunnel)
         #expect(m.tunnelTraffic(up: 100, down: 5000, now: clock.now).isEmpty)
         m.tunnelEnded(now: clock.now, why: "tunnel closed")
         let end = try #require(m.takeRecords().last)
         #expect(end.action == .end && end.bytesUp == hello.count + 100 && end.bytesDown == 5000 && end.sni == "api.example.com")
+    }
+
+    @Test func helloBeforeTheUpstreamConnectsWaitsForIt() throws {
+        var (m, _) = try makeMachine()
+        var clientIn = bytes("CONNECT api.example.com:443 HTTP/1.1\r\n\r\n")
+        _ = m.clientData(&clientIn, now: clock.now)
+        _ = m.resolved(.addresses([IPAddress("198.18.50.5")!, IPAddress("198.18.50.6")!], ttl: 60), now: clock.now)
+        let hello = clientHello(sni: "api.example.com")
+        clientIn = hello
+        #expect(m.clientData(&clientIn, now: clock.now).isEmpty)
+        // The first address fails: the second is tried with the hello still held back.
+        let retry = m.upstreamFailed(reason: "refused", now: clock.now)
+        #expect(retry == [.closeUpstream, .connect(Endpoint(address: IPAddress("198.18.50.6")!, port: 443))])
+        #expect(m.upstreamConnected(now: clock.now) == [.sendUpstream(hello), .relay])
     }
 
     @Test func sniMismatchIsRefusedWithATLSAlert() throws {

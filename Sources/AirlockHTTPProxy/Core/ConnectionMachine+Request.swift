@@ -242,9 +242,11 @@ extension ConnectionMachine {
             ex.destination = Endpoint(address: allowed[0], port: ex.authority.port)
             exchange = ex
             if ex.head.isConnect {
+                // The TCP connect to the approved address overlaps the client's ClientHello; the
+                // hello is checked before a single byte is sent on it (a refused tunnel is closed).
                 state = .awaitingHello
                 deadline = now.monotonic + Self.seconds(configuration.helloTimeoutSeconds)
-                return [.sendClient(Array("HTTP/1.1 200 Connection established\r\n\r\n".utf8))]
+                return [.sendClient(Array("HTTP/1.1 200 Connection established\r\n\r\n".utf8)), .connect(ex.destination!)]
             }
             note(.destination, .allow, now: now, rule: "http.allow", reason: "request allowed", kind: .routine)
             state = .connecting(index: 0)

@@ -19,6 +19,7 @@ extension ConnectionMachine {
     mutating func decideHello(_ input: inout [UInt8], parsed: ClientHelloParseResult, now: ProxyTime) -> [ConnectionAction] {
         guard var ex = exchange, let destination = ex.destination else { return [] }
         if case .clientHello(let hello) = parsed { ex.sni = hello.serverName?.hostName }
+        // The connect was started before the hello arrived; judge it against the address in use.
         exchange = ex
         let decision = shared.egressGuard.decideHello(
             ex.sandbox, connectHost: ex.authority.host, destination: destination, parsed: parsed)
@@ -40,9 +41,25 @@ extension ConnectionMachine {
         note(.tls, .allow, now: now, decision: decision)
         let hello = input
         input.removeAll(keepingCapacity: true)
-        state = .helloConnecting(index: 0, hello: hello)
+        if ex.upstreamReady { return startTunnel(hello, now: now) }
+        state = .helloConnecting(index: ex.destinationIndex, hello: hello)
         deadline = now.monotonic + Self.seconds(configuration.connectTimeoutSeconds)
-        return [.connect(destination)]
+        return []
+    }
+
+    /// The hello passed and the upstream is connected: send the hello, then relay untouched.
+    mutating func startTunnel(_ hello: [UInt8], now: ProxyTime) -> [ConnectionAction] {
+        guard var ex = exchange else { return [] }
+        ex.bytesUp += hello.count
+        exchange = ex
+        let budget = ex.sandbox.http.uploadBudget
+        _ = shared.ledger.withLock {
+            $0.chargeUpload(ex.ledgerKey, bytes: hello.count, now: now.monotonic, windowSeconds: budget.windowSeconds)
+        }
+        state = .tunnel
+        tunnelStarted = now.monotonic
+        deadline = now.monotonic + Self.seconds(configuration.idleTimeoutSeconds)
+        return [.sendUpstream(hello), .relay]
     }
 
     /// Bytes the server relayed in a tunnel since the last call. Upload counts against the budget;

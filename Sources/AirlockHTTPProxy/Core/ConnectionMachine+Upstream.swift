@@ -7,17 +7,12 @@ extension ConnectionMachine {
     public mutating func upstreamConnected(now: ProxyTime) -> [ConnectionAction] {
         guard var ex = exchange else { return [] }
         switch state {
-        case .helloConnecting(_, let hello):
-            ex.bytesUp += hello.count
+        case .awaitingHello:
+            ex.upstreamReady = true
             exchange = ex
-            let budget = ex.sandbox.http.uploadBudget
-            _ = shared.ledger.withLock {
-                $0.chargeUpload(ex.ledgerKey, bytes: hello.count, now: now.monotonic, windowSeconds: budget.windowSeconds)
-            }
-            state = .tunnel
-            tunnelStarted = now.monotonic
-            deadline = now.monotonic + Self.seconds(configuration.idleTimeoutSeconds)
-            return [.sendUpstream(hello), .relay]
+            return []
+        case .helloConnecting(_, let hello):
+            return startTunnel(hello, now: now)
         case .connecting:
             let head = HTTPHeadWriter.forwardedRequest(ex.head, authority: ex.authority, keepAlive: false)
             switch ex.head.framing {
@@ -43,6 +38,7 @@ extension ConnectionMachine {
         switch state {
         case .connecting(let index): return upstreamFailed(reason: reason, index: index, now: now)
         case .helloConnecting(let index, _): return upstreamFailed(reason: reason, index: index, now: now)
+        case .awaitingHello: return upstreamFailed(reason: reason, index: exchange?.destinationIndex ?? 0, now: now)
         case .closed, .idle: return []
         default:
             return upstreamClosed(now: now)
@@ -54,10 +50,12 @@ extension ConnectionMachine {
         let next = index + 1
         if next < ex.destinations.count {
             ex.destination = Endpoint(address: ex.destinations[next], port: ex.authority.port)
+            ex.destinationIndex = next
+            ex.upstreamReady = false
             exchange = ex
             if case .helloConnecting(_, let hello) = state {
                 state = .helloConnecting(index: next, hello: hello)
-            } else {
+            } else if state != .awaitingHello {
                 state = .connecting(index: next)
             }
             deadline = now.monotonic + Self.seconds(configuration.connectTimeoutSeconds)
@@ -207,6 +205,8 @@ extension ConnectionMachine {
             return upstreamFailed(reason: "connection closed", index: index, now: now)
         case .helloConnecting(let index, _):
             return upstreamFailed(reason: "connection closed", index: index, now: now)
+        case .awaitingHello:
+            return upstreamFailed(reason: "connection closed", index: exchange?.destinationIndex ?? 0, now: now)
         default:
             return []
         }

@@ -23,9 +23,10 @@ public struct ConnectionMachine {
         case resolving
         /// Plain HTTP: connecting to `exchange.destinations[index]`.
         case connecting(index: Int)
-        /// CONNECT: 200 sent, waiting for the ClientHello.
+        /// CONNECT: 200 sent and the upstream connect started; waiting for the ClientHello. Not one
+        /// byte goes upstream before the hello passes.
         case awaitingHello
-        /// CONNECT: the hello passed; connecting with it held back.
+        /// CONNECT: the hello passed; the upstream connection is not up yet.
         case helloConnecting(index: Int, hello: [UInt8])
         case tunnel
         /// Plain HTTP: forwarding the request body.
@@ -45,6 +46,10 @@ public struct ConnectionMachine {
         /// Addresses that passed the destination checks, in the order to try.
         var destinations: [IPAddress] = []
         var destination: Endpoint?
+        /// Which of `destinations` the current upstream connection goes to.
+        var destinationIndex = 0
+        /// CONNECT: the upstream TCP connection is up (nothing has been sent on it yet).
+        var upstreamReady = false
         var sni: String?
         /// Request body still to forward.
         var bodyRemaining: UInt64 = 0

@@ -60,6 +60,12 @@ final class RelayBuffer {
 
     var count: Int { tail - head }
     var isEmpty: Bool { head == tail }
+
+    /// Empties the buffer for reuse by another tunnel.
+    func reset() {
+        head = 0
+        tail = 0
+    }
     var hasSpace: Bool { tail < storage.count || head > 0 }
 
     enum ReadResult {

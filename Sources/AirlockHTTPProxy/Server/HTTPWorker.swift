@@ -36,7 +36,18 @@ final class HTTPWorker: @unchecked Sendable {
     private var records: [HTTPDecisionRecord] = []
     private let resolved = Mutex<[(UInt64, ResolveOutcome)]>([])
     private var lastTick: Int64 = 0
+    /// The time of this loop turn, read once after epoll_wait returns (clock reads are not free).
+    private var turnTime: ProxyTime?
+    private var now: ProxyTime {
+        if let t = turnTime { return t }
+        let t = ProxyTime.now()
+        turnTime = t
+        return t
+    }
     private var stats = HTTPProxyStats()
+    /// Relay buffers of finished tunnels, kept for the next ones: buffers this large come from mmap,
+    /// and a fresh pair per tunnel costs two mappings and their page faults.
+    private var spareBuffers: [RelayBuffer] = []
     let published = Mutex(HTTPProxyStats())
 
     init(index: Int, shared: HTTPProxyShared, resolver: Resolver, log: HTTPDecisionLog?) throws(ProxyError) {
@@ -76,8 +87,9 @@ final class HTTPWorker: @unchecked Sendable {
 
     func run() {
         while !stopping.load(ordering: .acquiring) {
+            turnTime = nil
             poll.wait(timeoutMilliseconds: 250) { tag, events in self.dispatch(tag, events) }
-            let now = ProxyTime.now()
+            let now = self.now
             if now.monotonic - lastTick >= 200_000_000 {
                 lastTick = now.monotonic
                 for c in Array(connections.values) where now.monotonic >= c.machine.deadline {
@@ -109,7 +121,7 @@ final class HTTPWorker: @unchecked Sendable {
                 list.removeAll()
                 return out
             }
-            let now = ProxyTime.now()
+            let now = self.now
             for (connection, outcome) in replies {
                 guard let c = connections[connection] else { continue }
                 c.resolving = false
@@ -130,7 +142,7 @@ final class HTTPWorker: @unchecked Sendable {
     // MARK: Accept
 
     private func accept(_ listener: Int32) {
-        let now = ProxyTime.now()
+        let now = self.now
         for _ in 0..<64 {
             guard let (fd, peer) = Socket.accept(listener) else { return }
             guard connections.count < configuration.maxConnectionsPerWorker else {
@@ -178,7 +190,7 @@ final class HTTPWorker: @unchecked Sendable {
     }
 
     private func clientEvent(_ c: HTTPConnection, _ events: UInt32) {
-        let now = ProxyTime.now()
+        let now = self.now
         if events & EventPoll.writable != 0 { flushClient(c, now: now) }
         guard connections[c.id] != nil else { return }
         if events & (EventPoll.readable | EventPoll.hangup | EventPoll.error) != 0 {
@@ -193,7 +205,7 @@ final class HTTPWorker: @unchecked Sendable {
     }
 
     private func upstreamEvent(_ c: HTTPConnection, _ events: UInt32) {
-        let now = ProxyTime.now()
+        let now = self.now
         if c.upstreamConnecting {
             guard events & (EventPoll.writable | EventPoll.error | EventPoll.hangup) != 0 else { return }
             c.upstreamConnecting = false
@@ -356,11 +368,15 @@ final class HTTPWorker: @unchecked Sendable {
                 connect(c, to: endpoint, now: now)
             case .relay:
                 stats.tunnels += 1
-                c.up = RelayBuffer(capacity: configuration.relayBufferBytes)
-                c.down = RelayBuffer(capacity: configuration.relayBufferBytes)
+                c.up = spareBuffers.popLast() ?? RelayBuffer(capacity: configuration.relayBufferBytes)
+                c.down = spareBuffers.popLast() ?? RelayBuffer(capacity: configuration.relayBufferBytes)
                 if !c.clientIn.isEmpty {
                     c.toUpstream.append(c.clientIn)
                     c.clientIn.removeAll()
+                }
+                if !c.upstreamIn.isEmpty {
+                    c.toClient.append(c.upstreamIn)
+                    c.upstreamIn.removeAll()
                 }
             case .closeUpstream:
                 closeUpstream(c)
@@ -388,7 +404,7 @@ final class HTTPWorker: @unchecked Sendable {
             c.upstreamConnecting = true
             c.upstreamEOF = false
             c.upstreamShut = false
-            c.upstreamEvents = EventPoll.writable | EventPoll.readable
+            c.upstreamEvents = EventPoll.writable
             try poll.add(fd, tag: Self.tag(.upstream, c.id), events: c.upstreamEvents)
         } catch {
             closeUpstream(c)
@@ -413,6 +429,13 @@ final class HTTPWorker: @unchecked Sendable {
         if let why { c.machine.tunnelEnded(now: now, why: why) }
         records += c.machine.takeRecords()
         closeDescriptors(c)
+        for buffer in [c.up, c.down] {
+            guard let buffer, spareBuffers.count < 64 else { continue }
+            buffer.reset()
+            spareBuffers.append(buffer)
+        }
+        c.up = nil
+        c.down = nil
     }
 
     private func closeDescriptors(_ c: HTTPConnection) {
