@@ -56,7 +56,7 @@ var targets: [Target] = [
         name: "AirlockAlerts",
         dependencies: [
             "AirlockEvents", "AirlockEngine", "AirlockPipeline", "AirlockDNSProxy", "AirlockPolicy", "AirlockDigest",
-            "AirlockTLSClient",
+            "AirlockTLSClient", "AirlockHTTPProxy",
         ],
         exclude: ["README.md"]),
     // Client TLS over a connected socket (OpenSSL): verified HTTPS for the webhook sink.
@@ -125,7 +125,7 @@ var targets: [Target] = [
         dependencies: [
             "AirlockDigest",
             "AirlockAlerts", "AirlockEngine", "AirlockEvents", "AirlockDNSProxy", "AirlockDNSWire", "AirlockPipeline",
-            "AirlockPolicy", "AirlockTLSClient",
+            "AirlockPolicy", "AirlockTLSClient", "AirlockHTTPProxy",
         ], exclude: ["Fixtures"]),
     .testTarget(name: "AirlockCLITests", dependencies: ["airlock"]),
     .testTarget(

@@ -101,10 +101,18 @@ enum ServeCommand {
         // The HTTP proxy shares the DNS server's policy and engine: names it resolves for a sandbox
         // count toward the same verdicts, quarantines and budgets as that sandbox's own queries.
         var http: HTTPProxyServer?
-        if let httpConfiguration = try HTTPOptions.configuration(parsed) {
+        if var httpConfiguration = try HTTPOptions.configuration(parsed) {
+            var httpLog = try HTTPOptions.log(parsed, fallbackPath: parsed.value("--log"))
+            if let alerts {
+                // Alerting sees every HTTP decision; the JSON-lines log keeps what --http-log-level asks.
+                httpLog = AlertingHTTPDecisionLog(
+                    pipeline: alerts, forwardingTo: httpLog, nextLevel: httpConfiguration.logLevel,
+                    builder: AlertBuilder(enforcement: .enforce, quarantine: true, policyVersion: policy.version))
+                httpConfiguration.logLevel = .all
+            }
             http = try HTTPProxyServer(
                 configuration: httpConfiguration, dns: server.shared, dnsConfiguration: configuration,
-                log: try HTTPOptions.log(parsed, fallbackPath: parsed.value("--log")), dnsLog: log)
+                log: httpLog, dnsLog: log)
         }
         if let user = parsed.value("--user") { try Privileges.drop(to: user) }
         try server.start()

@@ -368,7 +368,8 @@ sleep 0.3
   "$SANDBOX_SH" counters --name "$SB" --host-ns "$NS_AIR" | sed 's/^/  /'
   echo
   echo "HTTP decisions logged: $(wc -l <"$LAB/state/http.jsonl") ($(grep -c '"action":"block"' "$LAB/state/http.jsonl") blocks);" \
-    "DNS decisions: $(wc -l <"$LAB/state/dns.jsonl"); alerts: $(wc -l <"$LAB/state/alerts.jsonl" 2>/dev/null || echo 0)"
+    "DNS decisions: $(wc -l <"$LAB/state/dns.jsonl"); alert records: $(wc -l <"$LAB/state/alerts.jsonl" 2>/dev/null || echo 0)"
+  echo "alerts by kind (OCSF finding titles): $(grep -o '"title":"[^"]*"' "$LAB/state/alerts.jsonl" 2>/dev/null | sort | uniq -c | tr -s ' ' | paste -sd ',' -)"
   echo "rows: ${#ROWS[@]}, not as expected: $FAILED"
 } | tee "$LAB/matrix.md"
 [[ -n ${MATRIX_OUT:-} ]] && cp "$LAB/matrix.md" "$MATRIX_OUT"
