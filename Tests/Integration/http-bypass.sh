@@ -353,9 +353,40 @@ row bypass "See Airlock's logs and spool (state dir) from the sandbox" "hidden (
 user=$(ps -o user= -p "$AIRLOCK_PID" 2>/dev/null | tr -d ' ')
 row control "Airlock runs unprivileged after binding :53 and :3128" "nobody" "${user:-?}" $([[ $user == nobody ]] && echo 1)
 
+# ---------------------------------------------------------------- fail closed: Airlock stopped
+# With `airlock serve` stopped (SIGTERM, as systemd stops it) the rules stay in the host's namespace:
+# every way out still fails, and not one IPv4 packet reaches the internet namespace (a counter there).
+net nft -f - <<'NFT'
+table inet failclosed {
+  counter arrived { }
+  chain pre { type filter hook prerouting priority -300; policy accept; iifname != "lo" meta nfproto ipv4 counter name arrived; }
+}
+NFT
+kill -TERM "$AIRLOCK_PID" 2>/dev/null
+for _ in $(seq 1 50); do kill -0 "$AIRLOCK_PID" 2>/dev/null || break; sleep 0.1; done
+stopped=$(kill -0 "$AIRLOCK_PID" 2>/dev/null && echo running || echo stopped)
+row control "Airlock stopped with SIGTERM" "stopped" "$stopped" $([[ $stopped == stopped ]] && echo 1)
+arrived() { net nft list counter inet failclosed arrived 2>/dev/null | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+arrived_before=$(arrived)
+out=$(agent dig +time=2 +tries=1 api.allowed.test 2>&1 | grep -c 'status: NOERROR')
+row fail-closed "DNS through the stopped Airlock (sandbox resolv.conf)" "no answer" "$out NOERROR answers" $([[ $out == 0 ]] && echo 1)
+out=$(agent curl -s -m 3 -o /dev/null -w '%{http_code}' http://api.allowed.test/ok.txt 2>&1)
+row fail-closed "HTTP through the stopped proxy (HTTP_PROXY)" "no response" "code '$out'" $([[ $out == 000 ]] && echo 1)
+expect_dropped "Airlock stopped: direct HTTP to 198.18.100.10 (root in the sandbox)" "dropped" dropped_direct \
+  rootkit curl -s -m 3 --noproxy '*' http://198.18.100.10/ok.txt
+expect_dropped "Airlock stopped: other resolver UDP 53 (root in the sandbox)" "dropped" dropped_other_resolver_udp \
+  rootkit dig +time=2 +tries=1 @198.18.100.99 api.allowed.test
+expect_dropped "Airlock stopped: ICMP echo to the internet (root in the sandbox)" "dropped" dropped_icmp \
+  rootkit ping -c 1 -W 2 198.18.100.10
+arrived_after=$(arrived)
+row fail-closed "IPv4 packets reaching the internet namespace while Airlock is stopped" "0" \
+  "$((arrived_after - arrived_before))" $([[ -n $arrived_after && $arrived_after == "$arrived_before" ]] && echo 1)
+out=$(air curl -s -m 3 http://198.18.100.10/ok.txt)
+arrived_control=$(arrived)
+row control "The internet counter sees the host's own request (the counter works)" "ok, counter moves" \
+  "$out, +$((arrived_control - arrived_after)) packets" $([[ $out == ok && $arrived_control -gt $arrived_after ]] && echo 1)
+
 # ---------------------------------------------------------------- the matrix
-kill -USR1 "$AIRLOCK_PID" 2>/dev/null
-sleep 0.3
 {
   echo
   echo "Bypass matrix (sandbox $SB, Airlock $(basename "$AIRLOCK"), $(date -u +%Y-%m-%dT%H:%M:%SZ))"
