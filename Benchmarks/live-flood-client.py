@@ -52,7 +52,8 @@ def main():
 
     # Slow-drip connections: non-blocking connects, one byte each per round.
     drip = []
-    dns_request = struct.pack("!H", 29) + query("www.site0.com", 7, 1)
+    dns_query = query("www.site0.com", 7, 1)
+    dns_request = struct.pack("!H", len(dns_query)) + dns_query
     http_request = b"GET http://www.site0.com/ HTTP/1.1\r\nHost: www.site0.com\r\n\r\n"
     refused_connects = 0
     for i in range(args.drip):
@@ -146,17 +147,23 @@ def main():
                 tunnel_blocked_after = tunnel_sent
         time.sleep(0.002)
 
-    # Which drip connections the proxy still held open (or closed: an idle limit or a refusal).
-    drip_open = 0
+    # What became of the drip connections: still held open, answered (an error status), or closed (an
+    # idle limit, a connection cap).
+    drip_open = {"dns": 0, "http": 0}
+    drip_answered = {"dns": 0, "http": 0}
+    drip_closed = {"dns": 0, "http": 0}
     for c in drip:
+        kind = "dns" if c[1] is dns_request else "http"
         try:
-            data = c[0].recv(1, socket.MSG_PEEK)
+            data = c[0].recv(64, socket.MSG_PEEK)
             if data:
-                drip_open += 1  # answered something (an HTTP error) but still open
+                drip_answered[kind] += 1  # the proxy answered (an error, a timeout status) before the request was whole
+            else:
+                drip_closed[kind] += 1
         except BlockingIOError:
-            drip_open += 1
+            drip_open[kind] += 1
         except OSError:
-            pass
+            drip_closed[kind] += 1
     heads_closed = 0
     max_head = 0
     for h in heads:
@@ -182,7 +189,8 @@ def main():
         "legit_share": round(answered / legit_sent, 4) if legit_sent else 0,
         "legit_p50_ms": pct(0.5), "legit_p99_ms": pct(0.99),
         "tunnel_sent": tunnel_sent, "tunnel_answers": tunnel_answers, "tunnel_blocked_after": tunnel_blocked_after,
-        "drip_connections": len(drip), "drip_still_open": drip_open, "drip_connect_errors": refused_connects,
+        "drip_connections": len(drip), "drip_still_open": sum(drip_open.values()), "drip_open": drip_open,
+        "drip_answered": drip_answered, "drip_closed": drip_closed, "drip_connect_errors": refused_connects,
         "header_conns": len(heads), "header_conns_refused": heads_closed, "header_max_bytes_sent": max_head,
     }))
     for c in drip:

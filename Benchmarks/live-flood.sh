@@ -10,7 +10,7 @@
 # Prints the figures and fails if the tunnel was not blocked, if under 95 % of legitimate queries were
 # answered, or if peak RSS passed the bound (--max-rss-mb, default 512).
 #
-#   Benchmarks/live-flood.sh            2,000,000 distinct names at 30,000 qps for 60 s (release build)
+#   Benchmarks/live-flood.sh            2,000,000 distinct names at 20,000 qps for 100 s (release build)
 #   Benchmarks/live-flood.sh --smoke    60,000 names at 5,000 qps for 6 s, 400 drip sockets (CI; debug build)
 #   options: --names N  --rate QPS  --seconds S  --drip N  --max-rss-mb M
 #
@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-names=2000000 rate=30000 seconds=60 drip=2000 max_rss=512 smoke=0
+names=2000000 rate=20000 seconds=100 drip=2000 max_rss=512 smoke=0
 while (($#)); do
   case "$1" in
     --smoke) smoke=1 names=60000 rate=5000 seconds=6 drip=400 ;;
@@ -112,6 +112,7 @@ max_sample=0
 while kill -0 "$client" 2>/dev/null; do
   r=$(awk '/VmRSS/ {print $2}' "/proc/$serve/status" 2>/dev/null || echo 0)
   ((r > max_sample)) && max_sample=$r
+  echo "$r" >>"$work/rss.samples"
   sleep 0.5
 done
 wait "$client" || { cat "$work/client.err" >&2; exit 1; }
@@ -131,8 +132,15 @@ print(r["legit_share"], r["legit_p50_ms"], r["legit_p99_ms"], r["legit_sent"], r
 echo "flood: $sent sent, $completed answered ($qps qps)"
 echo "legitimate client: $legit_sent queries, share answered $share, p50 ${p50} ms, p99 ${p99} ms"
 echo "tunnel (pirate.sea, TXT every 100 ms): blocked after $tblock queries"
-echo "slow drip: $drip_open of $drip_n connections still open at the end; huge headers: $heads_refused of $heads connections refused (most bytes one sent: $maxhead)"
+echo "slow drip ($drip_n connections, half DNS/TCP, half HTTP, one byte a second, never complete): $(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+o, a, c = r["drip_open"], r["drip_answered"], r["drip_closed"]
+print("; ".join("%s: %d held open, %d answered, %d closed by the proxy" % (k, o[k], a[k], c[k]) for k in ("dns", "http")))' "$work/client.json")"
+echo "huge headers: $heads_refused of $heads connections refused (most bytes one sent: $maxhead)"
 echo "serve RSS: $((rss_start / 1024)) MiB at start, peak sampled $((max_sample / 1024)) MiB, VmHWM $((hwm / 1024)) MiB (bound $max_rss MiB)"
+# Whether RSS levels off as the engine's and the caches' bounded tables fill: RSS at each fifth of the run.
+echo "serve RSS at each fifth of the flood (MiB): $(awk '{ v[NR] = $1 } END { for (i = 1; i <= 5; i++) printf "%d ", v[int(NR * i / 5)] / 1024 }' "$work/rss.samples")"
 grep -h "stopped; stats" "$work/serve.err" | cut -c1-400 >&2 || true
 
 fail=0
