@@ -11,12 +11,17 @@ enum DNSPlausibility {
         }
     }
 
-    /// The 12-byte header at `offset` could start a message of `length` bytes: an assigned opcode, and
-    /// section counts that fit (a question takes at least 5 bytes, a record at least 11). Every valid
-    /// message passes; random bytes rarely do.
-    static func headerFits(_ bytes: Span<UInt8>, at offset: Int, length: Int) -> Bool {
+    /// The 12-byte header at `offset` could start a message of `length` bytes: section counts that fit
+    /// (a question takes at least 5 bytes, a record at least 11) and, unless `anyOpcode`, an assigned
+    /// opcode. Every valid message passes; random bytes rarely do.
+    ///
+    /// `anyOpcode` is for messages whose start the framing already tells (a synchronised TCP stream):
+    /// an unassigned opcode is still a framed message the parser reads, and calling it junk would skip
+    /// the messages after it in the same segment, so a peer could hide its queries behind one (found
+    /// by fuzzing). Where nothing tells where a message starts, the opcode is part of the evidence.
+    static func headerFits(_ bytes: Span<UInt8>, at offset: Int, length: Int, anyOpcode: Bool = false) -> Bool {
         guard length >= 12, bytes.count - offset >= 12 else { return false }
-        guard opcodeIsAssigned(bytes[offset + 2]) else { return false }
+        guard anyOpcode || opcodeIsAssigned(bytes[offset + 2]) else { return false }
         let questions = Int(bytes.be16(offset + 4))
         let records = Int(bytes.be16(offset + 6)) + Int(bytes.be16(offset + 8)) + Int(bytes.be16(offset + 10))
         return questions * 5 + records * 11 <= length - 12

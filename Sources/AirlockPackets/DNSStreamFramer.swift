@@ -145,7 +145,9 @@ struct DNSStreamFramer {
                 scan.broken = .tcpBadDNSLength
                 return scan
             }
-            if bytes.count - start >= 14 && !DNSPlausibility.headerFits(bytes, at: start + 2, length: length) {
+            if bytes.count - start >= 14
+                && !DNSPlausibility.headerFits(bytes, at: start + 2, length: length, anyOpcode: true)
+            {
                 scan.broken = .tcpImplausibleDNSHeader
                 return scan
             }

@@ -109,7 +109,7 @@ struct TCPStreamTests {
 
     @Test func junkAfterAMessageIsSkippedUntilAPlausibleMessage() {
         // After message 1 the client sends junk whose "length" is fine but whose header is impossible
-        // (opcode 15); the next segment starts a real message.
+        // (65535 questions in 32 bytes); the next segment starts a real message.
         let junk: [UInt8] = [0x00, 0x20, 0xAB, 0xCD, 0x78, 0x00, 0xFF, 0xFF] + [UInt8](repeating: 0x41, count: 30)
         var harness = connected()
         harness.feed(conversation.fromClient(Build.framed(first) + junk, sequence: start))

@@ -71,8 +71,11 @@ for harness in "${harnesses[@]}"; do
     before=$(findings "$crashes")
     start=$(date +%s.%N)
     status=0
+    # Inputs that once failed (Tools/fuzz/regressions/NAME) run first with the seeds, every time.
+    inputs=("$corpus" "$seeds/$harness")
+    [[ -d Tools/fuzz/regressions/$harness ]] && inputs+=("Tools/fuzz/regressions/$harness")
     nice -n 10 "$OUT/bin/$harness" -print_final_stats=1 -timeout=30 -rss_limit_mb=2048 \
-        -artifact_prefix="$crashes/" "${flags[@]}" "$corpus" "$seeds/$harness" >"$log" 2>&1 || status=$?
+        -artifact_prefix="$crashes/" "${flags[@]}" "${inputs[@]}" >"$log" 2>&1 || status=$?
     seconds=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
     ((smoke)) && rm -rf "$corpus"
     executions=$(awk '/stat::number_of_executed_units/ { print $2 }' "$log")

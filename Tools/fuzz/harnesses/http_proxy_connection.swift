@@ -115,11 +115,11 @@ public func fuzzHTTPProxyConnection(_ data: UnsafePointer<UInt8>?, _ size: Int) 
             }
         }
         for record in machine.takeRecords() {
-            if fuzzVerbose { print(record.action, record.stage, record.reason ?? "") }
+            if fuzzVerbose { note("\(record.action) \(record.stage) \(record.reason ?? "")") }
             checkLogLine(record)
         }
     }
-    if fuzzVerbose { print("upstream: \(upstream.bytes.count) bytes, tunnel \(upstream.isTunnel)") }
+    if fuzzVerbose { note("upstream: \(upstream.bytes.count) bytes, tunnel \(upstream.isTunnel)") }
     return 0
 }
 

@@ -16,6 +16,13 @@
 // [payload], [bytes] and [message] are a 2-byte length and that many bytes. Sequence numbers count
 // from an initial number near 2^32, so streams wrap. Packets go in as raw IP (link layers are
 // packet_decoder's and packet_stream's).
+//
+// Besides the decoder's bounds and counters, a reassembly oracle: a client→server stream to port 53
+// that starts with a SYN and continues in order without gaps, overlaps, FIN or RST (and with nothing
+// else that could disturb it: no fragments, raw packets, time steps or tiny tables in the input)
+// must be delivered as exactly the valid DNS messages its length prefixes frame, in order. A stream
+// where Airlock sees other messages than the resolver does is a way to hide names from it.
+import AirlockDNSWire
 import AirlockEvents
 import AirlockPackets
 
@@ -26,8 +33,12 @@ private let serverISN: UInt32 = 0x7FFF_FFF0
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPacketFlows(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
-    var decoder = PacketDecoder(configuration: packetConfiguration(input.byte()))
+    let configurationByte = input.byte()
+    var decoder = PacketDecoder(configuration: packetConfiguration(configurationByte))
     var sink = CheckingSink(configuration: decoder.configuration)
+    sink.deliveries = []
+    var streams: [Int: StreamModel] = [:]
+    var undisturbed = configurationByte & 0x01 == 0
     var time = fuzzEpoch
     while !input.isAtEnd {
         let op = input.byte()
@@ -47,6 +58,10 @@ public func fuzzPacketFlows(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
                 payload =
                     [UInt8(truncatingIfNeeded: payload.count >> 8), UInt8(truncatingIfNeeded: payload.count)] + payload
             }
+            if server.port == 53 {
+                streams[streamKey(v6: v6, flow: flow), default: StreamModel()].segment(
+                    fromClient: fromClient, flags: flags, seq: seq, ack: ack, payload: payload)
+            }
             let segment = tcp(
                 from: fromClient ? client.port : server.port, to: fromClient ? server.port : client.port,
                 seq: seq, ack: ack, flags: flags, payload: payload)
@@ -62,6 +77,7 @@ public func fuzzPacketFlows(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
                 v6: v6, from: fromClient ? client.address : server.address,
                 to: fromClient ? server.address : client.address, protocolNumber: 17, payload: datagram)
         case 4:
+            undisturbed = false
             let control = input.byte()
             let offset = input.u16() & 0x1FFF
             let bytes = input.chunk()
@@ -69,9 +85,11 @@ public func fuzzPacketFlows(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
                 v6: v6, from: client.address, to: server.address, protocolNumber: control & 0x40 != 0 ? 6 : 17,
                 id: control & 0x3F, offset: offset, more: control & 0x80 != 0, payload: bytes)
         case 5:
+            undisturbed = false
             time += timeStep(input.byte())
             continue
         default:
+            undisturbed = false
             packet = input.chunk()
         }
         decoder.decode(linkType: LinkType.raw, time: Timestamp(nanoseconds: time), bytes: packet.span, into: &sink)
@@ -79,7 +97,80 @@ public func fuzzPacketFlows(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
     }
     decoder.finish(into: &sink)
     checkFinished(decoder, sink)
+    if fuzzVerbose {
+        for delivery in sink.deliveries ?? [] {
+            note(
+                "delivered \(delivery.bytes.count) bytes \(delivery.context.transport) \(delivery.context.source) → \(delivery.context.destination)"
+            )
+        }
+    }
+    if undisturbed {
+        for (key, stream) in streams {
+            guard let expected = stream.expectedMessages() else { continue }
+            let v6 = key & 0x04 != 0
+            let source = v6 ? v6Address(2 + key & 0x03) : v4Address(2 + key & 0x03)
+            let delivered = sink.deliveries?.filter {
+                $0.context.transport == .tcp && $0.context.destination.port == 53
+                    && $0.context.source.port == UInt16(40_000 + key & 0x03)
+                    && $0.context.source.address.bytes == source
+            }.map(\.bytes)
+            require(
+                delivered == expected,
+                "stream \(key): delivered \(delivered?.map(\.count) ?? []) byte messages, the stream framed "
+                    + "\(expected.map(\.count)): \(hex(input.bytes))")
+        }
+    }
     return 0
+}
+
+private func streamKey(v6: Bool, flow: Int) -> Int { (v6 ? 0x04 : 0) | flow }
+
+/// What the client sent on one connection to port 53, while it stays simple enough to predict.
+private struct StreamModel {
+    /// Still a SYN, then in-order data without gaps, overlaps, FIN or RST.
+    var predictable = true
+    var sawSYN = false
+    /// The client's next sequence number.
+    var next: UInt32 = clientISN
+    var bytes: [UInt8] = []
+
+    mutating func segment(fromClient: Bool, flags: UInt8, seq: UInt32, ack: UInt32, payload: [UInt8]) {
+        let syn = flags & 0x02 != 0
+        if flags & 0x05 != 0 { predictable = false }  // FIN or RST from either side
+        guard fromClient else {
+            // The server: its SYN-ACK must acknowledge the client's SYN, and come after it.
+            if syn && (!sawSYN || ack != clientISN &+ 1 || !payload.isEmpty) { predictable = false }
+            return
+        }
+        if !sawSYN {
+            if syn && seq == clientISN && payload.isEmpty {
+                sawSYN = true
+                next = clientISN &+ 1
+            } else {
+                predictable = false
+            }
+            return
+        }
+        if syn || seq != next || bytes.count + payload.count > 60_000 { predictable = false }
+        bytes += payload
+        next = next &+ UInt32(payload.count)
+    }
+
+    /// The messages the stream frames, when all are valid DNS; nil when there is nothing to predict.
+    func expectedMessages() -> [[UInt8]]? {
+        guard predictable, sawSYN else { return nil }
+        var messages: [[UInt8]] = []
+        var position = 0
+        while bytes.count - position >= 2 {
+            let length = Int(bytes[position]) << 8 | Int(bytes[position + 1])
+            guard bytes.count - position - 2 >= length else { break }
+            let message = Array(bytes[(position + 2)..<(position + 2 + length)])
+            guard case .success = DNSWireReader.parse(message.span) else { return nil }
+            messages.append(message)
+            position += 2 + length
+        }
+        return messages
+    }
 }
 
 private func v4Address(_ host: Int) -> [UInt8] { [198, 18, 0, UInt8(host)] }

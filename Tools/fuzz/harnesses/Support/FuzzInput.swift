@@ -6,6 +6,12 @@
 /// checked to reach the code it was written for (run the harness binary on the seed file).
 let fuzzVerbose = getenv("AIRLOCK_FUZZ_VERBOSE") != nil
 
+/// Prints to stderr, unbuffered: the line must survive the crash that may follow.
+func note(_ text: String) {
+    let line = Array((text + "\n").utf8)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
 /// The fuzzer's bytes, and a cursor that hands them out piece by piece so one input can describe a
 /// structured case (several packets, several messages, a choice of configuration).
 ///

@@ -10,9 +10,16 @@ struct CheckingSink: PacketSink {
     var messages = 0
     var flowStarts = 0
     var malformedEvents = 0
+    /// Every DNS message delivered, with its flow, when a harness checks them against a model.
+    var deliveries: [(context: FlowContext, bytes: [UInt8])]?
 
     mutating func dnsMessage(_ context: FlowContext, _ message: Span<UInt8>) {
         messages += 1
+        if deliveries != nil {
+            var copy: [UInt8] = []
+            for i in 0..<message.count { copy.append(message[i]) }
+            deliveries?.append((context, copy))
+        }
         require(message.count <= 65_535, "a DNS message of \(message.count) bytes")
         if case .success(let parsed) = DNSWireReader.parse(message) {
             require(parsed.byteCount + parsed.trailingBytes == message.count, "message length accounting")
@@ -107,7 +114,7 @@ func checkFinished(_ decoder: PacketDecoder, _ sink: CheckingSink) {
         decoder.statistics.bufferedBytes == 0, "\(decoder.statistics.bufferedBytes) bytes still buffered after finish")
     if fuzzVerbose {
         let s = decoder.statistics
-        print(
+        note(
             "packets \(s.packets): DNS udp \(s.udpDNSMessages) tcp \(s.tcpDNSMessages), flow starts tcp \(s.tcpFlowStarts)"
                 + " udp \(s.udpFlowStarts), fragments \(s.fragments) reassembled \(s.datagramsReassembled),"
                 + " out of order \(s.tcpOutOfOrderSegments), malformed \(s.malformed)")
