@@ -87,7 +87,8 @@ var targets: [Target] = [
         dependencies: [
             "CAirlockSys", "AirlockHTTPWire", "AirlockDNSProxy", "AirlockDNSWire", "AirlockTLS", "AirlockPolicy",
             "AirlockEngine", "AirlockEvents", "AirlockNames", "AirlockDigest",
-        ]),
+        ],
+        exclude: ["README.md"]),
     .executableTarget(
         name: "airlock",
         dependencies: [
