@@ -69,7 +69,8 @@ final class RelayBuffer {
     var hasSpace: Bool { tail < storage.count || head > 0 }
 
     enum ReadResult {
-        case bytes(Int)
+        /// Bytes read, and whether the read filled the free space (more may be waiting).
+        case bytes(Int, full: Bool)
         case wouldBlock
         case endOfStream
         case error(Int32)
@@ -80,10 +81,11 @@ final class RelayBuffer {
         if tail == storage.count && head > 0 { compact() }
         guard tail < storage.count else { return .wouldBlock }
         while true {
-            let n = Glibc.read(fd, storage.baseAddress! + tail, storage.count - tail)
+            let room = storage.count - tail
+            let n = Glibc.read(fd, storage.baseAddress! + tail, room)
             if n > 0 {
                 tail += n
-                return .bytes(n)
+                return .bytes(n, full: n == room)
             }
             if n == 0 { return .endOfStream }
             if errno == EINTR { continue }

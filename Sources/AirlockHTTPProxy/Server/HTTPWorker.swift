@@ -274,14 +274,16 @@ final class HTTPWorker: @unchecked Sendable {
         reading: for _ in 0..<4 {
             guard up.hasSpace else { break }
             switch up.read(from: c.clientFD) {
-            case .bytes(let n): moved += n
+            case .bytes(let n, let full):
+                moved += n
+                // Pass it on at once; stop reading when the other side does not keep up, or when a
+                // short read says the socket is drained (epoll reports the next bytes).
+                guard c.toUpstream.isEmpty, up.flush(to: c.upstreamFD), up.isEmpty, full else { break reading }
             case .wouldBlock: break reading
             case .endOfStream, .error:
                 c.clientEOF = true
                 break reading
             }
-            // Pass it on at once; stop reading when the other side does not keep up.
-            guard c.toUpstream.isEmpty, up.flush(to: c.upstreamFD), up.isEmpty else { break }
         }
         if moved > 0 {
             stats.bytesUp += moved
@@ -297,14 +299,14 @@ final class HTTPWorker: @unchecked Sendable {
         reading: for _ in 0..<4 {
             guard down.hasSpace else { break }
             switch down.read(from: c.upstreamFD) {
-            case .bytes(let n): moved += n
+            case .bytes(let n, let full):
+                moved += n
+                guard c.toClient.isEmpty, down.flush(to: c.clientFD), down.isEmpty, full else { break reading }
             case .wouldBlock: break reading
             case .endOfStream, .error:
                 c.upstreamEOF = true
                 break reading
             }
-            // Pass it on at once; stop reading when the other side does not keep up.
-            guard c.toClient.isEmpty, down.flush(to: c.clientFD), down.isEmpty else { break }
         }
         if moved > 0 {
             stats.bytesDown += moved
