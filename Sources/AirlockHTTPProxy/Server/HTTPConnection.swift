@@ -12,6 +12,8 @@ final class HTTPConnection {
     let peer: Endpoint
     var machine: ConnectionMachine
     var upstreamFD: Int32 = -1
+    /// The upstream descriptor is registered with epoll.
+    var upstreamWatched = false
     var upstreamConnecting = false
     var clientIn: [UInt8] = []
     var upstreamIn: [UInt8] = []

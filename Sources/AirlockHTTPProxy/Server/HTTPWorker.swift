@@ -88,7 +88,11 @@ final class HTTPWorker: @unchecked Sendable {
     func run() {
         while !stopping.load(ordering: .acquiring) {
             turnTime = nil
-            poll.wait(timeoutMilliseconds: 250) { tag, events in self.dispatch(tag, events) }
+            stats.loopTurns += 1
+            poll.wait(timeoutMilliseconds: 250) { tag, events in
+                self.stats.events += 1
+                self.dispatch(tag, events)
+            }
             let now = self.now
             if now.monotonic - lastTick >= 200_000_000 {
                 lastTick = now.monotonic
@@ -201,6 +205,11 @@ final class HTTPWorker: @unchecked Sendable {
             }
         }
         pump(c, now: now)
+        // Error and hang-up are reported whatever the interest mask says: once the client is gone
+        // both ways nothing more can reach it, and a registered dead socket would wake every turn.
+        if connections[c.id] != nil && events & (EventPoll.error | EventPoll.hangup) != 0 && c.clientEOF {
+            return finish(c, now: now, why: c.isRelaying ? "tunnel closed" : "client gone")
+        }
         if connections[c.id] != nil { updateInterest(c) }
     }
 
@@ -230,6 +239,19 @@ final class HTTPWorker: @unchecked Sendable {
             }
         }
         pump(c, now: now)
+        if connections[c.id] != nil && c.isRelaying && c.upstreamFD >= 0 && c.upstreamEOF
+            && events & (EventPoll.error | EventPoll.hangup) != 0
+        {
+            // The upstream is gone both ways (reset, or closed after our shutdown): stop watching it;
+            // what it sent is still delivered to the client, then the tunnel ends.
+            poll.remove(c.upstreamFD)
+            c.upstreamEvents = 0
+            c.upstreamWatched = false
+            c.upstreamShut = true
+            c.up?.reset()
+            c.toUpstream.removeAll()
+            flushClient(c, now: now)
+        }
         if connections[c.id] != nil { updateInterest(c) }
     }
 
@@ -407,6 +429,7 @@ final class HTTPWorker: @unchecked Sendable {
             c.upstreamEOF = false
             c.upstreamShut = false
             c.upstreamEvents = EventPoll.writable
+            c.upstreamWatched = true
             try poll.add(fd, tag: Self.tag(.upstream, c.id), events: c.upstreamEvents)
         } catch {
             closeUpstream(c)
@@ -465,7 +488,7 @@ final class HTTPWorker: @unchecked Sendable {
             c.clientEvents = client
             poll.modify(c.clientFD, tag: Self.tag(.client, c.id), events: client)
         }
-        guard c.upstreamFD >= 0 else { return }
+        guard c.upstreamFD >= 0, c.upstreamWatched else { return }
         var upstream: UInt32 = 0
         if c.upstreamConnecting {
             upstream = EventPoll.writable
@@ -494,8 +517,13 @@ public struct HTTPProxyStats: Sendable {
     public var tunnels = 0
     public var bytesUp = 0
     public var bytesDown = 0
+    /// Event-loop turns and the events they handled (their ratio shows how busy a turn is).
+    public var loopTurns = 0
+    public var events = 0
 
     public mutating func add(_ other: HTTPProxyStats) {
+        loopTurns += other.loopTurns
+        events += other.events
         connections += other.connections
         refusedConnections += other.refusedConnections
         lookups += other.lookups
@@ -506,6 +534,8 @@ public struct HTTPProxyStats: Sendable {
 
     public var json: String {
         "{\"connections\":\(connections),\"refused_connections\":\(refusedConnections),\"lookups\":\(lookups),"
-            + "\"tunnels\":\(tunnels),\"bytes_up\":\(bytesUp),\"bytes_down\":\(bytesDown)}"
+            + "\"tunnels\":\(tunnels),\"bytes_up\":\(bytesUp),\"bytes_down\":\(bytesDown),"
+            + "\"loop_turns\":\(loopTurns),\"events\":\(events)}"
     }
 }
+
