@@ -108,6 +108,7 @@ POLICY
 "$AIRLOCK" http-proxy --policy "$DIR/policy.yaml" --listen "127.0.0.1:$AIRLOCK_PORT" --threads "$THREADS" \
   --http-rate-limit 0 --http-log-level notable --log "$DIR/airlock.jsonl" 2>"$DIR/airlock.err" &
 PIDS+=($!)
+AIRLOCK_PID=$!
 cat >"$DIR/tinyproxy.conf" <<CONF
 Port $TINY_PORT
 Listen 127.0.0.1
@@ -121,6 +122,7 @@ PidFile "$DIR/tinyproxy.pid"
 CONF
 tinyproxy -d -c "$DIR/tinyproxy.conf" 2>"$DIR/tinyproxy.err" &
 PIDS+=($!)
+TINY_PID=$!
 
 for _ in $(seq 1 50); do
   if curl -s -o /dev/null --cacert "$DIR/cert.pem" "https://127.0.0.1:$TLS_PORT/small.bin" \
@@ -133,6 +135,10 @@ done
 URL="https://127.0.0.1:$TLS_PORT"
 # Every transfer's body goes to standard output, sent to /dev/null (-o would name the first URL only).
 CURL=(curl -s --no-progress-meter --cacert "$DIR/cert.pem" -w '%{stderr}%{http_code} %{size_download}\n')
+
+# CPU time (user + system, all threads, exited ones included) of a process, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICK=$(getconf CLK_TCK)
 
 # Runs one scenario through one proxy; prints "SECONDS BYTES". Every transfer's status and size is
 # written to stderr by curl (-w %{stderr}) and checked: a failed or short transfer fails the run.
@@ -162,7 +168,7 @@ run() {
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-declare -A TIMES BYTES
+declare -A TIMES BYTES CPU
 for round in $(seq 1 "$ROUNDS"); do
   for scenario in rps tunnels mbps; do
     # Alternate which proxy goes first, so neither always meets a warmer cache.
@@ -170,12 +176,30 @@ for round in $(seq 1 "$ROUNDS"); do
     for who in $order; do
       port=$AIRLOCK_PORT
       [[ $who == tinyproxy ]] && port=$TINY_PORT
+      pid=$AIRLOCK_PID
+      [[ $who == tinyproxy ]] && pid=$TINY_PID
+      before=$(cpu_ticks $pid)
       result=$(run "http://127.0.0.1:$port" "$scenario") || { echo "FAIL: $scenario through $who"; tail -n 5 "$DIR/airlock.err" "$DIR/tinyproxy.err"; exit 1; }
+      after=$(cpu_ticks $pid)
       TIMES[$who.$scenario]+="${result% *} "
       BYTES[$who.$scenario]=${result#* }
+      CPU[$who.$scenario]=$((${CPU[$who.$scenario]:-0} + after - before))
     done
   done
 done
+
+# The same work per second of the proxy's own CPU (all rounds): what the machine's other load
+# cannot move much, where wall-clock rates on a shared 2-core machine can.
+per_cpu() {
+  local seconds work
+  seconds=$(echo "${CPU[$1.$2]} / $TICK" | bc -l)
+  case $2 in
+    rps) work=$((REQUESTS * ROUNDS)) ;;
+    tunnels) work=$((TUNNELS * ROUNDS)) ;;
+    mbps) work=$(echo "${BYTES[$1.$2]} * $ROUNDS / 1000000" | bc -l) ;;
+  esac
+  if [[ $(echo "$seconds > 0" | bc -l) == 1 ]]; then echo "$work / $seconds" | bc -l; else echo 0; fi
+}
 
 figure() {  # who scenario → the figure (requests/s, tunnels/s or MB/s) from the median time
   local t
@@ -189,19 +213,23 @@ figure() {  # who scenario → the figure (requests/s, tunnels/s or MB/s) from t
 
 echo "HTTP proxy benchmark: $ROUNDS round(s), loopback, nginx TLS server, curl client ($PARALLEL parallel)"
 echo "airlock: $AIRLOCK (--threads $THREADS); tinyproxy: $(tinyproxy -v 2>&1 | head -1)"
-printf '%-34s %14s %14s %8s\n' scenario airlock tinyproxy ratio
+printf '%-40s %12s %12s %7s   %s\n' scenario airlock tinyproxy ratio "(per proxy CPU-second: airlock / tinyproxy / ratio)"
 status=0
 for scenario in rps tunnels mbps; do
   a=$(figure airlock $scenario)
   b=$(figure tinyproxy $scenario)
   ratio=$(echo "$a / $b" | bc -l)
+  ca=$(per_cpu airlock $scenario)
+  cb=$(per_cpu tinyproxy $scenario)
+  cratio=$(if [[ $(echo "$cb > 0" | bc -l) == 1 ]]; then echo "$ca / $cb" | bc -l; else echo 0; fi)
   case $scenario in
     rps) label="requests/s (8 kept-alive tunnels)" ;;
     tunnels) label="new tunnels/s (CONNECT + TLS)" ;;
     mbps) label="MB/s (4 downloads of $BIG_MB MiB)" ;;
   esac
-  printf '%-34s %14.1f %14.1f %8.2f\n' "$label" "$a" "$b" "$ratio"
+  printf '%-40s %12.1f %12.1f %7.2f   %.0f / %.0f / %.2f\n' "$label" "$a" "$b" "$ratio" "$ca" "$cb" "$cratio"
   [[ $(echo "$a > 0 && $b > 0" | bc -l) == 1 ]] || status=1
 done
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (2 CPUs; other work on the machine moves wall-clock rates)"
 if ((SMOKE)) && ((status)); then echo "smoke: a figure is zero"; fi
 exit $status
