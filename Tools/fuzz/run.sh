@@ -15,7 +15,13 @@
 # crashed. Runs under `nice`: the machines it runs on are shared.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-OUT=${AIRLOCK_FUZZ_BUILD:-$PWD/.build/fuzz}
+if [[ ${1:-} == --smoke ]]; then
+    # A few thousand executions do not repay -O's compile time: -Onone, in a folder of its own.
+    export AIRLOCK_FUZZ_OPT=${AIRLOCK_FUZZ_OPT:--Onone}
+    OUT=${AIRLOCK_FUZZ_BUILD:-$PWD/.build/fuzz-smoke}
+else
+    OUT=${AIRLOCK_FUZZ_BUILD:-$PWD/.build/fuzz}
+fi
 export AIRLOCK_FUZZ_BUILD=$OUT
 
 if [[ ${1:-} == --totals ]]; then
@@ -80,7 +86,7 @@ for harness in "${harnesses[@]}"; do
     ((smoke)) && rm -rf "$corpus"
     executions=$(awk '/stat::number_of_executed_units/ { print $2 }' "$log")
     # Over the whole run (seed loading included): libFuzzer's own figure rounds its seconds down.
-    rate=$(awk -v n="${executions:-0}" -v s="$seconds" 'BEGIN { printf "%.0f", s > 0 ? n / s : 0 }')
+    rate=$(awk -v n="${executions:-0}" -v s="$seconds" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
     new=$(($(findings "$crashes") - before))
     if ((status != 0 && new == 0)); then new=1; fi  # died without writing an input (e.g. out of memory)
     printf '%-20s %12s %8s %10s %8s\n' "$harness" "${executions:-?}" "$seconds" "${rate:-?}" "$new"
