@@ -343,6 +343,16 @@ def connection_seeds(hellos):
     return seeds
 
 
+def token_seeds():
+    """http_proxy_token inputs: [mode][text] (see its harness)."""
+    tag = "00112233445566778899aabbccddeeff" * 2
+    seeds = [b"\x00" + struct.pack(">I", 1700000100) + name for name in (b"agent-1", b"team.agent.v2", b"x")]
+    for value in ("Bearer v1.agent-1.1700000100." + tag, "Basic " + "YWdlbnQtMTp2MS5hZ2VudC0xLjE3MDAwMDAxMDAu",
+                  "bearer   v1.a.b.c.0." + tag, "Digest x"):
+        seeds.append(b"\x01" + value.encode())
+    return seeds
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -401,6 +411,8 @@ def main():
         write(outdir, "packet_decoder", bytes([LINK_TYPES.index(link)]) + packet)
     for link, run in runs:
         write(outdir, "packet_stream", packet_run(link, run))
+    for seed in token_seeds():
+        write(outdir, "http_proxy_token", seed)
     for seed in connection_seeds(tls_hellos()):
         write(outdir, "http_proxy_connection", seed)
     for seed in http_seeds():

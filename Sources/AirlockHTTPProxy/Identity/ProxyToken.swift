@@ -56,10 +56,15 @@ public struct ProxyToken: Hashable, Sendable {
         guard let tagDot = text.lastIndex(of: ".") else { return .failure(.malformed) }
         let body = text[..<tagDot]
         let tagText = text[text.index(after: tagDot)...]
-        guard let expiryDot = body.lastIndex(of: "."), let tag = unhex(tagText), tag.count == 32 else {
+        // The expiry's dot must come after the prefix's: `v1.X.<tag>` has no sandbox, and reading one
+        // from the prefix's dot would be a reversed range (a crash any client could send; found by fuzzing).
+        guard let sandboxStart = body.index(body.startIndex, offsetBy: prefix.count, limitedBy: body.endIndex),
+            let expiryDot = body.lastIndex(of: "."), expiryDot > sandboxStart, let tag = unhex(tagText),
+            tag.count == 32
+        else {
             return .failure(.malformed)
         }
-        let sandbox = body[body.index(body.startIndex, offsetBy: prefix.count)..<expiryDot]
+        let sandbox = body[sandboxStart..<expiryDot]
         let expiryText = body[body.index(after: expiryDot)...]
         guard !sandbox.isEmpty, !expiryText.isEmpty, expiryText.allSatisfy({ $0.isASCII && $0.isNumber }),
             let expiry = Int64(expiryText)

@@ -55,7 +55,10 @@ private let answers: [ResolveOutcome] = [
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzHTTPProxyConnection(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
-    let configuration = HTTPProxyConfiguration(listen: [Endpoint(address: IPAddress("127.0.0.1")!, port: 3128)])
+    var configuration = HTTPProxyConfiguration(listen: [Endpoint(address: IPAddress("127.0.0.1")!, port: 3128)])
+    // With a key, every Proxy-Authorization value is read as a token (not required, so requests
+    // without one still get through to the rest of the machine).
+    configuration.tokenKey = Array("fuzzing key, not a secret: 32 by".utf8)
     let shared = HTTPProxyShared(configuration: configuration, dns: ProxyShared(policy: snapshot))
     var wall = fuzzEpoch
     var monotonic: Int64 = 1_000_000_000
