@@ -17,7 +17,7 @@ extension DNSProxyCore {
     func packetRecord(
         _ client: ClientHandle, _ time: ProxyTime, _ action: DecisionAction, detail: String, rcode: UInt16? = nil
     ) -> DNSDecisionRecord {
-        let sandbox = policy.context(for: client.peer.address).policy
+        let sandbox = policy.context(for: client.peer.address)
         return DNSDecisionRecord(
             time: time.wall, stage: .packet, action: action, sandbox: sandbox.name, client: client.peer,
             transport: client.transport, rcode: rcode, detail: detail, mode: sandbox.mode, policyVersion: policy.version
@@ -25,7 +25,7 @@ extension DNSProxyCore {
     }
 
     func answerRecord(
-        _ event: DNSQueryEvent, _ client: ClientHandle, _ time: ProxyTime, _ sandbox: SandboxPolicy,
+        _ event: DNSQueryEvent, _ client: ClientHandle, _ time: ProxyTime, _ sandbox: SandboxContext,
         _ action: DecisionAction, basis: BlockBasis? = nil, verdict: Verdict? = nil, alert: Bool = false,
         cached: Bool = false, detail: String? = nil, rcode: UInt16? = nil
     ) -> DNSDecisionRecord {
@@ -37,7 +37,7 @@ extension DNSProxyCore {
     }
 
     mutating func noteRebinding(
-        _ decision: PolicyDecision, _ sandbox: SandboxPolicy, _ event: DNSQueryEvent, _ client: ClientHandle,
+        _ decision: PolicyDecision, _ sandbox: SandboxContext, _ event: DNSQueryEvent, _ client: ClientHandle,
         _ time: ProxyTime, cached: Bool, rcode: UInt16
     ) {
         switch sandbox.mode {
@@ -54,13 +54,13 @@ extension DNSProxyCore {
     }
 
     mutating func noteAnswerVerdict(
-        _ verdict: Verdict, _ event: DNSQueryEvent, _ client: ClientHandle, _ time: ProxyTime, _ sandbox: SandboxPolicy
+        _ verdict: Verdict, _ event: DNSQueryEvent, _ client: ClientHandle, _ time: ProxyTime, _ sandbox: SandboxContext
     ) {
         note(answerRecord(event, client, time, sandbox, .allow, verdict: verdict, alert: verdict.isFirst))
     }
 
     /// The query's identity for answer-stage records (the engine's event is not kept while waiting).
-    func eventStub(_ entry: PendingUpstreamQueries.Entry, _ time: ProxyTime, _ sandbox: SandboxPolicy) -> DNSQueryEvent
+    func eventStub(_ entry: PendingUpstreamQueries.Entry, _ time: ProxyTime, _ sandbox: SandboxContext) -> DNSQueryEvent
     {
         DNSQueryEvent(
             time: time.wall, client: entry.client.peer, server: entry.client.local, transport: entry.client.transport,

@@ -20,17 +20,17 @@ extension DNSProxyCore {
             return .none
         }
         let key = PendingUpstreamQueries.Key(upstream: upstream, transport: transport, id: message.id)
-        guard let waiting = pending.peek(key) else {
+        var entry: PendingUpstreamQueries.Entry
+        switch pending.take(key, question: question) {
+        case .none:
             stats.upstreamUnmatched += 1
             return .none
-        }
-        guard question.name.wire == waiting.question.name.wire, question.type == waiting.question.type,
-            question.qclass == waiting.question.qclass
-        else {
+        case .otherQuestion:
             stats.upstreamMismatched += 1
             return .none
+        case .entry(let waiting):
+            entry = waiting
         }
-        guard var entry = pending.remove(key) else { return .none }
         configuration.upstreamLatencyObserver?(Double(time.monotonic - entry.arrived) / 1e9)
 
         if message.flags.tc && transport == .udp && entry.client.transport == .tcp {
@@ -48,13 +48,12 @@ extension DNSProxyCore {
         }
 
         let context = policy.context(for: entry.client.peer.address)
-        let sandbox = context.policy
         if let cacheKey = entry.cacheKey { cache.insert(cacheKey, bytes: bytes, message: message, now: time.monotonic) }
-        let rebinding = DNSEnforcer.rebinding(message, name: entry.question.name, sandbox: sandbox)
+        let rebinding = context.rebinding(message, name: entry.question.name)
         let blockRcode = context.blockRcode
         var out: [UInt8]
         var sent: DNSMessage
-        if rebinding != nil && sandbox.mode == .enforce {
+        if rebinding != nil && context.mode == .enforce {
             out = MessageEditing.response(to: entry.query.span, id: entry.clientID, rcode: blockRcode)
             sent = Self.parsedForEngine(out, question: entry.question)
             stats.rebindingBlocked += 1
@@ -70,11 +69,11 @@ extension DNSProxyCore {
             transport: entry.client.transport)
         let verdict = shared.enforcer.withLock { $0.observe(response: sent, origin: reply) }
         if rebinding != nil || verdict != nil {
-            let event = eventStub(entry, time, sandbox)
+            let event = eventStub(entry, time, context)
             if let rebinding {
-                noteRebinding(rebinding, sandbox, event, entry.client, time, cached: false, rcode: blockRcode)
+                noteRebinding(rebinding, context, event, entry.client, time, cached: false, rcode: blockRcode)
             }
-            if let verdict { noteAnswerVerdict(verdict, event, entry.client, time, sandbox) }
+            if let verdict { noteAnswerVerdict(verdict, event, entry.client, time, context) }
         }
         return .respond(entry.client, out)
     }
@@ -125,13 +124,13 @@ extension DNSProxyCore {
             time: time.wall, source: entry.client.local, destination: entry.client.peer,
             transport: entry.client.transport)
         let verdict = shared.enforcer.withLock { $0.observe(response: sent, origin: reply) }
-        let sandbox = policy.context(for: entry.client.peer.address).policy
-        let event = eventStub(entry, time, sandbox)
+        let context = policy.context(for: entry.client.peer.address)
+        let event = eventStub(entry, time, context)
         note(
             answerRecord(
-                event, entry.client, time, sandbox, .servfail,
+                event, entry.client, time, context, .servfail,
                 detail: "all \(entry.maxAttempts) attempts failed; last: \(why)", rcode: DNSResponseCode.servFail))
-        if let verdict { noteAnswerVerdict(verdict, event, entry.client, time, sandbox) }
+        if let verdict { noteAnswerVerdict(verdict, event, entry.client, time, context) }
         return .respond(entry.client, out)
     }
 

@@ -105,8 +105,7 @@ public struct DNSProxyCore {
         _ message: DNSMessage, _ question: DNSQuestion, _ bytes: [UInt8], _ client: ClientHandle, _ time: ProxyTime
     ) -> ProxyAction {
         let context = policy.context(for: client.peer.address)
-        let sandbox = context.policy
-        let decision = sandbox.decideDNS(name: question.name, qtype: question.type)
+        let decision = context.decideDNS(name: question.name, qtype: question.type)
         let blockRcode = context.blockRcode
         let udpLimit = client.transport == .udp ? MessageEditing.udpLimit(of: message) : 65_535
 
@@ -118,8 +117,8 @@ public struct DNSProxyCore {
         var cached: (bytes: [UInt8], message: DNSMessage)?
         var cachedRebinding: PolicyDecision?
         if let cacheKey, let entry = cache.lookup(cacheKey, now: time.monotonic) {
-            cachedRebinding = DNSEnforcer.rebinding(entry.message, name: question.name, sandbox: sandbox)
-            if cachedRebinding == nil || sandbox.mode != .enforce {
+            cachedRebinding = context.rebinding(entry.message, name: question.name)
+            if cachedRebinding == nil || context.mode != .enforce {
                 let answer = PacketCache.answer(
                     entry, id: message.id, query: bytes.span, queryQuestion: message.questionRange, now: time.monotonic)
                 var sent = entry.message
@@ -129,14 +128,15 @@ public struct DNSProxyCore {
                 cached = fitted(answer.bytes, sent, limit: udpLimit)
             }
         }
-        let cachedBlocked = cachedRebinding != nil && sandbox.mode == .enforce
+        let cachedBlocked = cachedRebinding != nil && context.mode == .enforce
         let origin = MessageOrigin(
             time: time.wall, source: client.peer, destination: client.local, transport: client.transport)
         let reply = MessageOrigin(
             time: time.wall, source: client.local, destination: client.peer, transport: client.transport)
 
         let outcome = shared.enforcer.withLock { enforcer -> (QueryJudgement, Verdict?)? in
-            guard let judgement = enforcer.judge(query: message, origin: origin, sandbox: sandbox, decision: decision)
+            guard
+                let judgement = enforcer.judge(query: message, origin: origin, terms: context.terms, decision: decision)
             else { return nil }
             var sent: DNSMessage?
             if judgement.blocks || cachedBlocked {
@@ -170,9 +170,9 @@ public struct DNSProxyCore {
             note(record)
         }
         if let rebinding = cachedRebinding, !judgement.blocks {
-            noteRebinding(rebinding, sandbox, judgement.event, client, time, cached: true, rcode: blockRcode)
+            noteRebinding(rebinding, context, judgement.event, client, time, cached: true, rcode: blockRcode)
         }
-        if let answerVerdict { noteAnswerVerdict(answerVerdict, judgement.event, client, time, sandbox) }
+        if let answerVerdict { noteAnswerVerdict(answerVerdict, judgement.event, client, time, context) }
 
         if blocks {
             return .respond(client, MessageEditing.response(to: bytes.span, id: message.id, rcode: blockRcode))
@@ -186,7 +186,7 @@ public struct DNSProxyCore {
             stats.servfail += 1
             note(
                 answerRecord(
-                    judgement.event, client, time, sandbox, .servfail, detail: "too many queries waiting for upstreams",
+                    judgement.event, client, time, context, .servfail, detail: "too many queries waiting for upstreams",
                     rcode: DNSResponseCode.servFail))
             return .respond(
                 client, MessageEditing.response(to: bytes.span, id: message.id, rcode: DNSResponseCode.servFail))
@@ -197,8 +197,7 @@ public struct DNSProxyCore {
             client: client, clientID: message.id, query: bytes, question: question, domain: judgement.event.domain,
             udpLimit: udpLimit,
             upstreams: context.upstreams, firstUpstream: roundRobin % context.upstreams.count, attempt: 0,
-            maxAttempts: max(sandbox.dns.attempts, 1),
-            timeoutNanoseconds: Int64(max(sandbox.dns.timeoutMilliseconds, 1)) * 1_000_000, cacheKey: cacheKey,
+            maxAttempts: context.maxAttempts, timeoutNanoseconds: context.timeoutNanoseconds, cacheKey: cacheKey,
             arrived: time.monotonic)
         return send(entry, transport: .udp, at: time)
     }

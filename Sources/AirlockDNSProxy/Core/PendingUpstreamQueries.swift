@@ -59,6 +59,24 @@ struct PendingUpstreamQueries {
 
     mutating func remove(_ key: Key) -> Entry? { entries.removeValue(forKey: key) }
 
+    /// What an answer found under its key.
+    enum Match {
+        case none
+        /// An entry is waiting under the key but for another question: it stays.
+        case otherQuestion
+        case entry(Entry)
+    }
+
+    /// Removes and returns the entry under `key` when it waits for `question` (name compared
+    /// case-insensitively, type and class exactly); one hash lookup.
+    mutating func take(_ key: Key, question: DNSQuestion) -> Match {
+        guard let index = entries.index(forKey: key) else { return .none }
+        let waiting = entries.values[index].question
+        guard question.name.wire == waiting.name.wire, question.type == waiting.type, question.qclass == waiting.qclass
+        else { return .otherQuestion }
+        return .entry(entries.remove(at: index).value)
+    }
+
     /// The earliest deadline still pending (stale heap items are skipped).
     mutating func nextDeadline() -> Int64? {
         while let top = deadlines.top {

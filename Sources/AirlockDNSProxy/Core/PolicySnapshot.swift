@@ -66,7 +66,9 @@ public final class PolicySnapshot: Sendable {
     }
 }
 
-/// One resolved sandbox as the proxy uses it.
+/// One resolved sandbox as the proxy uses it: the policy, and the settings the packet path reads
+/// copied out of it once (reading a field of a struct held by a class costs nothing; copying the
+/// struct out costs a retain per list it holds).
 final class SandboxContext: Sendable {
     let policy: SandboxPolicy
     let upstreams: [Endpoint]
@@ -74,11 +76,31 @@ final class SandboxContext: Sendable {
     let upstreamGroup: Int
     /// NXDOMAIN or REFUSED, as `block_response` says.
     let blockRcode: UInt16
+    let terms: EnforcementTerms
+    let sandboxID: SandboxID?
+    let maxAttempts: Int
+    let timeoutNanoseconds: Int64
+
+    var mode: PolicyMode { terms.mode }
+    var name: String? { terms.sandbox }
 
     init(policy: SandboxPolicy, upstreams: [Endpoint], upstreamGroup: Int) {
         self.policy = policy
         self.upstreams = upstreams
         self.upstreamGroup = upstreamGroup
         self.blockRcode = policy.dns.blockResponse == .refused ? DNSResponseCode.refused : DNSResponseCode.nxDomain
+        self.terms = EnforcementTerms(policy)
+        self.sandboxID = policy.sandboxID
+        self.maxAttempts = max(policy.dns.attempts, 1)
+        self.timeoutNanoseconds = Int64(max(policy.dns.timeoutMilliseconds, 1)) * 1_000_000
+    }
+
+    func decideDNS(name: DNSName, qtype: UInt16) -> PolicyDecision {
+        policy.decideDNS(name: name, qtype: qtype)
+    }
+
+    /// The first answer address rebinding protection refuses, nil when none.
+    func rebinding(_ message: DNSMessage, name: DNSName) -> PolicyDecision? {
+        DNSEnforcer.rebinding(message, name: name, sandbox: policy)
     }
 }

@@ -67,10 +67,10 @@ struct InspectionState: Sendable {
 
     /// A query through the engine, then the policy's stateful checks. Nil when it has no question.
     mutating func judge(
-        query message: DNSMessage, origin: MessageOrigin, sandbox: SandboxPolicy, decision: PolicyDecision
+        query message: DNSMessage, origin: MessageOrigin, terms: EnforcementTerms, decision: PolicyDecision
     ) -> QueryJudgement? {
         guard case .query(let event, let assessment) = pipeline.handle(message, from: origin) else { return nil }
-        return enforcer.judge(event, assessment, sandbox: sandbox, decision: decision)
+        return enforcer.judge(event, assessment, terms: terms, decision: decision)
     }
 
     /// An answer as the client gets it, into the engine; a verdict when it tipped its domain over.

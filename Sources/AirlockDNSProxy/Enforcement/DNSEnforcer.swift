@@ -27,41 +27,49 @@ public struct DNSEnforcer: Sendable {
     public mutating func judge(
         _ event: DNSQueryEvent, _ assessment: DNSAssessment, sandbox: SandboxPolicy, decision: PolicyDecision
     ) -> QueryJudgement {
-        let dns = sandbox.dns
+        judge(event, assessment, terms: EnforcementTerms(sandbox), decision: decision)
+    }
+
+    /// ``judge(_:_:sandbox:decision:)`` with the few settings it reads taken out of the policy once.
+    public mutating func judge(
+        _ event: DNSQueryEvent, _ assessment: DNSAssessment, terms: EnforcementTerms, decision: PolicyDecision
+    ) -> QueryJudgement {
         var judgement = QueryJudgement(
-            event: event, assessment: assessment, block: nil, mode: sandbox.mode, quarantineStarted: false)
+            event: event, assessment: assessment, block: nil, mode: terms.mode, quarantineStarted: false)
         if decision.action.isDeny { judgement.block = .policy(decision) }
 
         // Quarantine: a first tunnel verdict starts it; a convicted domain whose quarantine ran out
         // starts another only while its current evidence still crosses the threshold.
         let domain = event.domain
-        var quarantineEnd = quarantine.end(of: domain, at: event.time, seconds: dns.quarantineSeconds)
+        let quarantineSeconds = terms.quarantineSeconds
+        var quarantineEnd = quarantine.end(of: domain, at: event.time, seconds: quarantineSeconds)
         if let verdict = assessment.verdict, verdict.kind == .tunnel,
             verdict.isFirst
-                || (dns.quarantineSeconds > 0 && quarantineEnd == nil && verdict.score >= verdict.threshold)
+                || (quarantineSeconds > 0 && quarantineEnd == nil && verdict.score >= verdict.threshold)
         {
-            quarantine.start(domain, at: event.time, seconds: dns.quarantineSeconds)
+            quarantine.start(domain, at: event.time, seconds: quarantineSeconds)
             quarantinesStarted += 1
-            quarantineEnd = quarantine.end(of: domain, at: event.time, seconds: dns.quarantineSeconds)
+            quarantineEnd = quarantine.end(of: domain, at: event.time, seconds: quarantineSeconds)
             judgement.quarantineStarted = quarantineEnd != nil
         }
         if judgement.block == nil, let end = quarantineEnd {
-            let since = Timestamp(nanoseconds: end.nanoseconds - Int64(dns.quarantineSeconds) * 1_000_000_000)
+            let since = Timestamp(nanoseconds: end.nanoseconds - Int64(quarantineSeconds) * 1_000_000_000)
             judgement.block = .quarantine(domain: domain, since: since, until: end)
         }
 
         // Leak budget: charged only for names that leave (not blocked), exempt services excepted.
         if !assessment.exempt && assessment.features.subdomainLabels > 0 {
-            let key = LeakBudgetTable.Key(sandbox: sandbox.name, domain: domain)
+            let key = LeakBudgetTable.Key(sandbox: terms.sandbox, domain: domain)
             let blockedBefore = judgement.block != nil
-            let enforcing = sandbox.mode == .enforce
+            let enforcing = terms.mode == .enforce
+            let budget = terms.leakBudget
             let (used, cost, over) = budgets.check(
                 key, hash: assessment.features.subdomainHash,
                 bytes: (assessment.features.informationBits / 8).rounded(.up),
-                now: event.time, windowSeconds: dns.leakBudget.windowSeconds, limit: Double(dns.leakBudget.bytes)
+                now: event.time, windowSeconds: budget.windowSeconds, limit: Double(budget.bytes)
             ) { over in !((blockedBefore || over) && enforcing) }
             if !blockedBefore && over {
-                judgement.block = .leakBudget(domain: domain, used: used, cost: cost, budget: dns.leakBudget)
+                judgement.block = .leakBudget(domain: domain, used: used, cost: cost, budget: budget)
             }
         }
         return judgement
@@ -84,6 +92,22 @@ public struct DNSEnforcer: Sendable {
             if decision.action.isDeny { return decision }
         }
         return nil
+    }
+}
+
+/// The settings of a sandbox the enforcer reads, copied out of the policy once (the live proxy keeps
+/// them per sandbox) rather than passing the whole policy for every query.
+public struct EnforcementTerms: Sendable {
+    public var sandbox: String?
+    public var mode: PolicyMode
+    public var quarantineSeconds: Int
+    public var leakBudget: Budget
+
+    public init(_ policy: SandboxPolicy) {
+        sandbox = policy.name
+        mode = policy.mode
+        quarantineSeconds = policy.dns.quarantineSeconds
+        leakBudget = policy.dns.leakBudget
     }
 }
 
