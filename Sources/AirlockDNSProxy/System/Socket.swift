@@ -70,6 +70,10 @@ package enum Socket {
     /// delivers only datagrams from that upstream, and reports ICMP unreachable as ECONNREFUSED.
     package static func connectedUDP(to upstream: Endpoint) throws(ProxyError) -> Int32 {
         let fd = try open(.udp, for: upstream)
+        // Answers arrive in bursts (a batch of queries goes out in one sendmmsg); the default buffer
+        // (~200 KB, a few hundred small datagrams by kernel accounting) overflows under load and every
+        // dropped answer becomes a timeout. Capped by net.core.rmem_max; failure is not fatal.
+        try? setOption(fd, SOL_SOCKET, SO_RCVBUF, 4 << 20, "SO_RCVBUF")
         let result = SocketAddress.with(upstream) { connect(fd, $0, $1) }
         guard result == 0 else {
             let code = errno
