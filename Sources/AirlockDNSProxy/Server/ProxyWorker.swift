@@ -198,6 +198,10 @@ package final class ProxyWorker: @unchecked Sendable {
                 let bytes = answers.datagram(i).bytes
                 actions.append(core.receiveUpstream(bytes, from: socket.upstream, transport: .udp, at: time))
             }
+            // Answers go out now, not at the end of the loop turn: other ready sockets may hold a
+            // long batch of work, and these clients have waited a full round trip already.
+            perform(at: time)
+            flush(at: time)
             if n < answers.capacity { break }
         }
         perform(at: time)
