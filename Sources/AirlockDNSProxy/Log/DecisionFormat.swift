@@ -13,16 +13,31 @@ import AirlockPolicy
 public enum DecisionFormat {
     /// Appends `record` as one JSON line to `buffer`.
     public static func append(_ record: DNSDecisionRecord, to buffer: inout [UInt8]) {
+        var clock = FastFields.Clock()
+        append(record, to: &buffer, clock: &clock)
+    }
+
+    /// Appends every record, sharing the formatted second between them.
+    public static func append(_ records: [DNSDecisionRecord], to buffer: inout [UInt8]) {
+        var clock = FastFields.Clock()
+        for record in records { append(record, to: &buffer, clock: &clock) }
+    }
+
+    static func append(_ record: DNSDecisionRecord, to buffer: inout [UInt8], clock: inout FastFields.Clock) {
         var line = JSONLine(into: buffer)
         buffer = []
-        line.add("time", record.time.description)
+        line.add("time") { clock.append(record.time, to: &$0) }
         line.add("event", "dns_decision")
         line.add("stage", record.stage.rawValue)
         line.add("action", record.action.rawValue)
         line.add("sandbox", record.sandbox)
-        line.add("client", record.client.description)
+        line.add("client") { FastFields.append(record.client, to: &$0) }
         line.add("transport", record.transport.rawValue)
-        line.add("name", record.name?.description)
+        if let name = record.name {
+            line.add("name") { FastFields.append(name, to: &$0) }
+        } else {
+            line.add("name", nil as String?)
+        }
         line.add("qtype", record.qtype.map(DNSRecordType.name))
         line.add("domain", record.domain?.value)
         line.add("rule", record.rule)
@@ -37,7 +52,11 @@ public enum DecisionFormat {
         } else {
             line.add("verdict", nil as String?)
         }
-        line.add("policy_version", "sha256:" + record.policyVersion)
+        line.add("policy_version") { out in
+            out.append(contentsOf: "\"sha256:".utf8)
+            out.append(contentsOf: record.policyVersion.utf8)
+            out.append(UInt8(ascii: "\""))
+        }
         buffer = line.finish()
     }
 

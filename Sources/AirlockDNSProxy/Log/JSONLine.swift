@@ -55,6 +55,12 @@ package struct JSONLine {
         bytes.append(contentsOf: raw.utf8)
     }
 
+    /// Adds a value its writer appends in place (`body` must append valid JSON).
+    package mutating func add(_ name: StaticString, writing body: (inout [UInt8]) -> Void) {
+        key(name)
+        body(&bytes)
+    }
+
     private mutating func appendNull() { bytes.append(contentsOf: "null".utf8) }
 
     /// At most 4 decimals, integers without a fraction, non-finite values as null.

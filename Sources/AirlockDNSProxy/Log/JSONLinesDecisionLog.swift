@@ -37,7 +37,7 @@ public final class JSONLinesDecisionLog: DecisionLog {
         guard !records.isEmpty else { return }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(records.count * 320)
-        for record in records { DecisionFormat.append(record, to: &buffer) }
+        DecisionFormat.append(records, to: &buffer)
         writeLock.withLock { written in
             buffer.withUnsafeBytes { raw in
                 var offset = 0
