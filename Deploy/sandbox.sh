@@ -16,6 +16,9 @@
 #   --proxy-ports LIST    Airlock's proxy ports, comma-separated [3128]
 #   --host-ns NS          namespace of the host end (tests)      [the current one]
 #   --keep-ipv6           leave IPv6 enabled inside the sandbox (the rules still drop it)
+#   --transparent PORT    also redirect the sandbox's TCP 80 and 443 (any destination) to Airlock's
+#                         transparent listener on PORT (airlock serve --http-transparent ADDR:PORT),
+#                         for clients that ignore proxy settings
 #
 # The rules live in the host's namespace (table inet airlock_NAME), outside the sandbox: a root
 # process inside the sandbox can change its own interfaces and routes but not them. From the sandbox
@@ -28,7 +31,7 @@ die() { echo "sandbox.sh: $*" >&2; exit 1; }
 
 cmd=${1:-}; shift || true
 name="" sandbox_addr="198.18.1.2/24" host_addr="198.18.1.1" airlock="" dns_port=53 proxy_ports=3128
-host_ns="" keep_ipv6=0 user="" ro_paths="/etc/airlock" hidden_paths="/var/lib/airlock"
+host_ns="" keep_ipv6=0 user="" transparent="" ro_paths="/etc/airlock" hidden_paths="/var/lib/airlock"
 while (($#)); do
   case $1 in
     --name) name=$2; shift 2 ;;
@@ -39,6 +42,7 @@ while (($#)); do
     --proxy-ports) proxy_ports=$2; shift 2 ;;
     --host-ns) host_ns=$2; shift 2 ;;
     --keep-ipv6) keep_ipv6=1; shift ;;
+    --transparent) transparent=$2; shift 2 ;;
     --user) user=$2; shift 2 ;;
     --read-only) ro_paths="$ro_paths $2"; shift 2 ;;
     --hide) hidden_paths="$hidden_paths $2"; shift 2 ;;
@@ -80,6 +84,18 @@ up() {
 
 rules() {
   local ports=${proxy_ports//,/, }
+  [[ -n $transparent ]] && ports="$ports, $transparent"
+  local redirect=""
+  if [[ -n $transparent ]]; then
+    redirect="
+  counter redirected_web {}
+  # Clients that ignore proxy settings: their web connections go to Airlock's transparent
+  # listener (TLS routed by SNI, HTTP by Host); the original destination stays in conntrack.
+  chain redirect_web {
+    type nat hook prerouting priority dstnat; policy accept;
+    iifname \"$host_if\" tcp dport { 80, 443 } counter name redirected_web redirect to :$transparent
+  }"
+  fi
   cat <<NFT
 table inet $table {
   counter accepted_dns {}
@@ -92,6 +108,7 @@ table inet $table {
   counter dropped_airlock_other_ports {}
   counter dropped_direct {}
   counter dropped_inbound {}
+$redirect
 
   # Packets from the sandbox to the host itself (where Airlock listens).
   chain input {

@@ -11,12 +11,16 @@ import AirlockHTTPProxy
 enum HTTPOptions {
     static let valued: Set<String> = [
         "--http-listen", "--http-threads", "--token-key", "--http-log", "--user", "--http-rate-limit", "--http-log-level",
+        "--http-transparent",
     ]
     static let switches: Set<String> = ["--require-token", "--allow-non-tls-tunnels"]
 
     static let usage = """
           --http-listen ADDR:PORT
                                serve the HTTP egress proxy (forward and CONNECT) there, repeatable
+          --http-transparent ADDR:PORT
+                               accept connections nftables redirected from sandboxes (80 and 443):
+                               TLS routed by SNI, HTTP by Host (Deploy/sandbox.sh --transparent PORT)
           --http-threads N     HTTP worker threads (default: one per CPU)
           --http-log FILE      HTTP decisions to FILE (default: the DNS decision log)
           --token-key FILE     HMAC key for proxy tokens (airlock token); tokens are then accepted
@@ -33,8 +37,12 @@ enum HTTPOptions {
         let listen = try explicit ?? parsed.values("--http-listen").map {
             try ServeCommand.endpoint($0, option: "--http-listen", requirePort: true)
         }
-        guard !listen.isEmpty else { return nil }
+        let transparent = try parsed.values("--http-transparent").map {
+            try ServeCommand.endpoint($0, option: "--http-transparent", requirePort: true)
+        }
+        guard !listen.isEmpty || !transparent.isEmpty else { return nil }
         var configuration = HTTPProxyConfiguration(listen: listen)
+        configuration.transparentListen = transparent
         configuration.threads =
             try ServeCommand.number(parsed.value("--http-threads"), "--http-threads")
             ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))

@@ -27,6 +27,8 @@ enum HTTPProxyCommand {
           --allow-non-tls-tunnels
                                relay CONNECT tunnels that do not start with TLS
           --user NAME          drop to this user after binding
+          --http-transparent ADDR:PORT
+                               also accept connections nftables redirected (TLS by SNI, HTTP by Host)
           --http-rate-limit N  requests per minute per sandbox and destination (default 1200; 0: no limit)
           --http-log-level L   all | notable | none (default all)
 
@@ -38,7 +40,7 @@ enum HTTPProxyCommand {
             args,
             valued: [
                 "--policy", "--listen", "--upstream", "--log", "--threads", "--token-key", "--user", "--http-rate-limit",
-                "--http-log-level",
+                "--http-log-level", "--http-transparent",
             ],
             switches: ["--help", "-h", "--require-token", "--allow-non-tls-tunnels"])
         if parsed.has("--help") || parsed.has("-h") {

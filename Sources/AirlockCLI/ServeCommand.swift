@@ -118,7 +118,10 @@ enum ServeCommand {
         try server.start()
         try http?.start()
         if let http {
-            err.line("airlock serve: HTTP proxy on \(http.listening.map { $0.description }.joined(separator: ", "))")
+            err.line(
+                "airlock serve: HTTP proxy on \(http.listening.map { $0.description }.joined(separator: ", "))"
+                    + (http.listeningTransparent.isEmpty
+                        ? "" : "; transparent on \(http.listeningTransparent.map { $0.description }.joined(separator: ", "))"))
         }
         err.line(
             "airlock serve: listening on \(server.listening.map(\.description).joined(separator: ", ")) (udp, tcp); "

@@ -86,6 +86,20 @@ public struct HTTPRequestHead: Hashable, Sendable {
     /// Bytes of the head, including leading empty lines and the final blank line.
     public var headLength: Int
 
+    public init(
+        method: String, target: RequestTarget, version: HTTPVersion, headers: [HTTPHeader], framing: BodyFraming,
+        keepAlive: Bool, hostHeader: HTTPAuthority?, headLength: Int
+    ) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+        self.framing = framing
+        self.keepAlive = keepAlive
+        self.hostHeader = hostHeader
+        self.headLength = headLength
+    }
+
     public var isConnect: Bool { method == "CONNECT" }
 
     /// The first value of a header (case-insensitive name).

@@ -307,3 +307,60 @@ import Testing
         }
     }
 }
+
+/// Transparent mode: connections nftables redirected, routed by SNI (TLS) or Host (HTTP).
+@Suite struct TransparentModeTests {
+    let clock = Clock()
+    let original443 = Endpoint(address: IPAddress("198.18.50.9")!, port: 443)
+    let original80 = Endpoint(address: IPAddress("198.18.50.9")!, port: 80)
+
+    func machine(_ original: Endpoint) throws -> ConnectionMachine {
+        let (m, shared) = try makeMachine()
+        return ConnectionMachine(shared: shared, client: m.client, now: clock.now, originalDestination: original)
+    }
+
+    @Test func tlsIsRoutedBySNINotByTheDialledAddress() throws {
+        var m = try machine(original443)
+        let hello = clientHello(sni: "api.example.com")
+        var input = hello
+        var actions = m.clientData(&input, now: clock.now)
+        #expect(actions.resolveName == "api.example.com")
+        #expect(input == hello, "the hello waits for the upstream")
+        actions = m.resolved(.addresses([IPAddress("198.18.50.5")!], ttl: 60), now: clock.now)
+        // No 200 (the client never asked for a proxy); the connect goes to the SNI's address.
+        #expect(actions == [.connect(Endpoint(address: IPAddress("198.18.50.5")!, port: 443))])
+        actions = m.clientData(&input, now: clock.now)
+        #expect(actions.isEmpty && input.isEmpty)
+        #expect(m.upstreamConnected(now: clock.now) == [.sendUpstream(hello), .relay])
+    }
+
+    @Test func forbiddenSNIGetsATLSAlert() throws {
+        var m = try machine(original443)
+        var input = clientHello(sni: "evil.example.com")
+        let actions = m.clientData(&input, now: clock.now)
+        #expect(actions == [.sendClient([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x31]), .close])
+        let record = try #require(m.takeRecords().last)
+        #expect(record.rule == "http.deny[0]" && record.action == .block && record.status == nil)
+    }
+
+    @Test func noSNIMeansTheDialledAddressIsTheTarget() throws {
+        var m = try machine(Endpoint(address: IPAddress("198.18.50.5")!, port: 443))
+        var input = clientHello(sni: nil)
+        let actions = m.clientData(&input, now: clock.now)
+        // 198.18.50.5 is allowed as an IP literal in the policy: straight to the connect.
+        #expect(actions == [.connect(Endpoint(address: IPAddress("198.18.50.5")!, port: 443))])
+    }
+
+    @Test func plainHTTPIsRoutedByHost() throws {
+        var m = try machine(original80)
+        var input = bytes("GET /v1/x HTTP/1.1\r\nHost: api.example.com\r\n\r\n")
+        var actions = m.clientData(&input, now: clock.now)
+        #expect(actions.resolveName == "api.example.com")
+        actions = m.resolved(.addresses([IPAddress("198.18.50.5")!], ttl: 60), now: clock.now)
+        #expect(actions.connectTarget == Endpoint(address: IPAddress("198.18.50.5")!, port: 80))
+        input = bytes("GET / HTTP/1.1\r\nHost: evil.example.com\r\n\r\n")
+        var n = try machine(original80)
+        actions = n.clientData(&input, now: clock.now)
+        #expect(clientText(actions)?.contains("X-Airlock-Rule: http.deny[0]") == true)
+    }
+}

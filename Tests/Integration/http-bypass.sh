@@ -33,6 +33,7 @@ tag=$(printf '%05d' $(($$ % 100000)))
 NS_AIR="alk-air-$tag"
 NS_NET="alk-net-$tag"
 SB="alksb$tag"
+SBT="alkst$tag"   # a second sandbox whose web traffic is redirected to Airlock (transparent mode)
 LAB=$(mktemp -d /tmp/airlock-bypass.XXXXXX)
 chmod 755 "$LAB"
 PIDS=()
@@ -42,6 +43,7 @@ cleanup() {
   sleep 0.3
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
   "$SANDBOX_SH" down --name "$SB" --host-ns "$NS_AIR" >/dev/null 2>&1
+  "$SANDBOX_SH" down --name "$SBT" --host-ns "$NS_AIR" >/dev/null 2>&1
   ip netns delete "$NS_NET" 2>/dev/null
   ip netns delete "$NS_AIR" 2>/dev/null
   [[ -n ${KEEP_LAB:-} ]] || rm -rf "$LAB"
@@ -53,6 +55,11 @@ net() { ip netns exec "$NS_NET" "$@"; }
 # As the agent: inside the sandbox, unprivileged, Airlock's files read-only / hidden.
 agent() {
   "$SANDBOX_SH" exec --name "$SB" --airlock 198.18.1.1 --proxy-ports 3128 --user nobody \
+    --read-only "$LAB/etc" --hide "$LAB/state" -- "$@"
+}
+# An agent in the transparent sandbox, whose tools ignore proxy settings.
+agent_t() {
+  "$SANDBOX_SH" exec --name "$SBT" --airlock 198.18.2.1 --proxy-ports 3128 --user nobody \
     --read-only "$LAB/etc" --hide "$LAB/state" -- "$@"
 }
 # As a compromised runtime: root inside the sandbox (still no way to touch the host's rules).
@@ -160,6 +167,8 @@ net ip route add default via 198.18.100.1
 air sysctl -qw net.ipv4.ip_forward=1
 "$SANDBOX_SH" up --name "$SB" --host-ns "$NS_AIR" --sandbox-addr 198.18.1.2/24 --host-addr 198.18.1.1 \
   --airlock 198.18.1.1 --dns-port 53 --proxy-ports 3128 || { echo "sandbox.sh up failed"; exit 1; }
+"$SANDBOX_SH" up --name "$SBT" --host-ns "$NS_AIR" --sandbox-addr 198.18.2.2/24 --host-addr 198.18.2.1 \
+  --airlock 198.18.2.1 --dns-port 53 --proxy-ports 3128 --transparent 3129 || { echo "sandbox.sh up (transparent) failed"; exit 1; }
 
 # Started with `ip netns exec` directly (no shell function) so $! is the server's own PID.
 ip netns exec "$NS_NET" nsd -d -c "$LAB/nsd/nsd.conf" >"$LAB/nsd.out" 2>&1 &
@@ -175,7 +184,8 @@ PIDS+=($!)
 ip netns exec "$NS_NET" $PY "$ROOT/Tests/Integration/lab-tcp.py" 198.18.100.20 5555 >"$LAB/tcp.out" 2>&1 &
 PIDS+=($!)
 
-ip netns exec "$NS_AIR" "$AIRLOCK" serve --policy "$LAB/etc/policy.yaml" --listen 198.18.1.1:53 --threads 1 \
+ip netns exec "$NS_AIR" "$AIRLOCK" serve --policy "$LAB/etc/policy.yaml" --listen 198.18.1.1:53 --listen 198.18.2.1:53 --threads 1 \
+  --http-transparent 198.18.2.1:3129 \
   --log "$LAB/state/dns.jsonl" --alerts "$LAB/etc/alerts.yaml" \
   --http-listen 198.18.1.1:3128 --http-threads 1 --http-log "$LAB/state/http.jsonl" \
   --token-key "$LAB/etc/token.key" --user nobody >"$LAB/airlock.out" 2>"$LAB/airlock.err" &
@@ -343,6 +353,41 @@ row bypass "DNS for a denied name (forbidden-dns.test)" "NXDOMAIN" "$out" $([[ $
 out=$(agent dig +time=2 +tries=1 rebind.test 2>&1 | grep -o 'status: [A-Z]*')
 row bypass "DNS rebinding: rebind.test answers 10.0.0.5" "NXDOMAIN (answer refused)" "$out" $([[ $out == "status: NXDOMAIN" ]] && echo 1)
 
+# ---------------------------------------------------------------- transparent mode (clients that ignore proxy settings)
+TTABLE="airlock_${SBT//-/_}"
+tcounter() { air nft list counter inet "$TTABLE" "$1" 2>/dev/null | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+direct=(curl -s -m 8 --noproxy '*' --cacert "$LAB/etc/ca.pem")
+before=$(tcounter redirected_web)
+out=$(agent_t "${direct[@]}" https://api.allowed.test/ok.txt)
+after=$(tcounter redirected_web)
+row allowed "Transparent: HTTPS, proxy settings ignored (routed by SNI)" "ok" "$out; redirected +$((after - before)) packets" \
+  $([[ $out == ok && $after -gt $before ]] && echo 1)
+out=$(agent_t "${direct[@]}" http://api.allowed.test/ok.txt)
+row allowed "Transparent: plain HTTP, proxy settings ignored (routed by Host)" "ok" "$out" $([[ $out == ok ]] && echo 1)
+before=$(http_log_count 'http.deny\[0\]')
+out=$(agent_t "${direct[@]}" -o /dev/null -w '%{http_code}' https://forbidden.test/ 2>&1); status=$?
+sleep 0.3
+after=$(http_log_count 'http.deny\[0\]')
+row bypass "Transparent: HTTPS to forbidden.test" "TLS alert, logged http.deny[0]" "exit $status; log +$((after - before))" \
+  $([[ $status -ne 0 && $after -gt $before ]] && echo 1)
+before=$(http_log_count 'http.deny\[0\]')
+out=$(agent_t "${direct[@]}" -o /dev/null -w '%{http_code}' --resolve forbidden.test:443:198.18.100.10 https://forbidden.test/ 2>&1); status=$?
+sleep 0.3
+after=$(http_log_count 'http.deny\[0\]')
+row bypass "Transparent: forbidden SNI sent to an allowed host's address" "TLS alert, logged http.deny[0]" \
+  "exit $status; log +$((after - before))" $([[ $status -ne 0 && $after -gt $before ]] && echo 1)
+before=$(http_log_count http.default)
+out=$(agent_t "${direct[@]}" -o /dev/null -w '%{http_code}' http://198.18.100.10/ok.txt)
+sleep 0.3
+after=$(http_log_count http.default)
+row bypass "Transparent: direct IP HTTP (Host 198.18.100.10)" "403, logged http.default" "$out; log +$((after - before))" \
+  $([[ $out == 403 && $after -gt $before ]] && echo 1)
+before=$(tcounter dropped_direct)
+out=$(agent_t $PY -c 'import socket; socket.create_connection(("198.18.100.20",5555),3)' 2>&1); status=$?
+after=$(tcounter dropped_direct)
+row bypass "Transparent: raw TCP 198.18.100.20:5555 (only 80/443 are redirected)" "dropped" \
+  "exit $status; nft dropped_direct +$((after - before))" $([[ $status -ne 0 && $after -gt $before ]] && echo 1)
+
 # ---------------------------------------------------------------- Airlock's own surfaces
 out=$(agent sh -c "echo '# x' >> '$LAB/etc/policy.yaml'" 2>&1); status=$?
 row bypass "Write Airlock's policy file from the sandbox" "refused" "exit $status: ${out##*: }" $([[ $status -ne 0 ]] && echo 1)
@@ -397,6 +442,8 @@ row control "The internet counter sees the host's own request (the counter works
   echo
   echo "nftables counters (table inet $TABLE in the airlock namespace):"
   "$SANDBOX_SH" counters --name "$SB" --host-ns "$NS_AIR" | sed 's/^/  /'
+  echo "transparent sandbox (table inet $TTABLE):"
+  "$SANDBOX_SH" counters --name "$SBT" --host-ns "$NS_AIR" | grep -v ' packets 0 ' | sed 's/^/  /'
   echo
   echo "HTTP decisions logged: $(wc -l <"$LAB/state/http.jsonl") ($(grep -c '"action":"block"' "$LAB/state/http.jsonl") blocks);" \
     "DNS decisions: $(wc -l <"$LAB/state/dns.jsonl"); alert records: $(wc -l <"$LAB/state/alerts.jsonl" 2>/dev/null || echo 0)"

@@ -28,7 +28,8 @@ extension ConnectionMachine {
         let byAddress = policy.policy.sandbox(for: client.address)
         var sandbox = byAddress
         var identity = "address"
-        if let key = configuration.tokenKey {
+        // Redirected (transparent) clients cannot send proxy credentials: their address is their identity.
+        if let key = configuration.tokenKey, originalDestination == nil {
             let credential = head.value(of: "proxy-authorization").flatMap(ProxyToken.credential(fromProxyAuthorization:))
             var failure: ProxyToken.Failure?
             if let credential {
@@ -70,6 +71,13 @@ extension ConnectionMachine {
         case .absolute(let authority, _):
             return startExchange(head, authority, sandbox, identity, keepAfterRefusal, now: now)
         case .authority(let authority):
+            return startExchange(head, authority, sandbox, identity, keepAfterRefusal, now: now)
+        case .origin where originalDestination != nil && head.hostHeader != nil:
+            // Redirected plain HTTP: the Host header names the site; the port is where the client
+            // really connected.
+            let host = head.hostHeader!
+            let authority = HTTPAuthority(
+                host: host.host, port: originalDestination!.port, isIPv6Literal: host.isIPv6Literal)
             return startExchange(head, authority, sandbox, identity, keepAfterRefusal, now: now)
         case .origin, .asterisk:
             let reason = "not a proxy request: use an absolute URL (http://host/path) or CONNECT host:port"
@@ -116,8 +124,12 @@ extension ConnectionMachine {
             return nil
         }
         if decision.mode == .open { return nil }
-        note(stage, .block, now: now, decision: decision, status: 403)
+        note(stage, .block, now: now, decision: decision, status: transparentTLS ? nil : 403)
         exchange = nil
+        if transparentTLS {
+            state = .closed
+            return [.sendClient(Self.accessDeniedAlert), .close]
+        }
         let response = Self.refusal(decision, keepAlive: keepAlive)
         if keepAlive {
             state = .idle
@@ -241,6 +253,12 @@ extension ConnectionMachine {
             ex.destinations = allowed
             ex.destination = Endpoint(address: allowed[0], port: ex.authority.port)
             exchange = ex
+            if ex.head.isConnect && transparentTLS {
+                // Redirected TLS: the hello is already waiting in the input; no 200 to send.
+                state = .awaitingHello
+                deadline = now.monotonic + Self.seconds(configuration.helloTimeoutSeconds)
+                return [.connect(ex.destination!)]
+            }
             if ex.head.isConnect {
                 // The TCP connect to the approved address overlaps the client's ClientHello; the
                 // hello is checked before a single byte is sent on it (a refused tunnel is closed).

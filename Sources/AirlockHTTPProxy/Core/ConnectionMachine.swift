@@ -67,6 +67,11 @@ public struct ConnectionMachine {
 
     let shared: HTTPProxyShared
     public let client: Endpoint
+    /// Transparent mode: where the client meant to connect before nftables redirected it here
+    /// (nil for proxy clients). TLS is then routed by its SNI, plain HTTP by its Host header.
+    public let originalDestination: Endpoint?
+    /// The current exchange is a redirected TLS connection: refusals are TLS alerts, not HTTP.
+    var transparentTLS = false
     var state = State.idle
     var exchange: Exchange?
     /// Monotonic nanoseconds after which ``tick(now:)`` acts.
@@ -78,9 +83,10 @@ public struct ConnectionMachine {
     /// Decisions made since the last ``takeRecords()``.
     public internal(set) var records: [HTTPDecisionRecord] = []
 
-    public init(shared: HTTPProxyShared, client: Endpoint, now: ProxyTime) {
+    public init(shared: HTTPProxyShared, client: Endpoint, now: ProxyTime, originalDestination: Endpoint? = nil) {
         self.shared = shared
         self.client = client
+        self.originalDestination = originalDestination
         self.policy = shared.policy
         self.deadline = now.monotonic + Self.seconds(shared.configuration.headTimeoutSeconds)
     }
@@ -118,7 +124,7 @@ public struct ConnectionMachine {
             switch state {
             case .idle:
                 guard !input.isEmpty, !clientDone else { return actions }
-                actions += readHead(&input, now: now)
+                actions += originalDestination == nil ? readHead(&input, now: now) : readTransparent(&input, now: now)
             case .awaitingHello:
                 actions += readHello(&input, now: now)
             case .sendingBody:
@@ -226,7 +232,9 @@ public struct ConnectionMachine {
         note(stage, .error, now: now, rule: "http.\(stage.rawValue)", reason: reason, kind: .error, status: status)
         let afterTwoHundred = state == .awaitingHello || state == .tunnel || { if case .helloConnecting = state { return true }; return false }()
         var actions: [ConnectionAction] = [.closeUpstream]
-        if !afterTwoHundred && exchange?.responseStarted != true {
+        if transparentTLS {
+            if state != .tunnel { actions.append(.sendClient(Self.accessDeniedAlert)) }
+        } else if !afterTwoHundred && exchange?.responseStarted != true {
             actions.append(.sendClient(Self.errorResponse(status: status, reason: reason)))
         }
         exchange = nil

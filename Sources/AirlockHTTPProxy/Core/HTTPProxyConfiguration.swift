@@ -6,6 +6,9 @@ import AirlockHTTPWire
 public struct HTTPProxyConfiguration: Sendable {
     /// Addresses to accept proxy clients on (TCP).
     public var listen: [Endpoint]
+    /// Addresses that receive connections nftables redirected from sandboxes (80 and 443 of any
+    /// destination): TLS is routed by SNI, plain HTTP by Host. Empty: no transparent mode.
+    public var transparentListen: [Endpoint] = []
     /// Worker threads, each with its own SO_REUSEPORT listener and epoll loop.
     public var threads: Int = 1
     /// Head size, header count and chunk bounds for the parsers.

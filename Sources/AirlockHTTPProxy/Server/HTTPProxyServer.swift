@@ -15,6 +15,8 @@ public final class HTTPProxyServer: Sendable {
     public let shared: HTTPProxyShared
     /// The addresses actually served.
     public let listening: [Endpoint]
+    /// The transparent-mode addresses actually served.
+    public let listeningTransparent: [Endpoint]
     private let workers: [HTTPWorker]
     private let resolver: Resolver
     private let threads = Mutex<[pthread_t]>([])
@@ -28,11 +30,13 @@ public final class HTTPProxyServer: Sendable {
         configuration: HTTPProxyConfiguration, dns: ProxyShared, dnsConfiguration: ProxyConfiguration,
         log: HTTPDecisionLog?, dnsLog: DecisionLog?
     ) throws(ProxyError) {
-        guard !configuration.listen.isEmpty else { throw .noListeners }
+        guard !configuration.listen.isEmpty || !configuration.transparentListen.isEmpty else { throw .noListeners }
         let shared = HTTPProxyShared(configuration: configuration, dns: dns)
         self.shared = shared
         var resolved = configuration.listen
+        var transparent = configuration.transparentListen
         var listenerFDs: [[Int32]] = []
+        var transparentFDs: [[Int32]] = []
         for _ in 0..<max(configuration.threads, 1) {
             var fds: [Int32] = []
             for (i, endpoint) in resolved.enumerated() {
@@ -41,16 +45,26 @@ public final class HTTPProxyServer: Sendable {
                 if endpoint.port == 0, let bound = Socket.localEndpoint(fd) { resolved[i] = bound }
             }
             listenerFDs.append(fds)
+            var tfds: [Int32] = []
+            for (i, endpoint) in transparent.enumerated() {
+                let fd = try Socket.listener(.tcp, on: endpoint)
+                tfds.append(fd)
+                if endpoint.port == 0, let bound = Socket.localEndpoint(fd) { transparent[i] = bound }
+            }
+            transparentFDs.append(tfds)
         }
         listening = resolved
+        listeningTransparent = transparent
         var dnsConfiguration = dnsConfiguration
         dnsConfiguration.threads = 1
         resolver = try Resolver(
-            core: DNSProxyCore(configuration: dnsConfiguration, shared: dns), local: resolved[0], dnsLog: dnsLog)
+            core: DNSProxyCore(configuration: dnsConfiguration, shared: dns), local: (resolved + transparent)[0],
+            dnsLog: dnsLog)
         var workers: [HTTPWorker] = []
         for (index, fds) in listenerFDs.enumerated() {
             let worker = try HTTPWorker(index: index, shared: shared, resolver: resolver, log: log)
             for fd in fds { try worker.addListener(fd) }
+            for fd in transparentFDs[index] { try worker.addTransparentListener(fd) }
             workers.append(worker)
         }
         self.workers = workers

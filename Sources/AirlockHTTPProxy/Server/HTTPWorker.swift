@@ -15,6 +15,7 @@ import Synchronization
 final class HTTPWorker: @unchecked Sendable {
     enum Kind: UInt64 {
         case listener = 1
+        case transparentListener = 4
         case client = 2
         case upstream = 3
         case wake = 6
@@ -30,6 +31,7 @@ final class HTTPWorker: @unchecked Sendable {
     private let wake: WakeEvent
     private let stopping = Atomic<Bool>(false)
     private var listeners: [Int32] = []
+    private var transparentListeners: [Int32] = []
     private var connections: [UInt64: HTTPConnection] = [:]
     private var nextID: UInt64 = 1
     private let scratch: UnsafeMutableRawBufferPointer
@@ -62,7 +64,7 @@ final class HTTPWorker: @unchecked Sendable {
     }
 
     deinit {
-        for fd in listeners { close(fd) }
+        for fd in listeners + transparentListeners { close(fd) }
         for c in connections.values { closeDescriptors(c) }
         scratch.deallocate()
     }
@@ -70,6 +72,12 @@ final class HTTPWorker: @unchecked Sendable {
     func addListener(_ fd: Int32) throws(ProxyError) {
         try poll.add(fd, tag: Self.tag(.listener, UInt64(listeners.count)))
         listeners.append(fd)
+    }
+
+    /// A listener for connections nftables redirected (transparent mode).
+    func addTransparentListener(_ fd: Int32) throws(ProxyError) {
+        try poll.add(fd, tag: Self.tag(.transparentListener, UInt64(transparentListeners.count)))
+        transparentListeners.append(fd)
     }
 
     func stop() {
@@ -117,7 +125,8 @@ final class HTTPWorker: @unchecked Sendable {
     private func dispatch(_ tag: UInt64, _ events: UInt32) {
         let id = tag & 0x00FF_FFFF_FFFF_FFFF
         switch Kind(rawValue: tag >> 56) {
-        case .listener?: accept(listeners[Int(id)])
+        case .listener?: accept(listeners[Int(id)], transparent: false)
+        case .transparentListener?: accept(transparentListeners[Int(id)], transparent: true)
         case .wake?:
             wake.drain()
             let replies = resolved.withLock { list -> [(UInt64, ResolveOutcome)] in
@@ -145,7 +154,7 @@ final class HTTPWorker: @unchecked Sendable {
 
     // MARK: Accept
 
-    private func accept(_ listener: Int32) {
+    private func accept(_ listener: Int32, transparent: Bool) {
         let now = self.now
         for _ in 0..<64 {
             guard let (fd, peer) = Socket.accept(listener) else { return }
@@ -157,8 +166,12 @@ final class HTTPWorker: @unchecked Sendable {
             try? Socket.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "TCP_NODELAY")
             let id = nextID
             nextID += 1
+            // A redirected connection carries its original destination; without one (not redirected)
+            // the listener's own address stands in, and TLS must then name its server by SNI.
+            let original = transparent ? (OriginalDestination.of(fd) ?? Socket.localEndpoint(fd)) : nil
             let c = HTTPConnection(
-                id: id, clientFD: fd, peer: peer, machine: ConnectionMachine(shared: shared, client: peer, now: now))
+                id: id, clientFD: fd, peer: peer,
+                machine: ConnectionMachine(shared: shared, client: peer, now: now, originalDestination: original))
             c.clientEvents = EventPoll.readable
             guard (try? poll.add(fd, tag: Self.tag(.client, id), events: c.clientEvents)) != nil else {
                 close(fd)
