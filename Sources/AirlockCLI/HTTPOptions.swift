@@ -10,7 +10,8 @@ import AirlockHTTPProxy
 /// one detection engine) and `airlock http-proxy` (the HTTP proxy alone).
 enum HTTPOptions {
     static let valued: Set<String> = [
-        "--http-listen", "--http-threads", "--token-key", "--http-log", "--user", "--http-rate-limit", "--http-log-level",
+        "--http-listen", "--http-threads", "--token-key", "--http-log", "--user", "--http-rate-limit",
+        "--http-log-level",
         "--http-transparent",
     ]
     static let switches: Set<String> = ["--require-token", "--allow-non-tls-tunnels"]
@@ -33,10 +34,13 @@ enum HTTPOptions {
         """
 
     /// The HTTP configuration from parsed options; nil when no `--http-listen` (or `listen`) is given.
-    static func configuration(_ parsed: Arguments, listen explicit: [Endpoint]? = nil) throws -> HTTPProxyConfiguration? {
-        let listen = try explicit ?? parsed.values("--http-listen").map {
-            try ServeCommand.endpoint($0, option: "--http-listen", requirePort: true)
-        }
+    static func configuration(_ parsed: Arguments, listen explicit: [Endpoint]? = nil) throws -> HTTPProxyConfiguration?
+    {
+        let listen =
+            try explicit
+            ?? parsed.values("--http-listen").map {
+                try ServeCommand.endpoint($0, option: "--http-listen", requirePort: true)
+            }
         let transparent = try parsed.values("--http-transparent").map {
             try ServeCommand.endpoint($0, option: "--http-transparent", requirePort: true)
         }
@@ -60,7 +64,8 @@ enum HTTPOptions {
         }
         if let level = parsed.value("--http-log-level") {
             guard let value = HTTPLogLevel(rawValue: level) else {
-                throw UsageError.invalidValue(option: "--http-log-level", value: level, expected: "all, notable or none")
+                throw UsageError.invalidValue(
+                    option: "--http-log-level", value: level, expected: "all, notable or none")
             }
             configuration.logLevel = value
         }

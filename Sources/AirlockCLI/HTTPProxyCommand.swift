@@ -39,7 +39,8 @@ enum HTTPProxyCommand {
         let parsed = try Arguments(
             args,
             valued: [
-                "--policy", "--listen", "--upstream", "--log", "--threads", "--token-key", "--user", "--http-rate-limit",
+                "--policy", "--listen", "--upstream", "--log", "--threads", "--token-key", "--user",
+                "--http-rate-limit",
                 "--http-log-level", "--http-transparent",
             ],
             switches: ["--help", "-h", "--require-token", "--allow-non-tls-tunnels"])
@@ -48,7 +49,9 @@ enum HTTPProxyCommand {
             return 0
         }
         guard let policyPath = parsed.value("--policy") else { throw UsageError.missingArgument("--policy FILE") }
-        let listen = try parsed.values("--listen").map { try ServeCommand.endpoint($0, option: "--listen", requirePort: true) }
+        let listen = try parsed.values("--listen").map {
+            try ServeCommand.endpoint($0, option: "--listen", requirePort: true)
+        }
         guard !listen.isEmpty else { throw UsageError.missingArgument("--listen ADDR:PORT") }
         let upstreams = try parsed.values("--upstream").map {
             try ServeCommand.endpoint($0, option: "--upstream", requirePort: false)
@@ -67,7 +70,9 @@ enum HTTPProxyCommand {
         }
         let log = try HTTPOptions.log(parsed, fallbackPath: parsed.value("--log"))
         let dnsLog: DecisionLog =
-            try parsed.value("--log").map { $0 == "-" ? JSONLinesDecisionLog.standardOutput() : try JSONLinesDecisionLog(path: $0) }
+            try parsed.value("--log").map {
+                $0 == "-" ? JSONLinesDecisionLog.standardOutput() : try JSONLinesDecisionLog(path: $0)
+            }
             ?? JSONLinesDecisionLog.standardOutput()
         ProxySignals.block()
         let dns = ProxyShared(policy: policy)
@@ -80,7 +85,8 @@ enum HTTPProxyCommand {
         err.line(
             "airlock http-proxy: listening on \(server.listening.map(\.description).joined(separator: ", ")); "
                 + "\(configuration.threads) threads; policy \(policyPath) sha256:\(policy.version)"
-                + (configuration.tokenKey == nil ? "" : configuration.requireToken ? "; tokens required" : "; tokens accepted"))
+                + (configuration.tokenKey == nil
+                    ? "" : configuration.requireToken ? "; tokens required" : "; tokens accepted"))
         while true {
             switch ProxySignals.next() {
             case .reload:
@@ -89,7 +95,9 @@ enum HTTPProxyCommand {
                     dns.install(snapshot)
                     err.line("airlock http-proxy: SIGHUP: policy reloaded, now sha256:\(snapshot.version)")
                 } catch {
-                    err.line("airlock http-proxy: SIGHUP: policy \(policyPath) refused, still running sha256:\(dns.policy.version):\n\(error)")
+                    err.line(
+                        "airlock http-proxy: SIGHUP: policy \(policyPath) refused, still running sha256:\(dns.policy.version):\n\(error)"
+                    )
                 }
             case .status:
                 err.line("airlock http-proxy: stats \(server.statistics().json)")

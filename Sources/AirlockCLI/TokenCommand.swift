@@ -21,7 +21,8 @@ enum TokenCommand {
         """
 
     static func run(_ args: [String]) throws -> Int32 {
-        let parsed = try Arguments(args, valued: ["--sandbox", "--ttl", "--key-file", "--policy"], switches: ["--help", "-h"])
+        let parsed = try Arguments(
+            args, valued: ["--sandbox", "--ttl", "--key-file", "--policy"], switches: ["--help", "-h"])
         if parsed.has("--help") || parsed.has("-h") {
             OutputStream.standardOutput.line(usage)
             return 0
@@ -33,14 +34,20 @@ enum TokenCommand {
         }
         guard let keyPath = parsed.value("--key-file") else { throw UsageError.missingArgument("--key-file FILE") }
         guard !sandbox.isEmpty, sandbox.utf8.count <= 64,
-            sandbox.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) })
+            sandbox.unicodeScalars.allSatisfy({
+                $0.isASCII
+                    && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
+            })
         else {
-            throw UsageError.invalidValue(option: "--sandbox", value: sandbox, expected: "letters, digits, '-', '_', '.'")
+            throw UsageError.invalidValue(
+                option: "--sandbox", value: sandbox, expected: "letters, digits, '-', '_', '.'")
         }
         if let policyPath = parsed.value("--policy") {
-            let policy = try PolicySnapshot.load(path: policyPath, defaultUpstreams: [.init(address: .v4(0x7F00_0001), port: 53)])
+            let policy = try PolicySnapshot.load(
+                path: policyPath, defaultUpstreams: [.init(address: .v4(0x7F00_0001), port: 53)])
             guard policy.policy.sandbox(named: sandbox) != nil else {
-                OutputStream.standardError.line("airlock token: the policy \(policyPath) defines no sandbox '\(sandbox)'")
+                OutputStream.standardError.line(
+                    "airlock token: the policy \(policyPath) defines no sandbox '\(sandbox)'")
                 return 1
             }
         }

@@ -40,7 +40,9 @@ enum HTTPHeadScanner {
 
     /// Splits `name: value` with the checks of RFC 9112 §5: a token name directly followed by the
     /// colon, no folding, a value of visible bytes, spaces and tabs (trimmed at both ends).
-    static func field(_ bytes: Span<UInt8>, _ line: Range<Int>) -> Result<(name: Range<Int>, value: Range<Int>), HTTPParseError> {
+    static func field(_ bytes: Span<UInt8>, _ line: Range<Int>) -> Result<
+        (name: Range<Int>, value: Range<Int>), HTTPParseError
+    > {
         let first = bytes[line.lowerBound]
         if first == ByteClass.sp || first == ByteClass.htab { return .failure(.obsoleteLineFolding) }
         var i = line.lowerBound

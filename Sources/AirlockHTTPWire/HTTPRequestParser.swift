@@ -11,8 +11,9 @@
 /// - Content-Length: digits only, once; Transfer-Encoding: exactly `chunked`, once, not in 1.0,
 ///   never together with Content-Length.
 public enum HTTPRequestParser {
-    public static func parse(_ bytes: Span<UInt8>, limits: HTTPLimits = .default) -> HTTPHeadParseResult<HTTPRequestHead>
-    {
+    public static func parse(_ bytes: Span<UInt8>, limits: HTTPLimits = .default) -> HTTPHeadParseResult<
+        HTTPRequestHead
+    > {
         var start = 0
         while start + 1 < bytes.count && start < 8 && bytes[start] == ByteClass.cr && bytes[start + 1] == ByteClass.lf {
             start += 2
@@ -43,8 +44,10 @@ public enum HTTPRequestParser {
         for i in targetRange where bytes[i] == ByteClass.sp { return .failure(.malformedRequestLine) }
         guard let version = HTTPHeadScanner.version(bytes, versionRange) else {
             // "GET / HTTP/2.0" is a version problem; "GET / FOO" a malformed line.
-            let looksLikeVersion = versionRange.count >= 5 && bytes.equalsIgnoringCase(
-                versionRange.lowerBound..<(versionRange.lowerBound + 5), "http/")
+            let looksLikeVersion =
+                versionRange.count >= 5
+                && bytes.equalsIgnoringCase(
+                    versionRange.lowerBound..<(versionRange.lowerBound + 5), "http/")
             return .failure(looksLikeVersion ? .unsupportedVersion : .malformedRequestLine)
         }
         let method = bytes.string(methodRange)

@@ -20,20 +20,33 @@ import Testing
 
     @Test func kinds() throws {
         let builder = AlertBuilder()
-        let sni = try #require(builder.decision(http: record(.tls, .block, kind: .sniMismatch, rule: "http.sni_mismatch")))
+        let sni = try #require(
+            builder.decision(http: record(.tls, .block, kind: .sniMismatch, rule: "http.sni_mismatch")))
         #expect(sni.alertKind == .sniMismatch && sni.action == .block && sni.source == .flow)
-        #expect(sni.request == .connection(destination: Endpoint(address: IPAddress("198.18.100.10")!, port: 443), transport: .tcp, serverName: "evil.example"))
-        let doh = try #require(builder.decision(http: record(.request, .block, kind: .resolverBypass, rule: "bypass.dns-over-https")))
-        #expect(doh.alertKind == .resolverBypass && doh.request == .http(method: "CONNECT", host: "api.example.com", port: 443, path: nil))
-        let metadata = try #require(builder.decision(http: record(.destination, .block, kind: .metadataAccess, rule: "http.metadata")))
+        #expect(
+            sni.request
+                == .connection(
+                    destination: Endpoint(address: IPAddress("198.18.100.10")!, port: 443), transport: .tcp,
+                    serverName: "evil.example"))
+        let doh = try #require(
+            builder.decision(http: record(.request, .block, kind: .resolverBypass, rule: "bypass.dns-over-https")))
+        #expect(
+            doh.alertKind == .resolverBypass
+                && doh.request == .http(method: "CONNECT", host: "api.example.com", port: 443, path: nil))
+        let metadata = try #require(
+            builder.decision(http: record(.destination, .block, kind: .metadataAccess, rule: "http.metadata")))
         #expect(metadata.alertKind == .metadataAccess)
-        let budget = try #require(builder.decision(http: record(.transfer, .block, kind: .budgetExhausted, rule: "http.upload_budget")))
+        let budget = try #require(
+            builder.decision(http: record(.transfer, .block, kind: .budgetExhausted, rule: "http.upload_budget")))
         #expect(budget.alertKind == .budgetExhausted && budget.evidence.first?.feature == "upload_bytes")
-        let entropy = try #require(builder.decision(http: record(.request, .wouldBlock, kind: .detection, rule: "http.url_entropy")))
+        let entropy = try #require(
+            builder.decision(http: record(.request, .wouldBlock, kind: .detection, rule: "http.url_entropy")))
         #expect(entropy.alertKind == .budgetExhausted && entropy.action == .wouldBlock)
-        let denied = try #require(builder.decision(http: record(.request, .block, kind: .policyDenial, rule: "http.deny[0]")))
+        let denied = try #require(
+            builder.decision(http: record(.request, .block, kind: .policyDenial, rule: "http.deny[0]")))
         #expect(denied.alertKind == .policyDenial)
-        let allowed = try #require(builder.decision(http: record(.destination, .allow, kind: .routine, rule: "http.allow")))
+        let allowed = try #require(
+            builder.decision(http: record(.destination, .allow, kind: .routine, rule: "http.allow")))
         #expect(allowed.alertKind == nil)
         #expect(builder.decision(http: record(.transfer, .end, kind: .routine, rule: "http.transfer")) == nil)
         #expect(builder.decision(http: record(.upstream, .error, kind: .error, rule: "http.upstream")) == nil)

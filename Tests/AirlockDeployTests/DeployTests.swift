@@ -88,10 +88,11 @@ import Testing
         let script = Self.path("Deploy/sandbox.sh")
         let rules = try Self.run("/bin/bash", [script, "rules", "--name", "check-1", "--proxy-ports", "3128,8080"])
         #expect(rules.status == 0)
-        for needle in ["hook input", "hook forward", "udp dport 53 counter name dropped_other_resolver_udp drop",
+        for needle in [
+            "hook input", "hook forward", "udp dport 53 counter name dropped_other_resolver_udp drop",
             "tcp dport 853 counter name dropped_dot drop", "meta nfproto ipv6 counter name dropped_ipv6 drop",
-            "tcp dport { 3128, 8080 } counter name accepted_proxy accept", "counter name dropped_direct drop"]
-        {
+            "tcp dport { 3128, 8080 } counter name accepted_proxy accept", "counter name dropped_direct drop",
+        ] {
             #expect(rules.text.contains(needle), "rules lack '\(needle)'")
         }
         guard geteuid() == 0, let nft = Self.tool("nft") else {
@@ -107,7 +108,9 @@ import Testing
         if let kubectl = Self.tool("kubectl") {
             let rendered = try Self.run(kubectl, ["kustomize", dir])
             #expect(rendered.status == 0, "kubectl kustomize: \(rendered.text)")
-            #expect(rendered.text.components(separatedBy: "\nkind: ").count - 1 + (rendered.text.hasPrefix("kind: ") ? 1 : 0) >= 7)
+            #expect(
+                rendered.text.components(separatedBy: "\nkind: ").count - 1
+                    + (rendered.text.hasPrefix("kind: ") ? 1 : 0) >= 7)
         } else {
             print("skipping kubectl kustomize: kubectl not installed")
         }
@@ -134,7 +137,8 @@ import Testing
         for line in lines where line.hasPrefix("COPY ") && !line.contains("--from=") {
             let parts = line.split(separator: " ").dropFirst().dropLast()
             for source in parts {
-                #expect(FileManager.default.fileExists(atPath: Self.path(String(source))), "COPY source \(source) missing")
+                #expect(
+                    FileManager.default.fileExists(atPath: Self.path(String(source))), "COPY source \(source) missing")
             }
         }
         let lastStage = lines.split { $0.hasPrefix("FROM ") }.last ?? []

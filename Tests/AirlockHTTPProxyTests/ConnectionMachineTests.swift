@@ -9,7 +9,8 @@ import Testing
 
     @Test func negativeContentLengthIs400AndCloses() throws {
         var (m, _) = try makeMachine()
-        var input = bytes("POST http://api.example.com/ HTTP/1.1\r\nHost: api.example.com\r\nContent-Length: -4\r\n\r\n")
+        var input = bytes(
+            "POST http://api.example.com/ HTTP/1.1\r\nHost: api.example.com\r\nContent-Length: -4\r\n\r\n")
         let actions = m.clientData(&input, now: clock.now)
         #expect(clientText(actions)?.hasPrefix("HTTP/1.1 400 Bad Request\r\n") == true)
         #expect(actions.closes)
@@ -36,7 +37,9 @@ import Testing
         #expect(text.contains("X-Airlock-Reason: 'evil.example.com' port 80 matches deny rule"))
         #expect(!actions.closes)
         let record = try #require(m.takeRecords().first)
-        #expect(record.action == .block && record.sandbox == "agent-1" && record.status == 403 && record.kind == .policyDenial)
+        #expect(
+            record.action == .block && record.sandbox == "agent-1" && record.status == 403
+                && record.kind == .policyDenial)
         #expect(HTTPDecisionFormat.string(record).contains("\"rule\":\"http.deny[0]\""))
     }
 
@@ -56,7 +59,9 @@ import Testing
         #expect(forwarded.hasSuffix("Accept: */*\r\nConnection: close\r\n\r\n"))
         var upstreamIn = bytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhel")
         actions = m.upstreamData(&upstreamIn, now: clock.now)
-        #expect(clientText(actions)?.hasPrefix("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\n") == true)
+        #expect(
+            clientText(actions)?.hasPrefix("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\n")
+                == true)
         #expect(upstreamIn.isEmpty)
         upstreamIn = bytes("lo")
         actions = m.upstreamData(&upstreamIn, now: clock.now)
@@ -71,7 +76,8 @@ import Testing
         var (m, _) = try makeMachine()
         let body = "5\r\nhello\r\n0\r\n\r\n"
         var clientIn = bytes(
-            "POST http://198.18.50.5:8080/up HTTP/1.1\r\nHost: 198.18.50.5:8080\r\nTransfer-Encoding: chunked\r\n\r\n" + body
+            "POST http://198.18.50.5:8080/up HTTP/1.1\r\nHost: 198.18.50.5:8080\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + body
                 + "GET http://198.18.50.5:8080/next HTTP/1.1\r\nHost: 198.18.50.5:8080\r\n\r\n")
         var actions = m.clientData(&clientIn, now: clock.now)
         #expect(actions.connectTarget == Endpoint(address: IPAddress("198.18.50.5")!, port: 8080))
@@ -103,7 +109,9 @@ import Testing
         #expect(m.tunnelTraffic(up: 100, down: 5000, now: clock.now).isEmpty)
         m.tunnelEnded(now: clock.now, why: "tunnel closed")
         let end = try #require(m.takeRecords().last)
-        #expect(end.action == .end && end.bytesUp == hello.count + 100 && end.bytesDown == 5000 && end.sni == "api.example.com")
+        #expect(
+            end.action == .end && end.bytesUp == hello.count + 100 && end.bytesDown == 5000
+                && end.sni == "api.example.com")
     }
 
     @Test func helloBeforeTheUpstreamConnectsWaitsForIt() throws {
@@ -148,7 +156,8 @@ import Testing
         var (m, _) = try makeMachine()
         var clientIn = bytes("CONNECT api.example.com:443 HTTP/1.1\r\n\r\n")
         _ = m.clientData(&clientIn, now: clock.now)
-        let actions = m.resolved(.refused(rule: "dns.quarantine_seconds", reason: "example.com is quarantined"), now: clock.now)
+        let actions = m.resolved(
+            .refused(rule: "dns.quarantine_seconds", reason: "example.com is quarantined"), now: clock.now)
         let text = try #require(clientText(actions))
         #expect(text.hasPrefix("HTTP/1.1 403") && text.contains("X-Airlock-Rule: dns.quarantine_seconds"))
         #expect(m.takeRecords().last?.kind == .detection)
@@ -156,10 +165,12 @@ import Testing
 
     @Test func uploadOverBudgetIsRefused() throws {
         var (m, _) = try makeMachine()
-        var clientIn = bytes("POST http://api.example.com/up HTTP/1.1\r\nHost: api.example.com\r\nContent-Length: 5000\r\n\r\n")
+        var clientIn = bytes(
+            "POST http://api.example.com/up HTTP/1.1\r\nHost: api.example.com\r\nContent-Length: 5000\r\n\r\n")
         let actions = m.clientData(&clientIn, now: clock.now)
         let text = try #require(clientText(actions))
-        #expect(text.contains("X-Airlock-Rule: http.upload_budget") && text.contains("X-Airlock-Kind: budget-exhausted"))
+        #expect(
+            text.contains("X-Airlock-Rule: http.upload_budget") && text.contains("X-Airlock-Kind: budget-exhausted"))
         #expect(actions.closes)
         #expect(m.takeRecords().last?.evidence.first?.feature == "upload_bytes")
     }
@@ -199,7 +210,9 @@ import Testing
         #expect(clientText(actions)?.contains("Proxy-Authenticate: Basic realm=\"airlock\"") == true)
         let expiry = Int64(clock.seconds) + 60
         let token = ProxyToken(sandbox: "agent-1", expiry: expiry).mint(key: key)
-        clientIn = bytes("GET http://api.example.com/ HTTP/1.1\r\nHost: api.example.com\r\nProxy-Authorization: Bearer \(token)\r\n\r\n")
+        clientIn = bytes(
+            "GET http://api.example.com/ HTTP/1.1\r\nHost: api.example.com\r\nProxy-Authorization: Bearer \(token)\r\n\r\n"
+        )
         _ = m.takeRecords()
         actions = m.clientData(&clientIn, now: clock.now)
         #expect(actions.resolveName == "api.example.com")
@@ -209,7 +222,9 @@ import Testing
 
         // A token for another sandbox than the client's address is refused.
         var (other, _) = try makeMachine(client: "198.18.2.9") { $0.tokenKey = key }
-        clientIn = bytes("GET http://api.example.com/ HTTP/1.1\r\nHost: api.example.com\r\nProxy-Authorization: Bearer \(token)\r\n\r\n")
+        clientIn = bytes(
+            "GET http://api.example.com/ HTTP/1.1\r\nHost: api.example.com\r\nProxy-Authorization: Bearer \(token)\r\n\r\n"
+        )
         actions = other.clientData(&clientIn, now: clock.now)
         #expect(clientText(actions)?.contains("belongs to sandbox 'watcher'") == true)
     }
@@ -237,7 +252,9 @@ import Testing
             _ = m.upstreamData(&response, now: clock.now)
         }
         let text = try #require(refused)
-        #expect(text.contains("X-Airlock-Rule: http.url_entropy") && text.contains("X-Airlock-Evidence: high_entropy_bits="))
+        #expect(
+            text.contains("X-Airlock-Rule: http.url_entropy") && text.contains("X-Airlock-Evidence: high_entropy_bits=")
+        )
     }
 
     @Test func requestRateIsLimited() throws {
@@ -293,10 +310,13 @@ import Testing
     @Test func randomInputNeverTraps() throws {
         var (m, shared) = try makeMachine()
         var generator = SystemRandomNumberGenerator()
-        let seed = bytes("CONNECT api.example.com:443 HTTP/1.1\r\nHost: api.example.com:443\r\nContent-Length: 3\r\n\r\n")
+        let seed = bytes(
+            "CONNECT api.example.com:443 HTTP/1.1\r\nHost: api.example.com:443\r\nContent-Length: 3\r\n\r\n")
         for _ in 0..<3_000 {
             var input = seed
-            for _ in 0..<3 { input[Int(generator.next() % UInt64(input.count))] = UInt8(truncatingIfNeeded: generator.next()) }
+            for _ in 0..<3 {
+                input[Int(generator.next() % UInt64(input.count))] = UInt8(truncatingIfNeeded: generator.next())
+            }
             if m.isClosed { m = ConnectionMachine(shared: shared, client: m.client, now: clock.now) }
             _ = m.clientData(&input, now: clock.now)
             _ = m.resolved(.addresses([IPAddress("198.18.50.5")!], ttl: 1), now: clock.now)

@@ -1,5 +1,6 @@
 import AirlockEvents
 import AirlockHTTPProxy
+import AirlockHTTPWire
 import AirlockPolicy
 import AirlockTLS
 import Testing
@@ -41,7 +42,9 @@ import Testing
         #expect(metadata6.deny && metadata6.kind == .metadataAccess)
         let azure = egress.decideAddress(s, address: IPAddress("168.63.129.16")!, port: 80)
         #expect(azure.deny && azure.kind == .metadataAccess)
-        for text in ["127.0.0.1", "10.1.2.3", "192.168.1.1", "::1", "fe80::1", "224.0.0.1", "198.18.0.1", "::ffff:127.0.0.1"] {
+        for text in [
+            "127.0.0.1", "10.1.2.3", "192.168.1.1", "::1", "fe80::1", "224.0.0.1", "198.18.0.1", "::ffff:127.0.0.1",
+        ] {
             let d = egress.decideAddress(s, address: IPAddress(text)!, port: 443)
             #expect(d.deny && d.rule == "http.allow_private_destinations", "\(text)")
         }
@@ -72,8 +75,10 @@ import Testing
         #expect(notTLS.deny && notTLS.rule == "http.tunnel_tls")
         let relaxed = EgressGuard(allowNonTLSTunnels: true)
         #expect(
-            !relaxed.decideHello(s, connectHost: "api.example.com", destination: destination,
-                parsed: ClientHelloParser.parse(Array("SSH-2.0-x\r\n".utf8))).deny)
+            !relaxed.decideHello(
+                s, connectHost: "api.example.com", destination: destination,
+                parsed: ClientHelloParser.parse(Array("SSH-2.0-x\r\n".utf8))
+            ).deny)
     }
 }
 
@@ -113,8 +118,8 @@ import Testing
     }
 }
 
-import AirlockHTTPWire
-
 enum HTTPRequestParserShim {
-    static func parse(_ text: String) -> HTTPHeadParseResult<HTTPRequestHead> { HTTPRequestParser.parse(Array(text.utf8)) }
+    static func parse(_ text: String) -> HTTPHeadParseResult<HTTPRequestHead> {
+        HTTPRequestParser.parse(Array(text.utf8))
+    }
 }

@@ -18,14 +18,20 @@ import Testing
     /// RFC 4231 test cases 1, 2 and 6 (key longer than the block).
     @Test func hmacVectors() {
         #expect(
-            hex(HMACSHA256.authenticationCode(key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi There".utf8)))
+            hex(
+                HMACSHA256.authenticationCode(key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi There".utf8))
+            )
                 == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
         #expect(
-            hex(HMACSHA256.authenticationCode(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
+            hex(
+                HMACSHA256.authenticationCode(
+                    key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
                 == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
         #expect(
-            hex(HMACSHA256.authenticationCode(key: [UInt8](repeating: 0xaa, count: 131),
-                message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
+            hex(
+                HMACSHA256.authenticationCode(
+                    key: [UInt8](repeating: 0xaa, count: 131),
+                    message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
                 == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
     }
 
@@ -34,7 +40,9 @@ import Testing
     @Test func tokenRoundTripAndFailures() throws {
         let token = ProxyToken(sandbox: "agent.v2-1", expiry: 2_000).mint(key: key)
         #expect(token.hasPrefix("v1.agent.v2-1.2000."))
-        #expect(try ProxyToken.verify(token, key: key, now: 1_999).get() == ProxyToken(sandbox: "agent.v2-1", expiry: 2_000))
+        #expect(
+            try ProxyToken.verify(token, key: key, now: 1_999).get() == ProxyToken(sandbox: "agent.v2-1", expiry: 2_000)
+        )
         #expect(ProxyToken.verify(token, key: key, now: 2_000) == .failure(.expired(sandbox: "agent.v2-1", at: 2_000)))
         #expect(ProxyToken.verify(token, key: [UInt8](repeating: 1, count: 32), now: 0) == .failure(.badSignature))
         // Changing the sandbox or the expiry breaks the signature.
@@ -42,7 +50,10 @@ import Testing
         #expect(ProxyToken.verify(forged, key: key, now: 0) == .failure(.badSignature))
         let later = token.replacingOccurrences(".2000.", with: ".9000.")
         #expect(ProxyToken.verify(later, key: key, now: 0) == .failure(.badSignature))
-        for bad in ["", "v1.", "v2.a.1.00", "v1.a.x.\(String(repeating: "0", count: 64))", "v1.a.1.zz", "v1..1.\(String(repeating: "0", count: 64))"] {
+        for bad in [
+            "", "v1.", "v2.a.1.00", "v1.a.x.\(String(repeating: "0", count: 64))", "v1.a.1.zz",
+            "v1..1.\(String(repeating: "0", count: 64))",
+        ] {
             #expect(ProxyToken.verify(bad, key: key, now: 0) == .failure(.malformed), "\(bad)")
         }
     }

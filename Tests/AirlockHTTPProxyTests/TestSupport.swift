@@ -7,10 +7,12 @@ import Testing
 
 /// A policy written to a temporary file and loaded the way the proxy loads it.
 func loadPolicy(_ yaml: String) throws -> PolicySnapshot {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-http-\(UUID().uuidString).yaml").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-http-\(UUID().uuidString).yaml")
+        .path
     try yaml.write(toFile: path, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: path) }
-    return try PolicySnapshot.load(path: path, defaultUpstreams: [Endpoint(address: IPAddress("198.18.0.53")!, port: 53)])
+    return try PolicySnapshot.load(
+        path: path, defaultUpstreams: [Endpoint(address: IPAddress("198.18.0.53")!, port: 53)])
 }
 
 let basePolicy = """
@@ -45,7 +47,8 @@ struct Clock {
 
 /// A machine for a client at `client`, with the policy and configuration given.
 func makeMachine(
-    policy: String = basePolicy, client: String = "198.18.1.7", configure: (inout HTTPProxyConfiguration) -> Void = { _ in }
+    policy: String = basePolicy, client: String = "198.18.1.7",
+    configure: (inout HTTPProxyConfiguration) -> Void = { _ in }
 ) throws -> (ConnectionMachine, HTTPProxyShared) {
     var configuration = HTTPProxyConfiguration(listen: [Endpoint(address: .v4(0x7F00_0001), port: 3128)])
     configure(&configuration)

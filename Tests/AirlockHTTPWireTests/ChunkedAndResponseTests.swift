@@ -104,9 +104,14 @@ import Testing
     @Test func ambiguousResponsesAreRefused() {
         if case .failure(.contentLengthWithTransferEncoding) = parse(
             "HTTP/1.1 200 OK\nContent-Length: 5\nTransfer-Encoding: chunked\n\n")
-        {} else { Issue.record("CL+TE accepted") }
+        {
+        } else {
+            Issue.record("CL+TE accepted")
+        }
         if case .failure(.duplicateContentLength) = parse("HTTP/1.1 200 OK\nContent-Length: 5\nContent-Length: 6\n\n") {
-        } else { Issue.record("two CL accepted") }
+        } else {
+            Issue.record("two CL accepted")
+        }
         if case .failure(.malformedStatusLine) = parse("HTTP/1.1 2000 OK\n\n") {} else { Issue.record("bad status") }
         if case .failure(.malformedStatusLine) = parse("HTTP/1.1 20 OK\n\n") {} else { Issue.record("short status") }
         if case .failure(.malformedStatusLine) = parse("HTTP/1.1 099 OK\n\n") {} else { Issue.record("low status") }
@@ -124,7 +129,9 @@ import Testing
             Issue.record("parse failed")
             return
         }
-        let out = String(decoding: HTTPHeadWriter.forwardedRequest(head, authority: head.authority!, keepAlive: false), as: UTF8.self)
+        let out = String(
+            decoding: HTTPHeadWriter.forwardedRequest(head, authority: head.authority!, keepAlive: false), as: UTF8.self
+        )
         #expect(out.hasPrefix("POST /v1?x=1 HTTP/1.1\r\nHost: api.example.com\r\n"))
         #expect(!out.contains("Proxy-Authorization"))
         #expect(!out.contains("X-Secret"))

@@ -2,7 +2,9 @@ import AirlockHTTPWire
 import Testing
 
 /// Parses `text` (with `\n` turned into CRLF unless `raw`) as a request head.
-func parseRequest(_ text: String, raw: Bool = false, limits: HTTPLimits = .default) -> HTTPHeadParseResult<HTTPRequestHead> {
+func parseRequest(_ text: String, raw: Bool = false, limits: HTTPLimits = .default) -> HTTPHeadParseResult<
+    HTTPRequestHead
+> {
     let wire = raw ? text : text.replacingOccurrences("\n", with: "\r\n")
     return HTTPRequestParser.parse(Array(wire.utf8), limits: limits)
 }
@@ -25,14 +27,22 @@ extension String {
 
 @Suite struct RequestParserTests {
     @Test func absoluteFormGet() throws {
-        let h = try #require(head(parseRequest("GET http://Example.COM:8080/a/b?q=1 HTTP/1.1\nHost: example.com:8080\nUser-Agent: t\n\n")))
+        let h = try #require(
+            head(
+                parseRequest("GET http://Example.COM:8080/a/b?q=1 HTTP/1.1\nHost: example.com:8080\nUser-Agent: t\n\n"))
+        )
         #expect(h.method == "GET")
         #expect(h.target == .absolute(HTTPAuthority(host: "example.com", port: 8080), path: "/a/b?q=1"))
         #expect(h.version == .http11)
         #expect(h.keepAlive)
         #expect(h.framing == .none)
         #expect(h.value(of: "user-agent") == "t")
-        #expect(h.headLength == Array("GET http://Example.COM:8080/a/b?q=1 HTTP/1.1\r\nHost: example.com:8080\r\nUser-Agent: t\r\n\r\n".utf8).count)
+        #expect(
+            h.headLength
+                == Array(
+                    "GET http://Example.COM:8080/a/b?q=1 HTTP/1.1\r\nHost: example.com:8080\r\nUser-Agent: t\r\n\r\n"
+                        .utf8
+                ).count)
     }
 
     @Test func absoluteFormDefaultsPortAndPath() throws {
@@ -63,8 +73,14 @@ extension String {
 
     @Test func needsMoreDataUntilBlankLine() {
         #expect(failure(parseRequest("GET http://a/ HTTP/1.1\nHost: a\n")) == nil)
-        if case .needMoreData = parseRequest("GET http://a/ HTTP/1.1\nHost: a\n") {} else { Issue.record("expected needMoreData") }
-        if case .needMoreData = parseRequest("GET http://a/ HTTP/1.1\r", raw: true) {} else { Issue.record("expected needMoreData") }
+        if case .needMoreData = parseRequest("GET http://a/ HTTP/1.1\nHost: a\n") {
+        } else {
+            Issue.record("expected needMoreData")
+        }
+        if case .needMoreData = parseRequest("GET http://a/ HTTP/1.1\r", raw: true) {
+        } else {
+            Issue.record("expected needMoreData")
+        }
         if case .needMoreData = parseRequest("", raw: true) {} else { Issue.record("expected needMoreData") }
     }
 
@@ -73,7 +89,8 @@ extension String {
         #expect(cl.framing == .contentLength(12))
         let zero = try #require(head(parseRequest("POST http://a/ HTTP/1.1\nHost: a\nContent-Length: 0\n\n")))
         #expect(zero.framing == .none)
-        let chunked = try #require(head(parseRequest("POST http://a/ HTTP/1.1\nHost: a\nTransfer-Encoding: Chunked\n\n")))
+        let chunked = try #require(
+            head(parseRequest("POST http://a/ HTTP/1.1\nHost: a\nTransfer-Encoding: Chunked\n\n")))
         #expect(chunked.framing == .chunked)
     }
 
@@ -119,7 +136,9 @@ extension String {
     }
 
     @Test func transferEncodingInHTTP10IsRefused() {
-        #expect(failure(parseRequest("POST http://a/ HTTP/1.0\nTransfer-Encoding: chunked\n\n")) == .unsupportedTransferEncoding)
+        #expect(
+            failure(parseRequest("POST http://a/ HTTP/1.0\nTransfer-Encoding: chunked\n\n"))
+                == .unsupportedTransferEncoding)
     }
 
     @Test func lineEndingsMustBeCRLF() {
@@ -160,7 +179,9 @@ extension String {
         #expect(failure(parseRequest("GET http://a/\u{E9} HTTP/1.1\nHost: a\n\n")) == .invalidTarget)
         var small = HTTPLimits()
         small.maxTargetBytes = 16
-        #expect(failure(parseRequest("GET http://a/0123456789abcdef HTTP/1.1\nHost: a\n\n", limits: small)) == .targetTooLong)
+        #expect(
+            failure(parseRequest("GET http://a/0123456789abcdef HTTP/1.1\nHost: a\n\n", limits: small))
+                == .targetTooLong)
         #expect(HTTPParseError.targetTooLong.status == 414)
     }
 
@@ -184,7 +205,8 @@ extension String {
 
     @Test func keepAlive() throws {
         #expect(try #require(head(parseRequest("GET http://a/ HTTP/1.1\nHost: a\n\n"))).keepAlive)
-        #expect(!(try #require(head(parseRequest("GET http://a/ HTTP/1.1\nHost: a\nConnection: x, Close\n\n"))).keepAlive))
+        #expect(
+            !(try #require(head(parseRequest("GET http://a/ HTTP/1.1\nHost: a\nConnection: x, Close\n\n"))).keepAlive))
         #expect(!(try #require(head(parseRequest("GET http://a/ HTTP/1.0\n\n"))).keepAlive))
         #expect(try #require(head(parseRequest("GET http://a/ HTTP/1.0\nConnection: keep-alive\n\n"))).keepAlive)
         #expect(try #require(head(parseRequest("GET http://a/ HTTP/1.0\nProxy-Connection: Keep-Alive\n\n"))).keepAlive)
@@ -193,7 +215,11 @@ extension String {
     @Test func limits() {
         var small = HTTPLimits()
         small.maxHeadBytes = 64
-        #expect(failure(parseRequest("GET http://a/ HTTP/1.1\nHost: a\nX-Long: \(String(repeating: "x", count: 80))", limits: small)) == .headTooLarge)
+        #expect(
+            failure(
+                parseRequest(
+                    "GET http://a/ HTTP/1.1\nHost: a\nX-Long: \(String(repeating: "x", count: 80))", limits: small))
+                == .headTooLarge)
         small = HTTPLimits()
         small.maxHeaderCount = 3
         let fields = (0..<4).map { "X-\($0): v\n" }.joined()
@@ -211,7 +237,8 @@ extension String {
     }
 
     @Test func headerValuesAreTrimmedAndObsTextKept() throws {
-        let h = try #require(head(parseRequest("GET http://a/ HTTP/1.1\nHost: a\nX-A: \t v a l \t\nX-B: caf\u{E9}\n\n")))
+        let h = try #require(
+            head(parseRequest("GET http://a/ HTTP/1.1\nHost: a\nX-A: \t v a l \t\nX-B: caf\u{E9}\n\n")))
         #expect(h.value(of: "x-a") == "v a l")
         #expect(h.value(of: "x-b") == "caf\u{E9}")
     }

@@ -18,7 +18,8 @@ extension AlertBuilder {
         if r.stage == .tls, let destination = r.destination {
             request = .connection(destination: destination, transport: .tcp, serverName: r.sni)
         } else {
-            request = .http(method: r.method ?? "-", host: host, port: r.port ?? 0, path: r.method == "CONNECT" ? nil : r.path)
+            request = .http(
+                method: r.method ?? "-", host: host, port: r.port ?? 0, path: r.method == "CONNECT" ? nil : r.path)
         }
         let reason: DecisionReasonKind
         switch r.kind {

@@ -28,8 +28,13 @@ public struct TokenFeatures: Sendable, Equatable {
         guard n > 0 else { return f }
         var counts = [UInt16](repeating: 0, count: 256)
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var digits = 0, upper = 0, lower = 0, hexOnly = true, base32Only = true
-        var base64Extra = false, binary = false
+        var digits = 0
+        var upper = 0
+        var lower = 0
+        var hexOnly = true
+        var base32Only = true
+        var base64Extra = false
+        var binary = false
         for i in 0..<n {
             let b = bytes[i]
             counts[Int(b)] &+= 1

@@ -12,7 +12,9 @@ extension ConnectionMachine {
         case .needMoreData:
             return []
         case .failure(let error):
-            note(.parse, .block, now: now, rule: "http.parse.\(error.rawValue)", reason: error.description, kind: .policyDenial, status: error.status)
+            note(
+                .parse, .block, now: now, rule: "http.parse.\(error.rawValue)", reason: error.description,
+                kind: .policyDenial, status: error.status)
             state = .closed
             return [.sendClient(Self.errorResponse(status: error.status, reason: error.description)), .close]
         case .complete(let parsed):
@@ -30,7 +32,8 @@ extension ConnectionMachine {
         var identity = "address"
         // Redirected (transparent) clients cannot send proxy credentials: their address is their identity.
         if let key = configuration.tokenKey, originalDestination == nil {
-            let credential = head.value(of: "proxy-authorization").flatMap(ProxyToken.credential(fromProxyAuthorization:))
+            let credential = head.value(of: "proxy-authorization").flatMap(
+                ProxyToken.credential(fromProxyAuthorization:))
             var failure: ProxyToken.Failure?
             if let credential {
                 switch ProxyToken.verify(credential, key: key, now: now.wall.nanoseconds / 1_000_000_000) {
@@ -147,7 +150,8 @@ extension ConnectionMachine {
             HTTPHeader("X-Airlock-Kind", decision.kind.rawValue),
         ]
         if !decision.evidence.isEmpty {
-            headers.append(HTTPHeader("X-Airlock-Evidence", decision.evidence.map(\.description).joined(separator: ", ")))
+            headers.append(
+                HTTPHeader("X-Airlock-Evidence", decision.evidence.map(\.description).joined(separator: ", ")))
         }
         return HTTPHeadWriter.response(
             status: 403, reason: "Forbidden", headers: headers,
@@ -161,11 +165,14 @@ extension ConnectionMachine {
         let tokens = configuration.entropy.tokens(of: head)
         let declared: UInt64 = { if case .contentLength(let n) = head.framing { return n } else { return 0 } }()
         let (requests, entropy, uploaded) = shared.ledger.withLock { ledger in
-            let requests = ledger.countRequest(key, now: now.monotonic, windowSeconds: configuration.requestRateWindowSeconds)
-            let entropy = tokens.isEmpty
+            let requests = ledger.countRequest(
+                key, now: now.monotonic, windowSeconds: configuration.requestRateWindowSeconds)
+            let entropy =
+                tokens.isEmpty
                 ? (total: 0.0, added: 0.0)
                 : ledger.chargeEntropy(
-                    key, tokens: tokens.map { ($0.hash, $0.bits) }, now: now.monotonic, windowSeconds: budget.windowSeconds)
+                    key, tokens: tokens.map { ($0.hash, $0.bits) }, now: now.monotonic,
+                    windowSeconds: budget.windowSeconds)
             let uploaded = ledger.uploaded(key, now: now.monotonic, windowSeconds: budget.windowSeconds)
             return (requests, entropy, uploaded)
         }
@@ -175,25 +182,34 @@ extension ConnectionMachine {
             out.append(
                 EgressDecision(
                     deny: true, mode: sandbox.mode, rule: "http.request_rate",
-                    reason: "\(Int(requests)) requests to \(destination) in \(configuration.requestRateWindowSeconds) s, "
+                    reason:
+                        "\(Int(requests)) requests to \(destination) in \(configuration.requestRateWindowSeconds) s, "
                         + "more than the limit of \(configuration.requestRateLimit)",
                     kind: .detection,
                     evidence: [
-                        Evidence(feature: "requests", value: requests, threshold: Double(configuration.requestRateLimit), contribution: 1)
+                        Evidence(
+                            feature: "requests", value: requests, threshold: Double(configuration.requestRateLimit),
+                            contribution: 1)
                     ]))
         }
         if entropy.added > 0 && entropy.total > configuration.entropyBudgetBits {
             let strongest = tokens.max { $0.bits < $1.bits }
-            let location = strongest.map { " (largest: \(Int($0.bits)) bits in \($0.location), \($0.features.shape.rawValue))" } ?? ""
+            let location =
+                strongest.map { " (largest: \(Int($0.bits)) bits in \($0.location), \($0.features.shape.rawValue))" }
+                ?? ""
             out.append(
                 EgressDecision(
                     deny: true, mode: sandbox.mode, rule: "http.url_entropy",
-                    reason: "\(Int(entropy.total)) bits of distinct high-entropy URL and header data sent to \(destination) "
+                    reason:
+                        "\(Int(entropy.total)) bits of distinct high-entropy URL and header data sent to \(destination) "
                         + "in \(budget.windowSeconds) s, more than \(Int(configuration.entropyBudgetBits))\(location)",
                     kind: .detection,
                     evidence: [
-                        Evidence(feature: "high_entropy_bits", value: entropy.total, threshold: configuration.entropyBudgetBits, contribution: 1),
-                        Evidence(feature: "high_entropy_tokens", value: Double(tokens.count), threshold: 0, contribution: 0),
+                        Evidence(
+                            feature: "high_entropy_bits", value: entropy.total,
+                            threshold: configuration.entropyBudgetBits, contribution: 1),
+                        Evidence(
+                            feature: "high_entropy_tokens", value: Double(tokens.count), threshold: 0, contribution: 0),
                     ]))
         }
         if declared > 0 && uploaded + Double(declared) > Double(budget.bytes) {
@@ -202,14 +218,18 @@ extension ConnectionMachine {
         return out
     }
 
-    func uploadRefusal(_ destination: String, used: Double, adding: Double, _ sandbox: SandboxPolicy) -> EgressDecision {
+    func uploadRefusal(_ destination: String, used: Double, adding: Double, _ sandbox: SandboxPolicy) -> EgressDecision
+    {
         let budget = sandbox.http.uploadBudget
         return EgressDecision(
             deny: true, mode: sandbox.mode, rule: "http.upload_budget",
             reason: "\(Int(used)) bytes already sent to \(destination) in the window; \(Int(adding)) more would pass "
                 + "the upload budget of \(budget)",
             kind: .budgetExhausted,
-            evidence: [Evidence(feature: "upload_bytes", value: used + adding, threshold: Double(budget.bytes), contribution: 1)])
+            evidence: [
+                Evidence(
+                    feature: "upload_bytes", value: used + adding, threshold: Double(budget.bytes), contribution: 1)
+            ])
     }
 
     // MARK: DNS and destination
@@ -242,7 +262,9 @@ extension ConnectionMachine {
             }
             if allowed.isEmpty, let refusal = firstRefusal {
                 return judge(refusal, stage: .destination, keepAlive: keepAlive, now: now)
-                    ?? fail(status: 502, stage: .destination, reason: "no usable address for '\(ex.authority.host)'", now: now)
+                    ?? fail(
+                        status: 502, stage: .destination, reason: "no usable address for '\(ex.authority.host)'",
+                        now: now)
             }
             if let refusal = firstRefusal, refusal.mode == .report {
                 note(.destination, .wouldBlock, now: now, decision: refusal)
@@ -264,7 +286,9 @@ extension ConnectionMachine {
                 // hello is checked before a single byte is sent on it (a refused tunnel is closed).
                 state = .awaitingHello
                 deadline = now.monotonic + Self.seconds(configuration.helloTimeoutSeconds)
-                return [.sendClient(Array("HTTP/1.1 200 Connection established\r\n\r\n".utf8)), .connect(ex.destination!)]
+                return [
+                    .sendClient(Array("HTTP/1.1 200 Connection established\r\n\r\n".utf8)), .connect(ex.destination!),
+                ]
             }
             note(.destination, .allow, now: now, rule: "http.allow", reason: "request allowed", kind: .routine)
             state = .connecting(index: 0)

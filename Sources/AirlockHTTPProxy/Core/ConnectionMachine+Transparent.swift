@@ -29,7 +29,8 @@ extension ConnectionMachine {
         }
         // Without SNI the only name is the address the client dialled (an IP-literal target).
         let host = hello.serverName?.hostName ?? original.address.description
-        let authority = HTTPAuthority(host: host, port: original.port, isIPv6Literal: !original.address.isIPv4 && hello.serverName == nil)
+        let authority = HTTPAuthority(
+            host: host, port: original.port, isIPv6Literal: !original.address.isIPv4 && hello.serverName == nil)
         let head = HTTPRequestHead(
             method: "CONNECT", target: .authority(authority), version: .http11, headers: [], framing: .none,
             keepAlive: false, hostHeader: nil, headLength: 0)

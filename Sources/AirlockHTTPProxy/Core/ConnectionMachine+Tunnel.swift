@@ -16,7 +16,9 @@ extension ConnectionMachine {
         return decideHello(&input, parsed: parsed, now: now)
     }
 
-    mutating func decideHello(_ input: inout [UInt8], parsed: ClientHelloParseResult, now: ProxyTime) -> [ConnectionAction] {
+    mutating func decideHello(_ input: inout [UInt8], parsed: ClientHelloParseResult, now: ProxyTime)
+        -> [ConnectionAction]
+    {
         guard var ex = exchange, let destination = ex.destination else { return [] }
         if case .clientHello(let hello) = parsed { ex.sni = hello.serverName?.hostName }
         // The connect was started before the hello arrived; judge it against the address in use.

@@ -95,7 +95,8 @@ extension ConnectionMachine {
             $0.chargeUpload(ex.ledgerKey, bytes: take, now: now.monotonic, windowSeconds: budget.windowSeconds)
         }
         if total > Double(budget.bytes) && ex.sandbox.mode != .open && !ex.budgetReported {
-            let decision = uploadRefusal(ex.ledgerKey.destination, used: total - Double(take), adding: Double(take), ex.sandbox)
+            let decision = uploadRefusal(
+                ex.ledgerKey.destination, used: total - Double(take), adding: Double(take), ex.sandbox)
             if ex.sandbox.mode == .enforce {
                 note(.transfer, .block, now: now, decision: decision, status: 403)
                 exchange = nil
@@ -121,15 +122,21 @@ extension ConnectionMachine {
             switch state {
             case .awaitingResponse, .sendingBody:
                 let head: HTTPResponseHead
-                switch HTTPResponseParser.parse(input.span, requestMethod: ex.head.method, limits: configuration.limits) {
+                switch HTTPResponseParser.parse(input.span, requestMethod: ex.head.method, limits: configuration.limits)
+                {
                 case .needMoreData: return actions
                 case .failure(let error):
-                    return actions + fail(status: 502, stage: .upstream, reason: "upstream response: \(error.description)", now: now)
+                    return actions
+                        + fail(
+                            status: 502, stage: .upstream, reason: "upstream response: \(error.description)", now: now)
                 case .complete(let parsed): head = parsed
                 }
                 input.removeFirst(head.headLength)
                 if head.status == 101 {
-                    return actions + fail(status: 502, stage: .upstream, reason: "upstream switched protocols, which is not relayed", now: now)
+                    return actions
+                        + fail(
+                            status: 502, stage: .upstream, reason: "upstream switched protocols, which is not relayed",
+                            now: now)
                 }
                 let keepAlive = ex.head.keepAlive && !clientDone && head.framing != .untilClose
                 actions.append(.sendClient(HTTPHeadWriter.relayedResponse(head, keepAlive: keepAlive)))
@@ -200,7 +207,8 @@ extension ConnectionMachine {
             state = .closed
             return [.close]
         case .awaitingResponse, .sendingBody:
-            return fail(status: 502, stage: .upstream, reason: "upstream closed the connection without a response", now: now)
+            return fail(
+                status: 502, stage: .upstream, reason: "upstream closed the connection without a response", now: now)
         case .connecting(let index):
             return upstreamFailed(reason: "connection closed", index: index, now: now)
         case .helloConnecting(let index, _):
@@ -216,7 +224,11 @@ extension ConnectionMachine {
     mutating func finishResponse(now: ProxyTime) -> [ConnectionAction] {
         guard let ex = exchange else { return [] }
         let keepAlive = ex.head.keepAlive && !clientDone && ex.response?.framing != .untilClose
-        if configuration.logLevel == .all { note(.transfer, .end, now: now, rule: "http.transfer", reason: "response \(ex.response?.status ?? 0) relayed") }
+        if configuration.logLevel == .all {
+            note(
+                .transfer, .end, now: now, rule: "http.transfer", reason: "response \(ex.response?.status ?? 0) relayed"
+            )
+        }
         exchange = nil
         if keepAlive {
             state = .idle

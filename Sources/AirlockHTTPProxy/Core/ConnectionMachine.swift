@@ -166,7 +166,8 @@ public struct ConnectionMachine {
             state = .closed
             return [.close]
         case .resolving:
-            return fail(status: 504, stage: .dns, reason: "resolving the host through Airlock's DNS timed out", now: now)
+            return fail(
+                status: 504, stage: .dns, reason: "resolving the host through Airlock's DNS timed out", now: now)
         case .connecting(let index):
             return upstreamFailed(reason: "connect timed out", index: index, now: now)
         case .helloConnecting(let index, _):
@@ -227,10 +228,16 @@ public struct ConnectionMachine {
     }
 
     /// Answers the client with an error the proxy made (not a policy decision) and logs it.
-    mutating func fail(status: Int, stage: HTTPDecisionRecord.Stage, reason: String, now: ProxyTime) -> [ConnectionAction]
+    mutating func fail(status: Int, stage: HTTPDecisionRecord.Stage, reason: String, now: ProxyTime)
+        -> [ConnectionAction]
     {
         note(stage, .error, now: now, rule: "http.\(stage.rawValue)", reason: reason, kind: .error, status: status)
-        let afterTwoHundred = state == .awaitingHello || state == .tunnel || { if case .helloConnecting = state { return true }; return false }()
+        let afterTwoHundred =
+            state == .awaitingHello || state == .tunnel
+            || {
+                if case .helloConnecting = state { return true }
+                return false
+            }()
         var actions: [ConnectionAction] = [.closeUpstream]
         if transparentTLS {
             if state != .tunnel { actions.append(.sendClient(Self.accessDeniedAlert)) }

@@ -64,7 +64,8 @@ public struct EgressGuard: Sendable {
             if let rule = explicit {
                 return EgressDecision(
                     deny: false, mode: sandbox.mode, rule: rule.id,
-                    reason: "destination \(address) is \(service), allowed by \(rule.cidr) (\(rule.id) at \(rule.location))",
+                    reason:
+                        "destination \(address) is \(service), allowed by \(rule.cidr) (\(rule.id) at \(rule.location))",
                     kind: .routine)
             }
             return EgressDecision(
@@ -133,11 +134,13 @@ public struct EgressGuard: Sendable {
                 kind: .sniMismatch)
         }
         let classifier = ResolverBypassClassifier(endpoints: resolvers)
-        if let bypass = classifier.classify(destination: destination, transport: .tcp, sni: sni, alpn: hello.alpnProtocols)
+        if let bypass = classifier.classify(
+            destination: destination, transport: .tcp, sni: sni, alpn: hello.alpnProtocols)
         {
             return EgressDecision(
                 deny: true, mode: sandbox.mode, rule: "bypass.\(bypass.kind.rawValue)",
-                reason: "tunnel to '\(host)' is \(bypass.kind.title) (\(bypass.evidence.map(\.description).joined(separator: "; ")))",
+                reason:
+                    "tunnel to '\(host)' is \(bypass.kind.title) (\(bypass.evidence.map(\.description).joined(separator: "; ")))",
                 kind: .resolverBypass)
         }
         return EgressDecision(

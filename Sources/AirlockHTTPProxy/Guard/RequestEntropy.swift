@@ -61,7 +61,10 @@ public struct RequestEntropy: Sendable {
                 let features = TokenFeatures.of(Array(bytes[start..<i]))
                 let shaped = features.shape != .plain && features.entropy >= shapedEntropy
                 if shaped || features.entropy >= anyEntropy {
-                    out.append(Token(hash: features.hash, bits: features.informationBits, features: features, location: location))
+                    out.append(
+                        Token(
+                            hash: features.hash, bits: features.informationBits, features: features, location: location)
+                    )
                 }
             }
             start = i + 1

@@ -36,8 +36,10 @@ public struct ProxyToken: Hashable, Sendable {
             case .missing: return "no proxy credentials (Proxy-Authorization) were sent"
             case .malformed: return "the proxy credentials are not an Airlock token"
             case .badSignature: return "the proxy token's signature does not verify"
-            case .expired(let sandbox, let at): return "the proxy token for sandbox \(sandbox) expired at \(at) (Unix time)"
-            case .unknownSandbox(let name): return "the proxy token names sandbox '\(name)', which the policy does not define"
+            case .expired(let sandbox, let at):
+                return "the proxy token for sandbox \(sandbox) expired at \(at) (Unix time)"
+            case .unknownSandbox(let name):
+                return "the proxy token names sandbox '\(name)', which the policy does not define"
             case .wrongSandbox(let token, let address):
                 return "the proxy token names sandbox '\(token)' but the client address belongs to sandbox '\(address)'"
             }
@@ -69,7 +71,8 @@ public struct ProxyToken: Hashable, Sendable {
         guard !sandbox.isEmpty, !expiryText.isEmpty, expiryText.allSatisfy({ $0.isASCII && $0.isNumber }),
             let expiry = Int64(expiryText)
         else { return .failure(.malformed) }
-        guard HMACSHA256.constantTimeEqual(HMACSHA256.authenticationCode(key: key, message: Array(body.utf8)), tag) else {
+        guard HMACSHA256.constantTimeEqual(HMACSHA256.authenticationCode(key: key, message: Array(body.utf8)), tag)
+        else {
             return .failure(.badSignature)
         }
         guard now < expiry else { return .failure(.expired(sandbox: String(sandbox), at: expiry)) }

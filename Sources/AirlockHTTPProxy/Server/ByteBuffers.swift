@@ -127,7 +127,9 @@ enum SocketInput {
         case error
     }
 
-    static func read(_ fd: Int32, into buffer: inout [UInt8], limit: Int, scratch: UnsafeMutableRawBufferPointer) -> Result {
+    static func read(_ fd: Int32, into buffer: inout [UInt8], limit: Int, scratch: UnsafeMutableRawBufferPointer)
+        -> Result
+    {
         var total = 0
         while buffer.count < limit {
             let room = min(scratch.count, limit - buffer.count)

@@ -489,7 +489,9 @@ final class HTTPWorker: @unchecked Sendable {
         if !c.toClient.isEmpty || !(c.down?.isEmpty ?? true) { client |= EventPoll.writable }
         if !c.clientEOF && !c.closing {
             if c.isRelaying {
-                if c.up!.hasSpace && c.toUpstream.count < configuration.relayBufferBytes { client |= EventPoll.readable }
+                if c.up!.hasSpace && c.toUpstream.count < configuration.relayBufferBytes {
+                    client |= EventPoll.readable
+                }
             } else if c.clientIn.count < configuration.relayBufferBytes
                 && (c.machine.consumesClientInput || c.clientIn.count < configuration.limits.maxHeadBytes)
                 && c.toUpstream.count < configuration.relayBufferBytes
@@ -509,8 +511,12 @@ final class HTTPWorker: @unchecked Sendable {
             if !c.toUpstream.isEmpty || !(c.up?.isEmpty ?? true) { upstream |= EventPoll.writable }
             if !c.upstreamEOF {
                 if c.isRelaying {
-                    if c.down!.hasSpace && c.toClient.count < configuration.relayBufferBytes { upstream |= EventPoll.readable }
-                } else if c.toClient.count < configuration.relayBufferBytes && c.upstreamIn.count < configuration.relayBufferBytes {
+                    if c.down!.hasSpace && c.toClient.count < configuration.relayBufferBytes {
+                        upstream |= EventPoll.readable
+                    }
+                } else if c.toClient.count < configuration.relayBufferBytes
+                    && c.upstreamIn.count < configuration.relayBufferBytes
+                {
                     upstream |= EventPoll.readable
                 }
             }
@@ -551,4 +557,3 @@ public struct HTTPProxyStats: Sendable {
             + "\"loop_turns\":\(loopTurns),\"events\":\(events)}"
     }
 }
-

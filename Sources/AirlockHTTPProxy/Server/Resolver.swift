@@ -179,10 +179,12 @@ final class Resolver: @unchecked Sendable {
         guard let lookup = lookups.removeValue(forKey: id) else { return }
         pendingRecords += core.takeRecords()
         let block = pendingRecords.last { record in
-            record.client == lookup.handle.peer && record.action == .block && record.name?.wire == lookup.request.name.wire
+            record.client == lookup.handle.peer && record.action == .block
+                && record.name?.wire == lookup.request.name.wire
         }
         if let block {
-            lookup.request.reply(.refused(rule: block.rule ?? "dns", reason: block.basis?.reason ?? "refused by DNS policy"))
+            lookup.request.reply(
+                .refused(rule: block.rule ?? "dns", reason: block.basis?.reason ?? "refused by DNS policy"))
             return
         }
         guard case .success(let message) = DNSWireReader.parse(bytes.span) else {
