@@ -19,6 +19,9 @@
 #   --transparent PORT    also redirect the sandbox's TCP 80 and 443 (any destination) to Airlock's
 #                         transparent listener on PORT (airlock serve --http-transparent ADDR:PORT),
 #                         for clients that ignore proxy settings
+#   --fqdn-set            let the sandbox connect directly (any port but DNS/DoT) to the addresses
+#                         Airlock's DNS gave it for allowed names, for the answers' TTL: a set
+#                         fqdn_v4 fed by airlock serve --fqdn-set (printed by `up`)
 #
 # The rules live in the host's namespace (table inet airlock_NAME), outside the sandbox: a root
 # process inside the sandbox can change its own interfaces and routes but not them. From the sandbox
@@ -31,7 +34,7 @@ die() { echo "sandbox.sh: $*" >&2; exit 1; }
 
 cmd=${1:-}; shift || true
 name="" sandbox_addr="198.18.1.2/24" host_addr="198.18.1.1" airlock="" dns_port=53 proxy_ports=3128
-host_ns="" keep_ipv6=0 user="" transparent="" ro_paths="/etc/airlock" hidden_paths="/var/lib/airlock"
+host_ns="" keep_ipv6=0 user="" transparent="" fqdn=0 ro_paths="/etc/airlock" hidden_paths="/var/lib/airlock"
 while (($#)); do
   case $1 in
     --name) name=$2; shift 2 ;;
@@ -43,6 +46,7 @@ while (($#)); do
     --host-ns) host_ns=$2; shift 2 ;;
     --keep-ipv6) keep_ipv6=1; shift ;;
     --transparent) transparent=$2; shift 2 ;;
+    --fqdn-set) fqdn=1; shift ;;
     --user) user=$2; shift 2 ;;
     --read-only) ro_paths="$ro_paths $2"; shift 2 ;;
     --hide) hidden_paths="$hidden_paths $2"; shift 2 ;;
@@ -80,6 +84,9 @@ up() {
   mkdir -p "/etc/netns/$name"
   printf 'nameserver %s\noptions timeout:2 attempts:1\n' "$airlock" >"/etc/netns/$name/resolv.conf"
   rules | host nft -f -
+  if ((fqdn)); then
+    echo "sandbox.sh: name-based set ready; run airlock serve with --fqdn-set ${sandbox_addr%/*}/32=inet/$table/fqdn_v4"
+  fi
 }
 
 rules() {
@@ -96,6 +103,14 @@ rules() {
     iifname \"$host_if\" tcp dport { 80, 443 } counter name redirected_web redirect to :$transparent
   }"
   fi
+  local fqdn_set="" fqdn_rule=""
+  if ((fqdn)); then
+    fqdn_set="
+  counter accepted_fqdn {}
+  # Addresses Airlock's DNS returned to this sandbox for allowed names, each for its answer's TTL.
+  set fqdn_v4 { type ipv4_addr; flags timeout; }"
+    fqdn_rule="ip daddr @fqdn_v4 counter name accepted_fqdn accept"
+  fi
   cat <<NFT
 table inet $table {
   counter accepted_dns {}
@@ -109,6 +124,7 @@ table inet $table {
   counter dropped_direct {}
   counter dropped_inbound {}
 $redirect
+$fqdn_set
 
   # Packets from the sandbox to the host itself (where Airlock listens).
   chain input {
@@ -137,6 +153,7 @@ $redirect
     tcp dport 853 counter name dropped_dot drop
     udp dport 853 counter name dropped_dot drop
     meta l4proto icmp counter name dropped_icmp drop
+    $fqdn_rule
     counter name dropped_direct drop
   }
 }

@@ -12,7 +12,7 @@ enum HTTPOptions {
     static let valued: Set<String> = [
         "--http-listen", "--http-threads", "--token-key", "--http-log", "--user", "--http-rate-limit",
         "--http-log-level",
-        "--http-transparent",
+        "--http-transparent", "--fqdn-set",
     ]
     static let switches: Set<String> = ["--require-token", "--allow-non-tls-tunnels"]
 
@@ -30,6 +30,9 @@ enum HTTPOptions {
           --http-log-level L   all | notable (refusals, errors, cut-offs) | none (default all)
           --allow-non-tls-tunnels
                                relay CONNECT tunnels that do not start with TLS (unchecked content)
+          --fqdn-set CIDR=FAMILY/TABLE/SET
+                               feed the addresses of answers to clients in CIDR into that nftables set
+                               (with the answers' TTL), for non-HTTP clients (Deploy/sandbox.sh --fqdn-set)
           --user NAME          after binding the ports, drop to this user (and its group)
         """
 

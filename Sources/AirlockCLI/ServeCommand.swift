@@ -95,6 +95,15 @@ enum ServeCommand {
             }
         }
 
+        // Name-based sets for non-HTTP clients: the privileged feeder starts before root is dropped.
+        let fqdn = try parsed.values("--fqdn-set").map(FQDNSets.Mapping.parse)
+        if !fqdn.isEmpty {
+            let writer = try FQDNSets.startFeeder(fqdn)
+            configuration.answerObserver = { client, addresses, ttl in
+                writer.answer(client: client, addresses: addresses, ttl: ttl)
+            }
+        }
+
         // Signals are taken by this thread alone: block them before any worker starts.
         ProxySignals.block()
         let server = try DNSProxyServer(configuration: configuration, policy: policy, log: log)

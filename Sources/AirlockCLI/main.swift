@@ -30,6 +30,7 @@ do {
     case "check-policy": status = try CheckPolicyCommand.run(Array(arguments.dropFirst()))
     case "http-proxy": status = try HTTPProxyCommand.run(Array(arguments.dropFirst()))
     case "token": status = try TokenCommand.run(Array(arguments.dropFirst()))
+    case "nft-feeder": status = try NFTFeederCommand.run(Array(arguments.dropFirst()))
     case "version", "--version": OutputStream.standardOutput.line("airlock 0.1.0"); status = 0
     case "help", "--help", "-h", nil: OutputStream.standardOutput.line(usage); status = arguments.isEmpty ? 64 : 0
     case let other?: throw UsageError.unknownCommand(other)

@@ -95,6 +95,7 @@ doh.evil          A   198.18.100.99
 meta.evil         A   169.254.169.254
 db.internal       A   10.0.0.7
 rebind            A   10.0.0.5
+raw.allowed       A   198.18.100.20
 ZONE
 cat >"$LAB/nsd/nsd.conf" <<CONF
 server:
@@ -168,7 +169,8 @@ air sysctl -qw net.ipv4.ip_forward=1
 "$SANDBOX_SH" up --name "$SB" --host-ns "$NS_AIR" --sandbox-addr 198.18.1.2/24 --host-addr 198.18.1.1 \
   --airlock 198.18.1.1 --dns-port 53 --proxy-ports 3128 || { echo "sandbox.sh up failed"; exit 1; }
 "$SANDBOX_SH" up --name "$SBT" --host-ns "$NS_AIR" --sandbox-addr 198.18.2.2/24 --host-addr 198.18.2.1 \
-  --airlock 198.18.2.1 --dns-port 53 --proxy-ports 3128 --transparent 3129 || { echo "sandbox.sh up (transparent) failed"; exit 1; }
+  --airlock 198.18.2.1 --dns-port 53 --proxy-ports 3128 --transparent 3129 --fqdn-set >/dev/null \
+  || { echo "sandbox.sh up (transparent) failed"; exit 1; }
 
 # Started with `ip netns exec` directly (no shell function) so $! is the server's own PID.
 ip netns exec "$NS_NET" nsd -d -c "$LAB/nsd/nsd.conf" >"$LAB/nsd.out" 2>&1 &
@@ -185,7 +187,7 @@ ip netns exec "$NS_NET" $PY "$ROOT/Tests/Integration/lab-tcp.py" 198.18.100.20 5
 PIDS+=($!)
 
 ip netns exec "$NS_AIR" "$AIRLOCK" serve --policy "$LAB/etc/policy.yaml" --listen 198.18.1.1:53 --listen 198.18.2.1:53 --threads 1 \
-  --http-transparent 198.18.2.1:3129 \
+  --http-transparent 198.18.2.1:3129 --fqdn-set "198.18.2.2/32=inet/airlock_${SBT//-/_}/fqdn_v4" \
   --log "$LAB/state/dns.jsonl" --alerts "$LAB/etc/alerts.yaml" \
   --http-listen 198.18.1.1:3128 --http-threads 1 --http-log "$LAB/state/http.jsonl" \
   --token-key "$LAB/etc/token.key" --user nobody >"$LAB/airlock.out" 2>"$LAB/airlock.err" &
@@ -385,8 +387,29 @@ row bypass "Transparent: direct IP HTTP (Host 198.18.100.10)" "403, logged http.
 before=$(tcounter dropped_direct)
 out=$(agent_t $PY -c 'import socket; socket.create_connection(("198.18.100.20",5555),3)' 2>&1); status=$?
 after=$(tcounter dropped_direct)
-row bypass "Transparent: raw TCP 198.18.100.20:5555 (only 80/443 are redirected)" "dropped" \
+row bypass "Transparent: raw TCP 198.18.100.20:5555 before any DNS answer named it (only 80/443 are redirected)" "dropped" \
   "exit $status; nft dropped_direct +$((after - before))" $([[ $status -ne 0 && $after -gt $before ]] && echo 1)
+# Name-based policy for non-HTTP clients: an allowed answer opens its address for its TTL.
+agent_t dig +short +time=2 +tries=1 raw.allowed.test >/dev/null 2>&1
+sleep 0.5
+before=$(tcounter accepted_fqdn)
+out=$(agent_t $PY -c 'import socket; print(socket.create_connection(("198.18.100.20",5555),3).recv(64).decode().strip())' 2>&1)
+after=$(tcounter accepted_fqdn)
+row allowed "Name-based set: raw TCP to 198.18.100.20:5555 after Airlock answered raw.allowed.test" "connects" \
+  "'$out'; nft accepted_fqdn +$((after - before))" $([[ $out == "hello from the raw service" && $after -gt $before ]] && echo 1)
+set_entries=$(air nft list set inet "$TTABLE" fqdn_v4 2>/dev/null | grep -o '198\.18\.[0-9.]* timeout [0-9a-z]*' | paste -sd ',' -)
+before=$(tcounter dropped_direct)
+out=$(agent_t $PY -c 'import socket; socket.create_connection(("198.18.100.53",5555),3)' 2>&1); status=$?
+after=$(tcounter dropped_direct)
+row bypass "Name-based set: raw TCP to 198.18.100.53 (no answer to this sandbox returned it)" "dropped" \
+  "exit $status; nft dropped_direct +$((after - before)); set: $set_entries" $([[ $status -ne 0 && $after -gt $before ]] && echo 1)
+agent_t dig +short +time=2 +tries=1 doh.evil.test >/dev/null 2>&1
+sleep 0.5
+before=$(tcounter dropped_other_resolver_udp)
+out=$(agent_t dig +time=2 +tries=1 @198.18.100.99 api.allowed.test 2>&1); status=$?
+after=$(tcounter dropped_other_resolver_udp)
+row bypass "Name-based set: DNS to 198.18.100.99 after an answer put it in the set" "dropped (DNS/DoT rules come first)" \
+  "exit $status; nft dropped_other_resolver_udp +$((after - before))" $([[ $status -ne 0 && $after -gt $before ]] && echo 1)
 
 # ---------------------------------------------------------------- Airlock's own surfaces
 out=$(agent sh -c "echo '# x' >> '$LAB/etc/policy.yaml'" 2>&1); status=$?

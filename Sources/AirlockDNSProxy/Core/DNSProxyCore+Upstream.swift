@@ -63,6 +63,10 @@ extension DNSProxyCore {
             message.header.id = entry.clientID
             message.question = entry.question
             (out, sent) = fitted(out, message, limit: entry.udpLimit)
+            if let observe = configuration.answerObserver {
+                let addresses = sent.answerAddresses
+                if !addresses.isEmpty { observe(entry.client.peer.address, addresses, sent.minAnswerTTL ?? 0) }
+            }
         }
         let reply = MessageOrigin(
             time: time.wall, source: entry.client.local, destination: entry.client.peer,

@@ -179,6 +179,10 @@ public struct DNSProxyCore {
         }
         if let cached {
             stats.cacheHits += 1
+            if let observe = configuration.answerObserver {
+                let addresses = cached.message.answerAddresses
+                if !addresses.isEmpty { observe(client.peer.address, addresses, cached.message.minAnswerTTL ?? 0) }
+            }
             return .respond(client, cached.bytes)
         }
         guard pending.count < configuration.maxPendingPerWorker else {

@@ -34,6 +34,11 @@ public struct ProxyConfiguration: Sendable {
     /// Called with the seconds from a query's arrival to its upstream answer (retries included), on
     /// the worker's thread: how the alerting metrics' upstream latency histogram is fed.
     public var upstreamLatencyObserver: (@Sendable (_ seconds: Double) -> Void)?
+    /// Called with the A/AAAA addresses of every answer a client actually received (blocked answers
+    /// never), and the answer's smallest TTL, on the worker's thread: how name-based firewall sets
+    /// are fed (`airlock serve --fqdn-set`), so a sandbox may reach exactly what its allowed names
+    /// resolved to, for as long as the answers live. Must not block.
+    public var answerObserver: (@Sendable (_ client: IPAddress, _ addresses: [IPAddress], _ ttl: UInt32) -> Void)?
 
     public init(listen: [Endpoint], upstreams: [Endpoint]) {
         self.listen = listen

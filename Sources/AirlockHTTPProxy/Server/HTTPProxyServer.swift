@@ -57,6 +57,8 @@ public final class HTTPProxyServer: Sendable {
         listeningTransparent = transparent
         var dnsConfiguration = dnsConfiguration
         dnsConfiguration.threads = 1
+        // Names the proxy resolves for a sandbox open no firewall path for it: the proxy connects.
+        dnsConfiguration.answerObserver = nil
         resolver = try Resolver(
             core: DNSProxyCore(configuration: dnsConfiguration, shared: dns), local: (resolved + transparent)[0],
             dnsLog: dnsLog)
