@@ -353,6 +353,19 @@ def token_seeds():
     return seeds
 
 
+def alert_seeds():
+    """alert_encoding inputs: [kind][action][score] then name, rule, sandbox and feature runs."""
+    def run(data):
+        return struct.pack(">H", len(data)) + data
+
+    cases = [
+        (b"data\x00tunnel\x00example", b"dns.tunnel", b"agent-1", b"name_entropy"),
+        (b'q"uote\x00back\\slash\x00br]acket', b'rule "x"] [y', b"sand\nbox", b"feat\\ure"),
+        (b"\xff\xfe\x80\x00\xe2\x80\xa8line\x00com", b"\x1b[31m", b"", b"\r\n"),
+    ]
+    return [bytes([i, i + 1, 90]) + b"".join(run(x) for x in case) for i, case in enumerate(cases)]
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -411,6 +424,8 @@ def main():
         write(outdir, "packet_decoder", bytes([LINK_TYPES.index(link)]) + packet)
     for link, run in runs:
         write(outdir, "packet_stream", packet_run(link, run))
+    for seed in alert_seeds():
+        write(outdir, "alert_encoding", seed)
     for seed in token_seeds():
         write(outdir, "http_proxy_token", seed)
     for seed in connection_seeds(tls_hellos()):
