@@ -173,3 +173,34 @@ import Testing
         }
     }
 }
+
+@Suite struct ReloadTests {
+    /// A reload that changes the detection thresholds rebuilds the engine with them, and keeps the
+    /// quarantines: a reload must never release a convicted domain.
+    @Test func reloadKeepsQuarantinesAndAppliesNewThresholds() throws {
+        var h = try CoreHarness(policy: basicPolicy)
+        var labels = LabelGenerator()
+        for _ in 0..<20 {
+            if let forward = h.query("\(labels.base32(50)).t.tunnel-zone.com", type: DNSRecordType.txt).forwarded {
+                _ = h.answer(forward, [.txt(200)])
+            }
+        }
+        #expect(h.query("www.tunnel-zone.com").message?.rcode == DNSResponseCode.nxDomain)
+
+        let lenient = try PolicyLoader.load(
+            text: basicPolicy + "\ndetection:\n  tunnel_score: 100\n", name: "lenient.yaml",
+            knownDetectionKeys: PolicySnapshot.knownDetectionKeys)
+        h.shared.install(try PolicySnapshot(policy: lenient, defaultUpstreams: [CoreHarness.upstreamA]))
+        h.core.refreshPolicy()
+        #expect(h.query("www.tunnel-zone.com").message?.rcode == DNSResponseCode.nxDomain)
+        // With a tunnel score nothing reaches, a new tunnel domain is not convicted.
+        var forwarded = 0
+        for _ in 0..<20 {
+            if let forward = h.query("\(labels.base32(50)).t.other-tunnel.com", type: DNSRecordType.txt).forwarded {
+                forwarded += 1
+                _ = h.answer(forward, [.txt(200)])
+            }
+        }
+        #expect(forwarded == 20)
+    }
+}
