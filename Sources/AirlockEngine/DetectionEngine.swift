@@ -27,6 +27,7 @@ public struct DetectionEngine: Sendable {
     private let nameScorer: NameScorer
     private let rules: VerdictRules
     private var domains: DomainTable
+    private var recentNames = RecentNames()
     private let exemptions: DomainExemptions
 
     public init(
@@ -59,6 +60,7 @@ public struct DetectionEngine: Sendable {
         let c = configuration
         let rules = self.rules
         let nameBytes = query.name.presentationLength
+        let seenBefore = features.subdomainLabels > 0 && !recentNames.insert(features.nameHash)
         let (domainScore, verdict, isTunnel) = domains.withState(query.domain, time: query.time) {
             state -> (Double, Verdict?, Bool) in
             let gap = query.time.seconds(since: state.lastTime)
@@ -70,7 +72,10 @@ public struct DetectionEngine: Sendable {
             if Self.isRareQueryType(query.qtype) { state.rareTypeQueries += 1 }
             if features.subdomainLabels > 0 {
                 let suspicious = nameScore >= c.suspiciousNameScore
-                switch state.remember(features.subdomainHash, suspicious: suspicious) {
+                var recall = state.remember(features.subdomainHash, suspicious: suspicious)
+                // Beyond the domain's last 16 names, the shared table says whether the name is really new.
+                if recall == .new && seenBefore { recall = .repeated }
+                switch recall {
                 case .new:
                     state.uniqueNames += 1
                     state.informationBytes += features.informationBits / 8

@@ -204,3 +204,18 @@ import Testing
         #expect(a.verdict == nil)
     }
 }
+
+@Suite struct ManyOrdinaryNamesTests {
+    /// One client cycling through 150 ordinary names of one domain at a high rate (shards, a benchmark):
+    /// repeats beyond the domain's last 16 names are not new information, so this is not a tunnel.
+    /// (Before the shared table of recent names, every repeat counted again and this was convicted.)
+    @Test func cyclingThroughHundredsOfHostnamesIsNotATunnel() {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        for i in 0..<20_000 {
+            let a = engine.inspect(factory.query("host\(i % 150).shard.example-cdn.com", gap: 0.0005))
+            #expect(a.verdict == nil, "query \(i): \(a.verdict?.explanation ?? "")")
+            if a.verdict != nil { break }
+        }
+    }
+}

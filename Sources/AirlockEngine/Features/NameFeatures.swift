@@ -39,6 +39,8 @@ public struct NameFeatures: Sendable, Equatable {
     public var informationBits: Double = 0
     /// Hash of the subdomain bytes, to tell a new name from a repeat without storing it.
     public var subdomainHash: UInt64 = 0
+    /// Hash of the whole name (subdomain and domain), for the engine's table of recently seen names.
+    public var nameHash: UInt64 = 0
 
     public init() {}
 }
@@ -118,6 +120,9 @@ public struct NameFeatureExtractor: Sendable {
         f.ngramLogLikelihood = likelihoodChars > 0 ? likelihoodSum / Double(likelihoodChars) : 0
         f.informationBits = dn * entropy
         f.subdomainHash = hash
+        var nameHash = hash
+        for i in index..<wire.count { nameHash = (nameHash ^ UInt64(wire[i])) &* 0x100_0000_01b3 }
+        f.nameHash = nameHash
         let nonHostnameInAlphabet = counts[38] + counts[39] + counts[40]
         if f.nonHostnameBytes > Int(nonHostnameInAlphabet) {
             f.shape = .binary
