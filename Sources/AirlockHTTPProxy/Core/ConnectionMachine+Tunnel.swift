@@ -59,6 +59,7 @@ extension ConnectionMachine {
             $0.chargeUpload(ex.ledgerKey, bytes: hello.count, now: now.monotonic, windowSeconds: budget.windowSeconds)
         }
         state = .tunnel
+        tunnel = TunnelConstants(key: ex.ledgerKey, budget: budget, mode: ex.sandbox.mode)
         tunnelStarted = now.monotonic
         deadline = now.monotonic + Self.seconds(configuration.idleTimeoutSeconds)
         return [.sendUpstream(hello), .relay]
@@ -67,24 +68,23 @@ extension ConnectionMachine {
     /// Bytes the server relayed in a tunnel since the last call. Upload counts against the budget;
     /// past it the tunnel is closed (enforce) or logged once (report).
     public mutating func tunnelTraffic(up: Int, down: Int, now: ProxyTime) -> [ConnectionAction] {
-        guard state == .tunnel, var ex = exchange else { return [] }
-        ex.bytesUp += up
-        ex.bytesDown += down
+        // The relay's per-chunk path: plain counters and the tunnel's constants, never a copy of
+        // the exchange (its head and sandbox policy would be retained and released per chunk).
+        guard state == .tunnel, let tunnel = tunnel else { return [] }
+        tunnelUp += up
+        tunnelDown += down
         deadline = min(
             now.monotonic + Self.seconds(configuration.idleTimeoutSeconds),
             tunnelStarted + Self.seconds(configuration.tunnelMaxSeconds))
-        exchange = ex
         guard up > 0 else { return [] }
-        let budget = ex.sandbox.http.uploadBudget
         let total = shared.ledger.withLock {
-            $0.chargeUpload(ex.ledgerKey, bytes: up, now: now.monotonic, windowSeconds: budget.windowSeconds)
+            $0.chargeUpload(tunnel.key, bytes: up, now: now.monotonic, windowSeconds: tunnel.budget.windowSeconds)
         }
-        guard total > Double(budget.bytes), ex.sandbox.mode != .open else { return [] }
-        let decision = uploadRefusal(ex.ledgerKey.destination, used: total - Double(up), adding: Double(up), ex.sandbox)
-        if ex.sandbox.mode == .report {
-            if !ex.budgetReported {
-                ex.budgetReported = true
-                exchange = ex
+        guard total > Double(tunnel.budget.bytes), tunnel.mode != .open, let sandbox = exchange?.sandbox else { return [] }
+        let decision = uploadRefusal(tunnel.key.destination, used: total - Double(up), adding: Double(up), sandbox)
+        if tunnel.mode == .report {
+            if !tunnelBudgetReported {
+                tunnelBudgetReported = true
                 note(.transfer, .wouldBlock, now: now, decision: decision)
             }
             return []

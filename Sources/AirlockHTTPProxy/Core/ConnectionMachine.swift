@@ -77,6 +77,16 @@ public struct ConnectionMachine {
     /// Monotonic nanoseconds after which ``tick(now:)`` acts.
     public internal(set) var deadline: Int64
     var tunnelStarted: Int64 = 0
+    /// What the relay path needs of the exchange, copied once when the tunnel starts.
+    struct TunnelConstants {
+        var key: EgressLedger.Key
+        var budget: Budget
+        var mode: PolicyMode
+    }
+    var tunnel: TunnelConstants?
+    var tunnelUp = 0
+    var tunnelDown = 0
+    var tunnelBudgetReported = false
     /// The client ended its side: finish the exchange in flight, then close.
     var clientDone = false
     var policy: PolicySnapshot
@@ -223,6 +233,10 @@ public struct ConnectionMachine {
     /// Logs the end of a tunnel or an exchange cut short, with the bytes moved.
     mutating func endExchange(now: ProxyTime, why: String) {
         guard exchange != nil else { return }
+        exchange?.bytesUp += tunnelUp
+        exchange?.bytesDown += tunnelDown
+        tunnelUp = 0
+        tunnelDown = 0
         note(.transfer, .end, now: now, rule: "http.transfer", reason: why)
         exchange = nil
     }
