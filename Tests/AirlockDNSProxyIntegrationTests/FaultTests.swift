@@ -118,8 +118,10 @@ extension DNSProxyIntegration {
             usleep(150_000)
             let stopped = Date()
             kill(proxy.processIdentifier, SIGTERM)
-            let answers = client.receive(41, timeout: 4)
-            #expect(Lab.waitFor(4) { !proxy.isRunning }, "still running 4 s after SIGTERM")
+            // Bounds leave room for a loaded CI machine (other suites run in parallel); a proxy that dropped
+            // in-flight queries or hung on its sinks still fails them.
+            let answers = client.receive(41, timeout: 8)
+            #expect(Lab.waitFor(10) { !proxy.isRunning }, "still running 10 s after SIGTERM")
             let exitSeconds = Date().timeIntervalSince(stopped)
             proxy.waitUntilExit()
 
@@ -129,7 +131,7 @@ extension DNSProxyIntegration {
             #expect(proxy.terminationStatus == 0)
             // The bound: the drain (0.6 s here, at most attempts × timeout) plus each spooled sink's
             // shutdown_drain_seconds (two sinks × 1 s against a dead receiver).
-            #expect(exitSeconds < 4.5, "exit took \(exitSeconds) s")
+            #expect(exitSeconds < 10, "exit took \(exitSeconds) s")
             #expect(lab.read("airlock.err").contains("stopped; stats"))
             let spool = try FileManager.default.contentsOfDirectory(atPath: lab.path("webhook-spool"))
                 .filter { $0.hasPrefix("segment-") }
@@ -187,18 +189,23 @@ extension DNSProxyIntegration {
 
             var slowest = 0.0
             var answered = 0
+            let run = Date()
             for i in 0..<300 {
                 // One in three raises an alert (a rebinding refusal for a new domain), one is denied by rule.
                 let name = i % 3 == 0 ? "www.example.com" : i % 3 == 1 ? "a.rebind\(i).test" : "evil.example.com"
                 let started = Date()
-                if let answer = udpExchange(queryBytes(name, id: UInt16(i)), port: port, timeout: 1) {
+                if let answer = udpExchange(queryBytes(name, id: UInt16(i)), port: port, timeout: 3) {
                     answered += 1
                     slowest = max(slowest, Date().timeIntervalSince(started))
                     #expect(answer[3] & 0x0F == (i % 3 == 0 ? 0 : 3), "\(name)")
                 }
             }
+            let total = Date().timeIntervalSince(run)
             #expect(answered == 300)
-            #expect(slowest < 0.25, "slowest answer \(slowest) s")
+            // A DNS path that waited on the dead sinks (200 ms timeouts) would take ≥ 20 s for the 100
+            // alert-raising queries; the bounds leave room for a loaded machine, not for that.
+            #expect(total < 10, "300 queries took \(total) s")
+            #expect(slowest < 1, "slowest answer \(slowest) s")
             #expect(proxy.isRunning)
             print("fault dead sinks: \(answered)/300 answered, slowest \(Int(slowest * 1000)) ms")
         }
