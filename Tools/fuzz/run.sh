@@ -54,8 +54,10 @@ else
 fi
 
 Tools/fuzz/build.sh "${harnesses[@]}"
-seeds=$OUT/seeds
-rm -rf "$seeds"
+# Seeds in a folder of this run's own, so two runs of different harnesses can go side by side.
+mkdir -p "$OUT"
+seeds=$(mktemp -d "$OUT/seeds.XXXXXX")
+trap 'rm -rf "$seeds"' EXIT
 python3 Tools/fuzz/make-seeds.py "$seeds" >&2
 
 mkdir -p "$OUT/logs"

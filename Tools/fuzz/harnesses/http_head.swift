@@ -14,12 +14,13 @@ import AirlockHTTPWire
 
 private let methods = ["GET", "HEAD", "CONNECT", "POST"]
 
-/// For reading back the heads the proxy writes: it adds a `Connection` field (one past the count limit
-/// is possible) and writes header values as UTF-8, so each byte that is not becomes U+FFFD (3 bytes).
-/// What must survive is the framing, not the limits, which only guard the proxy's own buffers.
+/// For reading back the heads the proxy writes: it adds a `Connection` field, and a `Host` field when
+/// the request had none (an HTTP/1.0 absolute-form request), so two past the count limit is possible;
+/// and it writes header values as UTF-8, so each byte that is not becomes U+FFFD (3 bytes). What must
+/// survive is the framing, not the limits, which only guard the proxy's own buffers.
 private let writtenLimits: HTTPLimits = {
     var limits = HTTPLimits.default
-    limits.maxHeaderCount += 1
+    limits.maxHeaderCount += 2
     limits.maxHeadBytes *= 3
     return limits
 }()
