@@ -27,6 +27,7 @@ public struct DetectionEngine: Sendable {
     private let nameScorer: NameScorer
     private let rules: VerdictRules
     private var domains: DomainTable
+    private var convicted = ConvictedDomains()
     private var recentNames = RecentNames()
     private let exemptions: DomainExemptions
 
@@ -43,8 +44,17 @@ public struct DetectionEngine: Sendable {
         self.exemptions = exemptions
     }
 
-    /// Domain groups currently held in memory.
+    /// Domain groups (per client) currently held in memory.
     public var trackedDomains: Int { domains.count }
+    /// Domain groups convicted of a tunnel (by any client's evidence) still remembered.
+    public var convictedDomains: Int { convicted.count }
+
+    /// The key a client's evidence about a domain is kept under.
+    public func evidenceKey(domain: DomainKey, client: Endpoint, sandbox: SandboxID?) -> EvidenceKey {
+        EvidenceKey(
+            domain: domain,
+            client: configuration.evidencePerClient > 0 ? ClientIdentity(client: client, sandbox: sandbox) : .everyone)
+    }
     /// Domain groups dropped to stay within ``DetectionConfiguration/maxTrackedDomains``.
     public var evictedDomains: Int { domains.evictions }
 
@@ -61,7 +71,9 @@ public struct DetectionEngine: Sendable {
         let rules = self.rules
         let nameBytes = query.name.presentationLength
         let seenBefore = features.subdomainLabels > 0 && !recentNames.insert(features.nameHash)
-        let (domainScore, verdict, isTunnel) = domains.withState(query.domain, time: query.time) {
+        let key = evidenceKey(domain: query.domain, client: query.client, sandbox: query.sandbox)
+        let elsewhere = convicted.conviction(of: query.domain)
+        let (domainScore, verdict, isTunnel) = domains.withState(key, time: query.time) {
             state -> (Double, Verdict?, Bool) in
             let gap = query.time.seconds(since: state.lastTime)
             state.decay(to: query.time, window: c.windowSeconds, longWindow: c.longWindowSeconds)
@@ -72,29 +84,42 @@ public struct DetectionEngine: Sendable {
             if Self.isRareQueryType(query.qtype) { state.rareTypeQueries += 1 }
             if features.subdomainLabels > 0 {
                 let suspicious = nameScore >= c.suspiciousNameScore
+                // A suspicious name counts in proportion to what it can carry: a 17-byte CDN endpoint id
+                // is odd but holds little; data-bearing names are long or hold non-hostname bytes.
+                let carried = features.nonHostnameBytes > 0
+                    ? 1 : min(1, Double(features.subdomainLength) / max(1, c.suspiciousNameFullLength))
                 var recall = state.remember(features.subdomainHash, suspicious: suspicious)
                 // Beyond the domain's last 16 names, the shared table says whether the name is really new.
                 if recall == .new && seenBefore { recall = .repeated }
                 switch recall {
                 case .new:
                     state.uniqueNames += 1
-                    state.informationBytes += features.informationBits / 8
-                    state.longInformationBytes += features.informationBits / 8
+                    // Only the part between the ends this name shares with the previous new one is news.
+                    let ends = features.ends
+                    let novel = Double(ends.length - ends.sharedBytes(with: state.lastEnds)) / Double(max(1, ends.length))
+                    state.lastEnds = ends
+                    let information = features.informationBits / 8 * novel
+                    state.informationBytes += information
+                    state.longInformationBytes += information
                     if suspicious {
-                        state.suspiciousNames += 1
-                        state.longSuspiciousNames += 1
+                        state.suspiciousNames += carried
+                        state.longSuspiciousNames += carried
                     }
                 case .repeatedSuspicious:
                     // A client asking again for the same odd name (A, then AAAA, then HTTPS) is resolving
                     // a host it means to reach — a CDN endpoint — not sending data: a tunnel's names are
                     // new every time. The name stops counting as suspicious; its information still counts.
-                    state.suspiciousNames = max(0, state.suspiciousNames - 1)
-                    state.longSuspiciousNames = max(0, state.longSuspiciousNames - 1)
+                    state.suspiciousNames = max(0, state.suspiciousNames - carried)
+                    state.longSuspiciousNames = max(0, state.longSuspiciousNames - carried)
                 case .repeated:
                     break
                 }
             }
-            return rules.evaluate(&state, query.domain, nameScore: nameScore, features: features)
+            return rules.evaluate(
+                &state, query.domain, nameScore: nameScore, features: features, convictedElsewhere: elsewhere)
+        }
+        if let verdict, verdict.kind == .tunnel, verdict.isFirst {
+            convicted.convict(query.domain, .init(score: verdict.score, client: key.client, time: query.time))
         }
         return DNSAssessment(
             features: features, nameScore: nameScore, domainScore: domainScore, verdict: verdict,
@@ -107,25 +132,31 @@ public struct DetectionEngine: Sendable {
         guard !exemptions.contains(response.name) else { return nil }
         let c = configuration
         let rules = self.rules
-        return domains.withExistingState(response.domain) { state -> Verdict? in
+        let key = evidenceKey(domain: response.domain, client: response.client, sandbox: response.sandbox)
+        let verdict = domains.withExistingState(key) { state -> Verdict? in
             state.decay(to: response.time, window: c.windowSeconds, longWindow: c.longWindowSeconds)
             state.responses += 1
             if response.rcode == DNSResponseCode.nxDomain { state.nxdomains += 1 }
             state.payloadBytes += Double(response.payloadBytes)
             guard state.tunnelAt == nil else { return nil }
-            let (_, verdict, _) = rules.evaluate(&state, response.domain, nameScore: 0, features: nil)
+            let (_, verdict, _) = rules.evaluate(
+                &state, response.domain, nameScore: 0, features: nil, convictedElsewhere: nil)
             return verdict
         } ?? nil
+        if let verdict, verdict.kind == .tunnel, verdict.isFirst {
+            convicted.convict(response.domain, .init(score: verdict.score, client: key.client, time: response.time))
+        }
+        return verdict
     }
 
-    /// Lifetime query and name-byte totals for a domain group still held in memory.
-    public func totals(for domain: DomainKey) -> (queries: Int, nameBytes: Int)? {
-        domains.state(domain).map { ($0.totalQueries, $0.totalNameBytes) }
+    /// Lifetime query and name-byte totals for a client's domain group still held in memory.
+    public func totals(for key: EvidenceKey) -> (queries: Int, nameBytes: Int)? {
+        domains.state(key).map { ($0.totalQueries, $0.totalNameBytes) }
     }
 
-    /// The current evidence for a domain group, for status pages and tests.
-    public func evidence(for domain: DomainKey) -> (score: Double, evidence: [Evidence])? {
-        guard let state = domains.state(domain) else { return nil }
+    /// The current evidence a client's queries hold against a domain group, for status pages and tests.
+    public func evidence(for key: EvidenceKey) -> (score: Double, evidence: [Evidence])? {
+        guard let state = domains.state(key) else { return nil }
         return rules.domainScorer.score(state, explain: true)
     }
 
@@ -149,7 +180,8 @@ struct VerdictRules: Sendable {
     let domainScorer: DomainScorer
 
         func evaluate(
-            _ state: inout DomainState, _ domain: DomainKey, nameScore: Double, features: NameFeatures?
+            _ state: inout DomainState, _ domain: DomainKey, nameScore: Double, features: NameFeatures?,
+            convictedElsewhere: ConvictedDomains.Conviction?
         ) -> (Double, Verdict?, Bool) {
             let c = configuration
             let (score, _) = domainScorer.score(state, explain: false)
@@ -168,6 +200,21 @@ struct VerdictRules: Sendable {
                 let verdict = Verdict(
                     kind: .tunnel, rule: "dns.tunnel.domain_score", score: score, threshold: c.tunnelScore, domain: domain,
                     evidence: evidence, isFirst: true, queries: state.totalQueries, nameBytes: state.totalNameBytes)
+                return (score, verdict, true)
+            }
+            if let conviction = convictedElsewhere {
+                // Another client's evidence convicted the zone: this client's queries carry that verdict
+                // (a running quarantine covers them) without a new alert; the score is this client's own,
+                // so a quarantine that ran out restarts only on evidence, as for the convicting client.
+                let verdict = Verdict(
+                    kind: .tunnel, rule: "dns.tunnel.convicted_domain", score: score, threshold: c.tunnelScore,
+                    domain: domain,
+                    evidence: [
+                        Evidence(
+                            feature: "domain_convicted", value: conviction.score, threshold: c.tunnelScore,
+                            contribution: conviction.score)
+                    ],
+                    isFirst: false, queries: state.totalQueries, nameBytes: state.totalNameBytes)
                 return (score, verdict, true)
             }
             if let features, nameScore >= c.singleNameAlertScore,

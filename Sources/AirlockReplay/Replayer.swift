@@ -231,7 +231,8 @@ struct ReplayAnalyzer {
         summary.unmatchedResponses += pipeline.unmatchedResponses
         for key in flaggedOrder {
             var f = flagged[key]!
-            if let totals = pipeline.engine.totals(for: key) { f.queries = max(f.queries, totals.queries) }
+            let evidenceKey = pipeline.engine.evidenceKey(domain: key, client: f.client, sandbox: f.sandbox)
+            if let totals = pipeline.engine.totals(for: evidenceKey) { f.queries = max(f.queries, totals.queries) }
             summary.flagged.append(f)
         }
         summary.bypasses += observedBypasses

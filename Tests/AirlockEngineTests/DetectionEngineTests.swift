@@ -129,7 +129,8 @@ import Testing
                 minTTL: 0, truncated: false)
             verdict = verdict ?? engine.observe(response)
         }
-        let evidence = engine.evidence(for: q.domain)!.evidence.map(\.feature)
+        let key = engine.evidenceKey(domain: q.domain, client: q.client, sandbox: q.sandbox)
+        let evidence = engine.evidence(for: key)!.evidence.map(\.feature)
         #expect(evidence.contains("response_payload_bytes"))
         #expect(evidence.contains("rare_type_share"))
         #expect(verdict?.kind == .tunnel)

@@ -5,7 +5,7 @@ import AirlockEvents
 struct QueryFactory {
     var time = Timestamp(seconds: 1_700_000_000)
     var id: UInt16 = 0
-    let client = Endpoint(address: .v4(0xC612_0102), port: 40000)
+    var client = Endpoint(address: .v4(0xC612_0102), port: 40000)
     let server = Endpoint(address: .v4(0xC612_0001), port: 53)
 
     /// A query for `name` grouped under its last `groupLabels` labels.

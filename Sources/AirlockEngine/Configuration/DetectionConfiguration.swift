@@ -18,11 +18,21 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// Most registered domains held with full state (memory bound: see ``DomainTable``). 200,000
     /// domains × ~0.5 KB stays under ~128 MB even with dictionary overhead.
     public var maxTrackedDomains: Int = 200_000
+    /// 1: evidence is kept per client (sandbox, else address) and domain; 0: per domain, all clients
+    /// together. Per client is the default because a tunnel is one client moving data while CDNs, video
+    /// caches and storage buckets are many clients asking for a few odd names each — summed over a
+    /// network they look like data. A conviction still applies to the domain for every client. Set 0
+    /// for a sensor that sees only one resolver's traffic split over many egress addresses.
+    public var evidencePerClient: Double = 1
 
     // MARK: Per-name (lexical) evidence
 
     /// A name's lexical score at or above this makes it a *suspicious name* for the domain counters.
     public var suspiciousNameScore: Double = 0.6
+    /// Subdomain bytes at which a suspicious name counts fully toward the domain's suspicious names;
+    /// shorter ones count in proportion (names with non-hostname bytes count fully). Tunnels fill names
+    /// (iodine, dns2tcp and dnscat2 send 30–250 bytes); odd short ids (`rr3---sn-5hne6nsz`) carry little.
+    public var suspiciousNameFullLength: Double = 32
     /// A single name scoring at least this is reported on its own (`suspicious-name`) even before any
     /// domain evidence: one query can carry a whole secret (e.g. base64 of a small file).
     public var singleNameAlertScore: Double = 0.85
@@ -98,12 +108,14 @@ extension DetectionConfiguration {
     /// Names accepted in the policy's `detection:` section, mapped to the fields they set.
     public static let tunableKeys: [String: WritableKeyPath<DetectionConfiguration, Double> & Sendable] = [
         "window_seconds": \.windowSeconds,
+        "evidence_per_client": \.evidencePerClient,
         "long_window_seconds": \.longWindowSeconds,
         "long_information_threshold": \.longInformationThreshold,
         "long_information_weight": \.longInformationWeight,
         "long_suspicious_names_threshold": \.longSuspiciousNamesThreshold,
         "long_suspicious_names_weight": \.longSuspiciousNamesWeight,
         "suspicious_name_score": \.suspiciousNameScore,
+        "suspicious_name_full_length": \.suspiciousNameFullLength,
         "single_name_alert_score": \.singleNameAlertScore,
         "single_name_min_length": \.singleNameMinLength,
         "entropy_low": \.entropyLow,

@@ -41,6 +41,8 @@ public struct NameFeatures: Sendable, Equatable {
     public var subdomainHash: UInt64 = 0
     /// Hash of the whole name (subdomain and domain), for the engine's table of recently seen names.
     public var nameHash: UInt64 = 0
+    /// The subdomain's first and last bytes, to count how much of it a previous name already had.
+    public var ends = NameEnds()
 
     public init() {}
 }
@@ -120,6 +122,7 @@ public struct NameFeatureExtractor: Sendable {
         f.ngramLogLikelihood = likelihoodChars > 0 ? likelihoodSum / Double(likelihoodChars) : 0
         f.informationBits = dn * entropy
         f.subdomainHash = hash
+        f.ends = NameEnds(wire.span.extracting(0..<index))
         var nameHash = hash
         for i in index..<wire.count { nameHash = (nameHash ^ UInt64(wire[i])) &* 0x100_0000_01b3 }
         f.nameHash = nameHash

@@ -31,6 +31,8 @@ struct DomainState {
     /// (A tunnel repeats almost nothing; a client repeats its few names constantly.)
     var recentNames = InlineArray<16, UInt32>(repeating: 0)
     var recentNext = 0
+    /// Ends of the last new subdomain: what the next new one is compared with (see ``NameEnds``).
+    var lastEnds = NameEnds()
 
     // Lifetime totals.
     var totalQueries = 0

@@ -1,6 +1,6 @@
 import AirlockEvents
 
-/// The per-domain states, bounded in count whatever the traffic.
+/// The per-domain (per client) states, bounded in count whatever the traffic.
 ///
 /// Two generations: lookups hit the current one or promote from the previous one; when the current
 /// generation fills half the capacity, the previous is dropped and the current becomes previous.
@@ -10,8 +10,8 @@ import AirlockEvents
 /// domains keeps its state. Bound: two generations of ``generationSize`` (≤ capacity/2) plus the
 /// rescued eighth.
 struct DomainTable {
-    private(set) var current: [DomainKey: DomainState] = [:]
-    private(set) var previous: [DomainKey: DomainState] = [:]
+    private(set) var current: [EvidenceKey: DomainState] = [:]
+    private(set) var previous: [EvidenceKey: DomainState] = [:]
     let capacity: Int
     private(set) var evictions = 0
 
@@ -31,7 +31,7 @@ struct DomainTable {
 
     /// Runs `body` on the state for `key`, creating it at `time` when new.
     /// (Presence is tested with `index(forKey:)`: reading `current[key]` would copy the ~0.4 KB state.)
-    mutating func withState<R>(_ key: DomainKey, time: Timestamp, _ body: (inout DomainState) -> R) -> R {
+    mutating func withState<R>(_ key: EvidenceKey, time: Timestamp, _ body: (inout DomainState) -> R) -> R {
         if let index = current.index(forKey: key) { return body(&current.values[index]) }
         if let promoted = previous.removeValue(forKey: key) {
             current[key] = promoted
@@ -43,13 +43,13 @@ struct DomainTable {
     }
 
     /// Runs `body` on an existing state; nil (and nothing created) when the domain is unknown.
-    mutating func withExistingState<R>(_ key: DomainKey, _ body: (inout DomainState) -> R) -> R? {
+    mutating func withExistingState<R>(_ key: EvidenceKey, _ body: (inout DomainState) -> R) -> R? {
         if let index = current.index(forKey: key) { return body(&current.values[index]) }
         if let index = previous.index(forKey: key) { return body(&previous.values[index]) }
         return nil
     }
 
-    func state(_ key: DomainKey) -> DomainState? { current[key] ?? previous[key] }
+    func state(_ key: EvidenceKey) -> DomainState? { current[key] ?? previous[key] }
 
     /// Drops the previous generation. The current one becomes previous by move (no copy-on-write
     /// duplicate), and evidence-holding entries of the dropped generation restart the new current one,

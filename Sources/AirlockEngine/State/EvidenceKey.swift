@@ -1,0 +1,39 @@
+import AirlockEvents
+
+/// Whose queries a piece of evidence is about: the sandbox when the boundary knows it, else the
+/// client's address (never its port — one host uses many).
+public enum ClientIdentity: Hashable, Sendable, CustomStringConvertible {
+    case sandbox(SandboxID)
+    case address(IPAddress)
+    /// Every client together (``DetectionConfiguration/evidencePerClient`` off).
+    case everyone
+
+    public init(client: Endpoint, sandbox: SandboxID?) {
+        if let sandbox { self = .sandbox(sandbox) } else { self = .address(client.address) }
+    }
+
+    public var description: String {
+        switch self {
+        case .sandbox(let s): return "sandbox \(s.name)"
+        case .address(let a): return a.description
+        case .everyone: return "all clients"
+        }
+    }
+}
+
+/// What per-domain state is kept under: a domain group as one client sees it.
+///
+/// Evidence is per client because a tunnel is one client moving data, while the harmless
+/// high-cardinality domains (a CDN's endpoint names, video caches, cloud storage buckets) are many
+/// clients each asking for a few names: summed over a whole network they look like data, seen from
+/// any one client they don't. A verdict still applies to the domain for every client (see
+/// ``DetectionEngine``'s convicted domains): the attacker's zone is blocked for all sandboxes.
+public struct EvidenceKey: Hashable, Sendable {
+    public var domain: DomainKey
+    public var client: ClientIdentity
+
+    public init(domain: DomainKey, client: ClientIdentity) {
+        self.domain = domain
+        self.client = client
+    }
+}
