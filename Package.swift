@@ -78,6 +78,7 @@ var targets: [Target] = [
         name: "AirlockDNSProxy",
         dependencies: [
             "CAirlockSys", "AirlockDNSWire", "AirlockPipeline", "AirlockPolicy", "AirlockEngine", "AirlockEvents",
+            "AirlockNames",
         ],
         exclude: ["README.md"]),
     // The HTTP egress proxy: forward and CONNECT, policy and bypass checks, budgets, tokens; a pure

@@ -28,7 +28,7 @@ public struct DetectionEngine: Sendable {
     private let rules: VerdictRules
     private var domains: DomainTable
     private var convicted = ConvictedDomains()
-    private var recentNames = RecentNames()
+    private var recentNames: RecentNames
     private let exemptions: DomainExemptions
 
     public init(
@@ -42,6 +42,7 @@ public struct DetectionEngine: Sendable {
             configuration: configuration, nameScorer: nameScorer, domainScorer: DomainScorer(configuration: configuration))
         self.domains = DomainTable(capacity: configuration.maxTrackedDomains)
         self.exemptions = exemptions
+        self.recentNames = RecentNames(slots: configuration.recentNameSlots)
     }
 
     /// Domain groups (per client) currently held in memory.

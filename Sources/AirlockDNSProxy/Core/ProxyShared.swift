@@ -1,5 +1,6 @@
 import AirlockDNSWire
 import AirlockEngine
+import AirlockNames
 import AirlockPipeline
 import AirlockPolicy
 import Synchronization
@@ -16,16 +17,23 @@ public final class ProxyShared: Sendable {
     /// Bumped on every reload; workers compare it once per loop turn, without taking the lock.
     let generation = Atomic<Int>(0)
 
-    public init(policy: PolicySnapshot, exemptions: DomainExemptions = .defaults) {
-        let pipeline = DNSPipeline(
-            engine: DetectionEngine(configuration: policy.detection, exemptions: exemptions),
-            sandboxes: SandboxDirectory(policy: policy.policy))
-        enforcer = Mutex(InspectionState(pipeline: pipeline))
-        current = Mutex(policy)
+    /// - Parameter groupingCacheSlots: names whose domain group is remembered (~100 bytes each); the
+    ///   fuzz harness, which builds a proxy per input, keeps it small.
+    public init(policy: PolicySnapshot, exemptions: DomainExemptions = .defaults, groupingCacheSlots: Int = 8192) {
         self.exemptions = exemptions
+        self.groupingCacheSlots = groupingCacheSlots
+        enforcer = Mutex(InspectionState(pipeline: Self.pipeline(policy, exemptions, groupingCacheSlots)))
+        current = Mutex(policy)
     }
 
     private let exemptions: DomainExemptions
+    private let groupingCacheSlots: Int
+
+    private static func pipeline(_ policy: PolicySnapshot, _ exemptions: DomainExemptions, _ slots: Int) -> DNSPipeline {
+        DNSPipeline(
+            engine: DetectionEngine(configuration: policy.detection, exemptions: exemptions),
+            grouper: GroupingCache(capacity: slots), sandboxes: SandboxDirectory(policy: policy.policy))
+    }
 
     /// The policy in force.
     public var policy: PolicySnapshot { current.withLock { $0 } }
@@ -40,9 +48,7 @@ public final class ProxyShared: Sendable {
             || old.policy.sandboxes.map { $0.match.map(\.cidr) }
                 != snapshot.policy.sandboxes.map { $0.match.map(\.cidr) }
         if old.detection != snapshot.detection || sandboxesChanged {
-            let pipeline = DNSPipeline(
-                engine: DetectionEngine(configuration: snapshot.detection, exemptions: exemptions),
-                sandboxes: SandboxDirectory(policy: snapshot.policy))
+            let pipeline = Self.pipeline(snapshot, exemptions, groupingCacheSlots)
             // Quarantines and budgets stay: a reload must not release a convicted domain.
             enforcer.withLock { $0.pipeline = pipeline }
         }

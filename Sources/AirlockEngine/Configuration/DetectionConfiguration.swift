@@ -18,6 +18,10 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// Most registered domains held with full state (memory bound: see ``DomainTable``). 200,000
     /// domains × ~0.5 KB stays under ~128 MB even with dictionary overhead.
     public var maxTrackedDomains: Int = 200_000
+    /// Slots of the table of recently seen names shared by all domains (8 bytes each; rounded down to
+    /// a power of two, 256…67,108,864). A repeat found there is not new information. 1,048,576 slots
+    /// (8 MB) remember the last ~million distinct names; a flood only makes repeats look new now and then.
+    public var recentNameSlots: Double = 1_048_576
     /// 1: evidence is kept per client (sandbox, else address) and domain; 0: per domain, all clients
     /// together. Per client is the default because a tunnel is one client moving data while CDNs, video
     /// caches and storage buckets are many clients asking for a few odd names each — summed over a
@@ -109,6 +113,7 @@ extension DetectionConfiguration {
     public static let tunableKeys: [String: WritableKeyPath<DetectionConfiguration, Double> & Sendable] = [
         "window_seconds": \.windowSeconds,
         "evidence_per_client": \.evidencePerClient,
+        "recent_name_slots": \.recentNameSlots,
         "long_window_seconds": \.longWindowSeconds,
         "long_information_threshold": \.longInformationThreshold,
         "long_information_weight": \.longInformationWeight,

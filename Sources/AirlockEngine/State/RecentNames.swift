@@ -10,8 +10,11 @@ struct RecentNames: Sendable {
     private var slots: [UInt64]
     private let mask: Int
 
-    /// - Parameter bits: log₂ of the slot count (20: 1,048,576 slots, 8 MB).
-    init(bits: Int = 20) {
+    /// - Parameter slots: table size, rounded down to a power of two within 2⁸…2²⁶
+    ///   (1,048,576 slots: 8 MB).
+    init(slots requested: Double = 1_048_576) {
+        var bits = 8
+        while bits < 26 && Double(1 << (bits + 1)) <= requested { bits += 1 }
         slots = [UInt64](repeating: 0, count: 1 << bits)
         mask = (1 << bits) - 1
     }

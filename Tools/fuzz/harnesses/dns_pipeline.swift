@@ -24,6 +24,9 @@ public func fuzzDNSPipeline(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
     let small = input.byte() & 0x01 != 0
     var configuration = DetectionConfiguration.default
     if small { configuration.maxTrackedDomains = 8 }
+    // The engine's 8 MB table of recent names would be allocated and cleared for every input (most of
+    // the time under ASan); a small one also makes its collisions likely.
+    configuration.recentNameSlots = small ? 256 : 4096
     var pipeline = DNSPipeline(
         engine: DetectionEngine(configuration: configuration),
         grouper: GroupingCache(grouper: grouper, capacity: small ? 4 : 8192), sandboxes: sandboxes)
