@@ -74,11 +74,14 @@ private func handle(_ bytes: [UInt8], _ origin: MessageOrigin, _ pipeline: inout
         require(
             event.domain.labelCount <= event.name.labelCount, "domain key \(event.domain) longer than \(event.name)")
         check(assessment.verdict)
-        if let (score, evidence) = pipeline.engine.evidence(for: event.domain) {
+        let key = pipeline.engine.evidenceKey(domain: event.domain, client: event.client, sandbox: event.sandbox)
+        if let (score, evidence) = pipeline.engine.evidence(for: key) {
             require(score.isFinite, "evidence score \(score)")
             for item in evidence { _ = item.description }
         }
-        _ = pipeline.engine.totals(for: event.domain)
+        if !assessment.exempt {
+            require(pipeline.engine.totals(for: key) != nil, "no state kept for a query's client and domain")
+        }
     case .response(let event, let verdict):
         require(event.id == message.id, "a response paired with another ID")
         check(verdict)
