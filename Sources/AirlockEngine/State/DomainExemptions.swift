@@ -18,6 +18,10 @@ public struct DomainExemptions: Sendable {
         "in-addr.arpa", "ip6.arpa",
         "spamhaus.org", "spamcop.net", "sorbs.net", "surbl.org", "uribl.com", "barracudacentral.org",
         "senderbase.org", "mailspike.net", "dnswl.org", "abuseat.org", "spameatingmonkey.net",
+        "manitu.net", "uceprotect.net", "junkemailfilter.com", "surriel.com", "dronebl.org", "senderscore.com",
+        "lashback.com", "backscatterer.org", "s5h.net", "spamrats.com", "0spam.org", "wpbl.info",
+        // Team Cymru: IP-to-ASN lookups (reversed addresses) and the malware hash registry (hex digests).
+        "cymru.com",
         "sophosxl.net", "avqs.mcafee.com", "avts.mcafee.com",
     ])
 
