@@ -101,6 +101,7 @@ public struct DetectionEngine: Sendable {
                     state.lastEnds = ends
                     let information = features.informationBits / 8 * novel
                     state.informationBytes += information
+                    state.nameSizeBytes += features.informationBits / 8
                     state.longInformationBytes += information
                     if suspicious {
                         state.suspiciousNames += carried

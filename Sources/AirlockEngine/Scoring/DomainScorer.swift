@@ -36,7 +36,8 @@ struct DomainScorer: Sendable {
         }
         add("unique_names", s.uniqueNames, c.uniqueNamesThreshold * slack, c.uniqueNamesWeight)
         if s.uniqueNames >= 1 {
-            add("mean_information_bytes", s.informationBytes / s.uniqueNames, c.meanInformationThreshold, c.meanInformationWeight)
+            // Per name, whole: how much each name can carry (a shared prefix does not make names smaller).
+            add("mean_information_bytes", s.nameSizeBytes / s.uniqueNames, c.meanInformationThreshold, c.meanInformationWeight)
         }
         if s.queries >= c.minUniqueNames * slack {
             add("rare_type_share", s.rareTypeQueries / s.queries, c.rareTypeShareThreshold, c.rareTypeShareWeight)

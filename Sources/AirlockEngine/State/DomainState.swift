@@ -13,7 +13,10 @@ struct DomainState {
     var queries = 0.0
     var uniqueNames = 0.0
     var suspiciousNames = 0.0
+    /// Information in new names, counting only the part a name does not share with the previous one.
     var informationBytes = 0.0
+    /// Information in new names, whole (length × entropy): what a typical name can carry.
+    var nameSizeBytes = 0.0
     var rareTypeQueries = 0.0
     var responses = 0.0
     var nxdomains = 0.0
@@ -60,6 +63,7 @@ struct DomainState {
         uniqueNames *= factor
         suspiciousNames *= factor
         informationBytes *= factor
+        nameSizeBytes *= factor
         rareTypeQueries *= factor
         responses *= factor
         nxdomains *= factor
