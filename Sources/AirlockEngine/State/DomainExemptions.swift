@@ -23,6 +23,8 @@ public struct DomainExemptions: Sendable {
         // Team Cymru: IP-to-ASN lookups (reversed addresses) and the malware hash registry (hex digests).
         "cymru.com",
         "sophosxl.net", "avqs.mcafee.com", "avts.mcafee.com",
+        // Microsoft's network measurement for Office and Front Door: a fresh GUID-like name per probe.
+        "footprintdns.com",
     ])
 
     public static let none = DomainExemptions(suffixes: [String]())
