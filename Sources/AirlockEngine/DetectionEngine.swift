@@ -196,7 +196,7 @@ struct VerdictRules: Sendable {
                     evidence: evidence, isFirst: false, queries: state.totalQueries, nameBytes: state.totalNameBytes)
                 return (score, verdict, true)
             }
-            if score >= c.tunnelScore && domainScorer.hasEnoughNames(state) {
+            if score >= c.tunnelScore && domainScorer.hasEnoughNames(state) && domainScorer.carriesData(state) {
                 state.tunnelAt = (state.totalQueries, state.totalNameBytes)
                 let (_, evidence) = domainScorer.score(state, explain: true)
                 let verdict = Verdict(

@@ -3,7 +3,8 @@
 ///
 /// No single soft signal (many names, odd record types, NXDOMAINs, regular timing) reaches the
 /// tunnel score alone — CDNs, mail servers and monitoring produce each of those. Data moving through
-/// names (suspicious names, information volume) does.
+/// names (suspicious names, information volume) does, and a verdict needs at least one such data
+/// signal (``carriesData(_:)``) however high the soft ones add up.
 struct DomainScorer: Sendable {
     let configuration: DetectionConfiguration
 
@@ -51,6 +52,24 @@ struct DomainScorer: Sendable {
         }
         if explain { evidence.sort { $0.contribution > $1.contribution } }
         return (total, evidence)
+    }
+
+    /// Whether data is moving: odd names, name information or answer payload past its threshold.
+    ///
+    /// Soft signals can add up without any data — a search domain appended to every lookup
+    /// (`www.example.org.corp.example.com`, Kubernetes' `…svc.cluster.local`) gives one domain hundreds
+    /// of distinct NXDOMAIN names — so a verdict needs one of these as well as the score.
+    func carriesData(_ s: DomainState) -> Bool {
+        let c = configuration
+        let slack = 0.95
+        func crossed(_ value: Double, _ threshold: Double, _ weight: Double) -> Bool {
+            weight > 0 && threshold > 0 && value >= threshold
+        }
+        return crossed(s.suspiciousNames, c.suspiciousNamesThreshold * slack, c.suspiciousNamesWeight)
+            || crossed(s.informationBytes, c.nameInformationThreshold, c.nameInformationWeight)
+            || crossed(s.longSuspiciousNames, c.longSuspiciousNamesThreshold * slack, c.longSuspiciousNamesWeight)
+            || crossed(s.longInformationBytes, c.longInformationThreshold, c.longInformationWeight)
+            || crossed(s.payloadBytes, c.responsePayloadThreshold, c.responsePayloadWeight)
     }
 
     /// Whether the domain has enough distinct names for any verdict at all.

@@ -1,0 +1,68 @@
+import AirlockEngine
+import AirlockEvents
+import Testing
+
+/// A resolver search list appends a suffix to every lookup that is tried first: with `search
+/// corp.example.com` (or Kubernetes' `ndots:5` and `<ns>.svc.cluster.local`) every external name a
+/// client resolves becomes one more distinct NXDOMAIN name under one domain. Hundreds of distinct names
+/// and an NXDOMAIN ratio near 1 add up past the tunnel score, but nothing is moving: no odd names, little
+/// information. Soft signals alone must not convict.
+@Suite struct SearchDomainTests {
+    /// Ordinary external host names (what a client behind a search list resolves in a few minutes).
+    private static let hosts: [String] = {
+        let sites = [
+            "google", "youtube", "facebook", "wikipedia", "instagram", "amazon", "reddit", "github", "microsoft",
+            "linkedin", "apple", "netflix", "twitter", "bing", "yahoo", "office", "live", "whatsapp",
+            "stackoverflow", "zoom", "twitch", "spotify", "ebay", "paypal", "dropbox", "slack", "mozilla",
+            "debian", "ubuntu", "cloudflare", "adobe", "salesforce", "nytimes", "theguardian", "duckduckgo",
+            "medium", "pinterest", "imdb", "booking", "etsy", "walmart", "python", "npmjs", "docker", "notion",
+            "figma", "openai", "discord", "telegram", "weather",
+        ]
+        let prefixes = ["www", "api", "static", "cdn", "login", "accounts"]
+        return sites.flatMap { site in prefixes.prefix(3).map { "\($0).\(site).com" } }
+    }()
+
+    private func run(
+        _ names: [String], groupLabels: Int, types: [UInt16] = [DNSRecordType.a, DNSRecordType.aaaa]
+    ) -> [Verdict] {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        var verdicts: [Verdict] = []
+        for name in names {
+            for type in types {
+                let q = factory.query(name, groupLabels: groupLabels, type: type, gap: 0.5)
+                if let v = engine.inspect(q).verdict { verdicts.append(v) }
+                let response = DNSResponseEvent(
+                    time: q.time, client: q.client, server: q.server, transport: .udp, id: q.id, name: q.name,
+                    qtype: q.qtype, domain: q.domain, rcode: DNSResponseCode.nxDomain, answerTypes: [],
+                    payloadBytes: 0, addresses: [], minTTL: nil, truncated: false)
+                if let v = engine.observe(response) { verdicts.append(v) }
+            }
+        }
+        return verdicts
+    }
+
+    @Test func aCorporateSearchSuffixIsNotATunnel() {
+        let names = Self.hosts.map { $0 + ".corp.example.com" }
+        #expect(names.count == 150)
+        let verdicts = run(names, groupLabels: 2)
+        #expect(verdicts.isEmpty, "\(verdicts.first?.explanation ?? "")")
+    }
+
+    @Test func kubernetesSearchPathsAreNotATunnel() {
+        let names = Self.hosts.prefix(100).flatMap { host in
+            [".default.svc.cluster.local", ".svc.cluster.local", ".cluster.local"].map { host + $0 }
+        }
+        let verdicts = run(names, groupLabels: 2)
+        #expect(verdicts.isEmpty, "\(verdicts.first?.explanation ?? "")")
+    }
+
+    /// The same search-list traffic with data in it (a base32 chunk per name) is still a tunnel.
+    @Test func dataBehindASearchSuffixIsStillATunnel() {
+        var random = Random(state: 17)
+        let names = (0..<40).map { _ in random.string(base32Alphabet, length: 52) + ".corp.example.com" }
+        let verdicts = run(names, groupLabels: 2, types: [DNSRecordType.txt]).filter { $0.kind == .tunnel }
+        #expect(verdicts.first?.isFirst == true)
+        #expect((verdicts.first?.queries ?? .max) <= 6)
+    }
+}
