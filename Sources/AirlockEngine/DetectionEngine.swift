@@ -139,7 +139,9 @@ public struct DetectionEngine: Sendable {
             state.decay(to: response.time, window: c.windowSeconds, longWindow: c.longWindowSeconds)
             state.responses += 1
             if response.rcode == DNSResponseCode.nxDomain { state.nxdomains += 1 }
-            state.payloadBytes += Double(response.payloadBytes)
+            // A tunnel's downstream data comes with new names (a cache would answer a repeat); the same
+            // answer fetched again brings nothing new.
+            if state.firstAnswer(Self.hash(response.name)) { state.payloadBytes += Double(response.payloadBytes) }
             guard state.tunnelAt == nil else { return nil }
             let (_, verdict, _) = rules.evaluate(
                 &state, response.domain, nameScore: 0, features: nil, convictedElsewhere: nil)
@@ -160,6 +162,13 @@ public struct DetectionEngine: Sendable {
     public func evidence(for key: EvidenceKey) -> (score: Double, evidence: [Evidence])? {
         guard let state = domains.state(key) else { return nil }
         return rules.domainScorer.score(state, explain: true)
+    }
+
+    /// FNV-1a of a name's wire form.
+    static func hash(_ name: DNSName) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.wire { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
     }
 
     /// Query types ordinary stub resolvers rarely ask for, and tunnels favour for their capacity.

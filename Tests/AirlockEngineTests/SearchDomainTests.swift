@@ -66,3 +66,46 @@ import Testing
         #expect((verdicts.first?.queries ?? .max) <= 6)
     }
 }
+
+/// Answer payload is the downstream channel only when it comes with new names.
+@Suite struct RepeatedAnswerTests {
+    /// A mail server without a cache checks SPF for every message: the same four TXT names, answered
+    /// with the same ~400 bytes, fifty times in five minutes. That is 80 KB of TXT answers and every
+    /// query a rare type, yet nothing new came down.
+    @Test func pollingTheSameTXTRecordsIsNotADownload() {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        let names = ["_spf", "_netblocks", "_netblocks2", "_netblocks3"].map { $0 + ".mail-provider.example" }
+        for round in 0..<50 {
+            for name in names {
+                let q = factory.query(name, type: DNSRecordType.txt, gap: 1.5)
+                #expect(engine.inspect(q).verdict == nil, "round \(round)")
+                let response = DNSResponseEvent(
+                    time: q.time, client: q.client, server: q.server, transport: .udp, id: q.id, name: q.name,
+                    qtype: q.qtype, domain: q.domain, rcode: 0, answerTypes: [DNSRecordType.txt], payloadBytes: 400,
+                    addresses: [], minTTL: 300, truncated: false)
+                #expect(engine.observe(response) == nil, "round \(round)")
+            }
+        }
+    }
+
+    /// Sequential short names (nothing odd in them) each answered with a full TXT record: a download
+    /// through answers, caught on payload.
+    @Test func newNamesWithFullAnswersAreADownload() {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        var verdict: Verdict?
+        for i in 0..<200 where verdict == nil {
+            let q = factory.query("chunk\(i).stage.example", type: DNSRecordType.txt, gap: 0.5)
+            verdict = engine.inspect(q).verdict
+            let response = DNSResponseEvent(
+                time: q.time, client: q.client, server: q.server, transport: .udp, id: q.id, name: q.name,
+                qtype: q.qtype, domain: q.domain, rcode: 0, answerTypes: [DNSRecordType.txt], payloadBytes: 255,
+                addresses: [], minTTL: 0, truncated: false)
+            verdict = verdict ?? engine.observe(response)
+        }
+        #expect(verdict?.kind == .tunnel)
+        #expect(verdict?.evidence.contains { $0.feature == "response_payload_bytes" } == true)
+        #expect((verdict?.queries ?? .max) <= 40)
+    }
+}

@@ -34,6 +34,10 @@ struct DomainState {
     /// (A tunnel repeats almost nothing; a client repeats its few names constantly.)
     var recentNames = InlineArray<16, UInt32>(repeating: 0)
     var recentNext = 0
+    /// 32-bit hashes of the last 16 names whose answers were counted: an answer asked for again (a
+    /// client without a cache polling SPF records) repeats what was already downloaded.
+    var answeredNames = InlineArray<16, UInt32>(repeating: 0)
+    var answeredNext = 0
     /// Ends of the last new subdomain: what the next new one is compared with (see ``NameEnds``).
     var lastEnds = NameEnds()
 
@@ -95,6 +99,15 @@ struct DomainState {
         recentNames[recentNext] = suspicious ? hash | 2 : hash
         recentNext = (recentNext + 1) & 15
         return .new
+    }
+
+    /// Records that `fullHash`'s name was answered; false when it was among the last 16 answered.
+    mutating func firstAnswer(_ fullHash: UInt64) -> Bool {
+        let hash = UInt32(truncatingIfNeeded: fullHash ^ (fullHash >> 32)) | 1
+        for i in 0..<16 where answeredNames[i] == hash { return false }
+        answeredNames[answeredNext] = hash
+        answeredNext = (answeredNext + 1) & 15
+        return true
     }
 
     /// Folds one inter-query gap into the weighted mean and variance (weight 1/8).
