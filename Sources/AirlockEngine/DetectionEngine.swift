@@ -142,7 +142,7 @@ public struct DetectionEngine: Sendable {
             // A tunnel's downstream data comes with new names (a cache would answer a repeat); the same
             // answer fetched again brings nothing new.
             if state.firstAnswer(Self.hash(response.name)) { state.payloadBytes += Double(response.payloadBytes) }
-            guard state.tunnelAt == nil else { return nil }
+            guard !state.convicted else { return nil }
             let (_, verdict, _) = rules.evaluate(
                 &state, response.domain, nameScore: 0, features: nil, convictedElsewhere: nil)
             return verdict
@@ -197,7 +197,7 @@ struct VerdictRules: Sendable {
             let c = configuration
             let (score, _) = domainScorer.score(state, explain: false)
             state.peakScore = max(state.peakScore, score)
-            if state.tunnelAt != nil {
+            if state.convicted {
                 // Already convicted: every further query carries the verdict (for quarantine), not a new alert.
                 let (_, evidence) = domainScorer.score(state, explain: true)
                 let verdict = Verdict(
@@ -206,7 +206,7 @@ struct VerdictRules: Sendable {
                 return (score, verdict, true)
             }
             if score >= c.tunnelScore && domainScorer.hasEnoughNames(state) && domainScorer.carriesData(state) {
-                state.tunnelAt = (state.totalQueries, state.totalNameBytes)
+                state.convicted = true
                 let (_, evidence) = domainScorer.score(state, explain: true)
                 let verdict = Verdict(
                     kind: .tunnel, rule: "dns.tunnel.domain_score", score: score, threshold: c.tunnelScore, domain: domain,

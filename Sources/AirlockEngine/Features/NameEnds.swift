@@ -10,14 +10,15 @@ public struct NameEnds: Sendable, Equatable {
     var headHigh: UInt64 = 0, headLow: UInt64 = 0
     /// The last 8 bytes, and the 8 before them (the last byte in the low bits of `tailLow`).
     var tailLow: UInt64 = 0, tailHigh: UInt64 = 0
-    /// Length of the subdomain part in wire form.
-    public var length: Int = 0
+    /// Length of the subdomain part in wire form (at most 254: a name is at most 255 bytes).
+    private var storedLength: UInt8 = 0
+    public var length: Int { Int(storedLength) }
 
     public init() {}
 
     /// Packs the ends of `bytes` (a subdomain part in wire form).
     init(_ bytes: Span<UInt8>) {
-        length = bytes.count
+        storedLength = UInt8(truncatingIfNeeded: min(bytes.count, 255))
         for i in 0..<min(16, length) {
             let b = UInt64(bytes[i])
             if i < 8 { headHigh |= b << (56 - 8 * UInt64(i)) } else { headLow |= b << (56 - 8 * UInt64(i - 8)) }

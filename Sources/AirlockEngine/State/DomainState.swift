@@ -1,13 +1,13 @@
 import AirlockEvents
 
 /// Everything the engine remembers about one domain group: decaying window counters, a short
-/// memory of recent names, and lifetime totals for reporting. About 0.2 KB, fixed size.
+/// memory of recent names, and lifetime totals for reporting. 280 bytes, fixed size (small fields
+/// last, so they pack: a million of these under a flood is what the memory bound is made of).
 ///
 /// Counters decay exponentially with the configured window as time constant: a sliding window
 /// that needs no per-event storage, so a domain's state never grows with its traffic.
 struct DomainState {
     var lastTime: Timestamp
-    var firstTime: Timestamp
 
     // Decaying window counters.
     var queries = 0.0
@@ -28,30 +28,31 @@ struct DomainState {
     // Inter-query gap statistics (exponentially weighted mean and variance).
     var gapMean = 0.0
     var gapVariance = 0.0
-    var gaps = 0
 
     /// 32-bit hashes of the 16 most recent distinct subdomains: a repeat is not new information.
     /// (A tunnel repeats almost nothing; a client repeats its few names constantly.)
     var recentNames = InlineArray<16, UInt32>(repeating: 0)
-    var recentNext = 0
-    /// 32-bit hashes of the last 16 names whose answers were counted: an answer asked for again (a
+    /// 32-bit hashes of the last 8 names whose answers were counted: an answer asked for again (a
     /// client without a cache polling SPF records) repeats what was already downloaded.
-    var answeredNames = InlineArray<16, UInt32>(repeating: 0)
-    var answeredNext = 0
-    /// Ends of the last new subdomain: what the next new one is compared with (see ``NameEnds``).
-    var lastEnds = NameEnds()
+    var answeredNames = InlineArray<8, UInt32>(repeating: 0)
 
     // Lifetime totals.
     var totalQueries = 0
     var totalNameBytes = 0
     var peakScore = 0.0
-    /// Set when the tunnel verdict was first reached: the figures at that moment.
-    var tunnelAt: (queries: Int, nameBytes: Int)?
+
+    /// Ends of the last new subdomain: what the next new one is compared with (see ``NameEnds``).
+    var lastEnds = NameEnds()
+    var recentNext: UInt8 = 0
+    var answeredNext: UInt8 = 0
+    /// Set when the tunnel verdict was first reached.
+    var convicted = false
     var suspiciousNameReported = false
+    /// Inter-query gaps folded into the mean and variance.
+    var gaps: Int32 = 0
 
     init(time: Timestamp) {
         lastTime = time
-        firstTime = time
     }
 
     /// Ages every window counter to `time`. Out-of-order times (captures merged from several
@@ -96,23 +97,23 @@ struct DomainState {
             }
             return .repeated
         }
-        recentNames[recentNext] = suspicious ? hash | 2 : hash
+        recentNames[Int(recentNext)] = suspicious ? hash | 2 : hash
         recentNext = (recentNext + 1) & 15
         return .new
     }
 
-    /// Records that `fullHash`'s name was answered; false when it was among the last 16 answered.
+    /// Records that `fullHash`'s name was answered; false when it was among the last 8 answered.
     mutating func firstAnswer(_ fullHash: UInt64) -> Bool {
         let hash = UInt32(truncatingIfNeeded: fullHash ^ (fullHash >> 32)) | 1
-        for i in 0..<16 where answeredNames[i] == hash { return false }
-        answeredNames[answeredNext] = hash
-        answeredNext = (answeredNext + 1) & 15
+        for i in 0..<8 where answeredNames[i] == hash { return false }
+        answeredNames[Int(answeredNext)] = hash
+        answeredNext = (answeredNext + 1) & 7
         return true
     }
 
     /// Folds one inter-query gap into the weighted mean and variance (weight 1/8).
     mutating func recordGap(_ gap: Double) {
-        gaps += 1
+        if gaps < Int32.max { gaps += 1 }  // saturates: a busy domain of a long-running proxy
         if gaps == 1 {
             gapMean = gap
             gapVariance = 0
@@ -131,5 +132,5 @@ struct DomainState {
     }
 
     /// Whether this state is worth keeping through an eviction round: it holds evidence.
-    var holdsEvidence: Bool { tunnelAt != nil || suspiciousNames >= 1 || peakScore >= 0.3 }
+    var holdsEvidence: Bool { convicted || suspiciousNames >= 1 || peakScore >= 0.3 }
 }
