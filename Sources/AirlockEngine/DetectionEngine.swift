@@ -51,10 +51,21 @@ public struct DetectionEngine: Sendable {
     public var convictedDomains: Int { convicted.count }
 
     /// The key a client's evidence about a domain is kept under.
-    public func evidenceKey(domain: DomainKey, client: Endpoint, sandbox: SandboxID?) -> EvidenceKey {
-        EvidenceKey(
-            domain: domain,
-            client: configuration.evidencePerClient > 0 ? ClientIdentity(client: client, sandbox: sandbox) : .everyone)
+    ///
+    /// Iterative queries (RD clear) come from a recursive resolver working for clients the capture does
+    /// not show, and a resolver pool spreads one client's queries over many source addresses (a
+    /// tunnel through a public resolver reaches its server from dozens of them): those are pooled per
+    /// domain rather than split by address.
+    public func evidenceKey(
+        domain: DomainKey, client: Endpoint, sandbox: SandboxID?, recursionDesired: Bool = true
+    ) -> EvidenceKey {
+        let separate = configuration.evidencePerClient > 0 && (recursionDesired || sandbox != nil)
+        return EvidenceKey(domain: domain, client: separate ? ClientIdentity(client: client, sandbox: sandbox) : .everyone)
+    }
+
+    public func evidenceKey(for query: DNSQueryEvent) -> EvidenceKey {
+        evidenceKey(
+            domain: query.domain, client: query.client, sandbox: query.sandbox, recursionDesired: query.recursionDesired)
     }
     /// Domain groups dropped to stay within ``DetectionConfiguration/maxTrackedDomains``.
     public var evictedDomains: Int { domains.evictions }
@@ -72,7 +83,7 @@ public struct DetectionEngine: Sendable {
         let rules = self.rules
         let nameBytes = query.name.presentationLength
         let seenBefore = features.subdomainLabels > 0 && !recentNames.insert(features.nameHash)
-        let key = evidenceKey(domain: query.domain, client: query.client, sandbox: query.sandbox)
+        let key = evidenceKey(for: query)
         let elsewhere = convicted.conviction(of: query.domain)
         let (domainScore, verdict, isTunnel) = domains.withState(key, time: query.time) {
             state -> (Double, Verdict?, Bool) in
@@ -134,7 +145,9 @@ public struct DetectionEngine: Sendable {
         guard !exemptions.contains(response.name) else { return nil }
         let c = configuration
         let rules = self.rules
-        let key = evidenceKey(domain: response.domain, client: response.client, sandbox: response.sandbox)
+        let key = evidenceKey(
+            domain: response.domain, client: response.client, sandbox: response.sandbox,
+            recursionDesired: response.recursionDesired)
         let verdict = domains.withExistingState(key) { state -> Verdict? in
             state.decay(to: response.time, window: c.windowSeconds, longWindow: c.longWindowSeconds)
             state.responses += 1

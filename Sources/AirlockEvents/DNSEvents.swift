@@ -92,10 +92,13 @@ public struct DNSQueryEvent: Sendable {
     /// The group this name's per-domain state lives in.
     public var domain: DomainKey
     public var sandbox: SandboxID?
+    /// RD: set by stub resolvers (a client asking for itself), clear in the iterative queries a
+    /// recursive resolver sends to authoritative servers on behalf of clients it does not show.
+    public var recursionDesired: Bool
 
     public init(
         time: Timestamp, client: Endpoint, server: Endpoint, transport: Transport, id: UInt16,
-        name: DNSName, qtype: UInt16, domain: DomainKey, sandbox: SandboxID? = nil
+        name: DNSName, qtype: UInt16, domain: DomainKey, sandbox: SandboxID? = nil, recursionDesired: Bool = true
     ) {
         self.time = time
         self.client = client
@@ -106,6 +109,7 @@ public struct DNSQueryEvent: Sendable {
         self.qtype = qtype
         self.domain = domain
         self.sandbox = sandbox
+        self.recursionDesired = recursionDesired
     }
 }
 
@@ -133,11 +137,13 @@ public struct DNSResponseEvent: Sendable {
     public var minTTL: UInt32?
     /// TC bit: the client should retry over TCP.
     public var truncated: Bool
+    /// RD as the response carries it (copied from the query, RFC 1035 §4.1.1).
+    public var recursionDesired: Bool
 
     public init(
         time: Timestamp, client: Endpoint, server: Endpoint, transport: Transport, id: UInt16, name: DNSName,
         qtype: UInt16, domain: DomainKey, sandbox: SandboxID? = nil, rcode: UInt16, answerTypes: [UInt16],
-        payloadBytes: Int, addresses: [IPAddress], minTTL: UInt32?, truncated: Bool
+        payloadBytes: Int, addresses: [IPAddress], minTTL: UInt32?, truncated: Bool, recursionDesired: Bool = true
     ) {
         self.time = time
         self.client = client
@@ -154,6 +160,7 @@ public struct DNSResponseEvent: Sendable {
         self.addresses = addresses
         self.minTTL = minTTL
         self.truncated = truncated
+        self.recursionDesired = recursionDesired
     }
 }
 

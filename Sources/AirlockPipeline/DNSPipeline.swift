@@ -64,7 +64,8 @@ public struct DNSPipeline: Sendable {
         let sandbox = sandboxes.sandbox(for: client.address)
         let event = DNSQueryEvent(
             time: origin.time, client: client, server: server, transport: origin.transport, id: message.id,
-            name: question.name, qtype: question.type, domain: domain, sandbox: sandbox)
+            name: question.name, qtype: question.type, domain: domain, sandbox: sandbox,
+            recursionDesired: message.flags.rd)
         let assessment = engine.inspect(event)
         pending.insert(
             .init(client: client, server: server, id: message.id),
@@ -89,7 +90,7 @@ public struct DNSPipeline: Sendable {
             time: origin.time, client: client, server: server, transport: origin.transport, id: message.id,
             name: query.name, qtype: query.qtype, domain: query.domain, sandbox: query.sandbox, rcode: message.rcode,
             answerTypes: message.answerTypes, payloadBytes: message.payloadBytes, addresses: message.answerAddresses,
-            minTTL: message.minAnswerTTL, truncated: message.flags.tc)
+            minTTL: message.minAnswerTTL, truncated: message.flags.tc, recursionDesired: message.flags.rd)
         return .response(event, engine.observe(event))
     }
 }

@@ -121,6 +121,8 @@ struct ReplayAnalyzer {
     var pipeline: DNSPipeline
     var flagged: [DomainKey: FlaggedDomain] = [:]
     var flaggedOrder: [DomainKey] = []
+    /// Whose evidence first flagged each domain (for its final query count).
+    var flaggedKeys: [DomainKey: EvidenceKey] = [:]
     var observedBypasses: [ObservedBypass] = []
     /// Index into `observedBypasses` by what makes two flows the same finding.
     var bypassIndex: [BypassKey: Int] = [:]
@@ -152,7 +154,7 @@ struct ReplayAnalyzer {
         switch pipeline.handle(message, from: origin) {
         case .query(let event, let assessment):
             if let verdict = assessment.verdict {
-                note(verdict, event.time, event.client, event.sandbox)
+                note(verdict, event.time, event.client, event.sandbox, pipeline.engine.evidenceKey(for: event))
             } else if assessment.nameScore >= suspiciousScore && !assessment.exempt {
                 noteSuspicious(event, assessment.nameScore)
             }
@@ -162,7 +164,10 @@ struct ReplayAnalyzer {
             }
         case .response(let event, let verdict):
             if let verdict {
-                note(verdict, event.time, event.client, event.sandbox)
+                let key = pipeline.engine.evidenceKey(
+                    domain: event.domain, client: event.client, sandbox: event.sandbox,
+                    recursionDesired: event.recursionDesired)
+                note(verdict, event.time, event.client, event.sandbox, key)
                 emit(.responseVerdict(file: file, event, verdict))
             }
             if let record = policy?.response(message, event, verdict, file: file) { emit(.policy(file: file, record)) }
@@ -188,7 +193,9 @@ struct ReplayAnalyzer {
         emit(.bypass(observed, first: true))
     }
 
-    private mutating func note(_ verdict: Verdict, _ time: Timestamp, _ client: Endpoint, _ sandbox: SandboxID?) {
+    private mutating func note(
+        _ verdict: Verdict, _ time: Timestamp, _ client: Endpoint, _ sandbox: SandboxID?, _ key: EvidenceKey
+    ) {
         if var existing = flagged[verdict.domain] {
             existing.queries = max(existing.queries, verdict.queries)
             if existing.verdict == .suspiciousName && verdict.kind == .tunnel {
@@ -204,6 +211,7 @@ struct ReplayAnalyzer {
             return
         }
         flaggedOrder.append(verdict.domain)
+        flaggedKeys[verdict.domain] = key
         flagged[verdict.domain] = FlaggedDomain(
             file: file, domain: verdict.domain, verdict: verdict.kind, queries: verdict.queries,
             queriesBeforeAlert: verdict.queries, nameBytesBeforeAlert: verdict.nameBytes, score: verdict.score,
@@ -231,8 +239,9 @@ struct ReplayAnalyzer {
         summary.unmatchedResponses += pipeline.unmatchedResponses
         for key in flaggedOrder {
             var f = flagged[key]!
-            let evidenceKey = pipeline.engine.evidenceKey(domain: key, client: f.client, sandbox: f.sandbox)
-            if let totals = pipeline.engine.totals(for: evidenceKey) { f.queries = max(f.queries, totals.queries) }
+            if let evidenceKey = flaggedKeys[key], let totals = pipeline.engine.totals(for: evidenceKey) {
+                f.queries = max(f.queries, totals.queries)
+            }
             summary.flagged.append(f)
         }
         summary.bypasses += observedBypasses

@@ -31,6 +31,29 @@ import Testing
         #expect((verdicts.first?.queries ?? .max) < 40)
     }
 
+    /// A capture at a tunnel's authoritative server behind a public resolver: the queries come from a
+    /// pool of resolver addresses, two each, with RD clear (iterative). Pooled, they convict the zone;
+    /// the same queries from thirty stub clients (RD set) are two odd names per client and do not.
+    @Test func iterativeQueriesFromAResolverPoolArePooled() {
+        func run(recursionDesired: Bool) -> Verdict? {
+            var engine = DetectionEngine()
+            var factory = QueryFactory()
+            var random = Random(state: 41)
+            var tunnel: Verdict?
+            for i in 0..<60 {
+                factory.client = Endpoint(address: .v4(0xC612_0300 + UInt32(i % 30)), port: 53)
+                var q = factory.query(random.string(base32Alphabet, length: 40) + ".t.exfil.example", gap: 0.5)
+                q.recursionDesired = recursionDesired
+                if let v = engine.inspect(q).verdict, v.kind == .tunnel, tunnel == nil { tunnel = v }
+            }
+            return tunnel
+        }
+        let pooled = run(recursionDesired: false)
+        #expect(pooled?.isFirst == true)
+        #expect((pooled?.queries ?? .max) <= 6)
+        #expect(run(recursionDesired: true) == nil)
+    }
+
     /// With `evidence_per_client` 0 the domain's evidence is summed over every client again.
     @Test func evidencePerClientOffSumsAllClients() {
         var configuration = DetectionConfiguration()

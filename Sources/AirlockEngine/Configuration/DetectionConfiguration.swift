@@ -25,8 +25,8 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// 1: evidence is kept per client (sandbox, else address) and domain; 0: per domain, all clients
     /// together. Per client is the default because a tunnel is one client moving data while CDNs, video
     /// caches and storage buckets are many clients asking for a few odd names each — summed over a
-    /// network they look like data. A conviction still applies to the domain for every client. Set 0
-    /// for a sensor that sees only one resolver's traffic split over many egress addresses.
+    /// network they look like data. A conviction still applies to the domain for every client.
+    /// Iterative queries (RD clear, from recursive resolvers) are pooled per domain either way.
     public var evidencePerClient: Double = 1
 
     // MARK: Per-name (lexical) evidence

@@ -74,7 +74,7 @@ private func handle(_ bytes: [UInt8], _ origin: MessageOrigin, _ pipeline: inout
         require(
             event.domain.labelCount <= event.name.labelCount, "domain key \(event.domain) longer than \(event.name)")
         check(assessment.verdict)
-        let key = pipeline.engine.evidenceKey(domain: event.domain, client: event.client, sandbox: event.sandbox)
+        let key = pipeline.engine.evidenceKey(for: event)
         if let (score, evidence) = pipeline.engine.evidence(for: key) {
             require(score.isFinite, "evidence score \(score)")
             for item in evidence { _ = item.description }
