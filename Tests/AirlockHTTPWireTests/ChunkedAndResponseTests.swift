@@ -143,6 +143,31 @@ import Testing
         #expect(out.hasSuffix("Connection: close\r\n\r\n"))
     }
 
+    /// An HTTP/1.0 absolute-form request may come without `Host`; at the field-count limit, the head the
+    /// proxy forwards has two fields more (`Host` and `Connection`). Found by the 10-million-execution
+    /// http_head run (its input is `Tools/fuzz/regressions/http_head/`): the framing must survive.
+    @Test func aRequestWithoutHostAtTheFieldLimitForwardsWithItsFraming() {
+        let limit = HTTPLimits.default.maxHeaderCount
+        var text = "POST http://p1/upload HTTP/1.0\r\nContent-Length: 7\r\n"
+        for i in 1..<limit { text += "X-F\(i): v\r\n" }
+        text += "\r\n"
+        guard case .complete(let head) = HTTPRequestParser.parse(Array(text.utf8)) else {
+            Issue.record("a head at the limit should parse")
+            return
+        }
+        #expect(head.headers.count == limit)
+        let forwarded = HTTPHeadWriter.forwardedRequest(head, authority: head.authority!, keepAlive: true)
+        var limits = HTTPLimits.default
+        limits.maxHeaderCount += 2
+        guard case .complete(let again) = HTTPRequestParser.parse(forwarded, limits: limits) else {
+            Issue.record("the forwarded head does not parse with two more fields allowed")
+            return
+        }
+        #expect(again.headers.count == limit + 2)
+        #expect(again.framing == head.framing)
+        #expect(again.hostHeader == head.authority)
+    }
+
     @Test func proxyResponsesCannotBeSplit() {
         let out = String(
             decoding: HTTPHeadWriter.response(
