@@ -14,6 +14,7 @@ run() {
 }
 run replay bash Benchmarks/replay.sh --smoke
 if [[ -d ../shared/captures ]]; then run flood bash Benchmarks/flood.sh 100000; fi
+run benign-stress python3 Tools/benign-stress.py
 [[ -f Benchmarks/dns-proxy.sh ]] && run dns-proxy bash Benchmarks/dns-proxy.sh --smoke
 [[ -f Benchmarks/http-proxy.sh ]] && run http-proxy bash Benchmarks/http-proxy.sh --smoke
 [[ -f Benchmarks/alerting.sh ]] && run alerting bash Benchmarks/alerting.sh --smoke

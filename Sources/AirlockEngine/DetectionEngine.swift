@@ -110,7 +110,9 @@ public struct DetectionEngine: Sendable {
                     let ends = features.ends
                     let novel = Double(ends.length - ends.sharedBytes(with: state.lastEnds)) / Double(max(1, ends.length))
                     state.lastEnds = ends
-                    let information = features.informationBits / 8 * novel
+                    let unpronounceable = ramp(-features.ngramLogLikelihood, -c.ngramLow, -c.ngramHigh)
+                    let share = c.readableInformationShare + (1 - c.readableInformationShare) * unpronounceable
+                    let information = features.informationBits / 8 * novel * share
                     state.informationBytes += information
                     state.nameSizeBytes += features.informationBits / 8
                     state.longInformationBytes += information

@@ -116,6 +116,32 @@ import Testing
         #expect(verdict?.evidence.contains { $0.feature == "name_information_bytes" } == true)
     }
 
+    /// One client listing 400 storage buckets named from words in five minutes: pronounceable names
+    /// count half their length × entropy (what words carry), so this stays under the volume threshold;
+    /// with `readable_information_share` 1 (every name counted whole) it is convicted.
+    @Test func readableNamesCountHalfTheirInformation() {
+        let words = ["backup", "logs", "assets", "media", "reports", "archive", "exports", "images", "cache", "data"]
+        func run(_ configuration: DetectionConfiguration) -> Verdict? {
+            var engine = DetectionEngine(configuration: configuration)
+            var factory = QueryFactory()
+            var random = Random(state: 8)
+            for i in 0..<400 {
+                let name = "\(words[Int(random.next() % 10)])-\(words[Int(random.next() % 10)])-\(100 + i)"
+                    + ".s3.us-east-1.amazonaws.com"
+                for type in [DNSRecordType.a, DNSRecordType.aaaa] {
+                    if let v = engine.inspect(factory.query(name, groupLabels: 4, type: type, gap: 0.375)).verdict {
+                        return v
+                    }
+                }
+            }
+            return nil
+        }
+        #expect(run(DetectionConfiguration()) == nil)
+        var whole = DetectionConfiguration()
+        whole.readableInformationShare = 1
+        #expect(run(whole)?.kind == .tunnel)
+    }
+
     @Test func sharedEndsAreCountedFromBothSides() {
         func ends(_ name: String) -> NameEnds {
             NameFeatureExtractor().features(of: DNSName(name)!, groupLabels: 2).ends

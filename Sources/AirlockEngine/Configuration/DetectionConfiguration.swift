@@ -75,6 +75,13 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// Ordinary domains stay well under 1 KB per window; a tunnel moving anything passes it fast.
     public var nameInformationThreshold: Double = 1024
     public var nameInformationWeight: Double = 1.0
+    /// Share of a pronounceable name's information (length × entropy) that counts toward the volume
+    /// thresholds; it rises to 1 as the name's n-gram likelihood falls from `ngram_low` to `ngram_high`.
+    /// Length × entropy overstates words: `backup-42.storage` scores ~60 bits but a word list carries
+    /// 10–11 bits a word, about half. Random encodings are unpronounceable and count whole, so this only
+    /// lets a client that walks through hundreds of readable hosts (monitoring, inventory) go twice as
+    /// far, and a tunnel that encodes data as words pays what words really carry.
+    public var readableInformationShare: Double = 0.5
     /// Distinct names in the window: many alone is a CDN or a crawler, so this weighs little.
     public var uniqueNamesThreshold: Double = 40
     public var uniqueNamesWeight: Double = 0.35
@@ -133,6 +140,7 @@ extension DetectionConfiguration {
         "suspicious_names_weight": \.suspiciousNamesWeight,
         "name_information_threshold": \.nameInformationThreshold,
         "name_information_weight": \.nameInformationWeight,
+        "readable_information_share": \.readableInformationShare,
         "unique_names_threshold": \.uniqueNamesThreshold,
         "unique_names_weight": \.uniqueNamesWeight,
         "mean_information_threshold": \.meanInformationThreshold,
