@@ -90,10 +90,16 @@ for harness in "${harnesses[@]}"; do
     # Over the whole run (seed loading included): libFuzzer's own figure rounds its seconds down.
     rate=$(awk -v n="${executions:-0}" -v s="$seconds" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
     new=$(($(findings "$crashes") - before))
-    if ((status != 0 && new == 0)); then new=1; fi  # died without writing an input (e.g. out of memory)
+    note=""
+    # libFuzzer exits 72 when interrupted (SIGINT): the executions count, nothing crashed.
+    if ((status == 72 && new == 0)); then
+        note=" (interrupted)"
+    elif ((status != 0 && new == 0)); then
+        new=1  # died without writing an input (e.g. out of memory)
+    fi
     printf '%-20s %12s %8s %10s %8s\n' "$harness" "${executions:-?}" "$seconds" "${rate:-?}" "$new"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$harness" "${executions:-0}" "$seconds" \
-        "${rate:-0}" "$new" "${flags[*]}" >>"$OUT/runs.tsv"
+        "${rate:-0}" "$new" "${flags[*]}$note" >>"$OUT/runs.tsv"
     if ((new > 0)); then
         failed=1
         echo "  $harness crashed: see $log and $crashes/" >&2
