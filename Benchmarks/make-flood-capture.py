@@ -8,8 +8,13 @@ benchmark's own range), one new registered domain each, 100,000 per second of ca
 The tunnel's queries (and only its queries, UDP to port 53) are spread evenly through the flood.
 """
 import argparse
+import os
 import random
 import struct
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tools"))
+from pcapframes import PCAP_HEADER, udp_frame, wire_name  # noqa: E402
 
 
 def read_pcap(path):
@@ -24,29 +29,12 @@ def read_pcap(path):
     return linktype, out
 
 
-def checksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return (~s) & 0xFFFF
-
-
 def dns_query(qid, name):
-    q = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
-    for label in name.split("."):
-        q += bytes([len(label)]) + label.encode()
-    return q + b"\0" + struct.pack("!HH", 1, 1)
+    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + wire_name(name) + struct.pack("!HH", 1, 1)
 
 
 def frame(payload, sport):
-    udp = struct.pack("!HHHH", sport, 53, 8 + len(payload), 0) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
-                     bytes([198, 18, 1, 2]), bytes([198, 18, 0, 53]))
-    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
-    eth = b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00"
-    return eth + ip + udp
+    return udp_frame([198, 18, 1, 2], [198, 18, 0, 53], sport, 53, payload)
 
 
 def main():
@@ -66,7 +54,7 @@ def main():
     tlds = ["com", "net", "org", "io", "de", "co.uk", "info", "xyz"]
     t0 = 1_700_000_000
     with open(args.out, "wb") as out:
-        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        out.write(PCAP_HEADER)
         ti = 0
         for i in range(args.domains):
             name = "www." + "".join(rng.choice(letters) for _ in range(rng.randint(6, 14))) + "." + rng.choice(tlds)

@@ -22,6 +22,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pcapframes import PCAP_HEADER, record, udp_frame, wire_name  # noqa: E402
+
 WORDS = """www mail api static cdn img login auth account accounts app apps portal admin dev stage test
 docs help support status shop store blog news media video images assets files download uploads m mobile
 search maps cloud data edge gateway proxy vpn remote secure sso id payments billing checkout cart
@@ -31,29 +34,6 @@ sync backup archive storage share public private internal corp office intranet h
 partners developer developers sandbox demo beta alpha preview staging prod production east west north
 south eu us asia global""".split()
 B36 = "abcdefghijklmnopqrstuvwxyz0123456789"
-
-
-def checksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return (~s) & 0xFFFF
-
-
-def wire_name(name):
-    out = b""
-    for label in name.split("."):
-        out += bytes([len(label)]) + label.encode()
-    return out + b"\0"
-
-
-def udp_frame(src, dst, sport, dport, payload):
-    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, bytes(src), bytes(dst))
-    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
-    return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip + udp
 
 
 class Capture:
@@ -79,10 +59,9 @@ class Capture:
 
     def write(self, path):
         with open(path, "wb") as f:
-            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+            f.write(PCAP_HEADER)
             for time, frame in sorted(self.packets, key=lambda p: p[0]):
-                seconds = int(time)
-                f.write(struct.pack("<IIII", seconds, int((time - seconds) * 1e6), len(frame), len(frame)) + frame)
+                f.write(record(int(time), int((time - int(time)) * 1e6), frame))
 
 
 A, AAAA, TXT = 1, 28, 16
