@@ -104,7 +104,7 @@ import Testing
                 caught = caught || a.verdict?.kind == .tunnel
             }
             _ = engine.inspect(factory.query("www.\(random.string(base32Alphabet, length: 10)).com", gap: 0.001))
-            #expect(engine.trackedDomains <= configuration.maxTrackedDomains + configuration.maxTrackedDomains / 8)
+            #expect(engine.trackedDomains <= configuration.maxTrackedDomains)
         }
         #expect(caught)
         #expect(engine.evictedDomains > 50_000)

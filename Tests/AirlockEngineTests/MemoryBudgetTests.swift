@@ -1,4 +1,5 @@
 @testable import AirlockEngine
+import AirlockEvents
 import Testing
 
 /// The engine's memory bound (Benchmarks/flood.sh: 1,000,000 domains in 256 MB) is made of these
@@ -7,5 +8,22 @@ import Testing
     @Test func perDomainStateStaysWithinItsBudget() {
         #expect(MemoryLayout<DomainState>.stride <= 280)
         #expect(MemoryLayout<EvidenceKey>.stride <= 56)
+    }
+
+    /// Every capacity is a hard bound, small ones included (the dns_pipeline fuzzer found a table of
+    /// capacity 8 holding 9: generations were at least 12 entries whatever the capacity).
+    @Test(arguments: [2, 3, 8, 16, 31, 100, 1_000])
+    func trackedDomainsNeverExceedTheCapacity(_ capacity: Int) {
+        var configuration = DetectionConfiguration()
+        configuration.maxTrackedDomains = capacity
+        var engine = DetectionEngine(configuration: configuration)
+        var factory = QueryFactory()
+        var random = Random(state: UInt64(capacity))
+        for i in 0..<(capacity * 20) {
+            factory.client = Endpoint(address: .v4(0xC612_0100 + UInt32(i % 4)), port: 40000)
+            _ = engine.inspect(factory.query("www.\(random.string(base32Alphabet, length: 10)).com"))
+            #expect(engine.trackedDomains <= capacity, "after \(i + 1) queries")
+            if engine.trackedDomains > capacity { break }
+        }
     }
 }

@@ -7,8 +7,8 @@ import AirlockEvents
 /// A flood of one-off domains therefore pushes out only other one-off domains, while anything queried
 /// again within a generation survives. Entries that hold evidence (a suspicious name, a verdict) are
 /// carried over an eviction once more, up to an eighth of capacity, so a tunnel under a flood of random
-/// domains keeps its state. Bound: two generations of ``generationSize`` (≤ capacity/2) plus the
-/// rescued eighth.
+/// domains keeps its state. Bound: two generations of ``generationSize`` (≤ capacity/2); the rescued
+/// eighth starts the new current generation, so it is inside that bound.
 struct DomainTable {
     private(set) var current: [EvidenceKey: DomainState] = [:]
     private(set) var previous: [EvidenceKey: DomainState] = [:]
@@ -21,10 +21,13 @@ struct DomainTable {
     let generationSize: Int
 
     init(capacity: Int) {
-        self.capacity = max(capacity, 16)
+        self.capacity = max(capacity, 2)
+        let half = self.capacity / 2
         var buckets = 16
-        while buckets * 2 * 3 / 4 <= self.capacity / 2 { buckets *= 2 }
-        generationSize = buckets * 3 / 4
+        while buckets * 2 * 3 / 4 <= half { buckets *= 2 }
+        // Below 24 entries the loop never runs and 12 would exceed half a small capacity (the fuzzer
+        // found a table of capacity 8 holding 9): never more than half.
+        generationSize = min(buckets * 3 / 4, half)
     }
 
     var count: Int { current.count + previous.count }
