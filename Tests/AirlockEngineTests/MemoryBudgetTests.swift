@@ -11,7 +11,8 @@ import Testing
     }
 
     /// Every capacity is a hard bound, small ones included (the dns_pipeline fuzzer found a table of
-    /// capacity 8 holding 9: generations were at least 12 entries whatever the capacity).
+    /// capacity 8 holding 9: generations were at least 12 entries whatever the capacity, and entries
+    /// promoted from the previous generation could overfill the current one).
     @Test(arguments: [2, 3, 8, 16, 31, 100, 1_000])
     func trackedDomainsNeverExceedTheCapacity(_ capacity: Int) {
         var configuration = DetectionConfiguration()
@@ -19,9 +20,16 @@ import Testing
         var engine = DetectionEngine(configuration: configuration)
         var factory = QueryFactory()
         var random = Random(state: UInt64(capacity))
+        var recent: [String] = []
         for i in 0..<(capacity * 20) {
             factory.client = Endpoint(address: .v4(0xC612_0100 + UInt32(i % 4)), port: 40000)
-            _ = engine.inspect(factory.query("www.\(random.string(base32Alphabet, length: 10)).com"))
+            // Every third query returns to a domain from a few queries back (a promotion from the
+            // previous generation); the rest are new.
+            let domain = i % 3 == 2 && !recent.isEmpty
+                ? recent[Int(random.next() % UInt64(recent.count))] : random.string(base32Alphabet, length: 10) + ".com"
+            recent.append(domain)
+            if recent.count > capacity { recent.removeFirst() }
+            _ = engine.inspect(factory.query("www.\(domain)"))
             #expect(engine.trackedDomains <= capacity, "after \(i + 1) queries")
             if engine.trackedDomains > capacity { break }
         }

@@ -25,8 +25,8 @@ struct DomainTable {
         let half = self.capacity / 2
         var buckets = 16
         while buckets * 2 * 3 / 4 <= half { buckets *= 2 }
-        // Below 24 entries the loop never runs and 12 would exceed half a small capacity (the fuzzer
-        // found a table of capacity 8 holding 9): never more than half.
+        // Below 24 entries the loop never runs and 12 would exceed half a small capacity: never more
+        // than half.
         generationSize = min(buckets * 3 / 4, half)
     }
 
@@ -36,12 +36,11 @@ struct DomainTable {
     /// (Presence is tested with `index(forKey:)`: reading `current[key]` would copy the ~0.4 KB state.)
     mutating func withState<R>(_ key: EvidenceKey, time: Timestamp, _ body: (inout DomainState) -> R) -> R {
         if let index = current.index(forKey: key) { return body(&current.values[index]) }
-        if let promoted = previous.removeValue(forKey: key) {
-            current[key] = promoted
-        } else {
-            if current.count >= generationSize { rotate() }
-            current[key] = DomainState(time: time)
-        }
+        // A promoted entry is taken out first, then the current generation rotates if full, so neither
+        // generation ever passes generationSize (promotions into a full one did: found by fuzzing).
+        let promoted = previous.removeValue(forKey: key)
+        if current.count >= generationSize { rotate() }
+        current[key] = promoted ?? DomainState(time: time)
         return body(&current[key]!)
     }
 
