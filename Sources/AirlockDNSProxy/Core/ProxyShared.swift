@@ -9,7 +9,7 @@ import Synchronization
 /// a lock, and the current policy, swapped atomically on reload.
 ///
 /// The engine is a value type and not thread-safe; one instance behind one lock means a tunnel
-/// spread over threads (or over clients) is still one domain's evidence. The critical section is one
+/// spread over threads is still one client's evidence, and a conviction covers every sandbox. The critical section is one
 /// `judge` (and, for answers the proxy makes itself, one `observe`): no I/O, no formatting.
 public final class ProxyShared: Sendable {
     let enforcer: Mutex<InspectionState>
