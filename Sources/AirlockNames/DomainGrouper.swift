@@ -7,10 +7,11 @@ import AirlockEvents
 /// reach a server that was addressed directly, so they are grouped by that server.
 public struct DomainGrouper: Sendable {
     private let suffixes: PublicSuffixList
-    private static let reverseZones: [(wire: [UInt8], value: String)] = [
-        (Array("\u{7}in-addr\u{4}arpa".utf8), "in-addr.arpa"),
-        (Array("\u{3}ip6\u{4}arpa".utf8), "ip6.arpa"),
+    private static let reverseZones: [(label: [UInt8], value: String)] = [
+        (Array("in-addr".utf8), "in-addr.arpa"),
+        (Array("ip6".utf8), "ip6.arpa"),
     ]
+    private static let arpa = Array("arpa".utf8)
 
     public init(suffixes: PublicSuffixList = .shared) {
         self.suffixes = suffixes
@@ -23,9 +24,13 @@ public struct DomainGrouper: Sendable {
             return DomainKey(value: ".", kind: .suffixOnly, labelCount: 0)
         }
         let wire = name.wire
-        // Reverse lookups: one group per reverse tree, not one per /8.
-        for zone in Self.reverseZones where wire.count >= zone.wire.count && wire.suffix(zone.wire.count).elementsEqual(zone.wire) {
-            return DomainKey(value: zone.value, kind: .suffixOnly, labelCount: 2)
+        // Reverse lookups: one group per reverse tree, not one per /8. Compared label by label: a single
+        // label whose bytes end like `\7in-addr\4arpa` is not under the reverse tree (found by fuzzing).
+        if ranges.count >= 2 && wire[last].elementsEqual(Self.arpa) {
+            let second = wire[ranges[ranges.count - 2]]
+            for zone in Self.reverseZones where second.elementsEqual(zone.label) {
+                return DomainKey(value: zone.value, kind: .suffixOnly, labelCount: 2)
+            }
         }
         // Ask the PSL (implicit `*` rule included) for the registrable domain, then check that its
         // suffix is really listed: `.za` is only listed below the TLD (`co.za`), `.sea` not at all.

@@ -33,6 +33,19 @@ import Testing
         #expect(key("b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.0.0.1.2.3.4.ip6.arpa").value == "ip6.arpa")
     }
 
+    /// One label whose bytes end like `\7in-addr\4arpa` is not a reverse lookup: its key must never
+    /// cover more labels than the name has (found by the dns_pipeline fuzzer; such a name escaped
+    /// lexical scoring altogether).
+    @Test func aLabelThatMerelyEndsLikeTheReverseTreeIsNotUnderIt() {
+        let label = [0x03] + Array("216".utf8) + [0x07] + Array("in-addr".utf8) + [0x04] + Array("arpa".utf8)
+        let name = DNSName(labels: [label])!
+        let k = grouper.key(for: name, server: server)
+        #expect(k.value != "in-addr.arpa")
+        #expect(k.labelCount <= name.labelCount)
+        let two = DNSName(labels: [Array("x".utf8), [0x03] + Array("ip6".utf8) + [0x04] + Array("arpa".utf8)])!
+        #expect(grouper.key(for: two, server: server).value != "ip6.arpa")
+    }
+
     @Test func binaryLabelsBelowTheDomainDoNotConfuseTheLookup() {
         let name = DNSName(labels: [[0xE4, 0x41, 0xFF], Array("tun".utf8), Array("example".utf8), Array("com".utf8)])!
         #expect(grouper.key(for: name, server: server).value == "example.com")
