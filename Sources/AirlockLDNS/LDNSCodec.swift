@@ -14,6 +14,17 @@ public struct LDNSError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "ldns: \(message) (status \(status))" }
+
+    /// Status of a message this wrapper refuses before libldns sees it (not an `ldns_status`).
+    public static let refusedByWrapper = -1
+
+    /// More than one TSIG record: libldns 1.8.3 keeps only the last one it reads and leaks the others
+    /// (found by the dns_differential fuzzer under LeakSanitizer). RFC 8945 §5.2 allows one, last.
+    static let multipleTSIG = LDNSError(
+        status: refusedByWrapper, message: "more than one TSIG record (RFC 8945 allows one; libldns would leak)")
+
+    /// Whether this wrapper, not libldns, refused the message.
+    public var isWrapperRefusal: Bool { status == Self.refusedByWrapper }
 }
 
 /// libldns as the reference DNS codec: the cross-check of ``DNSWireReader`` and the full-message

@@ -36,7 +36,8 @@ public enum LDNSCrossCheck {
             case .bothReject: false
             case .onlyLDNSAccepts(let error, let opaqueTypes):
                 !strictOnlyReasons.contains(error.reason) && opaqueTypes.isEmpty
-            case .onlyFastPathAccepts(_, let opaqueTypes): opaqueTypes.isEmpty
+            // The wrapper refuses what libldns mishandles (several TSIG records leak); the fast path need not.
+            case .onlyFastPathAccepts(let error, let opaqueTypes): opaqueTypes.isEmpty && !error.isWrapperRefusal
             }
         }
     }

@@ -17,6 +17,7 @@ struct LDNSPacket: ~Copyable {
     private let packet: UnsafeMutablePointer<ldns_pkt>
 
     init(wire: [UInt8]) throws(LDNSError) {
+        if LDNSCrossCheck.framedRecordTypes(wire).lazy.filter({ $0 == 250 }).count > 1 { throw .multipleTSIG }
         var result: UnsafeMutablePointer<ldns_pkt>?
         let status = wire.withUnsafeBufferPointer { buffer in
             ldns_wire2pkt(&result, buffer.baseAddress, buffer.count)

@@ -30,6 +30,22 @@ struct FuzzRegressionTests {
         }
     }
 
+    /// libldns 1.8.3 keeps one TSIG record per message and leaks any other it reads (LeakSanitizer in
+    /// the dns_differential harness, `multiple-tsig-leak.bin`): the wrapper refuses such messages
+    /// before ldns sees them, and the cross-check counts that as the wrapper's rule, not a disagreement.
+    @Test func messagesWithTwoTSIGRecordsNeverReachLibldns() {
+        let tsig = Wire.rr([0], type: 250, rdata: [])
+        let message = Wire.header(flags: 0x8180, qd: 0, ar: 2) + tsig + tsig
+        guard case .failure(let error) = LDNSCodec.parse(message) else {
+            Issue.record("ldns was handed a message with two TSIG records")
+            return
+        }
+        #expect(error.isWrapperRefusal)
+        #expect(!LDNSCrossCheck.compare(message).isProblem)
+        let one = Wire.header(flags: 0x8180, qd: 0, ar: 1) + tsig
+        if case .failure(let e) = LDNSCodec.parse(one) { #expect(!e.isWrapperRefusal) }
+    }
+
     /// ldns_wire2rdf stops after the fields its descriptor lists (SINK: one byte) and reads the next
     /// record from inside the rest of RDATA; the fast path frames by RDLENGTH. Here ldns sees a second
     /// record (an A record hidden in the SINK's RDATA) where the message ends for the fast path.
