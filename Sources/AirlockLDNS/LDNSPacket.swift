@@ -17,7 +17,7 @@ struct LDNSPacket: ~Copyable {
     private let packet: UnsafeMutablePointer<ldns_pkt>
 
     init(wire: [UInt8]) throws(LDNSError) {
-        if LDNSCrossCheck.framedRecordTypes(wire).lazy.filter({ $0 == 250 }).count > 1 { throw .multipleTSIG }
+        if Self.tsigRecordsLDNSWouldRead(wire) > 1 { throw .multipleTSIG }
         var result: UnsafeMutablePointer<ldns_pkt>?
         let status = wire.withUnsafeBufferPointer { buffer in
             ldns_wire2pkt(&result, buffer.baseAddress, buffer.count)
@@ -31,6 +31,42 @@ struct LDNSPacket: ~Copyable {
     }
 
     deinit { ldns_pkt_free(packet) }
+
+    /// How many TSIG records `ldns_wire2pkt` would meet in the additional section, framed exactly as it
+    /// frames them (with its own `ldns_wire2rr`, which follows each type's descriptor rather than
+    /// RDLENGTH) and with its loop bound (each TSIG lowers ARCOUNT). It keeps only the last one and
+    /// leaks the others, so more than one must never reach it.
+    private static func tsigRecordsLDNSWouldRead(_ wire: [UInt8]) -> Int {
+        guard wire.count >= 12 else { return 0 }
+        func count(_ at: Int) -> Int { Int(wire[at]) << 8 | Int(wire[at + 1]) }
+        return wire.withUnsafeBufferPointer { buffer -> Int in
+            guard let base = buffer.baseAddress else { return 0 }
+            var pos = 12
+            func read(_ section: ldns_pkt_section) -> ldns_rr_type? {
+                var rr: UnsafeMutablePointer<ldns_rr>?
+                guard ldns_wire2rr(&rr, base, buffer.count, &pos, section) == LDNS_STATUS_OK, let rr else {
+                    if let rr { ldns_rr_free(rr) }
+                    return nil
+                }
+                defer { ldns_rr_free(rr) }
+                return ldns_rr_get_type(rr)
+            }
+            for _ in 0..<count(4) { guard read(LDNS_SECTION_QUESTION) != nil else { return 0 } }
+            for _ in 0..<count(6) { guard read(LDNS_SECTION_ANSWER) != nil else { return 0 } }
+            for _ in 0..<count(8) { guard read(LDNS_SECTION_AUTHORITY) != nil else { return 0 } }
+            var tsig = 0
+            var limit = count(10), i = 0
+            while i < limit {
+                guard let type = read(LDNS_SECTION_ADDITIONAL) else { break }
+                if type == LDNS_RR_TYPE_TSIG {
+                    tsig += 1
+                    limit -= 1
+                }
+                i += 1
+            }
+            return tsig
+        }
+    }
 
     static func errorString(status: Int) -> String {
         guard let text = ldns_get_errorstr_by_id(ldns_status(rawValue: UInt32(truncatingIfNeeded: status))) else {
