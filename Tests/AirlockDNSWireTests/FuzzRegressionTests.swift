@@ -34,8 +34,10 @@ struct FuzzRegressionTests {
     /// the dns_differential harness, `multiple-tsig-leak.bin`): the wrapper refuses such messages
     /// before ldns sees them, and the cross-check counts that as the wrapper's rule, not a disagreement.
     @Test func messagesWithTwoTSIGRecordsNeverReachLibldns() {
-        let tsig = Wire.rr([0], type: 250, rdata: [])
-        let message = Wire.header(flags: 0x8180, qd: 0, ar: 2) + tsig + tsig
+        // Algorithm (root name), time signed (48 bits), fudge, MAC size 0, original ID, error, other length 0.
+        let tsig = Wire.rr([0], type: 250, rclass: 255, ttl: 0, rdata: [0] + [UInt8](repeating: 0, count: 16))
+        // ldns lowers ARCOUNT for each TSIG it meets, so it reads a second one only when ARCOUNT says 3.
+        let message = Wire.header(flags: 0x8180, qd: 0, ar: 3) + tsig + tsig
         guard case .failure(let error) = LDNSCodec.parse(message) else {
             Issue.record("ldns was handed a message with two TSIG records")
             return
@@ -43,7 +45,7 @@ struct FuzzRegressionTests {
         #expect(error.isWrapperRefusal)
         #expect(!LDNSCrossCheck.compare(message).isProblem)
         let one = Wire.header(flags: 0x8180, qd: 0, ar: 1) + tsig
-        if case .failure(let e) = LDNSCodec.parse(one) { #expect(!e.isWrapperRefusal) }
+        if case .failure(let e) = LDNSCodec.parse(one) { Issue.record("one TSIG record refused: \(e)") }
     }
 
     /// ldns_wire2rdf stops after the fields its descriptor lists (SINK: one byte) and reads the next
