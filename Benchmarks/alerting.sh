@@ -24,29 +24,9 @@ else
 fi
 [[ "$seconds" =~ ^[0-9]+$ && "$rounds" =~ ^[0-9]+$ ]] || { echo "usage: $0 [--smoke | SECONDS [ROUNDS]]" >&2; exit 2; }
 command -v dnsperf >/dev/null || { echo "dnsperf not installed (AIRLOCK_BENCH=1 bash Deploy/install-deps.sh)" >&2; exit 1; }
-swift build -c release --product airlock >/dev/null
-bin=$(swift build -c release --show-bin-path)/airlock
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# A port free for both UDP and TCP: airlock serve binds both (checking UDP alone collided in CI).
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    python3 - "$port" <<'EOF' 2>/dev/null && { echo "$port"; return; }
-import socket, sys
-for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-    s = socket.socket(socket.AF_INET, kind); s.bind(("127.0.0.1", int(sys.argv[1]))); s.close()
-EOF
-  done
-}
+source Benchmarks/lib.sh
+bin=$(airlock_binary release 2>/dev/null)
+bench_setup alerting
 upstream=$(free_port)
 python3 Benchmarks/dns-responder.py --port "$upstream" --lifetime $((seconds * rounds * 3 + 120)) & pids+=($!)
 

@@ -35,34 +35,13 @@ done
 for tool in nsd dnsdist dnsperf; do
   command -v "$tool" >/dev/null || { echo "dns-proxy.sh: $tool missing (AIRLOCK_BENCH=1 Deploy/install-deps.sh)" >&2; exit 1; }
 done
-airlock=${AIRLOCK_BIN:-}
-if [[ -z "$airlock" ]]; then
-  config=release
-  ((smoke)) && config=debug
-  swift build -c "$config" --product airlock >&2
-  airlock="$(swift build -c "$config" --show-bin-path)/airlock"
-fi
+source Benchmarks/lib.sh
+config=release
+((smoke)) && config=debug
+airlock=$(airlock_binary "$config")
 
-work=$(mktemp -d /tmp/airlock-dnsbench.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_setup dnsbench
 
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    python3 - "$port" <<'EOF' 2>/dev/null && { echo "$port"; return; }
-import socket, sys
-for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-    s = socket.socket(socket.AF_INET, kind); s.bind(("127.0.0.1", int(sys.argv[1]))); s.close()
-EOF
-  done
-}
 
 # --- The authoritative server and the query mix: 50 registered domains × 5 names (A, AAAA, CNAME). ---
 # Many domains with a few names each is how ordinary traffic looks to the detector (a single domain with

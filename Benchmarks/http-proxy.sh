@@ -46,19 +46,10 @@ else
 fi
 PARALLEL=8
 
-DIR=$(mktemp -d /tmp/airlock-httpbench.XXXXXX)
+source "$ROOT/Benchmarks/lib.sh"
+bench_setup httpbench
+DIR=$work
 chmod 755 "$DIR"  # nginx's workers run unprivileged and must read the files
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
 TLS_PORT=$(free_port) AIRLOCK_PORT=$(free_port) TINY_PORT=$(free_port)
 
 # ---- TLS server
@@ -92,7 +83,7 @@ http {
 }
 CONF
 nginx -c "$DIR/nginx/nginx.conf" -p "$DIR/nginx" &
-PIDS+=($!)
+pids+=($!)
 
 # ---- the two proxies
 cat >"$DIR/policy.yaml" <<POLICY
@@ -107,7 +98,7 @@ http:
 POLICY
 "$AIRLOCK" http-proxy --policy "$DIR/policy.yaml" --listen "127.0.0.1:$AIRLOCK_PORT" --threads "$THREADS" \
   --http-rate-limit 0 --http-log-level notable --log "$DIR/airlock.jsonl" 2>"$DIR/airlock.err" &
-PIDS+=($!)
+pids+=($!)
 AIRLOCK_PID=$!
 cat >"$DIR/tinyproxy.conf" <<CONF
 Port $TINY_PORT
@@ -121,7 +112,7 @@ LogFile "$DIR/tinyproxy.log"
 PidFile "$DIR/tinyproxy.pid"
 CONF
 tinyproxy -d -c "$DIR/tinyproxy.conf" 2>"$DIR/tinyproxy.err" &
-PIDS+=($!)
+pids+=($!)
 TINY_PID=$!
 
 for _ in $(seq 1 50); do
