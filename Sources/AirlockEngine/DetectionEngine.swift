@@ -67,6 +67,12 @@ public struct DetectionEngine: Sendable {
         evidenceKey(
             domain: query.domain, client: query.client, sandbox: query.sandbox, recursionDesired: query.recursionDesired)
     }
+
+    public func evidenceKey(for response: DNSResponseEvent) -> EvidenceKey {
+        evidenceKey(
+            domain: response.domain, client: response.client, sandbox: response.sandbox,
+            recursionDesired: response.recursionDesired)
+    }
     /// Domain groups dropped to stay within ``DetectionConfiguration/maxTrackedDomains``.
     public var evictedDomains: Int { domains.evictions }
 
@@ -134,7 +140,7 @@ public struct DetectionEngine: Sendable {
                 &state, query.domain, nameScore: nameScore, features: features, convictedElsewhere: elsewhere)
         }
         if let verdict, verdict.kind == .tunnel, verdict.isFirst {
-            convicted.convict(query.domain, .init(score: verdict.score, client: key.client, time: query.time))
+            convicted.convict(query.domain, .init(score: verdict.score))
         }
         return DNSAssessment(
             features: features, nameScore: nameScore, domainScore: domainScore, verdict: verdict,
@@ -147,9 +153,7 @@ public struct DetectionEngine: Sendable {
         guard !exemptions.contains(response.name) else { return nil }
         let c = configuration
         let rules = self.rules
-        let key = evidenceKey(
-            domain: response.domain, client: response.client, sandbox: response.sandbox,
-            recursionDesired: response.recursionDesired)
+        let key = evidenceKey(for: response)
         let verdict = domains.withExistingState(key) { state -> Verdict? in
             state.decay(to: response.time, window: c.windowSeconds, longWindow: c.longWindowSeconds)
             state.responses += 1
@@ -163,7 +167,7 @@ public struct DetectionEngine: Sendable {
             return verdict
         } ?? nil
         if let verdict, verdict.kind == .tunnel, verdict.isFirst {
-            convicted.convict(response.domain, .init(score: verdict.score, client: key.client, time: response.time))
+            convicted.convict(response.domain, .init(score: verdict.score))
         }
         return verdict
     }

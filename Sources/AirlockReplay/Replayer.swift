@@ -164,10 +164,7 @@ struct ReplayAnalyzer {
             }
         case .response(let event, let verdict):
             if let verdict {
-                let key = pipeline.engine.evidenceKey(
-                    domain: event.domain, client: event.client, sandbox: event.sandbox,
-                    recursionDesired: event.recursionDesired)
-                note(verdict, event.time, event.client, event.sandbox, key)
+                note(verdict, event.time, event.client, event.sandbox, pipeline.engine.evidenceKey(for: event))
                 emit(.responseVerdict(file: file, event, verdict))
             }
             if let record = policy?.response(message, event, verdict, file: file) { emit(.policy(file: file, record)) }

@@ -8,10 +8,9 @@ import AirlockEvents
 /// first query. Bounded like ``DomainTable``: two generations, so a flood of convictions can only push
 /// out the oldest ones.
 struct ConvictedDomains: Sendable {
+    /// The score the convicting client's evidence reached (shown as evidence to the other clients).
     struct Conviction: Sendable {
         var score: Double
-        var client: ClientIdentity
-        var time: Timestamp
     }
 
     private var current: [DomainKey: Conviction] = [:]
