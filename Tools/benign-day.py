@@ -582,10 +582,11 @@ def replay(airlock, path):
             suspicious[r.get("domain")] += 1
             suspicious_names.add(r.get("name"))
             continue
-        key = (verdict, r.get("domain"), r.get("grouped_by"))
+        key = (verdict, r.get("domain"))
         f = flagged.setdefault(key, {"first": r.get("time"), "rule": r.get("rule"), "clients": set(), "records": 0,
-                                     "example": r.get("name"), "evidence": r.get("evidence")})
+                                     "example": r.get("name"), "evidence": r.get("evidence"), "grouped": set()})
         f["clients"].add((r.get("client") or "").rsplit(":", 1)[0])
+        f["grouped"].add(str(r.get("grouped_by") or r.get("type")))
         f["records"] += 1
     if proc.wait() != 0:
         raise SystemExit(f"airlock replay failed (exit {proc.returncode})")
@@ -631,14 +632,14 @@ def main():
     print("verdict records by kind: " + (", ".join(f"{k} {v}" for k, v in kinds.most_common()) or "none"))
     bad = [(k, f) for k, f in flagged.items()]
     print(f"convictions (tunnel/campaign/beacon/...): {len(bad)} group(s)")
-    for (verdict, domain, grouped), f in sorted(bad, key=lambda x: x[1]["first"]):
+    for (verdict, domain), f in sorted(bad, key=lambda x: x[1]["first"]):
         clients = sorted(f["clients"])
-        print(f"  {verdict:10} {domain} ({grouped}) first {f['first']} rule {f['rule']}, {f['records']} records, "
+        print(f"  {verdict:10} {domain} ({', '.join(sorted(f['grouped']))}) first {f['first']} rule {f['rule']}, {f['records']} records, "
               f"{len(clients)} client(s): {', '.join(clients[:4])}{' …' if len(clients) > 4 else ''}")
         print(f"             e.g. {f['example']}")
     per_million = kinds.get("suspicious-name", 0) / max(1, total) * 1e6
-    print(f"suspicious-name verdicts: {kinds.get('suspicious-name', 0)} records, {len(suspicious_names)} distinct names, "
-          f"{per_million:.0f} per million queries")
+    print(f"suspicious-name verdicts: {kinds.get('suspicious-name', 0)} records ({per_million:.0f} per million queries), "
+          f"{len(suspicious_names)} distinct names ({len(suspicious_names) / max(1, total) * 1e6:.1f} per million queries)")
     for domain, n in suspicious.most_common(12):
         print(f"  {n:7}  {domain}")
     print(f"elapsed {clock.time() - started:.0f} s")

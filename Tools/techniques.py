@@ -12,7 +12,8 @@ A detecting record is any record with a verdict other than `suspicious-name` (tu
 server's address group. Suspicious-name verdicts are counted apart. Exit status 1 if a variant is missed or
 lets 1 KB of payload or more leave before detection (`--no-fail` only prints).
 
-    python3 Tools/techniques.py [--airlock PATH] [--smoke] [--seed N] [--only a,b] [--keep DIR] [--no-fail]
+    python3 Tools/techniques.py [--airlock PATH] [--smoke] [--seed N] [--only KEY,...] [--variants N]
+                                [--keep DIR] [--no-fail] [-v]
 
 Every address is in 198.18.0.0/15; nothing is sent anywhere: the script only writes pcap files.
 """
@@ -663,7 +664,7 @@ def low_and_slow(rng, index, smoke):
     """One 40-byte chunk every few minutes for hours, hex or base32, A queries."""
     domain = random_domain(rng, set(), ["com", "net", "org", "io"])
     every = rng.choice([120, 180, 300, 600])
-    hours = 1.0 if smoke else rng.uniform(4, 12)
+    hours = 3.0 if smoke else rng.uniform(4, 12)
     encoding = rng.choice(["hex", "base32"])
     v = Variant(f"slow-{every}s-{encoding}-{hours:.0f}h", f"40-byte chunks every {every}s ±30% for "
                 f"{hours:.1f} h, {encoding}, to {domain}", rng)
@@ -691,7 +692,7 @@ def word_encoding(rng, index, smoke):
     per = rng.randint(4, 12)
     joiner = rng.choice(["", "-", "."])
     rate = rng.choice([0.1, 0.5, 2.0])
-    v = Variant(f"words-{per}w-{'dot' if joiner == '.' else joiner or 'joined'}-{size // 1000}KB",
+    v = Variant(f"words-{per}w-{ {'.': 'labels', '-': 'hyphens', '': 'joined'}[joiner]}-{size // 1000}KB",
                 f"{size} bytes as words, {per} a name, joined by {joiner!r}, to {domain}", rng)
     v.domains.add(domain)
     t0 = START + index * 86400
@@ -781,6 +782,7 @@ def main():
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--smoke", action="store_true", help="one small variant of each technique")
     ap.add_argument("--only", help="comma-separated technique keys")
+    ap.add_argument("--variants", type=int, help="variants per technique (default: each technique's own count)")
     ap.add_argument("--keep", help="write the pcaps here and keep them")
     ap.add_argument("--no-fail", action="store_true", help="print only; exit 0 even on misses")
     ap.add_argument("--verbose", "-v", action="store_true", help="one line per variant")
@@ -798,7 +800,7 @@ def main():
         if only and key not in only:
             continue
         results = []
-        for i in range(1 if args.smoke else count):
+        for i in range(args.variants or (1 if args.smoke else count)):
             rng = random.Random(f"{args.seed}:{key}:{i}")
             v = builder(rng, i, args.smoke)
             path = os.path.join(work, f"{key}-{i}-{v.name}.pcap")
