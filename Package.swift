@@ -10,7 +10,7 @@ import PackageDescription
 
 /// Modules that must never touch an unsafe pointer: the compiler checks it for them.
 let safeModules: Set<String> = [
-    "AirlockEvents", "AirlockPackets", "AirlockDNSWire", "AirlockTLS", "AirlockEngine", "AirlockPipeline",
+    "AirlockEvents", "AirlockPackets", "AirlockDNSWire", "AirlockTLSWire", "AirlockEngine", "AirlockPipeline",
     "AirlockDigest", "AirlockHTTPWire",
 ]
 
@@ -33,7 +33,7 @@ var targets: [Target] = [
     // HTTP/1.1 message heads and chunked framing for the egress proxy: strict, bounded, no I/O. Pure Swift.
     .target(name: "AirlockHTTPWire"),
     // TLS ClientHello (SNI) parsing for bypass detection and CONNECT checks. Pure Swift.
-    .target(name: "AirlockTLS"),
+    .target(name: "AirlockTLSWire"),
     // The full DNS codec from libldns: the reference parser and the cross-check of the fast path.
     .target(name: "AirlockLDNS", dependencies: ["CLDNS", "AirlockDNSWire", "AirlockEvents"]),
     // Registered domains (eTLD+1) from libpsl.
@@ -44,7 +44,7 @@ var targets: [Target] = [
     .target(
         name: "AirlockPipeline",
         dependencies: [
-            "AirlockEvents", "AirlockDNSWire", "AirlockEngine", "AirlockTLS", "AirlockNames",
+            "AirlockEvents", "AirlockDNSWire", "AirlockEngine", "AirlockTLSWire", "AirlockNames",
         ]),
     // The policy file (YAML through libyaml): lists, sandboxes, modes, thresholds, budgets.
     .target(
@@ -56,7 +56,7 @@ var targets: [Target] = [
         name: "AirlockAlerts",
         dependencies: [
             "AirlockEvents", "AirlockEngine", "AirlockPipeline", "AirlockDNSProxy", "AirlockPolicy", "AirlockDigest",
-            "AirlockTLSClient", "AirlockHTTPProxy",
+            "AirlockTLSClient", "AirlockHTTPProxy", "AirlockSystem",
         ],
         exclude: ["README.md"]),
     // Client TLS over a connected socket (OpenSSL): verified HTTPS for the webhook sink.
@@ -70,14 +70,18 @@ var targets: [Target] = [
             "AirlockCapture", "AirlockPackets", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockEngine",
             "AirlockPolicy", "AirlockDNSProxy",
         ]),
-    // Linux calls Glibc does not expose (recvmmsg/sendmmsg, epoll, eventfd, getrandom): the live proxy's only C.
+    // Linux calls Glibc does not expose (recvmmsg/sendmmsg, epoll, eventfd, getrandom): the system layer's only C.
     .target(name: "CAirlockSys"),
+    // The system layer (Linux I/O): sockets, the epoll reactor, datagram batches, threads, signals,
+    // clocks, random IDs, blocking sockets and files for the alert sinks, the JSON-lines writer, and
+    // the one error type (`SystemError`) every system call failure becomes.
+    .target(name: "AirlockSystem", dependencies: ["CAirlockSys", "AirlockEvents"]),
     // The live DNS proxy: a pure core (query bytes + client + time → action), the policy enforcer shared
     // with replay, the decision log, and the socket server around them.
     .target(
         name: "AirlockDNSProxy",
         dependencies: [
-            "CAirlockSys", "AirlockDNSWire", "AirlockPipeline", "AirlockPolicy", "AirlockEngine", "AirlockEvents",
+            "AirlockSystem", "AirlockDNSWire", "AirlockPipeline", "AirlockPolicy", "AirlockEngine", "AirlockEvents",
             "AirlockNames",
         ],
         exclude: ["README.md"]),
@@ -86,7 +90,7 @@ var targets: [Target] = [
     .target(
         name: "AirlockHTTPProxy",
         dependencies: [
-            "CAirlockSys", "AirlockHTTPWire", "AirlockDNSProxy", "AirlockDNSWire", "AirlockTLS", "AirlockPolicy",
+            "AirlockSystem", "AirlockHTTPWire", "AirlockDNSProxy", "AirlockDNSWire", "AirlockTLSWire", "AirlockPolicy",
             "AirlockEngine", "AirlockEvents", "AirlockNames", "AirlockDigest",
         ],
         exclude: ["README.md"]),
@@ -94,7 +98,7 @@ var targets: [Target] = [
         name: "airlock",
         dependencies: [
             "AirlockReplay", "AirlockEngine", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockPolicy",
-            "AirlockDNSProxy", "AirlockAlerts", "AirlockHTTPProxy",
+            "AirlockDNSProxy", "AirlockAlerts", "AirlockHTTPProxy", "AirlockSystem",
         ],
         path: "Sources/AirlockCLI"),
 
@@ -102,7 +106,7 @@ var targets: [Target] = [
     .testTarget(
         name: "AirlockDNSWireTests", dependencies: ["AirlockDNSWire", "AirlockLDNS", "AirlockEvents"],
         exclude: ["Fixtures"]),
-    .testTarget(name: "AirlockTLSTests", dependencies: ["AirlockTLS"]),
+    .testTarget(name: "AirlockTLSWireTests", dependencies: ["AirlockTLSWire"]),
     .testTarget(name: "AirlockHTTPWireTests", dependencies: ["AirlockHTTPWire"]),
     // Root only (skips otherwise): Tests/Integration/http-bypass.sh against the built binary.
     .testTarget(name: "AirlockHTTPProxyIntegrationTests", dependencies: ["airlock"]),
@@ -112,7 +116,7 @@ var targets: [Target] = [
         name: "AirlockHTTPProxyTests",
         dependencies: [
             "AirlockHTTPProxy", "AirlockHTTPWire", "AirlockDNSProxy", "AirlockPolicy", "AirlockEngine", "AirlockEvents",
-            "AirlockTLS", "AirlockDigest",
+            "AirlockTLSWire", "AirlockDigest", "AirlockSystem",
         ]),
     .testTarget(name: "AirlockEngineTests", dependencies: ["AirlockEngine", "AirlockEvents"], exclude: ["Fixtures"]),
     .testTarget(name: "AirlockNamesTests", dependencies: ["AirlockNames", "AirlockEvents"]),
@@ -127,12 +131,14 @@ var targets: [Target] = [
         dependencies: [
             "AirlockDigest",
             "AirlockAlerts", "AirlockEngine", "AirlockEvents", "AirlockDNSProxy", "AirlockDNSWire", "AirlockPipeline",
-            "AirlockPolicy", "AirlockTLSClient", "AirlockHTTPProxy",
+            "AirlockPolicy", "AirlockTLSClient", "AirlockHTTPProxy", "AirlockSystem",
         ], exclude: ["Fixtures"]),
     .testTarget(name: "AirlockCLITests", dependencies: ["airlock"]),
     .testTarget(
         name: "AirlockDNSProxyTests",
-        dependencies: ["AirlockDNSProxy", "AirlockDNSWire", "AirlockPolicy", "AirlockEngine", "AirlockEvents"]),
+        dependencies: [
+            "AirlockDNSProxy", "AirlockDNSWire", "AirlockPolicy", "AirlockEngine", "AirlockEvents", "AirlockSystem",
+        ]),
     // Real NSD, dig/kdig, iodine and dns2tcp around the built `airlock serve`; skips without root or tools.
     .testTarget(name: "AirlockDNSProxyIntegrationTests", dependencies: ["airlock"]),
 ]

@@ -1,3 +1,4 @@
+import AirlockSystem
 import AirlockEvents
 import AirlockTLSClient
 import Foundation

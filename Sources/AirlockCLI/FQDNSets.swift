@@ -1,6 +1,7 @@
 import AirlockDNSProxy
 import AirlockEvents
 import AirlockPolicy
+import AirlockSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -83,7 +84,7 @@ enum FQDNSets {
     /// A pipe whose two ends close on exec (the child gets its end as standard input through dup2).
     static func pipe() throws -> [Int32] {
         var ends: [Int32] = [0, 0]
-        guard Glibc.pipe(&ends) == 0 else { throw ProxyError.system(call: "pipe", errno: errno) }
+        guard Glibc.pipe(&ends) == 0 else { throw SystemError("pipe") }
         for fd in ends { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         return ends
     }
@@ -99,7 +100,7 @@ enum FQDNSets {
         defer { for p in argv { free(p) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, path, &actions, nil, &argv, environ)
-        guard result == 0 else { throw ProxyError.system(call: "posix_spawn \(path)", errno: result) }
+        guard result == 0 else { throw SystemError("posix_spawn \(path)", code: result) }
         return pid
     }
 }

@@ -42,10 +42,10 @@ enum HTTPOptions {
         let listen =
             try explicit
             ?? parsed.values("--http-listen").map {
-                try ServeCommand.endpoint($0, option: "--http-listen", requirePort: true)
+                try ServeCommand.endpoint($0, option: "--http-listen", listening: true)
             }
         let transparent = try parsed.values("--http-transparent").map {
-            try ServeCommand.endpoint($0, option: "--http-transparent", requirePort: true)
+            try ServeCommand.endpoint($0, option: "--http-transparent", listening: true)
         }
         guard !listen.isEmpty || !transparent.isEmpty else { return nil }
         var configuration = HTTPProxyConfiguration(listen: listen)

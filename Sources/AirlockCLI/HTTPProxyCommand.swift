@@ -1,6 +1,7 @@
 import AirlockDNSProxy
 import AirlockEvents
 import AirlockHTTPProxy
+import AirlockSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -50,11 +51,11 @@ enum HTTPProxyCommand {
         }
         guard let policyPath = parsed.value("--policy") else { throw UsageError.missingArgument("--policy FILE") }
         let listen = try parsed.values("--listen").map {
-            try ServeCommand.endpoint($0, option: "--listen", requirePort: true)
+            try ServeCommand.endpoint($0, option: "--listen", listening: true)
         }
         guard !listen.isEmpty else { throw UsageError.missingArgument("--listen ADDR:PORT") }
         let upstreams = try parsed.values("--upstream").map {
-            try ServeCommand.endpoint($0, option: "--upstream", requirePort: false)
+            try ServeCommand.endpoint($0, option: "--upstream", listening: false)
         }
         guard var configuration = try HTTPOptions.configuration(parsed, listen: listen) else { return 64 }
         configuration.threads =

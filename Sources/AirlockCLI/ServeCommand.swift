@@ -2,6 +2,7 @@ import AirlockAlerts
 import AirlockDNSProxy
 import AirlockEvents
 import AirlockHTTPProxy
+import AirlockSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -41,9 +42,9 @@ enum ServeCommand {
             return 0
         }
         guard let policyPath = parsed.value("--policy") else { throw UsageError.missingArgument("--policy FILE") }
-        let listen = try parsed.values("--listen").map { try endpoint($0, option: "--listen", requirePort: true) }
+        let listen = try parsed.values("--listen").map { try endpoint($0, option: "--listen", listening: true) }
         let upstreams = try parsed.values("--upstream").map {
-            try endpoint($0, option: "--upstream", requirePort: false)
+            try endpoint($0, option: "--upstream", listening: false)
         }
         var configuration = ProxyConfiguration(
             listen: listen.isEmpty
@@ -161,29 +162,15 @@ enum ServeCommand {
         }
     }
 
-    /// `ADDR`, `ADDR:PORT`, `[V6]:PORT` or a bare IPv6 address.
-    static func endpoint(_ text: String, option: String, requirePort: Bool) throws -> Endpoint {
-        let expected = requirePort ? "ADDRESS:PORT or [IPv6]:PORT" : "ADDRESS[:PORT] or [IPv6]:PORT"
-        var host = Substring(text)
-        var port: UInt16? = nil
-        if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
-            let rest = host[host.index(after: close)...]
-            host = host[host.index(after: host.startIndex)..<close]
-            if rest.hasPrefix(":") {
-                port = UInt16(rest.dropFirst())
-            } else if !rest.isEmpty {
-                port = 0
-                host = ""
-            }
-        } else if host.filter({ $0 == ":" }).count == 1, let colon = host.lastIndex(of: ":") {
-            port = UInt16(host[host.index(after: colon)...])
-            host = host[..<colon]
-            if port == nil { host = "" }
-        }
-        guard let address = IPAddress(host), !(requirePort && port == nil) else {
+    /// An address from the command line (``HostPort``): a listening address needs its port (0: any
+    /// free port); an upstream's port defaults to 53.
+    static func endpoint(_ text: String, option: String, listening: Bool) throws -> Endpoint {
+        let parsed = HostPort.parse(text, defaultPort: listening ? nil : 53, zeroPort: listening ? .allowed : .refused)
+        guard case .success(let endpoint) = parsed.flatMap({ $0.endpoint() }) else {
+            let expected = listening ? "ADDRESS:PORT or [IPv6]:PORT" : "ADDRESS[:PORT] or [IPv6]:PORT"
             throw UsageError.invalidValue(option: option, value: text, expected: expected)
         }
-        return Endpoint(address: address, port: port ?? 53)
+        return endpoint
     }
 
     static func number(_ text: String?, _ option: String) throws -> Int? {

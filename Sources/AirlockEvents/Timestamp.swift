@@ -49,3 +49,17 @@ enum RFC3339 {
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(micros, 6))Z"
     }
 }
+
+/// The two clocks the live proxies need: wall time for the engine's windows and the logs (the same
+/// time base a capture has, so replay agrees), monotonic time for timeouts and cache ages. A value
+/// the protocol cores take as input (tests pass fake times); `AirlockSystem` reads the real clocks.
+public struct ProxyTime: Sendable {
+    public var wall: Timestamp
+    /// Nanoseconds on a clock that never jumps.
+    public var monotonic: Int64
+
+    public init(wall: Timestamp, monotonic: Int64) {
+        self.wall = wall
+        self.monotonic = monotonic
+    }
+}

@@ -1,6 +1,6 @@
 import AirlockEngine
 import AirlockEvents
-import AirlockTLS
+import AirlockTLSWire
 
 /// A connection found carrying DNS around the sanctioned resolver.
 public struct BypassFinding: Sendable {

@@ -375,35 +375,18 @@ struct PolicyDecoder {
 
     struct EndpointError: Error { var message: String }
 
-    /// `198.18.0.53`, `198.18.0.53:5353`, `2001:db8::53`, `[2001:db8::53]:5353`; port 53 when absent.
+    /// `198.18.0.53`, `198.18.0.53:5353`, `2001:db8::53`, `[2001:db8::53]:5353` (``HostPort``); port 53
+    /// when absent, never 0.
     static func parseEndpoint(_ text: String) -> Result<Endpoint, EndpointError> {
-        var addressText = Substring(text)
-        var portText: Substring?
-        if addressText.hasPrefix("[") {
-            guard let close = addressText.firstIndex(of: "]") else { return .failure(.init(message: "missing ']'")) }
-            let rest = addressText[addressText.index(after: close)...]
-            addressText = addressText[addressText.index(after: addressText.startIndex)..<close]
-            if !rest.isEmpty {
-                guard rest.hasPrefix(":") else { return .failure(.init(message: "expected ':PORT' after ']'")) }
-                portText = rest.dropFirst()
-            }
-        } else if addressText.filter({ $0 == ":" }).count == 1, let colon = addressText.firstIndex(of: ":") {
-            portText = addressText[addressText.index(after: colon)...]
-            addressText = addressText[..<colon]
-        }
-        guard let address = IPAddress(addressText) else {
+        switch HostPort.parse(text, defaultPort: 53).flatMap({ $0.endpoint() }) {
+        case .success(let endpoint):
+            return .success(endpoint)
+        case .failure(.notAnAddress):
             return .failure(
-                .init(message: "not an IP address (upstreams are addresses: the proxy cannot resolve its own resolver)")
-            )
+                .init(message: "not an IP address (upstreams are addresses: the proxy cannot resolve its own resolver)"))
+        case .failure(let error):
+            return .failure(.init(message: error.description))
         }
-        var port: UInt16 = 53
-        if let portText {
-            guard let value = UInt16(portText), value > 0 else {
-                return .failure(.init(message: "port must be 1-65535"))
-            }
-            port = value
-        }
-        return .success(Endpoint(address: address, port: port))
     }
 
     private mutating func budget(_ node: YAMLNode, field: String, bytesRange: ClosedRange<Int>) -> RawBudget {

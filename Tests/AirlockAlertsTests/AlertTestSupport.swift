@@ -1,5 +1,6 @@
 import AirlockEngine
 import AirlockEvents
+import AirlockSystem
 import Foundation
 
 @testable import AirlockAlerts

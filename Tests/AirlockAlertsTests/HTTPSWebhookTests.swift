@@ -1,3 +1,4 @@
+import AirlockSystem
 import AirlockTLSClient
 import Foundation
 import Synchronization

@@ -1,3 +1,4 @@
+import AirlockSystem
 import Foundation
 
 @testable import AirlockAlerts

@@ -2,7 +2,7 @@ import AirlockEvents
 import AirlockHTTPProxy
 import AirlockHTTPWire
 import AirlockPolicy
-import AirlockTLS
+import AirlockTLSWire
 import Testing
 
 @Suite struct EgressGuardTests {

@@ -7,7 +7,7 @@ Everything comes from files the repository commits or the public captures beside
 are generated, never committed:
   - DNS messages: Tests/AirlockDNSWireTests/Fixtures/dns-corpus.hex (every message of the public
     captures, extracted by make-dns-corpus.py).
-  - TLS ClientHellos: the hex hellos in Tests/AirlockTLSTests/*.swift (real ones from the captures and
+  - TLS ClientHellos: the hex hellos in Tests/AirlockTLSWireTests/*.swift (real ones from the captures and
     OpenSSL's, one of them split over two records).
   - Policies: Tests/AirlockPolicyTests/testdata/{good,broken}/ and Deploy/policy.example.yaml.
   - HTTP: request and response heads and chunked bodies written here (forms, framings, hop-by-hop
@@ -57,7 +57,7 @@ def dns_corpus():
 
 def tls_hellos():
     hellos = set()
-    folder = os.path.join(ROOT, "Tests", "AirlockTLSTests")
+    folder = os.path.join(ROOT, "Tests", "AirlockTLSWireTests")
     for name in sorted(os.listdir(folder)):
         if name.endswith(".swift"):
             with open(os.path.join(folder, name)) as f:

@@ -1,3 +1,5 @@
+import AirlockEvents
+import AirlockSystem
 /// Where alerts go and how: the `alerts:` section of Airlock's configuration.
 ///
 /// Every sink can be set together with the others; each has its own format (OCSF by default).
@@ -106,20 +108,10 @@ public struct AlertingConfiguration: Sendable, Equatable {
             self.port = port
         }
 
-        /// Parses `HOST:PORT`, `[V6]:PORT` or `:PORT` (loopback).
+        /// Parses `HOST:PORT`, `[V6]:PORT` or `:PORT` (loopback) with ``HostPort``; port 0 binds any free port.
         public static func parse(_ text: String) -> MetricsEndpoint? {
-            if text.hasPrefix("[") {
-                guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":"),
-                    let port = UInt16(text[text.index(close, offsetBy: 2)...])
-                else { return nil }
-                return MetricsEndpoint(host: String(text[text.index(after: text.startIndex)..<close]), port: port)
-            }
-            guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
-                return nil
-            }
-            let host = String(text[..<colon])
-            guard !host.contains(":") else { return nil }
-            return MetricsEndpoint(host: host.isEmpty ? "127.0.0.1" : host, port: port)
+            guard case .success(let parsed) = HostPort.parse(text, zeroPort: .allowed) else { return nil }
+            return MetricsEndpoint(host: parsed.host.isEmpty ? "127.0.0.1" : parsed.host, port: parsed.port)
         }
     }
 

@@ -1,3 +1,4 @@
+import AirlockSystem
 import Foundation
 
 /// A tiny HTTP/1.1 server for Prometheus scrapes: `GET /metrics` answers the registry's text, every

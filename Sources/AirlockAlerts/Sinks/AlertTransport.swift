@@ -1,3 +1,4 @@
+import AirlockSystem
 import AirlockTLSClient
 import Foundation
 
@@ -35,19 +36,13 @@ final class FileTransport: AlertTransport, @unchecked Sendable {
     let path: String
     let maxBytes: Int
     let keep: Int
-    private var fd: Int32 = -1
-    private var size = 0
+    private let file: JSONLinesFile
 
     init(path: String, maxBytes: Int, keep: Int) throws(SystemError) {
         self.path = path
         self.maxBytes = maxBytes
         self.keep = keep
-        try open()
-    }
-
-    private func open() throws(SystemError) {
-        fd = try POSIX.openAppend(path)
-        size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+        file = try JSONLinesFile(path: path)
     }
 
     /// Appends the batch, rotating between records so no file grows past `maxBytes` (unless one
@@ -55,12 +50,12 @@ final class FileTransport: AlertTransport, @unchecked Sendable {
     func send(_ batch: [SpoolRecord]) throws(DeliveryError) {
         var pending: [UInt8] = []
         do {
-            if fd < 0 { try open() }
             for record in batch {
                 let length = record.payload.count + 1
+                let size = file.size
                 if size + pending.count > 0 && size + pending.count + length > maxBytes {
                     try flush(&pending)
-                    if size > 0 { try rotate() }
+                    if file.size > 0 { try rotate() }
                 }
                 pending += record.payload
                 pending.append(0x0A)
@@ -73,14 +68,11 @@ final class FileTransport: AlertTransport, @unchecked Sendable {
 
     private func flush(_ pending: inout [UInt8]) throws(SystemError) {
         guard !pending.isEmpty else { return }
-        try POSIX.writeAll(fd, pending, path: path)
-        size += pending.count
+        try file.write(pending)
         pending.removeAll(keepingCapacity: true)
     }
 
     private func rotate() throws(SystemError) {
-        POSIX.close(fd)
-        fd = -1
         let fm = FileManager.default
         if keep > 0 {
             try? fm.removeItem(atPath: "\(path).\(keep)")
@@ -93,24 +85,23 @@ final class FileTransport: AlertTransport, @unchecked Sendable {
         } else {
             try? fm.removeItem(atPath: path)
         }
-        try open()
+        try file.reopen()
     }
 
-    func close() {
-        if fd >= 0 { POSIX.close(fd) }
-        fd = -1
-    }
+    func close() {}
 }
 
 /// JSON lines on standard output.
 final class StdoutTransport: AlertTransport, @unchecked Sendable {
+    private let file = JSONLinesFile.standardOutput()
+
     func send(_ batch: [SpoolRecord]) throws(DeliveryError) {
         var bytes: [UInt8] = []
         for record in batch {
             bytes += record.payload
             bytes.append(0x0A)
         }
-        do { try POSIX.writeAll(1, bytes, path: "stdout") } catch { throw .system(error) }
+        do { try file.write(bytes) } catch { throw .system(error) }
     }
 
     func close() {}

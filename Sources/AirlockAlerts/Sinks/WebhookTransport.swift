@@ -1,3 +1,5 @@
+import AirlockEvents
+import AirlockSystem
 import AirlockTLSClient
 
 /// An `http://` or `https://host[:port]/path` URL, parsed and checked at start-up.
@@ -28,24 +30,21 @@ public struct WebhookURL: Sendable, Equatable, CustomStringConvertible {
         var path = String(rest.dropFirst(authority.count))
         if path.isEmpty || path.first != "/" { path = "/" + path }
         guard !authority.isEmpty, !authority.contains("@") else { return .failure(.host(text)) }
-        var host = Substring(authority)
-        var portText: Substring?
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { return .failure(.host(text)) }
-            host = authority[authority.index(after: authority.startIndex)..<close]
-            let after = authority[authority.index(after: close)...]
-            if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty { return .failure(.host(text)) }
-        } else if let colon = authority.lastIndex(of: ":") {
-            host = authority[..<colon]
-            portText = authority[authority.index(after: colon)...]
-        }
-        guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || "-._:".contains($0) }) else {
+        let port: UInt16
+        let host: String
+        switch HostPort.parse(authority, defaultPort: scheme == "https" ? 443 : 80) {
+        case .success(let parsed):
+            (host, port) = (parsed.host, parsed.port)
+        case .failure(.badPort):
+            return .failure(.port(text))
+        case .failure:
             return .failure(.host(text))
         }
-        var port: UInt16 = scheme == "https" ? 443 : 80
-        if let portText {
-            guard let p = UInt16(portText), p > 0 else { return .failure(.port(text)) }
-            port = p
+        // An IPv6 literal only in brackets: `http://::1` is no URL.
+        guard !host.isEmpty, !host.contains(":") || authority.hasPrefix("["),
+            host.allSatisfy({ $0.isLetter || $0.isNumber || "-._:".contains($0) })
+        else {
+            return .failure(.host(text))
         }
         guard path.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else { return .failure(.path(text)) }
         return .success(WebhookURL(scheme: scheme, host: String(host), port: port, path: path))

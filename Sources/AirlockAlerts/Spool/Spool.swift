@@ -1,3 +1,4 @@
+import AirlockSystem
 import Foundation
 
 /// A durable, append-only queue of alert records on disk: what makes webhook and TCP-syslog

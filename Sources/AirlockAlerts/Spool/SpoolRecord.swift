@@ -1,3 +1,4 @@
+import AirlockSystem
 /// One spooled alert: its stable id and the exact bytes the sink sends (a formatted record).
 public struct SpoolRecord: Sendable, Equatable {
     public var id: String

@@ -3,6 +3,7 @@ import AirlockEngine
 import AirlockEvents
 import AirlockPipeline
 import AirlockPolicy
+import AirlockSystem
 
 /// The DNS proxy's protocol logic, without sockets: bytes, endpoints and times in, actions out.
 ///

@@ -15,11 +15,11 @@ public final class PolicySnapshot: Sendable {
     private let topLevel: SandboxContext
 
     /// Fails when some sandbox would have no upstream at all.
-    public init(policy: Policy, defaultUpstreams: [Endpoint]) throws(ProxyError) {
+    public init(policy: Policy, defaultUpstreams: [Endpoint]) throws(PolicyLoadError) {
         self.policy = policy
         self.detection = Self.detection(for: policy)
         var lists: [[Endpoint]] = []
-        func context(_ sandbox: SandboxPolicy) throws(ProxyError) -> SandboxContext {
+        func context(_ sandbox: SandboxPolicy) throws(PolicyLoadError) -> SandboxContext {
             let upstreams = sandbox.dns.upstreams.isEmpty ? defaultUpstreams : sandbox.dns.upstreams
             guard !upstreams.isEmpty else { throw .noUpstreams }
             let id = lists.firstIndex(of: upstreams) ?? lists.count
@@ -36,12 +36,12 @@ public final class PolicySnapshot: Sendable {
     }
 
     /// Loads and validates a policy file (engine threshold keys checked against the engine's list).
-    public static func load(path: String, defaultUpstreams: [Endpoint]) throws(ProxyError) -> PolicySnapshot {
+    public static func load(path: String, defaultUpstreams: [Endpoint]) throws(PolicyLoadError) -> PolicySnapshot {
         let policy: Policy
         do {
             policy = try PolicyLoader.load(path: path, knownDetectionKeys: knownDetectionKeys)
         } catch {
-            throw .policy(error)
+            throw .invalid(error)
         }
         return try PolicySnapshot(policy: policy, defaultUpstreams: defaultUpstreams)
     }

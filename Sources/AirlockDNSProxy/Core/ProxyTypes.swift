@@ -19,19 +19,6 @@ public struct ClientHandle: Hashable, Sendable {
     }
 }
 
-/// The two clocks the core needs: wall time for the engine's windows and the logs (the same time
-/// base a capture has, so replay agrees), monotonic time for timeouts and cache ages.
-public struct ProxyTime: Sendable {
-    public var wall: Timestamp
-    /// Nanoseconds on a clock that never jumps.
-    public var monotonic: Int64
-
-    public init(wall: Timestamp, monotonic: Int64) {
-        self.wall = wall
-        self.monotonic = monotonic
-    }
-}
-
 /// A query to send upstream: the core chose the server, transport and ID; the server picks the socket.
 public struct UpstreamQuery: Sendable {
     public var upstream: Endpoint

@@ -1,6 +1,6 @@
 import AirlockEngine
 import AirlockEvents
-import CAirlockSys
+import AirlockSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -21,8 +21,8 @@ public final class DNSProxyServer: Sendable {
     private let workers: [ProxyWorker]
     private let threads = Mutex<[pthread_t]>([])
 
-    public init(configuration: ProxyConfiguration, policy: PolicySnapshot, log: DecisionLog?) throws(ProxyError) {
-        guard !configuration.listen.isEmpty else { throw .noListeners }
+    public init(configuration: ProxyConfiguration, policy: PolicySnapshot, log: DecisionLog?) throws(SystemError) {
+        precondition(!configuration.listen.isEmpty, "nothing to listen on (the command line always gives an address)")
         self.configuration = configuration
         self.shared = ProxyShared(policy: policy)
         var workers: [ProxyWorker] = []
@@ -48,7 +48,7 @@ public final class DNSProxyServer: Sendable {
     }
 
     /// Starts one thread per worker.
-    public func start() throws(ProxyError) {
+    public func start() throws(SystemError) {
         var started: [pthread_t] = []
         for worker in workers {
             started.append(try Threads.start { worker.run() })
@@ -75,36 +75,13 @@ public final class DNSProxyServer: Sendable {
     }
 
     /// Loads `path` and, when it validates, puts it in force; the running policy stays otherwise.
-    public func reload(path: String) -> Result<PolicySnapshot, ProxyError> {
+    public func reload(path: String) -> Result<PolicySnapshot, PolicyLoadError> {
         do {
             let snapshot = try PolicySnapshot.load(path: path, defaultUpstreams: configuration.upstreams)
             shared.install(snapshot)
             return .success(snapshot)
         } catch {
             return .failure(error)
-        }
-    }
-}
-
-/// Signals for a foreground server: block them in every thread, take them on one.
-public enum ProxySignals {
-    public enum Signal: Sendable {
-        case reload
-        case stop
-        case status
-    }
-
-    /// Blocks SIGHUP, SIGINT, SIGTERM and SIGUSR1; call before starting any thread.
-    public static func block() {
-        _ = airlock_block_signals()
-    }
-
-    /// Waits for the next blocked signal.
-    public static func next() -> Signal {
-        switch airlock_wait_signal() {
-        case SIGHUP: return .reload
-        case SIGUSR1: return .status
-        default: return .stop
         }
     }
 }

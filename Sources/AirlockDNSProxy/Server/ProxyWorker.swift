@@ -1,4 +1,5 @@
 import AirlockEvents
+import AirlockSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -53,7 +54,7 @@ package final class ProxyWorker: @unchecked Sendable {
     /// The worker's counters, copied out about once a second and at exit.
     let published = Mutex<ProxyStats>(ProxyStats())
 
-    init(index: Int, core: DNSProxyCore, log: DecisionLog?) throws(ProxyError) {
+    init(index: Int, core: DNSProxyCore, log: DecisionLog?) throws(SystemError) {
         self.index = index
         self.core = core
         self.log = log
@@ -77,13 +78,13 @@ package final class ProxyWorker: @unchecked Sendable {
     }
 
     /// Adopts a bound UDP socket (the worker closes it when done).
-    func addUDPListener(fd: Int32, local: Endpoint) throws(ProxyError) {
+    func addUDPListener(fd: Int32, local: Endpoint) throws(SystemError) {
         try poll.add(fd, tag: Self.tag(.udpListener, UInt64(udpListeners.count)))
         udpListeners.append(UDPListener(fd: fd, local: local, replies: UDPBatch(capacity: 64, slotSize: 4096)))
     }
 
     /// Adopts a listening TCP socket.
-    func addTCPListener(fd: Int32, local: Endpoint) throws(ProxyError) {
+    func addTCPListener(fd: Int32, local: Endpoint) throws(SystemError) {
         try poll.add(fd, tag: Self.tag(.tcpListener, UInt64(tcpListeners.count)))
         tcpListeners.append(TCPListener(fd: fd, local: local))
     }

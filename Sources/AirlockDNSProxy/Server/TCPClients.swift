@@ -1,4 +1,5 @@
 import AirlockEvents
+import AirlockSystem
 
 #if canImport(Glibc)
     import Glibc

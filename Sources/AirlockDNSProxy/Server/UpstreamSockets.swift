@@ -1,4 +1,5 @@
 import AirlockEvents
+import AirlockSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -138,11 +139,11 @@ package final class UpstreamSockets {
         return socket.fd
     }
 
-    private func openUDP(_ upstream: Endpoint, now: Int64) throws(ProxyError) -> UInt64 {
+    private func openUDP(_ upstream: Endpoint, now: Int64) throws(SystemError) -> UInt64 {
         let fd = try Socket.connectedUDP(to: upstream)
         let id = nextID
         nextID += 1
-        do throws(ProxyError) {
+        do throws(SystemError) {
             try poll.add(fd, tag: ProxyWorker.tag(.upstreamUDP, id))
         } catch {
             close(fd)

@@ -186,14 +186,8 @@ extension KnownResolverEndpoints {
             texts.compactMap { parseEndpoint($0).map { DNSCryptServer($0, provider: provider) } }
         })
 
-    /// `192.0.2.1:443` or `[2001:db8::1]:443`.
+    /// `192.0.2.1:443` or `[2001:db8::1]:443` (``HostPort``: the port is required, never 0).
     static func parseEndpoint(_ text: String) -> Endpoint? {
-        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
-            return nil
-        }
-        var host = text[..<colon]
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = host.dropFirst().dropLast() }
-        guard let address = IPAddress(host) else { return nil }
-        return Endpoint(address: address, port: port)
+        try? HostPort.parse(text).flatMap { $0.endpoint() }.get()
     }
 }

@@ -1,7 +1,7 @@
 import AirlockDNSProxy
 import AirlockEvents
 import AirlockHTTPWire
-import AirlockTLS
+import AirlockTLSWire
 
 extension ConnectionMachine {
     /// Transparent mode: a client that ignores proxy settings was redirected here by nftables (80 and

@@ -1,7 +1,7 @@
 import AirlockDNSProxy
 import AirlockEvents
 import AirlockHTTPWire
-import AirlockTLS
+import AirlockTLSWire
 
 extension ConnectionMachine {
     /// A fatal TLS alert (access_denied), so a client refused after the 200 sees a TLS error rather

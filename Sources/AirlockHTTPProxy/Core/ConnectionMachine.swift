@@ -3,7 +3,7 @@ import AirlockEngine
 import AirlockEvents
 import AirlockHTTPWire
 import AirlockPolicy
-import AirlockTLS
+import AirlockTLSWire
 
 /// One client connection's protocol logic, without sockets: bytes and events in, actions out.
 ///

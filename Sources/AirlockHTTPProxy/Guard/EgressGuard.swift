@@ -1,7 +1,7 @@
 import AirlockEngine
 import AirlockEvents
 import AirlockPolicy
-import AirlockTLS
+import AirlockTLSWire
 
 /// The stateless checks of an egress request, in the order the proxy meets them: the target
 /// (host and port), each address it resolved to, and the TLS ClientHello inside a CONNECT.

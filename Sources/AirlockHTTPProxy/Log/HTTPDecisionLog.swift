@@ -1,10 +1,7 @@
 import AirlockDNSProxy
 import AirlockEngine
+import AirlockSystem
 import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Where HTTP decisions go; a worker hands over a batch per event-loop turn.
 public protocol HTTPDecisionLog: Sendable {
@@ -69,45 +66,27 @@ public enum HTTPDecisionFormat {
     }
 }
 
-/// Decisions as JSON lines on a file descriptor: one `write` per batch under a lock, so lines from
-/// different threads (and from the DNS log sharing the descriptor) never interleave mid-line.
+/// Decisions as JSON lines on standard output or appended to a file: one write per batch through
+/// the ``JSONLinesFile``, so lines from different threads (and from the DNS log sharing the file)
+/// never interleave mid-line.
 public final class JSONLinesHTTPDecisionLog: HTTPDecisionLog {
-    private let fd: Int32
-    private let owns: Bool
-    private let lock = Mutex<Int>(0)
+    private let file: JSONLinesFile
 
-    public static func standardOutput() -> JSONLinesHTTPDecisionLog { JSONLinesHTTPDecisionLog(fd: 1, owns: false) }
+    public static func standardOutput() -> JSONLinesHTTPDecisionLog { JSONLinesHTTPDecisionLog(.standardOutput()) }
 
-    public init(path: String) throws(ProxyError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw .system(call: "open \(path)", errno: errno) }
-        self.fd = fd
-        self.owns = true
+    public convenience init(path: String) throws(SystemError) {
+        self.init(try JSONLinesFile(path: path))
     }
 
-    private init(fd: Int32, owns: Bool) {
-        self.fd = fd
-        self.owns = owns
+    public init(_ file: JSONLinesFile) {
+        self.file = file
     }
-
-    deinit { if owns { close(fd) } }
 
     public func write(_ records: [HTTPDecisionRecord]) {
         guard !records.isEmpty else { return }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(records.count * 400)
         for record in records { HTTPDecisionFormat.append(record, to: &buffer) }
-        lock.withLock { count in
-            buffer.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 && errno == EINTR { continue }
-                    if n <= 0 { return }
-                    offset += n
-                }
-            }
-            count += records.count
-        }
+        try? file.write(buffer)
     }
 }

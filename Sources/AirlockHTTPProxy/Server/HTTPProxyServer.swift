@@ -1,5 +1,6 @@
 import AirlockDNSProxy
 import AirlockEvents
+import AirlockSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -29,8 +30,10 @@ public final class HTTPProxyServer: Sendable {
     public init(
         configuration: HTTPProxyConfiguration, dns: ProxyShared, dnsConfiguration: ProxyConfiguration,
         log: HTTPDecisionLog?, dnsLog: DecisionLog?
-    ) throws(ProxyError) {
-        guard !configuration.listen.isEmpty || !configuration.transparentListen.isEmpty else { throw .noListeners }
+    ) throws(SystemError) {
+        precondition(
+            !configuration.listen.isEmpty || !configuration.transparentListen.isEmpty,
+            "nothing to listen on (the command line always gives an address)")
         let shared = HTTPProxyShared(configuration: configuration, dns: dns)
         self.shared = shared
         var resolved = configuration.listen
@@ -72,7 +75,7 @@ public final class HTTPProxyServer: Sendable {
         self.workers = workers
     }
 
-    public func start() throws(ProxyError) {
+    public func start() throws(SystemError) {
         var started: [pthread_t] = []
         let resolver = self.resolver
         started.append(try Threads.start { resolver.run() })

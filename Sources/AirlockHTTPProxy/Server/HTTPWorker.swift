@@ -1,5 +1,6 @@
 import AirlockDNSProxy
 import AirlockEvents
+import AirlockSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -52,7 +53,7 @@ final class HTTPWorker: @unchecked Sendable {
     private var spareBuffers: [RelayBuffer] = []
     let published = Mutex(HTTPProxyStats())
 
-    init(index: Int, shared: HTTPProxyShared, resolver: Resolver, log: HTTPDecisionLog?) throws(ProxyError) {
+    init(index: Int, shared: HTTPProxyShared, resolver: Resolver, log: HTTPDecisionLog?) throws(SystemError) {
         self.index = index
         self.shared = shared
         self.resolver = resolver
@@ -69,13 +70,13 @@ final class HTTPWorker: @unchecked Sendable {
         scratch.deallocate()
     }
 
-    func addListener(_ fd: Int32) throws(ProxyError) {
+    func addListener(_ fd: Int32) throws(SystemError) {
         try poll.add(fd, tag: Self.tag(.listener, UInt64(listeners.count)))
         listeners.append(fd)
     }
 
     /// A listener for connections nftables redirected (transparent mode).
-    func addTransparentListener(_ fd: Int32) throws(ProxyError) {
+    func addTransparentListener(_ fd: Int32) throws(SystemError) {
         try poll.add(fd, tag: Self.tag(.transparentListener, UInt64(transparentListeners.count)))
         transparentListeners.append(fd)
     }
@@ -435,7 +436,7 @@ final class HTTPWorker: @unchecked Sendable {
 
     private func connect(_ c: HTTPConnection, to endpoint: Endpoint, now: ProxyTime) {
         closeUpstream(c)
-        do throws(ProxyError) {
+        do throws(SystemError) {
             let fd = try Socket.startTCP(to: endpoint)
             c.upstreamFD = fd
             c.upstreamConnecting = true

@@ -1,7 +1,7 @@
 import AirlockDNSProxy
 import AirlockDNSWire
 import AirlockEvents
-import CAirlockSys
+import AirlockSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -41,11 +41,13 @@ final class Resolver: @unchecked Sendable {
     private var actions: [ProxyAction] = []
     private let scratch: UnsafeMutableRawBufferPointer
     private var lastHousekeeping: Int64 = 0
+    /// The lookups' own query IDs (the core replaces them upstream; they only need to be unique-ish).
+    private var random = RandomPool()
     /// The address the core sees queries arrive on (the HTTP proxy's first listener).
     private let local: Endpoint
     static let wakeTag = ProxyWorker.tag(.wake, 0)
 
-    init(core: DNSProxyCore, local: Endpoint, dnsLog: DecisionLog?) throws(ProxyError) {
+    init(core: DNSProxyCore, local: Endpoint, dnsLog: DecisionLog?) throws(SystemError) {
         self.core = core
         self.local = local
         self.dnsLog = dnsLog
@@ -134,9 +136,8 @@ final class Resolver: @unchecked Sendable {
         nextID += 1
         let handle = ClientHandle(transport: .udp, peer: request.client, local: local, channel: id)
         lookups[id] = Lookup(request: request, qtype: qtype, handle: handle)
-        var random: UInt16 = 0
-        _ = withUnsafeMutableBytes(of: &random) { airlock_random_bytes($0.baseAddress, $0.count) }
-        let query = DNSQueryBuilder.query(name: request.name, type: qtype, id: random, ednsUDPPayloadSize: 1232)
+        let query = DNSQueryBuilder.query(
+            name: request.name, type: qtype, id: random.nextUInt16(), ednsUDPPayloadSize: 1232)
         actions.append(core.receiveQuery(query, from: handle, at: time))
     }
 

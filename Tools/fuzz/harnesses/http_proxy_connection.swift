@@ -21,7 +21,7 @@ import AirlockEvents
 import AirlockHTTPProxy
 import AirlockHTTPWire
 import AirlockPolicy
-import AirlockTLS
+import AirlockTLSWire
 import Foundation
 
 private let policyText = """

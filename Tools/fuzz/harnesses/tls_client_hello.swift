@@ -5,7 +5,7 @@
 // (or the proxy would wait for bytes it already has); a complete hello is found the same from its
 // own bytes and from any longer input; and every shorter prefix of it is `.needMoreData`, with a
 // lower bound the hello itself meets (else the proxy would wait for bytes the client never sends).
-import AirlockTLS
+import AirlockTLSWire
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTLSClientHello(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

@@ -1,7 +1,7 @@
 import AirlockDNSWire
 import AirlockEvents
 import AirlockPackets
-import AirlockTLS
+import AirlockTLSWire
 
 /// A packet sink that does what the replay does with what the decoder hands out (parse every DNS
 /// message, parse every first payload as a ClientHello) and checks the decoder's promises about it.

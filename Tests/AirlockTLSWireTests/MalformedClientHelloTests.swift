@@ -1,4 +1,4 @@
-import AirlockTLS
+import AirlockTLSWire
 import Testing
 
 /// Each malformation is one change from a valid hello and must map to its stable reason.

@@ -2,11 +2,13 @@ import CAirlockSys
 
 /// Unpredictable 16-bit values for upstream query IDs, from the kernel's CSPRNG (getrandom) in
 /// 4 KiB refills, so each ID costs a load instead of a system call.
-struct RandomPool {
+package struct RandomPool {
     private var bytes = [UInt8](repeating: 0, count: 4096)
     private var next = 4096
 
-    mutating func nextUInt16() -> UInt16 {
+    package init() {}
+
+    package mutating func nextUInt16() -> UInt16 {
         if next + 2 > bytes.count { refill() }
         let value = UInt16(bytes[next]) << 8 | UInt16(bytes[next + 1])
         next += 2
@@ -14,7 +16,7 @@ struct RandomPool {
     }
 
     /// A value in `0..<bound` (bound ≤ 65536), without modulo bias.
-    mutating func next(below bound: Int) -> Int {
+    package mutating func next(below bound: Int) -> Int {
         precondition(bound > 0 && bound <= 65_536)
         let limit = 65_536 - 65_536 % bound
         while true {

@@ -10,16 +10,16 @@ import CAirlockSys
 ///
 /// Receive: ``receive(_:)`` fills up to `capacity` slots; ``datagram(_:)`` copies one out.
 /// Send: ``append(_:to:)`` copies an answer into the next slot; ``flush(_:)`` sends them all.
-final class UDPBatch {
-    let capacity: Int
-    let slotSize: Int
+package final class UDPBatch {
+    package let capacity: Int
+    package let slotSize: Int
     private let buffers: UnsafeMutableRawPointer
     private let headers: UnsafeMutablePointer<airlock_mmsghdr>
     private let vectors: UnsafeMutablePointer<iovec>
     private let addresses: UnsafeMutablePointer<sockaddr_storage>
-    private(set) var count = 0
+    package private(set) var count = 0
 
-    init(capacity: Int, slotSize: Int) {
+    package init(capacity: Int, slotSize: Int) {
         self.capacity = capacity
         self.slotSize = slotSize
         buffers = .allocate(byteCount: capacity * slotSize, alignment: 16)
@@ -50,7 +50,7 @@ final class UDPBatch {
 
     /// Receives up to `capacity` datagrams without blocking. Returns the count (0 when none was
     /// waiting) or a negative errno.
-    func receive(_ fd: Int32) -> Int {
+    package func receive(_ fd: Int32) -> Int {
         for i in 0..<capacity {
             prepare(i, length: slotSize, addressLength: socklen_t(MemoryLayout<sockaddr_storage>.size))
         }
@@ -64,7 +64,7 @@ final class UDPBatch {
     }
 
     /// Datagram `i` of the last receive: its bytes, sender, and whether it was cut to fit the slot.
-    func datagram(_ i: Int) -> (bytes: [UInt8], peer: Endpoint?, truncated: Bool) {
+    package func datagram(_ i: Int) -> (bytes: [UInt8], peer: Endpoint?, truncated: Bool) {
         let length = Int(headers[i].msg_len)
         let bytes = [UInt8](UnsafeRawBufferPointer(start: buffers + i * slotSize, count: min(length, slotSize)))
         let truncated = headers[i].msg_hdr.msg_flags & Int32(MSG_TRUNC) != 0
@@ -73,11 +73,11 @@ final class UDPBatch {
 
     // MARK: Sending
 
-    var isFull: Bool { count == capacity }
+    package var isFull: Bool { count == capacity }
 
     /// Queues `bytes` for `peer`; false when the batch is full or the datagram exceeds a slot
     /// (the caller sends those on their own).
-    func append(_ bytes: [UInt8], to peer: Endpoint) -> Bool {
+    package func append(_ bytes: [UInt8], to peer: Endpoint) -> Bool {
         guard count < capacity, bytes.count <= slotSize else { return false }
         let length = SocketAddress.write(peer, into: addresses + count)
         bytes.withUnsafeBytes { (buffers + count * slotSize).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
@@ -87,7 +87,7 @@ final class UDPBatch {
     }
 
     /// Queues `bytes` for a connected socket (no address); false when full or too big for a slot.
-    func appendConnected(_ bytes: [UInt8]) -> Bool {
+    package func appendConnected(_ bytes: [UInt8]) -> Bool {
         guard count < capacity, bytes.count <= slotSize else { return false }
         bytes.withUnsafeBytes { (buffers + count * slotSize).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         prepare(count, length: bytes.count, addressLength: 0)
@@ -99,7 +99,7 @@ final class UDPBatch {
     /// Sends every queued datagram. Datagrams the socket refuses (buffer full) are dropped and
     /// counted, never waited for. Returns how many were dropped.
     @discardableResult
-    func flush(_ fd: Int32) -> (dropped: Int, error: Int32) {
+    package func flush(_ fd: Int32) -> (dropped: Int, error: Int32) {
         var sent = 0
         var dropped = 0
         var lastError: Int32 = 0
@@ -120,7 +120,7 @@ final class UDPBatch {
     }
 
     /// Sends one datagram at once (those too big for a slot).
-    static func sendOne(_ fd: Int32, _ bytes: [UInt8], to peer: Endpoint) {
+    package static func sendOne(_ fd: Int32, _ bytes: [UInt8], to peer: Endpoint) {
         _ = SocketAddress.with(peer) { address, length in
             bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), address, length) }
         }

@@ -10,7 +10,7 @@ package enum Threads {
     }
 
     /// Starts `body` on a new thread (it inherits the caller's signal mask).
-    package static func start(_ body: @escaping @Sendable () -> Void) throws(ProxyError) -> pthread_t {
+    package static func start(_ body: @escaping @Sendable () -> Void) throws(SystemError) -> pthread_t {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(
@@ -22,7 +22,7 @@ package enum Threads {
             }, box)
         guard result == 0 else {
             Unmanaged<Box>.fromOpaque(box).release()
-            throw .system(call: "pthread_create", errno: result)
+            throw SystemError("pthread_create", code: result)
         }
         return thread
     }

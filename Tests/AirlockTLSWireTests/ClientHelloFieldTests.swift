@@ -1,4 +1,4 @@
-import AirlockTLS
+import AirlockTLSWire
 import Testing
 
 /// Fields built one at a time: GREASE, ECH/ESNI, multiple names, hellos without extensions.

@@ -1,4 +1,4 @@
-import AirlockTLS
+import AirlockTLSWire
 import Testing
 
 /// SNI text is attacker-controlled: it is lower-cased, escaped, and flagged rather than trusted.

@@ -1,4 +1,4 @@
-import AirlockTLS
+import AirlockTLSWire
 import Testing
 
 /// Every real hello, cut anywhere or spread over records of any size, must never crash and must

@@ -1,4 +1,3 @@
-import AirlockEvents
 import CAirlockSys
 
 #if canImport(Glibc)
@@ -17,9 +16,9 @@ package final class EventPoll {
     package static let error = UInt32(AIRLOCK_EPOLLERR)
     package static let hangup = UInt32(AIRLOCK_EPOLLHUP)
 
-    package init() throws(ProxyError) {
+    package init() throws(SystemError) {
         fd = airlock_epoll_create()
-        guard fd >= 0 else { throw .system(call: "epoll_create1", errno: errno) }
+        guard fd >= 0 else { throw SystemError("epoll_create1") }
         tags = .allocate(capacity: capacity)
         flags = .allocate(capacity: capacity)
     }
@@ -30,9 +29,9 @@ package final class EventPoll {
         flags.deallocate()
     }
 
-    package func add(_ descriptor: Int32, tag: UInt64, events: UInt32 = EventPoll.readable) throws(ProxyError) {
+    package func add(_ descriptor: Int32, tag: UInt64, events: UInt32 = EventPoll.readable) throws(SystemError) {
         guard airlock_epoll_ctl(fd, Int32(AIRLOCK_EPOLL_CTL_ADD), descriptor, events, tag) == 0 else {
-            throw .system(call: "epoll_ctl add", errno: errno)
+            throw SystemError("epoll_ctl add")
         }
     }
 
@@ -56,20 +55,13 @@ package final class EventPoll {
 package final class WakeEvent: Sendable {
     package let fd: Int32
 
-    package init() throws(ProxyError) {
+    package init() throws(SystemError) {
         fd = airlock_eventfd()
-        guard fd >= 0 else { throw .system(call: "eventfd", errno: errno) }
+        guard fd >= 0 else { throw SystemError("eventfd") }
     }
 
     deinit { close(fd) }
 
     package func signal() { _ = airlock_eventfd_signal(fd) }
     package func drain() { _ = airlock_eventfd_drain(fd) }
-}
-
-extension ProxyTime {
-    /// Both clocks, read now.
-    public static func now() -> ProxyTime {
-        ProxyTime(wall: Timestamp(nanoseconds: airlock_realtime_ns()), monotonic: airlock_monotonic_ns())
-    }
 }

@@ -1,4 +1,4 @@
-import AirlockTLS
+import AirlockTLSWire
 
 /// Bytes from a hex string (fixtures); traps on bad hex, which would be a broken fixture.
 func bytes(hex: String) -> [UInt8] {

@@ -1,4 +1,4 @@
-import AirlockTLS
+import AirlockTLSWire
 import Testing
 
 /// Real hellos from the public captures: the parser must agree with tshark on every field both read.

@@ -1,8 +1,12 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A connected TCP stream with timeouts on every operation. Owned by one thread at a time.
-final class TCPConnection: @unchecked Sendable {
+package final class TCPConnection: @unchecked Sendable {
     /// The socket, for a TLS session layered on it (`WebhookTransport`); this object still owns it.
-    private(set) var fd: Int32
-    let peer: String
+    package private(set) var fd: Int32
+    package let peer: String
 
     private init(fd: Int32, peer: String) {
         self.fd = fd
@@ -10,8 +14,8 @@ final class TCPConnection: @unchecked Sendable {
     }
 
     /// Connects to the first address of `host` that answers within `timeoutMilliseconds`.
-    static func connect(host: String, port: UInt16, timeoutMilliseconds: Int) throws(SystemError) -> TCPConnection {
-        var lastError = SystemError("connect \(host):\(port)", code: 111)
+    package static func connect(host: String, port: UInt16, timeoutMilliseconds: Int) throws(SystemError) -> TCPConnection {
+        var lastError = SystemError("connect \(host):\(port)", code: ECONNREFUSED)
         for address in try POSIX.resolve(host: host, port: port, type: streamType) {
             do {
                 let fd = try POSIX.connect(address, type: streamType, timeoutMilliseconds: timeoutMilliseconds)
@@ -23,99 +27,85 @@ final class TCPConnection: @unchecked Sendable {
         throw lastError
     }
 
-    static func accepted(fd: Int32) -> TCPConnection { TCPConnection(fd: fd, peer: "client") }
+    package static func accepted(fd: Int32) -> TCPConnection { TCPConnection(fd: fd, peer: "client") }
 
-    func send(_ bytes: [UInt8], timeoutMilliseconds: Int) throws(SystemError) {
+    package func send(_ bytes: [UInt8], timeoutMilliseconds: Int) throws(SystemError) {
         try POSIX.sendAll(fd, bytes, timeoutMilliseconds: timeoutMilliseconds)
     }
 
     /// Up to `max` bytes; empty means the peer closed.
-    func receive(max: Int = 16384, timeoutMilliseconds: Int) throws(SystemError) -> [UInt8] {
+    package func receive(max: Int = 16384, timeoutMilliseconds: Int) throws(SystemError) -> [UInt8] {
         try POSIX.receive(fd, max: max, timeoutMilliseconds: timeoutMilliseconds)
     }
 
     /// Whether the peer has closed or reset the connection (readable with nothing to read, or an
     /// error): checked before reusing an idle connection so a dead receiver is noticed before sending.
-    var peerClosed: Bool {
+    package var peerClosed: Bool {
         guard let readable = try? POSIX.wait(fd, writable: false, timeoutMilliseconds: 0) else { return true }
         guard readable else { return false }
         guard let bytes = try? POSIX.receive(fd, max: 1, timeoutMilliseconds: 0) else { return true }
         return bytes.isEmpty
     }
 
-    func close() {
+    package func close() {
         if fd >= 0 { POSIX.close(fd) }
         fd = -1
     }
 
     deinit { close() }
 
-    static var streamType: Int32 {
-        #if canImport(Glibc)
-            Int32(SOCK_STREAM.rawValue)
-        #else
-            SOCK_STREAM
-        #endif
+    package static var streamType: Int32 {
+        Int32(SOCK_STREAM.rawValue)
     }
 }
 
 /// A connected UDP socket for fire-and-forget datagrams (syslog over UDP).
-final class UDPSender: @unchecked Sendable {
+package final class UDPSender: @unchecked Sendable {
     private var fd: Int32
 
-    init(host: String, port: UInt16) throws(SystemError) {
+    package init(host: String, port: UInt16) throws(SystemError) {
         let type = Self.datagramType
         guard let address = try POSIX.resolve(host: host, port: port, type: type).first else {
-            throw SystemError("resolve \(host)", code: 22)
+            throw SystemError("resolve \(host)", code: EINVAL)
         }
         fd = try POSIX.connect(address, type: type, timeoutMilliseconds: 1000)
     }
 
-    func send(_ bytes: [UInt8]) throws(SystemError) { try POSIX.sendDatagram(fd, bytes) }
+    package func send(_ bytes: [UInt8]) throws(SystemError) { try POSIX.sendDatagram(fd, bytes) }
 
-    func close() {
+    package func close() {
         if fd >= 0 { POSIX.close(fd) }
         fd = -1
     }
 
     deinit { close() }
 
-    static var datagramType: Int32 {
-        #if canImport(Glibc)
-            Int32(SOCK_DGRAM.rawValue)
-        #else
-            SOCK_DGRAM
-        #endif
+    package static var datagramType: Int32 {
+        Int32(SOCK_DGRAM.rawValue)
     }
 }
 
 /// A listening TCP socket (the metrics endpoint, test receivers).
-final class TCPListener: @unchecked Sendable {
+package final class TCPListener: @unchecked Sendable {
     private var fd: Int32
-    let port: UInt16
+    package let port: UInt16
 
-    init(host: String, port: UInt16) throws(SystemError) {
+    package init(host: String, port: UInt16) throws(SystemError) {
         guard let address = try POSIX.resolve(host: host, port: port, type: TCPConnection.streamType).first else {
-            throw SystemError("resolve \(host)", code: 22)
+            throw SystemError("resolve \(host)", code: EINVAL)
         }
         (fd, self.port) = try POSIX.listen(address)
     }
 
-    func accept(timeoutMilliseconds: Int) throws(SystemError) -> TCPConnection? {
+    package func accept(timeoutMilliseconds: Int) throws(SystemError) -> TCPConnection? {
         guard fd >= 0 else { return nil }
         return try POSIX.accept(fd, timeoutMilliseconds: timeoutMilliseconds).map(TCPConnection.accepted)
     }
 
-    func close() {
+    package func close() {
         if fd >= 0 { POSIX.close(fd) }
         fd = -1
     }
 
     deinit { close() }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif

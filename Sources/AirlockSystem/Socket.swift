@@ -5,7 +5,7 @@ import CAirlockSys
     import Glibc
 #endif
 
-/// Thin wrappers over socket system calls: every failure becomes a ``ProxyError`` naming the call.
+/// Thin wrappers over socket system calls: every failure becomes a ``SystemError`` naming the call.
 /// Descriptors are plain `Int32`s owned by whoever opened them (the worker closes what it opens).
 package enum Socket {
     package enum Kind {
@@ -23,27 +23,27 @@ package enum Socket {
     package static func family(_ endpoint: Endpoint) -> Int32 { endpoint.address.isIPv4 ? AF_INET : AF_INET6 }
 
     /// A non-blocking, close-on-exec socket for `endpoint`'s family.
-    package static func open(_ kind: Kind, for endpoint: Endpoint) throws(ProxyError) -> Int32 {
+    package static func open(_ kind: Kind, for endpoint: Endpoint) throws(SystemError) -> Int32 {
         let fd = socket(family(endpoint), kind.type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .system(call: "socket", errno: errno) }
+        guard fd >= 0 else { throw SystemError("socket") }
         return fd
     }
 
     package static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ what: String)
-        throws(ProxyError)
+        throws(SystemError)
     {
         var value = value
         guard setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
-            throw .system(call: "setsockopt \(what)", errno: errno)
+            throw SystemError("setsockopt \(what)")
         }
     }
 
     /// A listening socket on `endpoint`, shared with the other workers through SO_REUSEPORT (the
     /// kernel spreads clients across them). IPv6 sockets are IPv6-only so `[::]` and `0.0.0.0` can
     /// both be served.
-    package static func listener(_ kind: Kind, on endpoint: Endpoint) throws(ProxyError) -> Int32 {
+    package static func listener(_ kind: Kind, on endpoint: Endpoint) throws(SystemError) -> Int32 {
         let fd = try open(kind, for: endpoint)
-        do throws(ProxyError) {
+        do throws(SystemError) {
             try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR")
             try setOption(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT")
             if !endpoint.address.isIPv4 { try setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 1, "IPV6_V6ONLY") }
@@ -53,11 +53,11 @@ package enum Socket {
             }
             let bound = SocketAddress.with(endpoint) { bind(fd, $0, $1) }
             guard bound == 0 else {
-                throw ProxyError.system(call: "bind \(kind == .udp ? "udp" : "tcp") \(endpoint)", errno: errno)
+                throw SystemError("bind \(kind == .udp ? "udp" : "tcp") \(endpoint)")
             }
             if kind == .tcp {
                 try setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "TCP_NODELAY")
-                guard listen(fd, 256) == 0 else { throw ProxyError.system(call: "listen \(endpoint)", errno: errno) }
+                guard listen(fd, 256) == 0 else { throw SystemError("listen \(endpoint)") }
             }
         } catch {
             close(fd)
@@ -68,7 +68,7 @@ package enum Socket {
 
     /// A UDP socket connected to `upstream`: the kernel gives it a random ephemeral source port,
     /// delivers only datagrams from that upstream, and reports ICMP unreachable as ECONNREFUSED.
-    package static func connectedUDP(to upstream: Endpoint) throws(ProxyError) -> Int32 {
+    package static func connectedUDP(to upstream: Endpoint) throws(SystemError) -> Int32 {
         let fd = try open(.udp, for: upstream)
         // Answers arrive in bursts (a batch of queries goes out in one sendmmsg); the default buffer
         // (~200 KB, a few hundred small datagrams by kernel accounting) overflows under load and every
@@ -78,20 +78,20 @@ package enum Socket {
         guard result == 0 else {
             let code = errno
             close(fd)
-            throw .system(call: "connect udp \(upstream)", errno: code)
+            throw SystemError("connect udp \(upstream)", code: code)
         }
         return fd
     }
 
     /// Starts a non-blocking TCP connect; completion shows as writability.
-    package static func startTCP(to upstream: Endpoint) throws(ProxyError) -> Int32 {
+    package static func startTCP(to upstream: Endpoint) throws(SystemError) -> Int32 {
         let fd = try open(.tcp, for: upstream)
         try? setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "TCP_NODELAY")
         let result = SocketAddress.with(upstream) { connect(fd, $0, $1) }
         guard result == 0 || errno == EINPROGRESS else {
             let code = errno
             close(fd)
-            throw .system(call: "connect tcp \(upstream)", errno: code)
+            throw SystemError("connect tcp \(upstream)", code: code)
         }
         return fd
     }

@@ -1,31 +1,15 @@
+import AirlockEvents
+
 #if canImport(Glibc)
     import Glibc
-#elseif canImport(Darwin)
-    import Darwin
 #endif
 
-/// An operating-system call that failed, with the call and errno text: what every socket and spool
-/// error turns into, so a sink's failure reads as `connect 127.0.0.1:9: Connection refused`.
-public struct SystemError: Error, CustomStringConvertible, Equatable, Sendable {
-    public var operation: String
-    public var code: Int32
-
-    public init(_ operation: String, code: Int32 = errno) {
-        self.operation = operation
-        self.code = code
-    }
-
-    public var description: String { "\(operation): \(String(cString: strerror(code)))" }
-    /// No space left on the device (or quota): the spool's disk is full.
-    public var isDiskFull: Bool { code == ENOSPC || code == EDQUOT }
-    public var isTimeout: Bool { code == ETIMEDOUT || code == EAGAIN }
-}
-
-/// The only file in Airlock's alerting that touches raw pointers: socket addresses, `read`/`write`
-/// buffers, `poll`. Everything above it deals in `[UInt8]` and Swift errors.
-enum POSIX {
+/// Blocking calls with timeouts (`poll`) for the alert sinks and the spool: name resolution, stream
+/// and datagram sockets, files. The event-loop servers use ``Socket`` (non-blocking, epoll) instead.
+/// Everything above it deals in `[UInt8]` and ``SystemError``.
+package enum POSIX {
     /// Resolves `host` (an IP literal or a name) to socket addresses of `type` (SOCK_STREAM/DGRAM).
-    static func resolve(host: String, port: UInt16, type: Int32) throws(SystemError) -> [ResolvedAddress] {
+    package static func resolve(host: String, port: UInt16, type: Int32) throws(SystemError) -> [ResolvedAddress] {
         guard isValidHost(host) else {
             throw SystemError("resolve '\(host)': not an IP address or host name", code: EINVAL)
         }
@@ -59,8 +43,8 @@ enum POSIX {
 
     /// An IP literal, or a host name of letters, digits, `-` and `_` in dot-separated labels: what
     /// is checked before asking the resolver, so garbage never turns into a DNS query.
-    static func isValidHost(_ host: String) -> Bool {
-        if IPAddressText.isLiteral(host) { return true }
+    package static func isValidHost(_ host: String) -> Bool {
+        if IPAddress(host) != nil { return true }
         guard !host.isEmpty, host.utf8.count <= 253 else { return false }
         let trimmed = host.hasSuffix(".") ? String(host.dropLast()) : host
         return trimmed.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
@@ -69,23 +53,19 @@ enum POSIX {
         }
     }
 
-    static func socket(family: Int32, type: Int32) throws(SystemError) -> Int32 {
-        #if canImport(Glibc)
-            let fd = Glibc.socket(family, type | Int32(SOCK_CLOEXEC.rawValue), 0)
-        #else
-            let fd = Darwin.socket(family, type, 0)
-        #endif
+    package static func socket(family: Int32, type: Int32) throws(SystemError) -> Int32 {
+        let fd = Glibc.socket(family, type | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SystemError("socket") }
         return fd
     }
 
-    static func setNonBlocking(_ fd: Int32, _ on: Bool) {
+    package static func setNonBlocking(_ fd: Int32, _ on: Bool) {
         let flags = fcntl(fd, F_GETFL, 0)
         _ = fcntl(fd, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK)
     }
 
     /// Waits until `fd` is readable (or writable); false on timeout.
-    static func wait(_ fd: Int32, writable: Bool, timeoutMilliseconds: Int) throws(SystemError) -> Bool {
+    package static func wait(_ fd: Int32, writable: Bool, timeoutMilliseconds: Int) throws(SystemError) -> Bool {
         var pfd = pollfd(fd: fd, events: Int16(writable ? POLLOUT : POLLIN), revents: 0)
         while true {
             let n = poll(&pfd, 1, Int32(clamping: timeoutMilliseconds))
@@ -95,7 +75,7 @@ enum POSIX {
         }
     }
 
-    static func connect(_ address: ResolvedAddress, type: Int32, timeoutMilliseconds: Int) throws(SystemError) -> Int32 {
+    package static func connect(_ address: ResolvedAddress, type: Int32, timeoutMilliseconds: Int) throws(SystemError) -> Int32 {
         let fd = try socket(family: address.family, type: type)
         setNonBlocking(fd, true)
         var storage = address.storage
@@ -129,7 +109,7 @@ enum POSIX {
     }
 
     /// Writes all of `bytes`, waiting up to `timeoutMilliseconds` for room each time.
-    static func sendAll(_ fd: Int32, _ bytes: [UInt8], timeoutMilliseconds: Int) throws(SystemError) {
+    package static func sendAll(_ fd: Int32, _ bytes: [UInt8], timeoutMilliseconds: Int) throws(SystemError) {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { raw in
@@ -152,7 +132,7 @@ enum POSIX {
     }
 
     /// Reads up to `max` bytes; empty at end of stream; throws on timeout.
-    static func receive(_ fd: Int32, max: Int, timeoutMilliseconds: Int) throws(SystemError) -> [UInt8] {
+    package static func receive(_ fd: Int32, max: Int, timeoutMilliseconds: Int) throws(SystemError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: max)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
@@ -169,13 +149,13 @@ enum POSIX {
         }
     }
 
-    static func sendDatagram(_ fd: Int32, _ bytes: [UInt8]) throws(SystemError) {
+    package static func sendDatagram(_ fd: Int32, _ bytes: [UInt8]) throws(SystemError) {
         let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         if n < 0 { throw SystemError("send") }
     }
 
     /// A listening TCP socket on `address` (port 0 picks a free port); returns the fd and the port.
-    static func listen(_ address: ResolvedAddress, backlog: Int32 = 64) throws(SystemError) -> (Int32, UInt16) {
+    package static func listen(_ address: ResolvedAddress, backlog: Int32 = 64) throws(SystemError) -> (Int32, UInt16) {
         let fd = try socket(family: address.family, type: Int32(SOCK_STREAM.rawValue))
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -207,7 +187,7 @@ enum POSIX {
     }
 
     /// Accepts one connection, waiting up to `timeoutMilliseconds`; nil on timeout.
-    static func accept(_ fd: Int32, timeoutMilliseconds: Int) throws(SystemError) -> Int32? {
+    package static func accept(_ fd: Int32, timeoutMilliseconds: Int) throws(SystemError) -> Int32? {
         guard try wait(fd, writable: false, timeoutMilliseconds: timeoutMilliseconds) else { return nil }
         let client = Glibc.accept(fd, nil, nil)
         if client < 0 {
@@ -218,18 +198,18 @@ enum POSIX {
         return client
     }
 
-    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+    package static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
     // MARK: Files
 
-    static func openAppend(_ path: String) throws(SystemError) -> Int32 {
+    package static func openAppend(_ path: String) throws(SystemError) -> Int32 {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw SystemError("open \(path)") }
         return fd
     }
 
     /// Writes all bytes to a file descriptor (files: no timeout, `write` blocks only on the disk).
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(SystemError) {
+    package static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(SystemError) {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
@@ -241,23 +221,23 @@ enum POSIX {
         }
     }
 
-    static func fsync(_ fd: Int32, path: String) throws(SystemError) {
+    package static func fsync(_ fd: Int32, path: String) throws(SystemError) {
         guard fdatasync(fd) == 0 else { throw SystemError("fsync \(path)") }
     }
 
     /// Makes a rename or unlink in `directory` durable.
-    static func fsyncDirectory(_ directory: String) {
+    package static func fsyncDirectory(_ directory: String) {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }
         _ = Glibc.fsync(fd)
         _ = Glibc.close(fd)
     }
 
-    static func truncate(_ fd: Int32, to length: Int) { _ = ftruncate(fd, off_t(length)) }
+    package static func truncate(_ fd: Int32, to length: Int) { _ = ftruncate(fd, off_t(length)) }
 
-    static var processID: Int32 { getpid() }
+    package static var processID: Int32 { getpid() }
 
-    static var hostName: String {
+    package static var hostName: String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "-" }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -265,16 +245,10 @@ enum POSIX {
 }
 
 /// A socket address from `getaddrinfo`, kept by value.
-struct ResolvedAddress: @unchecked Sendable {
-    var family: Int32
-    var storage: sockaddr_storage
-    var length: socklen_t
-    var text: String
+package struct ResolvedAddress: @unchecked Sendable {
+    package var family: Int32
+    package var storage: sockaddr_storage
+    package var length: socklen_t
+    package var text: String
 }
 
-import AirlockEvents
-
-/// IP literal checks through the shared address parser.
-enum IPAddressText {
-    static func isLiteral(_ text: String) -> Bool { IPAddress(text) != nil }
-}
