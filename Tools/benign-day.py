@@ -383,7 +383,7 @@ class Fleet:
         host = rng.choice(self.sentry + ["http-intake.logs.datadoghq.com", "7-58-2-app.agent.datadoghq.com",
                                          "api.honeycomb.io", "otlp.nr-data.net", "api.segment.io", "us.i.posthog.com",
                                          "statsig.anthropic.com", "dc.services.visualstudio.com",
-                                         "westeurope-5.in.applicationinsights.azure.com", "o11y.otel-collector.observability"])
+                                         "westeurope-5.in.applicationinsights.azure.com", "otel-collector.observability"])
         return self.resolve(t, p, host)
 
     def in_cluster(self, t, p):
@@ -501,6 +501,11 @@ class Fleet:
         self.w.exchange(t, self.scanner.ip, self.scanner.resolver, f"{h}.malware.hash.cymru.com", TXT, NXDOMAIN, (),
                         soa_for("hash.cymru.com"), 0.01 + rng.random() * 0.05)
 
+    def freshclam(self, t):
+        """ClamAV's updater: the database version in a TXT record, then the mirror."""
+        t = self.resolve(t, self.scanner, "current.cvd.clamav.net", qtypes=(TXT,))
+        return self.resolve(t + 0.2, self.scanner, "database.clamav.net")
+
     def node_tick(self, t, node):
         rng = self.rng
         r = rng.random()
@@ -544,6 +549,7 @@ def generate(path, args):
             events += [(t0 + rng.uniform(0, 3590), 1, node) for _ in range(rng.randint(50, 90))]
         events += [(t0 + rng.uniform(0, 3590), 2, None) for _ in range(int(200 * (0.4 + load(h))))]
         events += [(t0 + rng.uniform(0, 3590), 3, None) for _ in range(int(150 * (0.3 + load(h))))]
+        events += [(t0 + rng.uniform(0, 3590), 4, None)]
         events.sort(key=lambda e: e[0])
         for t, kind, who in events:
             if kind == 0:
@@ -552,8 +558,10 @@ def generate(path, args):
                 fleet.node_tick(t, who)
             elif kind == 2:
                 fleet.mail_message(t)
-            else:
+            elif kind == 3:
                 fleet.scan_file(t)
+            else:
+                fleet.freshclam(t)
         w.flush()
         if args.verbose:
             print(f"  hour {h:2}: {w.queries} queries so far ({clock.time() - started:.0f} s)", file=sys.stderr)
@@ -636,7 +644,8 @@ def main():
         clients = sorted(f["clients"])
         print(f"  {verdict:10} {domain} ({', '.join(sorted(f['grouped']))}) first {f['first']} rule {f['rule']}, {f['records']} records, "
               f"{len(clients)} client(s): {', '.join(clients[:4])}{' …' if len(clients) > 4 else ''}")
-        print(f"             e.g. {f['example']}")
+        evidence = ", ".join(f"{e.get('feature')}={e.get('value')}" for e in (f["evidence"] or [])[:4])
+        print(f"             e.g. {f['example']}  [{evidence}]")
     per_million = kinds.get("suspicious-name", 0) / max(1, total) * 1e6
     print(f"suspicious-name verdicts: {kinds.get('suspicious-name', 0)} records ({per_million:.0f} per million queries), "
           f"{len(suspicious_names)} distinct names ({len(suspicious_names) / max(1, total) * 1e6:.1f} per million queries)")

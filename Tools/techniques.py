@@ -10,7 +10,9 @@ generator knows per query) that left before the first detecting record, and the 
 A detecting record is any record with a verdict other than `suspicious-name` (tunnel, campaign, beacon,
 ...) on one of the technique's registered domains or, for traffic sent straight to a server, on that
 server's address group. Suspicious-name verdicts are counted apart. Exit status 1 if a variant is missed or
-lets 1 KB of payload or more leave before detection (`--no-fail` only prints).
+lets 1 KB of payload or more leave before detection, or if a background domain (the client's benign lookups,
+or the search-list suffixes a pod's resolver tries first, such as cluster.local) gets a verdict other than
+suspicious-name (`--no-fail` only prints).
 
     python3 Tools/techniques.py [--airlock PATH] [--smoke] [--seed N] [--only KEY,...] [--variants N]
                                 [--keep DIR] [--no-fail] [-v]
@@ -102,6 +104,26 @@ class Variant:
         self.capture = dm.Capture(rng)
         self.domains = set()
         self.servers = set()
+
+
+def pod_search(rng):
+    """Half the time the implant runs in a Kubernetes pod and resolves through getaddrinfo: with
+    `ndots:5` each name is first tried under the pod's search list (NXDOMAIN from the cluster resolver)."""
+    if rng.random() < 0.5:
+        return None
+    ns = rng.choice(["default", "agents", "ci", "tools"])
+    return [f"{ns}.svc.cluster.local", "svc.cluster.local", "cluster.local",
+            rng.choice(["us-west-2.compute.internal", "ec2.internal", "c.agents-prod.internal"])]
+
+
+def lookup(v, t, client, name, qtype, search, payload, answers=(), rcode=0, rtt=0.02):
+    """One getaddrinfo-style lookup: the search-list expansions (when `search` is set and the name has
+    fewer than 5 dots), then the name itself, which carries the payload to the attacker's server."""
+    if search and name.count(".") < 5:
+        for suffix in search:
+            v.capture.exchange(t, client, RESOLVER, f"{name}.{suffix}", qtype, rcode=NXDOMAIN, rtt=0.0008)
+            t += 0.001
+    v.capture.exchange(t, client, RESOLVER, name, qtype, rcode=rcode, answers=answers, payload=payload, rtt=rtt)
 
 
 def enc(rng, alphabet, n):
@@ -219,12 +241,14 @@ def round_robin_c2(rng, index, smoke):
     qtypes = rng.choice([[TXT], [A], [AAAA], [A, AAAA], [TXT, A]])
     interval = rng.choice([5, 10, 20, 30, 60, 120, 180, 300])
     jitter = rng.choice([0.0, 0.1, 0.2, 0.3, 0.4])
-    hours = 0.4 if smoke else rng.uniform(2, 6)
+    hours = 1.0 if smoke else rng.uniform(2, 6)
     rotation = rng.choice(["in order", "random"])
     ttl = rng.choice([0, 1, 5, 30, 60, 300])
+    search = pod_search(rng) if qtypes != [TXT] else None
     v = Variant(f"c2-{n}dom-{alphabet_name}-{'+'.join(dm_type(q) for q in qtypes)}-{interval}s",
                 f"{n} lookalike domains ({', '.join(domains[:3])}…), labels {lo}-{hi} {alphabet_name}, "
-                f"beacon {interval}s ±{int(jitter * 100)}%, {hours:.1f} h, {rotation}", rng)
+                f"beacon {interval}s ±{int(jitter * 100)}%, {hours:.1f} h, {rotation}"
+                f"{', in a pod (ndots:5 search list)' if search else ''}", rng)
     v.domains.update(domains)
     t0 = START + index * 86400
     t1 = t0 + hours * 3600
@@ -242,8 +266,8 @@ def round_robin_c2(rng, index, smoke):
         qtype = rng.choice(qtypes)
         body = "".join(name.split(".")[:-2])
         payload = dm.payload_bytes(len(body), "alnum" if alphabet_name == "alnum" else alphabet_name)
-        v.capture.exchange(t, IMPLANT, RESOLVER, name, qtype, answers=answer_for(rng, qtype, ttl, domain=domain),
-                           payload=payload, rtt=rng.uniform(0.03, 0.3))
+        lookup(v, t, IMPLANT, name, qtype, search if qtype in (A, AAAA) else None, payload,
+               answers=answer_for(rng, qtype, ttl, domain=domain), rtt=rng.uniform(0.03, 0.3))
 
     t = t0
     burst_i = 0
@@ -361,9 +385,9 @@ def fake_tld_direct(rng, index, smoke):
 
 # d. Short handshakes -------------------------------------------------------------------------------
 IODINE_CASE_PATTERNS = [b"aA-Aaahhh-Drink-mal-ein-J\xe4germeister-",
-                        b"La-fl\xfbte-na\xefve-fran\xe7aise-est-retir\xe9-\xe0-Cr\xe8te",
-                        b"AbBCcDdEeFfGgHhIiJjKkLlMmNnOoPpQqRrSsTtUuVvWwXxYyZz",
-                        bytes(b"0123456789") + bytes(range(0xBC, 0xFE))]
+                        b"aA-La-fl\xfbte-na\xefve-fran\xe7aise-est-retir\xe9-\xe0-Cr\xe8te",
+                        b"aAbBcCdDeEfFgGhHiIjJkKlLmMnNoOpPqQrRsStTuUvVwWxXyYzZ",
+                        b"aA0123456789" + bytes(range(0xBC, 0xFE))]
 
 
 def iodine_handshake(rng, index, smoke):
@@ -419,7 +443,7 @@ def iodine_handshake(rng, index, smoke):
     if rng.random() < 0.6:
         q("y" + rng.choice("rtsuv") + "b" + c3(), 2)  # EDNS0 check
     for pattern in IODINE_CASE_PATTERNS[:rng.choice([2, 4, 4])]:
-        q(b"z" + c3().encode() + b"aa" + pattern, len(pattern), pattern)
+        q(b"z" + c3().encode() + pattern, len(pattern), pattern)
     codec = rng.choice(["f", "g", "h"])  # 5: base32, 6: base64, 7: base128
     q("s" + dm.B32[userid] + codec + c3(), 2)
     for down in rng.sample(["t", "s", "u", "v", "r"], rng.randint(0, 4)):
@@ -468,10 +492,11 @@ def dnscat2_handshake(rng, index, smoke):
     session = rng.randrange(65536)
     t = START + index * 86400 + 30
     seq = rng.randrange(65536)
+    label_size = rng.choice([60, 62, 63])
 
     def send(packet):
         nonlocal t
-        text = dm.split_labels(packet.hex(), rng.choice([60, 63, 62]))
+        text = dm.split_labels(packet.hex(), label_size)
         name = f"dnscat.{text}" if mode == "direct" else f"{text}.{domain}"
         qtype = rng.choice(qtypes)
         reply = rng.randbytes(2) + packet[2:5] + rng.randbytes(rng.randint(4, 12))
@@ -511,8 +536,10 @@ def c2_checkin(rng, index, smoke):
     idlen = rng.choice([4, 6, 8])
     implants = rng.randint(1, 3)
     rounds = rng.randint(1, 3)
-    v = Variant(f"checkin-{idlen}hex-{implants}impl-{rounds}r", f"C2 check-in under {sub}{domain}, "
-                f"{idlen}-hex ids, {implants} implant(s), {rounds} round(s)", rng)
+    search = pod_search(rng)
+    v = Variant(f"checkin-{idlen}hex-{implants}impl-{rounds}r{'-pod' if search else ''}", f"C2 check-in under "
+                f"{sub}{domain}, {idlen}-hex ids, {implants} implant(s), {rounds} round(s)"
+                f"{', in a pod (ndots:5 search list)' if search else ''}", rng)
     v.domains.add(domain)
     t = START + index * 86400 + 30
     for implant in range(implants):
@@ -524,8 +551,7 @@ def c2_checkin(rng, index, smoke):
                 name = f"{enc(rng, dm.HEX, rng.choice([2, 4]))}.{ident}.{sub}{domain}" if rng.random() < 0.5 \
                     else f"{ident}{enc(rng, dm.HEX, 2)}.{sub}{domain}"
                 body = "".join(name[:-len(sub + domain) - 1].split("."))
-                v.capture.exchange(tt, client, RESOLVER, name, A, answers=a_answer(rng, rng.choice([0, 1, 60])),
-                                   payload=len(body) // 2)
+                lookup(v, tt, client, name, A, search, len(body) // 2, answers=a_answer(rng, rng.choice([0, 1, 60])))
                 tt += rng.uniform(1, 20)
             name = f"{enc(rng, dm.HEX, 4)}.{ident}.{sub}{domain}"
             v.capture.exchange(tt, client, RESOLVER, name, TXT,
@@ -545,7 +571,7 @@ def cobalt_strike_beacon(rng, index, smoke):
     host = rng.choice(["", "ns1.", "dns.", "cdn.", "wallet.", "a."]) + domain
     sleep = rng.choice([60, 60, 60, 30, 45, 90, 120])
     jitter = rng.choice([0.1, 0.2, 0.3])
-    hours = 0.5 if smoke else rng.uniform(2, 8)
+    hours = 2.0 if smoke else rng.uniform(2, 8)
     idle = rng.choice([bytes(4), bytes([198, 18, 9, 1]), bytes([198, 18, 200, 2])])
     beacon_id = rng.randrange(1 << 31)
     ident = f"{beacon_id:x}"
@@ -599,7 +625,7 @@ def sliver_beacon(rng, index, smoke):
     parent = rng.choice(["", "c2.", "a.", "dns."]) + domain
     interval = rng.choice([30, 60, 60, 120, 300])
     jitter = rng.choice([5, 10, 30])
-    hours = 0.5 if smoke else rng.uniform(2, 6)
+    hours = 2.0 if smoke else rng.uniform(2, 6)
     v = Variant(f"sliver-{interval}s+{jitter}-{hours:.1f}h", f"Sliver-like beacon to {parent}, every "
                 f"{interval}s + 0-{jitter}s, {hours:.1f} h", rng)
     v.domains.add(domain)
@@ -666,8 +692,9 @@ def low_and_slow(rng, index, smoke):
     every = rng.choice([120, 180, 300, 600])
     hours = 3.0 if smoke else rng.uniform(4, 12)
     encoding = rng.choice(["hex", "base32"])
-    v = Variant(f"slow-{every}s-{encoding}-{hours:.0f}h", f"40-byte chunks every {every}s ±30% for "
-                f"{hours:.1f} h, {encoding}, to {domain}", rng)
+    search = pod_search(rng)
+    v = Variant(f"slow-{every}s-{encoding}-{hours:.0f}h{'-pod' if search else ''}", f"40-byte chunks every {every}s "
+                f"±30% for {hours:.1f} h, {encoding}, to {domain}{', in a pod (ndots:5 search list)' if search else ''}", rng)
     v.domains.add(domain)
     t0 = START + index * 86400
     t, t1 = t0 + 60, t0 + 60 + hours * 3600
@@ -676,7 +703,7 @@ def low_and_slow(rng, index, smoke):
         chunk = rng.randbytes(40)
         text = encode(chunk, encoding)
         name = f"{dm.split_labels(text, rng.choice([40, 63]))}.{i:x}.{domain}"
-        v.capture.exchange(t, IMPLANT, RESOLVER, name, A, answers=a_answer(rng, 60), payload=40)
+        lookup(v, t, IMPLANT, name, A, search, 40, answers=a_answer(rng, 60))
         i += 1
         t += jittered(rng, every, 0.3)
     background(v, [IMPLANT], t0, t1 + 60, rng.uniform(10, 60))
@@ -692,8 +719,10 @@ def word_encoding(rng, index, smoke):
     per = rng.randint(4, 12)
     joiner = rng.choice(["", "-", "."])
     rate = rng.choice([0.1, 0.5, 2.0])
+    search = pod_search(rng)
     v = Variant(f"words-{per}w-{ {'.': 'labels', '-': 'hyphens', '': 'joined'}[joiner]}-{size // 1000}KB",
-                f"{size} bytes as words, {per} a name, joined by {joiner!r}, to {domain}", rng)
+                f"{size} bytes as words, {per} a name, joined by {joiner!r}, to {domain}"
+                f"{', in a pod (ndots:5 search list)' if search else ''}", rng)
     v.domains.add(domain)
     t0 = START + index * 86400
     t = t0 + 10
@@ -703,8 +732,9 @@ def word_encoding(rng, index, smoke):
         text = joiner.join(words[b] for b in chunk)
         if joiner != ".":
             text = dm.split_labels(text, 63)
-        v.capture.exchange(t, IMPLANT, RESOLVER, f"{text}.{domain}", rng.choice([A, TXT]),
-                           answers=a_answer(rng, 30), payload=len(chunk))
+        qtype = rng.choice([A, TXT])
+        lookup(v, t, IMPLANT, f"{text}.{domain}", qtype, search if qtype == A else None, len(chunk),
+               answers=a_answer(rng, 30) if qtype == A else [(TXT, 30, dm.rdata_txt("ok"))])
         t += jittered(rng, rate, 0.5)
     background(v, [IMPLANT], t0, t + 60, rng.uniform(3, 20))
     return v
@@ -818,6 +848,8 @@ def main():
                 failures.append(f"{key}/{v.name}: missed")
             elif leak_p >= LEAK_LIMIT:
                 failures.append(f"{key}/{v.name}: {leak_p} payload bytes before detection")
+            for verdict, domain in other:
+                failures.append(f"{key}/{v.name}: false {verdict} verdict on background {domain}")
             if args.verbose:
                 what = f"{first[0]} ({first[2]}) on {first[3]}" if first else "MISSED"
                 print(f"  {key:20} {v.name:34} {what:48} before: {leak_q:>5} q {leak_p:>7} B  of {total_q} q "
@@ -844,7 +876,7 @@ def main():
     print("before = technique queries / payload bytes that left before the first detecting record "
           "(all of them when missed)")
     if failures:
-        print(f"{len(failures)} failing variant(s) (missed, or ≥ {LEAK_LIMIT} B before detection):")
+        print(f"{len(failures)} failure(s) (missed, ≥ {LEAK_LIMIT} B before detection, or background convicted):")
         for f in failures:
             print("  " + f)
     else:
