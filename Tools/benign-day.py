@@ -592,6 +592,7 @@ def replay(airlock, path):
             continue
         key = (verdict, r.get("domain"))
         f = flagged.setdefault(key, {"first": r.get("time"), "rule": r.get("rule"), "clients": set(), "records": 0,
+                                     "by": (r.get("client") or "").rsplit(":", 1)[0],
                                      "example": r.get("name"), "evidence": r.get("evidence"), "grouped": set()})
         f["clients"].add((r.get("client") or "").rsplit(":", 1)[0])
         f["grouped"].add(str(r.get("grouped_by") or r.get("type")))
@@ -642,8 +643,9 @@ def main():
     print(f"convictions (tunnel/campaign/beacon/...): {len(bad)} group(s)")
     for (verdict, domain), f in sorted(bad, key=lambda x: x[1]["first"]):
         clients = sorted(f["clients"])
-        print(f"  {verdict:10} {domain} ({', '.join(sorted(f['grouped']))}) first {f['first']} rule {f['rule']}, {f['records']} records, "
-              f"{len(clients)} client(s): {', '.join(clients[:4])}{' …' if len(clients) > 4 else ''}")
+        print(f"  {verdict:10} {domain} ({', '.join(sorted(f['grouped']))}) first {f['first']} on client {f['by']} "
+              f"(rule {f['rule']}); {f['records']} records carry it, from {len(clients)} client(s): "
+              f"{', '.join(clients[:4])}{' …' if len(clients) > 4 else ''}")
         evidence = ", ".join(f"{e.get('feature')}={e.get('value')}" for e in (f["evidence"] or [])[:4])
         print(f"             e.g. {f['example']}  [{evidence}]")
     per_million = kinds.get("suspicious-name", 0) / max(1, total) * 1e6

@@ -6,7 +6,6 @@ in whole microseconds, so a replay record's time can be matched to the query tha
 Addresses are the callers' (198.18.0.0/15); nothing here sends anything.
 """
 import base64
-import heapq
 import os
 import struct
 import sys
@@ -155,48 +154,3 @@ class Capture:
             for t, _, frame in self.packets:
                 f.write(record(t // 1_000_000, t % 1_000_000, frame))
         return os.path.getsize(path)
-
-
-class StreamingWriter:
-    """A pcap written in time order from exchanges that arrive roughly in order: packets wait in a heap
-    and are written once the caller's clock has passed them by more than `slack` seconds."""
-
-    def __init__(self, path, rng, slack=5.0):
-        self.f = open(path, "wb")
-        self.f.write(PCAP_HEADER)
-        self.rng = rng
-        self.heap = []
-        self.seq = 0
-        self.slack = int(slack * 1e6)
-        self.queries = 0
-        self.last = 0
-
-    def exchange(self, time, client, server, name, qtype, rcode=NOERROR, answers=(), authority=(),
-                 rtt=0.01, edns=False):
-        t = int(time * 1e6)
-        qid = self.rng.randrange(65536)
-        sport = self.rng.randrange(1024, 65535)
-        name_wire = wire(name)
-        self.queries += 1
-        heapq.heappush(self.heap, (t, self.seq, udp_frame(client, server, sport, 53,
-                                                          message(qid, name_wire, qtype, 0x0100, edns=edns))))
-        reply = message(qid, name_wire, qtype, 0x8180 | rcode, answers if rcode == NOERROR else (), authority,
-                        edns=edns)
-        heapq.heappush(self.heap, (t + max(1, int(rtt * 1e6)), self.seq + 1, udp_frame(server, client, 53, sport, reply)))
-        self.seq += 2
-
-    def advance(self, time):
-        """Write every packet older than `time` minus the slack."""
-        limit = int(time * 1e6) - self.slack
-        f = self.f
-        heap = self.heap
-        while heap and heap[0][0] < limit:
-            t, _, frame = heapq.heappop(heap)
-            if t < self.last:  # never write out of order
-                t = self.last
-            self.last = t
-            f.write(record(t // 1_000_000, t % 1_000_000, frame))
-
-    def close(self):
-        self.advance(float("inf") if not self.heap else (max(p[0] for p in self.heap) / 1e6 + 3600))
-        self.f.close()

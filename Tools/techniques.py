@@ -20,7 +20,6 @@ suspicious-name (`--no-fail` only prints).
 Every address is in 198.18.0.0/15; nothing is sent anywhere: the script only writes pcap files.
 """
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -30,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time as clock
-from datetime import datetime
+from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dnsmessages as dm  # noqa: E402
@@ -758,7 +757,7 @@ TECHNIQUES = [
 def parse_time(s):
     """A replay record's ISO time as integer µs since the epoch."""
     whole, _, frac = s.rstrip("Z").partition(".")
-    seconds = datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=__import__("datetime").timezone.utc)
+    seconds = datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
     return int(seconds.timestamp()) * 1_000_000 + int((frac + "000000")[:6])
 
 
