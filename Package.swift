@@ -11,7 +11,7 @@ import PackageDescription
 /// Modules that must never touch an unsafe pointer: the compiler checks it for them.
 let safeModules: Set<String> = [
     "AirlockEvents", "AirlockPackets", "AirlockDNSWire", "AirlockTLSWire", "AirlockEngine", "AirlockPipeline",
-    "AirlockDigest", "AirlockHTTPWire",
+    "AirlockDigest", "AirlockHTTPWire", "AirlockEnforcement",
 ]
 
 var targets: [Target] = [
@@ -50,13 +50,22 @@ var targets: [Target] = [
     .target(
         name: "AirlockPolicy", dependencies: ["CYAML", "AirlockEvents", "AirlockEngine", "AirlockDigest"],
         exclude: ["README.md"]),
+    // Verdict → enforcement, pure (no clocks, no I/O): DNS quarantine, leak budgets and rebinding checks,
+    // the HTTP egress guard and ledger, the DNS and HTTP decision records and their JSON-lines formats,
+    // and the policy snapshot the proxies work from. Shared by the live proxies and replay.
+    .target(
+        name: "AirlockEnforcement",
+        dependencies: [
+            "AirlockEvents", "AirlockEngine", "AirlockPolicy", "AirlockDNSWire", "AirlockHTTPWire", "AirlockTLSWire",
+            "AirlockPipeline",
+        ]),
     // Decisions → alerts: one event model, OCSF/EVE records, aggregation, sinks with a durable spool,
     // Prometheus metrics. Does I/O (files, sockets, threads), so it sits outside the pure set.
     .target(
         name: "AirlockAlerts",
         dependencies: [
             "AirlockEvents", "AirlockEngine", "AirlockPipeline", "AirlockDNSProxy", "AirlockPolicy", "AirlockDigest",
-            "AirlockTLSClient", "AirlockHTTPProxy", "AirlockSystem",
+            "AirlockTLSClient", "AirlockHTTPProxy", "AirlockSystem", "AirlockEnforcement",
         ],
         exclude: ["README.md"]),
     // Client TLS over a connected socket (OpenSSL): verified HTTPS for the webhook sink.
@@ -68,7 +77,7 @@ var targets: [Target] = [
         name: "AirlockReplay",
         dependencies: [
             "AirlockCapture", "AirlockPackets", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockEngine",
-            "AirlockPolicy", "AirlockDNSProxy",
+            "AirlockPolicy", "AirlockEnforcement",
         ]),
     // Linux calls Glibc does not expose (recvmmsg/sendmmsg, epoll, eventfd, getrandom): the system layer's only C.
     .target(name: "CAirlockSys"),
@@ -82,7 +91,7 @@ var targets: [Target] = [
         name: "AirlockDNSProxy",
         dependencies: [
             "AirlockSystem", "AirlockDNSWire", "AirlockPipeline", "AirlockPolicy", "AirlockEngine", "AirlockEvents",
-            "AirlockNames",
+            "AirlockNames", "AirlockEnforcement",
         ],
         exclude: ["README.md"]),
     // The HTTP egress proxy: forward and CONNECT, policy and bypass checks, budgets, tokens; a pure
@@ -91,14 +100,14 @@ var targets: [Target] = [
         name: "AirlockHTTPProxy",
         dependencies: [
             "AirlockSystem", "AirlockHTTPWire", "AirlockDNSProxy", "AirlockDNSWire", "AirlockTLSWire", "AirlockPolicy",
-            "AirlockEngine", "AirlockEvents", "AirlockNames", "AirlockDigest",
+            "AirlockEngine", "AirlockEvents", "AirlockNames", "AirlockDigest", "AirlockEnforcement",
         ],
         exclude: ["README.md"]),
     .executableTarget(
         name: "airlock",
         dependencies: [
             "AirlockReplay", "AirlockEngine", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockPolicy",
-            "AirlockDNSProxy", "AirlockAlerts", "AirlockHTTPProxy", "AirlockSystem",
+            "AirlockDNSProxy", "AirlockAlerts", "AirlockHTTPProxy", "AirlockSystem", "AirlockEnforcement",
         ],
         path: "Sources/AirlockCLI"),
 
@@ -116,7 +125,7 @@ var targets: [Target] = [
         name: "AirlockHTTPProxyTests",
         dependencies: [
             "AirlockHTTPProxy", "AirlockHTTPWire", "AirlockDNSProxy", "AirlockPolicy", "AirlockEngine", "AirlockEvents",
-            "AirlockTLSWire", "AirlockDigest", "AirlockSystem",
+            "AirlockTLSWire", "AirlockDigest", "AirlockSystem", "AirlockEnforcement",
         ]),
     .testTarget(name: "AirlockEngineTests", dependencies: ["AirlockEngine", "AirlockEvents"], exclude: ["Fixtures"]),
     .testTarget(name: "AirlockNamesTests", dependencies: ["AirlockNames", "AirlockEvents"]),
@@ -131,13 +140,14 @@ var targets: [Target] = [
         dependencies: [
             "AirlockDigest",
             "AirlockAlerts", "AirlockEngine", "AirlockEvents", "AirlockDNSProxy", "AirlockDNSWire", "AirlockPipeline",
-            "AirlockPolicy", "AirlockTLSClient", "AirlockHTTPProxy", "AirlockSystem",
+            "AirlockPolicy", "AirlockTLSClient", "AirlockHTTPProxy", "AirlockSystem", "AirlockEnforcement",
         ], exclude: ["Fixtures"]),
     .testTarget(name: "AirlockCLITests", dependencies: ["airlock"]),
     .testTarget(
         name: "AirlockDNSProxyTests",
         dependencies: [
             "AirlockDNSProxy", "AirlockDNSWire", "AirlockPolicy", "AirlockEngine", "AirlockEvents", "AirlockSystem",
+            "AirlockEnforcement",
         ]),
     // Real NSD, dig/kdig, iodine and dns2tcp around the built `airlock serve`; skips without root or tools.
     .testTarget(name: "AirlockDNSProxyIntegrationTests", dependencies: ["airlock"]),

@@ -1,4 +1,5 @@
 import AirlockDNSProxy
+import AirlockEnforcement
 import AirlockPolicy
 
 /// `airlock check-policy FILE`: validate a policy and summarise it, or list every error as FILE:LINE:COL.

@@ -1,5 +1,6 @@
 import AirlockAlerts
 import AirlockDNSProxy
+import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
 import AirlockPolicy

@@ -1,4 +1,5 @@
 import AirlockDNSProxy
+import AirlockEnforcement
 import AirlockHTTPProxy
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import AirlockDNSProxy
+import AirlockEnforcement
 import AirlockDNSWire
 import AirlockEngine
 import AirlockEvents

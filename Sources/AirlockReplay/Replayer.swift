@@ -1,5 +1,5 @@
 import AirlockCapture
-import AirlockDNSProxy
+import AirlockEnforcement
 import Foundation
 import AirlockDNSWire
 import AirlockEngine

@@ -1,4 +1,5 @@
 import AirlockAlerts
+import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
 import AirlockHTTPProxy

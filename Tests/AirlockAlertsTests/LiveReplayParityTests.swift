@@ -1,5 +1,6 @@
 import AirlockDNSProxy
 import AirlockDNSWire
+import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
 import AirlockPipeline

@@ -1,5 +1,6 @@
 import AirlockDNSProxy
 import AirlockDNSWire
+import AirlockEnforcement
 import AirlockEvents
 import Testing
 

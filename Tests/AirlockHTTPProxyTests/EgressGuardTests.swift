@@ -1,3 +1,4 @@
+import AirlockEnforcement
 import AirlockEvents
 import AirlockHTTPProxy
 import AirlockHTTPWire

@@ -1,3 +1,4 @@
+import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
 import AirlockPolicy
@@ -15,7 +16,7 @@ extension DNSProxyCore {
     }
 
     func packetRecord(
-        _ client: ClientHandle, _ time: ProxyTime, _ action: DecisionAction, detail: String, rcode: UInt16? = nil
+        _ client: ClientHandle, _ time: ProxyTime, _ action: DNSDecisionRecord.Action, detail: String, rcode: UInt16? = nil
     ) -> DNSDecisionRecord {
         let sandbox = policy.context(for: client.peer.address)
         return DNSDecisionRecord(
@@ -26,7 +27,7 @@ extension DNSProxyCore {
 
     func answerRecord(
         _ event: DNSQueryEvent, _ client: ClientHandle, _ time: ProxyTime, _ sandbox: SandboxContext,
-        _ action: DecisionAction, basis: BlockBasis? = nil, verdict: Verdict? = nil, alert: Bool = false,
+        _ action: DNSDecisionRecord.Action, basis: BlockBasis? = nil, verdict: Verdict? = nil, alert: Bool = false,
         cached: Bool = false, detail: String? = nil, rcode: UInt16? = nil
     ) -> DNSDecisionRecord {
         DNSDecisionRecord(

@@ -1,4 +1,5 @@
 import AirlockDNSWire
+import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
 import AirlockPipeline

@@ -1,3 +1,4 @@
+import AirlockEnforcement
 import AirlockEvents
 
 /// The proxy's own settings (the policy file holds what to allow; this holds how to run).

@@ -1,4 +1,5 @@
 import AirlockDNSWire
+import AirlockEnforcement
 import AirlockEngine
 import AirlockNames
 import AirlockPipeline

@@ -1,3 +1,4 @@
+import AirlockEnforcement
 import AirlockSystem
 
 /// Decisions as JSON lines (``DecisionFormat``) on standard output or appended to a file.

@@ -1,3 +1,4 @@
+import AirlockEnforcement
 import AirlockEvents
 import AirlockSystem
 import Synchronization

@@ -1,4 +1,5 @@
 import AirlockDNSProxy
+import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
 import AirlockHTTPWire

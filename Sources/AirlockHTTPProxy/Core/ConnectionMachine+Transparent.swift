@@ -1,4 +1,5 @@
 import AirlockDNSProxy
+import AirlockEnforcement
 import AirlockEvents
 import AirlockHTTPWire
 import AirlockTLSWire

@@ -1,3 +1,4 @@
+import AirlockEnforcement
 import AirlockEvents
 import AirlockHTTPWire
 
@@ -54,13 +55,4 @@ public struct HTTPProxyConfiguration: Sendable {
     public init(listen: [Endpoint]) {
         self.listen = listen
     }
-}
-
-/// Which HTTP decisions reach the log.
-public enum HTTPLogLevel: String, Sendable, CaseIterable {
-    /// Every request and tunnel, allowed or not.
-    case all
-    /// Denials, would-denials, errors and budget cut-offs.
-    case notable
-    case none
 }

@@ -17,6 +17,7 @@
 // size; every forward must carry the ID it claims; every decision log line must be one valid JSON line.
 import AirlockDNSProxy
 import AirlockDNSWire
+import AirlockEnforcement
 import AirlockEvents
 import AirlockPolicy
 import Foundation

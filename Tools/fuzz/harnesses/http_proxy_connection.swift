@@ -17,6 +17,7 @@
 // of complete request heads, each followed by exactly the body its framing announces (anything else
 // lets a client smuggle a request past the policy), and every decision log line is one JSON object.
 import AirlockDNSProxy
+import AirlockEnforcement
 import AirlockEvents
 import AirlockHTTPProxy
 import AirlockHTTPWire

@@ -1,25 +1,6 @@
 import AirlockEngine
 import AirlockEvents
 import AirlockPolicy
-import Synchronization
-
-/// What the proxy did with a query or an answer.
-public enum DecisionAction: String, Sendable {
-    /// Forwarded upstream, or answered from the cache.
-    case allow
-    /// Answered with the block response (NXDOMAIN or REFUSED) instead of forwarding.
-    case block
-    /// Report mode: the policy refuses it, but it was forwarded anyway.
-    case wouldBlock = "would-block"
-    /// A malformed query, answered FORMERR.
-    case formerr
-    /// A query the proxy does not serve (an opcode other than QUERY), answered NOTIMP.
-    case notimp
-    /// No upstream answered in time: answered SERVFAIL.
-    case servfail
-    /// Nothing sent back (unparseable bytes, a response sent as a query).
-    case drop
-}
 
 /// One decision, with its rationale: the unit of the proxy's log and, later, of alert sinks.
 ///
@@ -32,9 +13,27 @@ public struct DNSDecisionRecord: Sendable {
         case packet
     }
 
+    /// What the proxy did with a query or an answer.
+    public enum Action: String, Sendable {
+        /// Forwarded upstream, or answered from the cache.
+        case allow
+        /// Answered with the block response (NXDOMAIN or REFUSED) instead of forwarding.
+        case block
+        /// Report mode: the policy refuses it, but it was forwarded anyway.
+        case wouldBlock = "would-block"
+        /// A malformed query, answered FORMERR.
+        case formerr
+        /// A query the proxy does not serve (an opcode other than QUERY), answered NOTIMP.
+        case notimp
+        /// No upstream answered in time: answered SERVFAIL.
+        case servfail
+        /// Nothing sent back (unparseable bytes, a response sent as a query).
+        case drop
+    }
+
     public var time: Timestamp
     public var stage: Stage
-    public var action: DecisionAction
+    public var action: Action
     public var sandbox: String?
     public var client: Endpoint
     public var transport: Transport
@@ -58,7 +57,7 @@ public struct DNSDecisionRecord: Sendable {
     public var policyVersion: String
 
     public init(
-        time: Timestamp, stage: Stage, action: DecisionAction, sandbox: String?, client: Endpoint, transport: Transport,
+        time: Timestamp, stage: Stage, action: Action, sandbox: String?, client: Endpoint, transport: Transport,
         name: DNSName? = nil, qtype: UInt16? = nil, domain: DomainKey? = nil, basis: BlockBasis? = nil,
         verdict: Verdict? = nil, alert: Bool = false, cached: Bool = false, rcode: UInt16? = nil, detail: String? = nil,
         mode: PolicyMode? = nil, policyVersion: String
@@ -112,7 +111,7 @@ public enum DecisionLogLevel: String, Sendable, CaseIterable {
     /// Nothing.
     case none
 
-    func wants(_ record: DNSDecisionRecord) -> Bool {
+    package func wants(_ record: DNSDecisionRecord) -> Bool {
         switch self {
         case .all: return true
         case .notable: return record.isNotable
@@ -124,17 +123,4 @@ public enum DecisionLogLevel: String, Sendable, CaseIterable {
 /// Where decisions go. The proxy hands over a batch per event-loop turn, in decision order.
 public protocol DecisionLog: Sendable {
     func write(_ records: [DNSDecisionRecord])
-}
-
-/// Keeps records in memory: for tests and for embedding the proxy.
-public final class InMemoryDecisionLog: DecisionLog {
-    private let storage = Mutex<[DNSDecisionRecord]>([])
-
-    public init() {}
-
-    public func write(_ records: [DNSDecisionRecord]) {
-        storage.withLock { $0.append(contentsOf: records) }
-    }
-
-    public var records: [DNSDecisionRecord] { storage.withLock { $0 } }
 }

@@ -13,17 +13,17 @@ import AirlockPolicy
 public enum DecisionFormat {
     /// Appends `record` as one JSON line to `buffer`.
     public static func append(_ record: DNSDecisionRecord, to buffer: inout [UInt8]) {
-        var clock = FastFields.Clock()
+        var clock = JSONLineFields.Clock()
         append(record, to: &buffer, clock: &clock)
     }
 
     /// Appends every record, sharing the formatted second between them.
     public static func append(_ records: [DNSDecisionRecord], to buffer: inout [UInt8]) {
-        var clock = FastFields.Clock()
+        var clock = JSONLineFields.Clock()
         for record in records { append(record, to: &buffer, clock: &clock) }
     }
 
-    static func append(_ record: DNSDecisionRecord, to buffer: inout [UInt8], clock: inout FastFields.Clock) {
+    static func append(_ record: DNSDecisionRecord, to buffer: inout [UInt8], clock: inout JSONLineFields.Clock) {
         var line = JSONLine(into: buffer)
         buffer = []
         line.add("time") { clock.append(record.time, to: &$0) }
@@ -31,10 +31,10 @@ public enum DecisionFormat {
         line.add("stage", record.stage.rawValue)
         line.add("action", record.action.rawValue)
         line.add("sandbox", record.sandbox)
-        line.add("client") { FastFields.append(record.client, to: &$0) }
+        line.add("client") { JSONLineFields.append(record.client, to: &$0) }
         line.add("transport", record.transport.rawValue)
         if let name = record.name {
-            line.add("name") { FastFields.append(name, to: &$0) }
+            line.add("name") { JSONLineFields.append(name, to: &$0) }
         } else {
             line.add("name", nil as String?)
         }

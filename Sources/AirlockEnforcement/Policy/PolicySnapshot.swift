@@ -60,7 +60,7 @@ public final class PolicySnapshot: Sendable {
 
     /// The sandbox a client address belongs to (as ``Policy/sandbox(for:)`` decides: sandbox
     /// prefixes never overlap), else the top-level policy.
-    func context(for client: IPAddress) -> SandboxContext {
+    package func context(for client: IPAddress) -> SandboxContext {
         for matcher in matchers where matcher.cidr.contains(client) { return matcher.context }
         return topLevel
     }
@@ -69,20 +69,20 @@ public final class PolicySnapshot: Sendable {
 /// One resolved sandbox as the proxy uses it: the policy, and the settings the packet path reads
 /// copied out of it once (reading a field of a struct held by a class costs nothing; copying the
 /// struct out costs a retain per list it holds).
-final class SandboxContext: Sendable {
-    let policy: SandboxPolicy
-    let upstreams: [Endpoint]
+package final class SandboxContext: Sendable {
+    package let policy: SandboxPolicy
+    package let upstreams: [Endpoint]
     /// Which distinct upstream list this is: part of the cache key.
-    let upstreamGroup: Int
+    package let upstreamGroup: Int
     /// NXDOMAIN or REFUSED, as `block_response` says.
-    let blockRcode: UInt16
-    let terms: EnforcementTerms
-    let sandboxID: SandboxID?
-    let maxAttempts: Int
-    let timeoutNanoseconds: Int64
+    package let blockRcode: UInt16
+    package let terms: EnforcementTerms
+    package let sandboxID: SandboxID?
+    package let maxAttempts: Int
+    package let timeoutNanoseconds: Int64
 
-    var mode: PolicyMode { terms.mode }
-    var name: String? { terms.sandbox }
+    package var mode: PolicyMode { terms.mode }
+    package var name: String? { terms.sandbox }
 
     init(policy: SandboxPolicy, upstreams: [Endpoint], upstreamGroup: Int) {
         self.policy = policy
@@ -95,12 +95,12 @@ final class SandboxContext: Sendable {
         self.timeoutNanoseconds = Int64(max(policy.dns.timeoutMilliseconds, 1)) * 1_000_000
     }
 
-    func decideDNS(name: DNSName, qtype: UInt16) -> PolicyDecision {
+    package func decideDNS(name: DNSName, qtype: UInt16) -> PolicyDecision {
         policy.decideDNS(name: name, qtype: qtype)
     }
 
     /// The first answer address rebinding protection refuses, nil when none.
-    func rebinding(_ message: DNSMessage, name: DNSName) -> PolicyDecision? {
+    package func rebinding(_ message: DNSMessage, name: DNSName) -> PolicyDecision? {
         DNSEnforcer.rebinding(message, name: name, sandbox: policy)
     }
 }

@@ -2,7 +2,7 @@ import AirlockEvents
 
 /// The decision log's hot fields written straight into the output bytes: a line per query is the
 /// default, so the time, client and name must not each build a `String`.
-enum FastFields {
+enum JSONLineFields {
     /// `"2026-11-24T20:55:33.494183Z"`; the part up to the second is formatted once per second.
     struct Clock {
         private var second: Int64 = .min
@@ -19,14 +19,11 @@ enum FastFields {
             }
             out.append(UInt8(ascii: "\""))
             out.append(contentsOf: prefix)
-            var fraction = micros - second * 1_000_000
-            var digits = (UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0))
-            withUnsafeMutableBytes(of: &digits) { raw in
-                for i in stride(from: 5, through: 0, by: -1) {
-                    raw[i] = UInt8(ascii: "0") + UInt8(fraction % 10)
-                    fraction /= 10
-                }
-                out.append(contentsOf: raw)
+            let fraction = Int(micros - second * 1_000_000)
+            var divisor = 100_000
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
+                divisor /= 10
             }
             out.append(UInt8(ascii: "Z"))
             out.append(UInt8(ascii: "\""))

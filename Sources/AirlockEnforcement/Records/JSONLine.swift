@@ -18,45 +18,46 @@ package struct JSONLine {
         return bytes
     }
 
-    private mutating func key(_ key: StaticString) {
+    /// Keys are the formats' own literals: plain ASCII, never escaped.
+    private mutating func key(_ key: String) {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
         needsComma = true
         bytes.append(UInt8(ascii: "\""))
-        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: key.utf8)
         bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
     }
 
-    package mutating func add(_ name: StaticString, _ value: String?) {
+    package mutating func add(_ name: String, _ value: String?) {
         key(name)
         guard let value else { return appendNull() }
         Self.appendString(value, to: &bytes)
     }
 
-    package mutating func add(_ name: StaticString, _ value: Int?) {
+    package mutating func add(_ name: String, _ value: Int?) {
         key(name)
         guard let value else { return appendNull() }
         bytes.append(contentsOf: String(value).utf8)
     }
 
-    package mutating func add(_ name: StaticString, _ value: Bool) {
+    package mutating func add(_ name: String, _ value: Bool) {
         key(name)
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
-    package mutating func add(_ name: StaticString, _ value: Double) {
+    package mutating func add(_ name: String, _ value: Double) {
         key(name)
         bytes.append(contentsOf: Self.number(value).utf8)
     }
 
     /// Adds an already-serialised JSON value (an object or array).
-    package mutating func add(_ name: StaticString, raw: String) {
+    package mutating func add(_ name: String, raw: String) {
         key(name)
         bytes.append(contentsOf: raw.utf8)
     }
 
     /// Adds a value its writer appends in place (`body` must append valid JSON).
-    package mutating func add(_ name: StaticString, writing body: (inout [UInt8]) -> Void) {
+    package mutating func add(_ name: String, writing body: (inout [UInt8]) -> Void) {
         key(name)
         body(&bytes)
     }

@@ -1,20 +1,4 @@
-import AirlockDNSProxy
 import AirlockEngine
-import AirlockSystem
-import Synchronization
-
-/// Where HTTP decisions go; a worker hands over a batch per event-loop turn.
-public protocol HTTPDecisionLog: Sendable {
-    func write(_ records: [HTTPDecisionRecord])
-}
-
-/// Keeps records in memory: tests and embedding.
-public final class InMemoryHTTPDecisionLog: HTTPDecisionLog {
-    private let storage = Mutex<[HTTPDecisionRecord]>([])
-    public init() {}
-    public func write(_ records: [HTTPDecisionRecord]) { storage.withLock { $0.append(contentsOf: records) } }
-    public var records: [HTTPDecisionRecord] { storage.withLock { $0 } }
-}
 
 /// One JSON object per line, the same shape of line the DNS proxy writes (`event: http_decision`):
 ///
@@ -63,30 +47,5 @@ public enum HTTPDecisionFormat {
         var buffer: [UInt8] = []
         append(record, to: &buffer)
         return String(decoding: buffer.dropLast(), as: UTF8.self)
-    }
-}
-
-/// Decisions as JSON lines on standard output or appended to a file: one write per batch through
-/// the ``JSONLinesFile``, so lines from different threads (and from the DNS log sharing the file)
-/// never interleave mid-line.
-public final class JSONLinesHTTPDecisionLog: HTTPDecisionLog {
-    private let file: JSONLinesFile
-
-    public static func standardOutput() -> JSONLinesHTTPDecisionLog { JSONLinesHTTPDecisionLog(.standardOutput()) }
-
-    public convenience init(path: String) throws(SystemError) {
-        self.init(try JSONLinesFile(path: path))
-    }
-
-    public init(_ file: JSONLinesFile) {
-        self.file = file
-    }
-
-    public func write(_ records: [HTTPDecisionRecord]) {
-        guard !records.isEmpty else { return }
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(records.count * 400)
-        for record in records { HTTPDecisionFormat.append(record, to: &buffer) }
-        try? file.write(buffer)
     }
 }

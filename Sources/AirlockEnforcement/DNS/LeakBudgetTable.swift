@@ -6,7 +6,7 @@ import AirlockEvents
 /// budget caps how much, whatever the names look like. Only distinct names count (a repeated lookup
 /// carries nothing new), each at the engine's estimate of its information (length × entropy / 8).
 /// The window slides in the usual two-bucket way: the previous window's total weighted by how much
-/// of it still overlaps, plus the current window's.
+/// of it still overlaps, plus the current window's (``SlidingWindow``).
 struct LeakBudgetTable: Sendable {
     struct Key: Hashable, Sendable {
         var sandbox: String?
@@ -14,29 +14,11 @@ struct LeakBudgetTable: Sendable {
     }
 
     struct Entry: Sendable {
-        var windowStart: Int64
-        var current = 0.0
-        var previous = 0.0
+        var window: SlidingWindow
         var recent = InlineArray<16, UInt64>(repeating: 0)
         var recentNext = 0
 
-        init(windowStart: Int64) { self.windowStart = windowStart }
-
-        /// Rolls the buckets forward to the window holding `now`, then returns the sliding total.
-        mutating func total(now: Int64, window: Int64) -> Double {
-            let elapsedWindows = (now - windowStart) / window
-            if elapsedWindows == 1 {
-                previous = current
-                current = 0
-                windowStart += window
-            } else if elapsedWindows > 1 {
-                previous = 0
-                current = 0
-                windowStart += elapsedWindows * window
-            }
-            let overlap = 1 - Double(now - windowStart) / Double(window)
-            return previous * max(0, overlap) + current
-        }
+        init(windowStart: Int64) { window = SlidingWindow(start: windowStart) }
 
         /// True when `hash` was not among the recent names (and remembers it).
         mutating func remember(_ hash: UInt64) -> Bool {
@@ -72,11 +54,11 @@ struct LeakBudgetTable: Sendable {
         let window = Int64(max(windowSeconds, 1)) * 1_000_000_000
         let now = now.nanoseconds
         return withEntry(key, now: now) { entry in
-            let used = entry.total(now: now, window: window)
+            let used = entry.window.total(now: now, length: window)
             let repeated = hash != 0 && entry.recent.indices.contains { entry.recent[$0] == hash }
             let cost = repeated ? 0 : bytes
             let over = used + cost > limit
-            if charge(over) && entry.remember(hash) { entry.current += cost }
+            if charge(over) && entry.remember(hash) { entry.window.add(cost) }
             return (used, cost, over)
         }
     }

@@ -2,8 +2,7 @@
 /// high-entropy URL and header data. Shared by every worker behind one lock (one critical
 /// section per request, and one per relayed chunk of a tunnel).
 ///
-/// Windows slide the two-bucket way the DNS leak budget does: the previous window's total,
-/// weighted by how much of it still overlaps the sliding window, plus the current one's. Memory is
+/// Windows slide the two-bucket way the DNS leak budget's do (``SlidingWindow``). Memory is
 /// bounded: past `capacity` keys the older generation is dropped (a dropped key starts again at 0,
 /// which only ever errs toward allowing a little more, never toward a false block).
 public struct EgressLedger: Sendable {
@@ -18,33 +17,10 @@ public struct EgressLedger: Sendable {
         }
     }
 
-    struct Window: Sendable {
-        var start: Int64 = 0
-        var current = 0.0
-        var previous = 0.0
-
-        /// Rolls forward to the window holding `now`; the sliding total.
-        mutating func total(now: Int64, length: Int64) -> Double {
-            if start == 0 { start = now }
-            let elapsed = (now - start) / length
-            if elapsed == 1 {
-                previous = current
-                current = 0
-                start += length
-            } else if elapsed > 1 {
-                previous = 0
-                current = 0
-                start += elapsed * length
-            }
-            let overlap = 1 - Double(now - start) / Double(length)
-            return previous * max(0, overlap) + current
-        }
-    }
-
     struct Entry: Sendable {
-        var requests = Window()
-        var upload = Window()
-        var entropy = Window()
+        var requests = SlidingWindow()
+        var upload = SlidingWindow()
+        var entropy = SlidingWindow()
         /// Hashes of high-entropy tokens already charged (a repeated API key counts once).
         var recent = [UInt64](repeating: 0, count: 64)
         var recentNext = 0
@@ -84,7 +60,7 @@ public struct EgressLedger: Sendable {
     public mutating func countRequest(_ key: Key, now: Int64, windowSeconds: Int) -> Double {
         with(key) { entry in
             let total = entry.requests.total(now: now, length: Self.nanoseconds(windowSeconds))
-            entry.requests.current += 1
+            entry.requests.add(1)
             return total + 1
         }
     }
@@ -98,7 +74,7 @@ public struct EgressLedger: Sendable {
     public mutating func chargeUpload(_ key: Key, bytes: Int, now: Int64, windowSeconds: Int) -> Double {
         with(key) { entry in
             let total = entry.upload.total(now: now, length: Self.nanoseconds(windowSeconds))
-            entry.upload.current += Double(bytes)
+            entry.upload.add(Double(bytes))
             return total + Double(bytes)
         }
     }
@@ -111,7 +87,7 @@ public struct EgressLedger: Sendable {
             let total = entry.entropy.total(now: now, length: Self.nanoseconds(windowSeconds))
             var added = 0.0
             for token in tokens where entry.remember(token.hash) { added += token.bits }
-            entry.entropy.current += added
+            entry.entropy.add(added)
             return (total + added, added)
         }
     }
