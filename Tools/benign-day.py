@@ -6,7 +6,7 @@ asks a cluster resolver for what agents really resolve, built from the name form
 Kubernetes `ndots:5` search-list expansion (each external name first tried under `<ns>.svc.cluster.local`,
 `svc.cluster.local`, `cluster.local` and the node's cloud suffix, NXDOMAIN, then the real name; A and
 AAAA in parallel as glibc, musl and Go do; A alone where the pod has no IPv6 address and the library asks
-with AI_ADDRCONFIG), in-cluster services, LLM APIs, pip/npm/apt/git, CDNs, cloud SDK endpoints and
+with AI_ADDRCONFIG, as Node does, and from headless Chrome, which adds the HTTPS record), in-cluster services, LLM APIs, pip/npm/apt/git, CDNs, cloud SDK endpoints and
 telemetry (S3 and CDK bootstrap buckets, Lambda function URLs, Log Analytics workspace GUIDs), headless
 browsing with ad-tech (a fresh 32-hex SafeFrame label per ad slot), PTR lookups, DNSBL and Spamhaus HBL
 hash lookups, malware-hash lookups, connectivity checks, NTP. Load follows the day (busy afternoons,
@@ -36,7 +36,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dnsmessages as dm  # noqa: E402
-from dnsmessages import A, AAAA, CNAME, MX, NXDOMAIN, PTR, SOA, TXT  # noqa: E402
+from dnsmessages import A, AAAA, CNAME, HTTPS, MX, NXDOMAIN, PTR, SOA, TXT  # noqa: E402
 from pcapframes import PCAP_HEADER, record, udp_frame  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -94,6 +94,10 @@ def classify(name):
         return Zone(5, "s3", cname=None, v6=".dualstack." in name)
     if name.endswith(".amazonaws.com") or name.endswith(".on.aws"):
         return Zone(60, "aws", v6=False)
+    if name.startswith("www.") and stable(name, "cdn") % 4 == 0:
+        return Zone(300, "akamai", cname=f"e{stable(name) % 99999}.{['dscx', 'dscb', 'dsca', 'b'][stable(name, 'd') % 4]}.akamaiedge.net")
+    if name.startswith("docs.") and stable(name, "cdn") % 3 == 0:
+        return Zone(300, "fastly", cname=f"{name.split('.')[1]}.map.fastly.net")
     if name.endswith(".opinsights.azure.com") or name.endswith(".azure.com") or name.endswith(".windows.net"):
         return Zone(300, "azure", cname="ods-prod.trafficmanager.net" if "opinsights" in name else None, v6=False)
     if name.endswith(".github.com") or name == "github.com" or name.endswith(".githubusercontent.com"):
@@ -156,6 +160,10 @@ def public_answer(name, qtype, zone):
         answers.append((AAAA, zone.ttl, rdata) if owner is None else (owner, AAAA, zone.ttl, rdata))
     elif qtype == TXT:
         answers.append((TXT, zone.ttl, dm.rdata_txt(zone.txt or "v=spf1 include:_spf.example.net ~all")))
+    elif qtype == HTTPS and zone.pool in ("google", "fastly", None) and stable(name, "h") % 3 == 0:
+        alpn = b"\x02h3\x02h2"
+        rdata = b"\x00\x01\x00" + b"\x00\x01" + len(alpn).to_bytes(2, "big") + alpn
+        answers.append((HTTPS, zone.ttl, rdata) if owner is None else (owner, HTTPS, zone.ttl, rdata))
     elif qtype == MX:
         answers.append((MX, zone.ttl, dm.rdata_mx(10, "mx." + ".".join(name.split(".")[-2:]))))
     return answers
@@ -195,7 +203,9 @@ class Fleet:
             ns = rng.choice(namespaces)
             search = [f"{ns}.svc.cluster.local", "svc.cluster.local", "cluster.local"] + cloud
             ndots = 5 if rng.random() < 0.85 else 2
-            v6 = rng.choice([0.0, 0.0, 0.3, 0.5, 1.0])  # share of lookups asking AAAA too
+            # Share of lookups asking AAAA too: Python (socket, httpx, urllib3 with ::1 present), Go and curl
+            # ask both; Node (ADDRCONFIG) and Chrome on an IPv4-only pod ask A alone (set per activity below).
+            v6 = rng.choice([0.5, 0.7, 0.9, 1.0])
             ip = [198, 18, 64 + i // 200, 10 + i % 200]
             p = Client(ip, resolver, search, ndots, v6, ns)
             p.region = region
@@ -254,11 +264,13 @@ class Fleet:
                            "huggingface.co", "www.kaggle.com", "paperswithcode.com", "www.bbc.co.uk", "www.nytimes.com"])
 
     # One getaddrinfo(): search-list expansion, A and AAAA in parallel where the client asks both.
-    def resolve(self, t, c, name, both=None, qtypes=None, public=None):
+    def resolve(self, t, c, name, both=None, qtypes=None, https=False):
         rng = self.rng
         if qtypes is None:
             both = (rng.random() < c.v6_share) if both is None else both
             qtypes = (A, AAAA) if both else (A,)
+            if https:  # Chrome's own resolver asks for the HTTPS record with the addresses
+                qtypes += (HTTPS,)
         absolute = name.endswith(".")
         name = name.rstrip(".")
         candidates = []
@@ -343,7 +355,7 @@ class Fleet:
     def npm_install(self, t, p):
         rng = self.rng
         for _ in range(rng.randint(1, 30)):
-            t = self.resolve(t + rng.uniform(0.01, 1), p, "registry.npmjs.org")
+            t = self.resolve(t + rng.uniform(0.01, 1), p, "registry.npmjs.org", both=False)
         return t
 
     def apt(self, t, p):
@@ -414,14 +426,16 @@ class Fleet:
         """A headless-browser page load: the site, its CDNs, tag managers, and ad slots (a fresh SafeFrame
         host per slot, as Google's ad frames are served)."""
         rng = self.rng
-        t = self.resolve(t, p, rng.choice(self.sites))
+        chrome = rng.random() < 0.7  # headless Chrome; the rest are Playwright/Firefox without HTTPS records
+        both = None if not chrome else False
+        t = self.resolve(t, p, rng.choice(self.sites), both=both, https=chrome)
         common = ["www.googletagmanager.com", "www.google-analytics.com", "fonts.googleapis.com", "fonts.gstatic.com",
                   "cdn.jsdelivr.net", "cdnjs.cloudflare.com", "ajax.googleapis.com", "code.jquery.com",
                   "static.cloudflareinsights.com", "connect.facebook.net", "www.gstatic.com", "www.google.com",
                   "a248.e.akamai.net", f"e{rng.randrange(1, 99999)}.{rng.choice(['dscx', 'dscb', 'dsca', 'a', 'b'])}.akamaiedge.net",
                   f"{rng.choice(WORDS)}.global.ssl.fastly.net", rng.choice(self.azurefd), rng.choice(self.cloudfront)]
         for name in rng.sample(common, rng.randint(3, 10)):
-            t = self.resolve(t + rng.uniform(0.001, 0.05), p, name)
+            t = self.resolve(t + rng.uniform(0.001, 0.05), p, name, both=both, https=chrome)
         if rng.random() < 0.45:
             ads = ["securepubads.g.doubleclick.net", "pagead2.googlesyndication.com", "tpc.googlesyndication.com",
                    "googleads.g.doubleclick.net", "ad.doubleclick.net", "stats.g.doubleclick.net", "cm.g.doubleclick.net",
@@ -430,10 +444,11 @@ class Fleet:
                    "fastlane.rubiconproject.com", "hbopenbid.pubmatic.com", "ads.pubmatic.com", "s0.2mdn.net",
                    "adservice.google.com", "fundingchoicesmessages.google.com", "ep1.adtrafficquality.google"]
             for name in rng.sample(ads, rng.randint(3, 12)):
-                t = self.resolve(t + rng.uniform(0.001, 0.1), p, name)
+                t = self.resolve(t + rng.uniform(0.001, 0.1), p, name, both=both, https=chrome)
             for _ in range(rng.randint(1, 6)):
                 self.counts["safeframe"] += 1
-                t = self.resolve(t + rng.uniform(0.05, 2), p, f"{rng.getrandbits(128):032x}.safeframe.googlesyndication.com")
+                t = self.resolve(t + rng.uniform(0.05, 2), p, f"{rng.getrandbits(128):032x}.safeframe.googlesyndication.com",
+                                 both=both, https=chrome)
         if rng.random() < 0.05:
             t = self.resolve(t, p, rng.choice(["connectivitycheck.gstatic.com", "www.msftconnecttest.com",
                                                "detectportal.firefox.com", "clients3.google.com"]))
@@ -611,7 +626,7 @@ def main():
     ap.add_argument("--seed", type=int, default=24)
     ap.add_argument("--pods", type=int, default=64)
     ap.add_argument("--hours", type=int, default=24)
-    ap.add_argument("--steps", type=int, default=62, help="agent steps per pod per hour at full load")
+    ap.add_argument("--steps", type=int, default=52, help="agent steps per pod per hour at full load")
     ap.add_argument("--smoke", action="store_true", help="1 hour, 10 pods")
     ap.add_argument("--keep", help="write the pcap to this path and keep it")
     ap.add_argument("--pcap", help="replay this existing pcap instead of generating one")

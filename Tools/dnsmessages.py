@@ -39,6 +39,8 @@ def wire(name):
         out.append(len(label))
         out += label
     out.append(0)
+    if len(out) > 255:
+        raise ValueError(f"name longer than 255 bytes in wire form: {name!r}")
     return bytes(out)
 
 

@@ -120,6 +120,8 @@ def lookup(v, t, client, name, qtype, search, payload, answers=(), rcode=0, rtt=
     fewer than 5 dots), then the name itself, which carries the payload to the attacker's server."""
     if search and name.count(".") < 5:
         for suffix in search:
+            if len(name) + 1 + len(suffix) > 253:  # too long to ask: the resolver library skips it
+                continue
             v.capture.exchange(t, client, RESOLVER, f"{name}.{suffix}", qtype, rcode=NXDOMAIN, rtt=0.0008)
             t += 0.001
     v.capture.exchange(t, client, RESOLVER, name, qtype, rcode=rcode, answers=answers, payload=payload, rtt=rtt)
@@ -147,9 +149,19 @@ def a_answer(rng, ttl=300):
     return [(A, ttl, dm.rdata_a(address(rng)))]
 
 
+def fits(domain, encoding_bits=4):
+    """Payload bytes that fit in labels of 60 characters under `domain` within the 253-character limit."""
+    room = 253 - len(domain) - 1
+    chars = room - room // 61
+    return max(1, chars * encoding_bits // 8)
+
+
 def answer_for(rng, qtype, ttl, data=None, domain="example.net"):
-    """A plausible answer of `qtype` for a tunnel server: data-bearing where the tool sends data back."""
+    """A plausible answer of `qtype` for a tunnel server: data-bearing where the tool sends data back
+    (in a name, only as much as a name can hold)."""
     data = data if data is not None else rng.randbytes(rng.randrange(4, 24))
+    if qtype in (CNAME, MX, SRV):
+        data = data[:fits(domain)]
     if qtype == A:
         return [(A, ttl, bytes([198, 18, 32 + data[0] % 200, data[1 % len(data)] or 1]))]
     if qtype == AAAA:
@@ -422,6 +434,8 @@ def iodine_handshake(rng, index, smoke):
         count[0] += 1
         typ = typ or qtype
         name = (label_text if isinstance(label_text, bytes) else label_text.encode("latin-1"))
+        room = 253 - len(zone) - 1
+        name = name[:room - room // 64]  # iodine sizes its queries to the domain: whole name within 253
         name = b".".join(name[i:i + 63] for i in range(0, len(name), 63)) + b"." + zone.encode()
         cap.exchange(t, IMPLANT, server, name, typ, answers=answer_for(rng, typ, 0, data=reply or rng.randbytes(8),
                                                                       domain=zone),
