@@ -9,8 +9,21 @@ public enum DNSQueryBuilder {
         ednsUDPPayloadSize: UInt16? = nil, dnssecOK: Bool = false
     ) -> [UInt8] {
         build(
-            wireName: name.wire, type: type, id: id, qclass: qclass, recursionDesired: recursionDesired,
+            wireName: name.wire, type: type, id: id, qclass: qclass, flags: DNSFlags(rd: recursionDesired),
             ednsUDPPayloadSize: ednsUDPPayloadSize, dnssecOK: dnssecOK)
+    }
+
+    /// A one-question query for `question` (its name in lower case, as ``DNSName`` holds it) with
+    /// only the header bits a query asks with: RD, AD and CD from `flags`, opcode QUERY, every other
+    /// bit clear. With `ednsUDPPayloadSize` an OPT record without options is added (version 0, DO
+    /// from `dnssecOK`).
+    public static func query(
+        question: DNSQuestion, id: UInt16, flags: DNSFlags, ednsUDPPayloadSize: UInt16?, dnssecOK: Bool
+    ) -> [UInt8] {
+        build(
+            wireName: question.name.wire, type: question.type, id: id, qclass: question.qclass,
+            flags: DNSFlags(rd: flags.rd, ad: flags.ad, cd: flags.cd), ednsUDPPayloadSize: ednsUDPPayloadSize,
+            dnssecOK: dnssecOK)
     }
 
     /// Like ``query(name:type:id:qclass:recursionDesired:ednsUDPPayloadSize:dnssecOK:)`` but with the
@@ -28,18 +41,18 @@ public enum DNSQueryBuilder {
         }
         guard wire.count + 1 <= DNSName.maxWireLength else { return nil }
         return build(
-            wireName: wire, type: type, id: id, qclass: qclass, recursionDesired: recursionDesired,
+            wireName: wire, type: type, id: id, qclass: qclass, flags: DNSFlags(rd: recursionDesired),
             ednsUDPPayloadSize: ednsUDPPayloadSize, dnssecOK: dnssecOK)
     }
 
     static func build(
-        wireName: [UInt8], type: UInt16, id: UInt16, qclass: UInt16, recursionDesired: Bool,
+        wireName: [UInt8], type: UInt16, id: UInt16, qclass: UInt16, flags: DNSFlags,
         ednsUDPPayloadSize: UInt16?, dnssecOK: Bool
     ) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(DNSHeader.byteCount + wireName.count + 5 + 11)
         let header = DNSHeader(
-            id: id, flags: DNSFlags(rd: recursionDesired), questionCount: 1,
+            id: id, flags: flags, questionCount: 1,
             additionalCount: ednsUDPPayloadSize == nil ? 0 : 1)
         DNSWireWriter.append(header, to: &out)
         out.append(contentsOf: wireName)

@@ -7,8 +7,8 @@ import Testing
 
 /// Starting the real parts: NSD as the authoritative upstream, `airlock serve`, and reading its log.
 extension Lab {
-    /// NSD serving `zones` on `address@port` (rate limiting off, NSID set so EDNS options can be
-    /// seen passing through the proxy).
+    /// NSD serving `zones` on `address@port` (rate limiting off, NSID set so a test can see that
+    /// EDNS options do not pass through the proxy).
     @discardableResult
     func startNSD(
         _ listen: String, zones: [(name: String, text: String)], namespace: String? = nil, label: String = "nsd"

@@ -55,12 +55,15 @@ extension DNSProxyCore {
         var out: [UInt8]
         var sent: DNSMessage
         if rebinding != nil && context.mode == .enforce {
-            out = MessageEditing.response(to: entry.query.span, id: entry.clientID, rcode: blockRcode)
+            out = MessageEditing.response(to: entry.clientView.span, id: entry.clientID, rcode: blockRcode)
             sent = Self.parsedForEngine(out, question: entry.question)
             stats.rebindingBlocked += 1
         } else {
             out = bytes
             MessageEditing.setID(entry.clientID, in: &out)
+            if let clientQuestion = entry.clientQuestion {
+                MessageEditing.restoreQuestion(clientQuestion, in: &out, at: message.questionRange)
+            }
             message.header.id = entry.clientID
             message.question = entry.question
             (out, sent) = fitted(out, message, limit: entry.udpLimit)
@@ -123,7 +126,8 @@ extension DNSProxyCore {
             return send(entry, transport: .udp, at: time)
         }
         stats.servfail += 1
-        let out = MessageEditing.response(to: entry.query.span, id: entry.clientID, rcode: DNSResponseCode.servFail)
+        let out = MessageEditing.response(
+            to: entry.clientView.span, id: entry.clientID, rcode: DNSResponseCode.servFail)
         let sent = Self.parsedForEngine(out, question: entry.question)
         let reply = MessageOrigin(
             time: time.wall, source: entry.client.local, destination: entry.client.peer,

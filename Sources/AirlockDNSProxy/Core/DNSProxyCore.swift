@@ -14,11 +14,12 @@ import AirlockSystem
 ///
 /// For every query, in order: parse (bad bytes → FORMERR or drop, counted by reason) → sandbox by
 /// client address → list/type decision → engine + quarantine + leak budget (one short lock) → block
-/// answer, cached answer, or a forward with a fresh random ID. For every upstream answer: match by
-/// upstream, transport, ID and question → TCP retry on truncation (TCP clients) or next upstream on
-/// SERVFAIL/REFUSED → rebinding check → cache → the client's ID back → client. Every answer the proxy
-/// sends is shown to the engine as the client sees it, so a capture of the client side replays to
-/// the same verdicts.
+/// answer, cached answer, or a forward: a query written anew (``UpstreamQueryWriter``: the question
+/// in lower case, a clean OPT record, nothing else) with a fresh random ID. For every upstream
+/// answer: match by upstream, transport, ID and question → TCP retry on truncation (TCP clients) or
+/// next upstream on SERVFAIL/REFUSED → rebinding check → cache → the client's ID and question case
+/// back → client. Every answer the proxy sends is shown to the engine as the client sees it, so a
+/// capture of the client side replays to the same verdicts.
 public struct DNSProxyCore {
     public let configuration: ProxyConfiguration
     let shared: ProxyShared
@@ -100,6 +101,24 @@ public struct DNSProxyCore {
             return badPacket(
                 bytes, client, time, reason: "question_count", detail: "\(message.questionCount) questions")
         }
+        // A query is a question: records beside it (answer, authority, additional other than OPT)
+        // have no meaning in one, and would be room for data.
+        let records = message.additionalCount - (message.edns == nil ? 0 : 1)
+        if message.answerCount + message.authorityCount + records > 0 {
+            return badPacket(
+                bytes, client, time, reason: "records_in_query",
+                detail:
+                    "a query carrying records: \(message.answerCount) answer, \(message.authorityCount) authority, "
+                    + "\(records) additional")
+        }
+        if let edns = message.edns, edns.version > 0 {
+            // RFC 6891 §6.1.3: the proxy speaks EDNS version 0 only; it answers for itself.
+            stats.badVersion += 1
+            let detail = "EDNS version \(edns.version)"
+            note(packetRecord(client, time, .notimp, detail: detail, rcode: DNSResponseBuilder.badVersion))
+            return .respond(
+                client, MessageEditing.response(to: bytes.span, id: message.id, rcode: DNSResponseBuilder.badVersion))
+        }
         return query(message, question, bytes, client, time)
     }
 
@@ -108,6 +127,8 @@ public struct DNSProxyCore {
     ) -> ProxyAction {
         let context = policy.context(for: client.peer.address)
         let decision = context.decideDNS(name: question.name, qtype: question.type)
+        let stripped = UpstreamQueryWriter.stripped(bytes, message)
+        if !stripped.isEmpty { stats.countStripped(stripped) }
         let blockRcode = context.blockRcode
         let udpLimit = client.transport == .udp ? MessageEditing.udpLimit(of: message) : 65_535
 
@@ -160,9 +181,11 @@ public struct DNSProxyCore {
             stats.wouldBlock += 1
         }
         let refused = judgement.block != nil && judgement.mode != .open
-        let quiet = !refused && judgement.assessment.verdict == nil && !judgement.quarantineStarted
+        let quiet =
+            !refused && judgement.assessment.verdict == nil && !judgement.quarantineStarted && !stripped.isUnusual
         if configuration.logLevel == .all || (configuration.logLevel == .notable && !quiet) {
             var record = queryRecord(judgement, client, time)
+            if !stripped.isEmpty { record.stripped = stripped }
             if judgement.blocks {
                 record.rcode = blockRcode
             } else if let cached {
@@ -200,7 +223,9 @@ public struct DNSProxyCore {
         stats.forwarded += 1
         roundRobin &+= 1
         let entry = PendingUpstreamQueries.Entry(
-            client: client, clientID: message.id, query: bytes, question: question, domain: judgement.event.domain,
+            client: client, clientID: message.id, query: UpstreamQueryWriter.query(message, question),
+            clientQuestion: UpstreamQueryWriter.clientCase(bytes, message, stripped), question: question,
+            domain: judgement.event.domain,
             udpLimit: udpLimit,
             upstreams: context.upstreams, firstUpstream: roundRobin % context.upstreams.count, attempt: 0,
             maxAttempts: context.maxAttempts, timeoutNanoseconds: context.timeoutNanoseconds, cacheKey: cacheKey,

@@ -8,6 +8,15 @@ enum MessageEditing {
         bytes[1] = UInt8(truncatingIfNeeded: id)
     }
 
+    /// Writes the client's question bytes over the question of `message` at `range`: an answer to
+    /// the lower-case query sent upstream gets back the client's letter case (0x20-checking
+    /// resolvers drop answers whose question differs). Same length by construction (names differ
+    /// only in case, and a query's question name cannot be compressed); anything else is left alone.
+    static func restoreQuestion(_ question: [UInt8], in message: inout [UInt8], at range: Range<Int>?) {
+        guard let range, range.count == question.count, range.upperBound <= message.count else { return }
+        for i in 0..<question.count { message[range.lowerBound + i] = question[i] }
+    }
+
     /// A response with `rcode` for `query` (question echoed, EDNS answered), with `id` in place:
     /// blocks, SERVFAIL, NOTIMP.
     static func response(to query: Span<UInt8>, id: UInt16, rcode: UInt16) -> [UInt8] {

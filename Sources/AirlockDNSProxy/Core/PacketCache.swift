@@ -3,7 +3,7 @@ import AirlockEvents
 
 /// A TTL-respecting cache of upstream answers, one per worker thread (no lock on the packet path).
 ///
-/// Keyed by what changes an answer: the name (case-folded), type, class, the RD/CD/DO bits, whether
+/// Keyed by what changes an answer: the name (case-folded), type, class, the RD/CD/AD/DO bits, whether
 /// the query had EDNS, and the upstream group (sandboxes with their own resolvers never share
 /// answers). A hit is the stored answer with the client's ID and question bytes (its 0x20 case) put
 /// back and every TTL aged by the time spent in the cache. Caching changes nothing about inspection:
@@ -13,7 +13,7 @@ struct PacketCache {
         var name: [UInt8]
         var type: UInt16
         var qclass: UInt16
-        /// RD, CD, DO and EDNS-present bits.
+        /// RD, CD, DO, EDNS-present and AD bits (the bits a forwarded query carries).
         var flags: UInt8
         var upstreamGroup: Int
 
@@ -24,6 +24,7 @@ struct PacketCache {
             var bits: UInt8 = 0
             if message.flags.rd { bits |= 1 }
             if message.flags.cd { bits |= 2 }
+            if message.flags.ad { bits |= 16 }
             if let edns = message.edns {
                 bits |= 4
                 if edns.dnssecOK { bits |= 8 }

@@ -15,8 +15,12 @@ struct PendingUpstreamQueries {
         var client: ClientHandle
         /// The client's own query ID, restored in the answer.
         var clientID: UInt16
-        /// The client's query (with the current upstream ID in place), resent on retries.
+        /// The query sent upstream (``UpstreamQueryWriter``, the current upstream ID in place), resent
+        /// on retries: not the client's bytes.
         var query: [UInt8]
+        /// The question as the client wrote it when its case differs from the lower-case form sent
+        /// upstream (put back into the answer), else nil.
+        var clientQuestion: [UInt8]?
         var question: DNSQuestion
         /// The domain group the engine put the question in (for answer-stage records).
         var domain: DomainKey
@@ -35,6 +39,16 @@ struct PendingUpstreamQueries {
         var deadline: Int64 = 0
 
         var currentUpstream: Endpoint { upstreams[(firstUpstream + attempt) % upstreams.count] }
+
+        /// The forwarded query with the client's question bytes: what the proxy's own answers
+        /// (SERVFAIL, a rebinding block) are built from, so they echo the client's case.
+        var clientView: [UInt8] {
+            guard let clientQuestion else { return query }
+            var out = query
+            MessageEditing.restoreQuestion(
+                clientQuestion, in: &out, at: DNSHeader.byteCount..<(DNSHeader.byteCount + clientQuestion.count))
+            return out
+        }
     }
 
     private var entries: [Key: Entry] = [:]

@@ -25,7 +25,8 @@ public struct UpstreamQuery: Sendable {
     public var transport: Transport
     /// The query ID written into ``bytes`` (random per attempt).
     public var id: UInt16
-    /// The client's query with the upstream ID in place; EDNS and everything else as the client sent it.
+    /// The query written for the upstream (``UpstreamQueryWriter``: the question in lower case, a clean
+    /// OPT record) with the upstream ID in place; never the client's bytes.
     public var bytes: [UInt8]
 }
 

@@ -47,6 +47,7 @@ public enum DecisionFormat {
         line.add("cached", record.cached)
         line.add("alert", record.alert)
         if let detail = record.detail { line.add("detail", detail) }
+        if let stripped = record.stripped { line.add("stripped", raw: json(stripped)) }
         if let verdict = record.verdict {
             line.add("verdict", raw: json(verdict))
         } else {
@@ -81,6 +82,16 @@ public enum DecisionFormat {
             out += JSONLine.number(e.contribution) + "}"
         }
         return out + "]}"
+    }
+
+    /// `{"upper_case_letters":3,"edns_options":[10,65001],"edns_option_bytes":3016,"unusual_option":true,
+    /// "header_flags":0,"edns_flags":0,"trailing_bytes":0}`
+    static func json(_ s: QueryStripped) -> String {
+        var out = "{\"upper_case_letters\":\(s.upperCaseLetters),\"edns_options\":["
+        out += s.ednsOptions.map(String.init).joined(separator: ",")
+        out += "],\"edns_option_bytes\":\(s.ednsOptionBytes),\"unusual_option\":\(s.unusualOption)"
+        out += ",\"header_flags\":\(s.headerFlags),\"edns_flags\":\(s.ednsFlags),\"trailing_bytes\":\(s.trailingBytes)}"
+        return out
     }
 
     /// `NOERROR`, `NXDOMAIN`… or the number.

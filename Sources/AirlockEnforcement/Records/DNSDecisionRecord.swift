@@ -23,7 +23,8 @@ public struct DNSDecisionRecord: Sendable {
         case wouldBlock = "would-block"
         /// A malformed query, answered FORMERR.
         case formerr
-        /// A query the proxy does not serve (an opcode other than QUERY), answered NOTIMP.
+        /// A query the proxy does not serve: an opcode other than QUERY (answered NOTIMP), or an EDNS
+        /// version above 0 (answered BADVERS; `rcode` says which).
         case notimp
         /// No upstream answered in time: answered SERVFAIL.
         case servfail
@@ -52,6 +53,8 @@ public struct DNSDecisionRecord: Sendable {
     public var rcode: UInt16?
     /// Extra words for errors: the parse failure, which upstreams failed.
     public var detail: String?
+    /// What the proxy left out of the query it forwards (query stage; nil when nothing).
+    public var stripped: QueryStripped?
     public var mode: PolicyMode?
     /// SHA-256 of the policy file that decided.
     public var policyVersion: String
@@ -99,7 +102,7 @@ public struct DNSDecisionRecord: Sendable {
     public var rule: String? { basis?.rule ?? verdict?.rule }
 
     /// Whether this is worth logging when only blocks and alerts are wanted.
-    public var isNotable: Bool { action != .allow || alert || verdict != nil }
+    public var isNotable: Bool { action != .allow || alert || verdict != nil || stripped?.isUnusual == true }
 }
 
 /// Which decisions reach the log.

@@ -14,7 +14,9 @@
 //   2  time passes: [step byte] (see timeStep), then deadlines expire
 //   3  the latest forwarded query's upstream fails (bit 2: the whole upstream, as an ICMP error does)
 // Every response must be a DNS message that answers an ID the client used and fits the client's UDP
-// size; every forward must carry the ID it claims; every decision log line must be one valid JSON line.
+// size; every forward must carry the ID it claims and nothing but the question in lower case and a
+// clean OPT record (no options, no flag bits but DO, no records, no trailing bytes); every decision
+// log line must be one valid JSON line.
 import AirlockDNSProxy
 import AirlockDNSWire
 import AirlockEnforcement
@@ -90,6 +92,18 @@ private struct Expectations {
                 return require(false, "the proxy forwarded bytes that are not DNS: \(hex(query.bytes))")
             }
             require(message.id == query.id, "forwarded ID \(message.id), claimed \(query.id)")
+            // Only the question, in lower case, and a clean OPT record may reach an upstream.
+            let sections = message.answerCount + message.authorityCount + message.additionalCount
+            require(
+                message.questionCount == 1 && sections == (message.edns == nil ? 0 : 1) && message.trailingBytes == 0,
+                "forwarded more than a question: \(hex(query.bytes))")
+            require(message.flags.rawValue & ~0x0130 == 0, "forwarded header bits \(message.flags)")
+            let cleanOPT = message.edns.map { $0.optionCodes.isEmpty && $0.flags & 0x7FFF == 0 } ?? true
+            require(cleanOPT, "forwarded EDNS data")
+            if let range = message.questionRange {
+                let name = query.bytes[range.lowerBound..<(range.upperBound - 4)]  // type and class last
+                require(!name.contains { $0 >= 0x41 && $0 <= 0x5A }, "forwarded upper case")
+            }
             require(upstreams.contains(query.upstream), "forwarded to \(query.upstream)")
             forwards.append(query)
         case .none:
