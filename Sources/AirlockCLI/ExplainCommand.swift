@@ -9,7 +9,7 @@ enum ExplainCommand {
         usage: airlock explain [--tsv] NAME...   (or names on standard input, one per line)
 
         Prints each name's domain group, lexical features and score, and the components of the score.
-          --tsv    one line per name: score, entropy, ngram, length, group, name
+          --tsv    one line per name: score, entropy, ngram, length, group, name, odd share, payload bytes
         """
 
     static func run(_ args: [String]) throws -> Int32 {
@@ -41,7 +41,8 @@ enum ExplainCommand {
             if tsv {
                 out.line(
                     "\(Evidence.formatted(score))\t\(Evidence.formatted(f.entropy))\t"
-                        + "\(Evidence.formatted(f.ngramLogLikelihood))\t\(f.subdomainLength)\t\(key.value)\t\(name)")
+                        + "\(Evidence.formatted(f.ngramLogLikelihood))\t\(f.subdomainLength)\t\(key.value)\t\(name)\t"
+                        + "\(Evidence.formatted(f.oddShare))\t\(Evidence.formatted(f.payloadBits / 8))")
                 continue
             }
             out.line("\(name)")
@@ -50,8 +51,21 @@ enum ExplainCommand {
                 "  subdomain: \(f.subdomainLabels) labels, \(f.subdomainLength) bytes, longest \(f.longestLabel); "
                     + "entropy \(Evidence.formatted(f.entropy)) bits/char; n-gram \(Evidence.formatted(f.ngramLogLikelihood)) "
                     + "bits/char; shape \(f.shape.rawValue); non-hostname bytes \(f.nonHostnameBytes)")
-            let verdict = score >= DetectionConfiguration.default.singleNameAlertScore ? "suspicious-name"
-                : score >= DetectionConfiguration.default.suspiciousNameScore ? "counts as suspicious for its domain" : "ordinary"
+            let c = DetectionConfiguration.default
+            let odd = Double(f.subdomainLength) >= c.oddNameMinLength || f.nonHostnameBytes > 0 ? f.oddShare : 0
+            out.line(
+                "  odd: \(Evidence.formatted(odd)) of the name (counts toward odd names per hour, campaigns and "
+                    + "beacons); payload in odd labels \(Evidence.formatted(f.payloadBits / 8)) bytes "
+                    + "(a single name alerts from \(Evidence.formatted(c.singleNamePayloadBytes)))")
+            if DomainExemptions.defaults.contains(name) {
+                out.line("  exempt: a service that encodes data in names by design (not scored)")
+            } else if LocalZones.defaults.contains(name) {
+                out.line("  local zone: no outside server answers for it (scored and reported, never convicted)")
+            }
+            let payloadSized = f.payloadBits / 8 >= c.singleNamePayloadBytes || f.nonHostnameBytes > 0
+            let verdict = score >= c.singleNameAlertScore && payloadSized ? "suspicious-name"
+                : score >= c.singleNameAlertScore ? "odd, but no more payload than a digest: listed, not an alert"
+                : score >= c.suspiciousNameScore ? "counts as suspicious for its domain" : "ordinary"
             out.line("  score \(Evidence.formatted(score)): \(verdict)")
             for e in scorer.evidence(f) { out.line("    \(e)") }
         }

@@ -247,6 +247,10 @@ enum RecordFormat {
         o.add("threshold", v.threshold)
         o.add("queries", v.queries)
         o.add("name_bytes", v.nameBytes)
+        if !v.members.isEmpty {
+            o.add("campaign", strings: v.members.map(\.value))
+            o.add("campaign_size", v.memberCount)
+        }
         o.add(
             "evidence",
             raw: JSONObjectWriter.array(

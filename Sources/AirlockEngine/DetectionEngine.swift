@@ -30,18 +30,24 @@ public struct DetectionEngine: Sendable {
     private var convicted = ConvictedDomains()
     private var recentNames: RecentNames
     private let exemptions: DomainExemptions
+    private let localZones: LocalZones
+    /// Per client: odd names spread over unfamiliar domains, or over made-up suffixes sent to one server.
+    private var campaigns = CampaignTable()
+    /// Per client and domain: check-in timing of odd names.
+    private var beacons = BeaconTable()
 
     public init(
         configuration: DetectionConfiguration = .default, exemptions: DomainExemptions = .defaults,
-        model: NGramModel = .legitimateNames
+        localZones: LocalZones = .defaults, model: NGramModel = .legitimateNames
     ) {
         self.configuration = configuration
-        self.extractor = NameFeatureExtractor(model: model)
+        self.extractor = NameFeatureExtractor(model: model, configuration: configuration)
         self.nameScorer = NameScorer(configuration: configuration)
         self.rules = VerdictRules(
             configuration: configuration, nameScorer: nameScorer, domainScorer: DomainScorer(configuration: configuration))
         self.domains = DomainTable(capacity: configuration.maxTrackedDomains)
         self.exemptions = exemptions
+        self.localZones = localZones
         self.recentNames = RecentNames(slots: configuration.recentNameSlots)
     }
 
@@ -49,6 +55,9 @@ public struct DetectionEngine: Sendable {
     public var trackedDomains: Int { domains.count }
     /// Domain groups convicted of a tunnel (by any client's evidence) still remembered.
     public var convictedDomains: Int { convicted.count }
+    /// Campaigns (per client) and beacon tracks currently held in memory.
+    public var trackedCampaigns: Int { campaigns.count }
+    public var trackedBeacons: Int { beacons.count }
 
     /// The key a client's evidence about a domain is kept under.
     ///
@@ -76,7 +85,11 @@ public struct DetectionEngine: Sendable {
     /// Domain groups dropped to stay within ``DetectionConfiguration/maxTrackedDomains``.
     public var evictedDomains: Int { domains.evictions }
 
-    /// Assesses a query leaving a sandbox and updates its domain's windows.
+    /// Whether `name` lies in a zone no outside server answers for (never convicted; see ``LocalZones``).
+    public func isLocal(_ name: DNSName) -> Bool { localZones.contains(name) }
+
+    /// Assesses a query leaving a sandbox and updates its domain's windows, its client's campaigns and
+    /// its check-in timing.
     public mutating func inspect(_ query: DNSQueryEvent) -> DNSAssessment {
         let features = extractor.features(of: query.name, groupLabels: query.domain.labelCount)
         let nameScore = nameScorer.score(features)
@@ -87,81 +100,68 @@ public struct DetectionEngine: Sendable {
         }
         let c = configuration
         let rules = self.rules
-        let nameBytes = query.name.presentationLength
+        let local = localZones.contains(query.name)
+        let facts = QueryFacts(
+            features, nameScore: nameScore, qtype: query.qtype, time: query.time,
+            nameBytes: query.name.presentationLength, c)
         let seenBefore = features.subdomainLabels > 0 && !recentNames.insert(features.nameHash)
         let key = evidenceKey(for: query)
-        let elsewhere = convicted.conviction(of: query.domain)
-        let (domainScore, verdict, isTunnel) = domains.withState(key, time: query.time) {
-            state -> (Double, Verdict?, Bool) in
-            let gap = query.time.seconds(since: state.lastTime)
-            state.decay(to: query.time, window: c.windowSeconds, longWindow: c.longWindowSeconds)
-            if state.totalQueries > 0 && gap >= 0 { state.recordGap(gap) }
-            state.totalQueries += 1
-            state.totalNameBytes += nameBytes
-            state.queries += 1
-            if Self.isRareQueryType(query.qtype) { state.rareTypeQueries += 1 }
-            if features.subdomainLabels > 0 {
-                let suspicious = nameScore >= c.suspiciousNameScore
-                // A suspicious name counts in proportion to what it can carry: a 17-byte CDN endpoint id
-                // is odd but holds little; data-bearing names are long or hold non-hostname bytes.
-                let carried = features.nonHostnameBytes > 0
-                    ? 1 : min(1, Double(features.subdomainLength) / max(1, c.suspiciousNameFullLength))
-                var recall = state.remember(features.subdomainHash, suspicious: suspicious)
-                // Beyond the domain's last 16 names, the shared table says whether the name is really new.
-                if recall == .new && seenBefore { recall = .repeated }
-                switch recall {
-                case .new:
-                    state.uniqueNames += 1
-                    // Only the part between the ends this name shares with the previous new one is news.
-                    let ends = features.ends
-                    let novel = Double(ends.length - ends.sharedBytes(with: state.lastEnds)) / Double(max(1, ends.length))
-                    state.lastEnds = ends
-                    let unpronounceable = ramp(-features.ngramLogLikelihood, -c.ngramLow, -c.ngramHigh)
-                    let share = c.readableInformationShare + (1 - c.readableInformationShare) * unpronounceable
-                    let information = features.informationBits / 8 * novel * share
-                    state.informationBytes += information
-                    state.nameSizeBytes += features.informationBits / 8
-                    state.longInformationBytes += information
-                    if suspicious {
-                        state.suspiciousNames += carried
-                        state.longSuspiciousNames += carried
-                    }
-                case .repeatedSuspicious:
-                    // A client asking again for the same odd name (A, then AAAA, then HTTPS) is resolving
-                    // a host it means to reach — a CDN endpoint — not sending data: a tunnel's names are
-                    // new every time. The name stops counting as suspicious; its information still counts.
-                    state.suspiciousNames = max(0, state.suspiciousNames - carried)
-                    state.longSuspiciousNames = max(0, state.longSuspiciousNames - carried)
-                case .repeated:
-                    break
+        let elsewhere = local ? nil : convicted.conviction(of: query.domain)
+        let memberKind = query.domain.kind == .registeredDomain || query.domain.kind == .unlistedSuffix
+        var joining: DomainState?
+        var member = false
+        let (domainScore, domainVerdict, domainIsTunnel, recall) = domains.withState(key, time: query.time) {
+            state -> (Double, Verdict?, Bool, DomainState.Recall?) in
+            let recall = state.record(facts, seenBefore: seenBefore, c)
+            if local {
+                let (score, verdict) = rules.evaluateLocal(&state, query.domain, nameScore: nameScore, features: features)
+                return (score, verdict, false, recall)
+            }
+            let (score, verdict, tunnel) = rules.evaluate(
+                &state, query.domain, nameScore: nameScore, features: features, convictedElsewhere: elsewhere)
+            if !tunnel && memberKind {
+                if state.campaignMember {
+                    member = true
+                } else if rules.joinsCampaign(state) {
+                    state.campaignMember = true
+                    joining = state
                 }
             }
-            return rules.evaluate(
-                &state, query.domain, nameScore: nameScore, features: features, convictedElsewhere: elsewhere)
+            return (score, verdict, tunnel, recall)
         }
+        var verdict = domainVerdict
+        var isTunnel = domainIsTunnel
         if let verdict, verdict.kind == .tunnel, verdict.isFirst {
             convicted.convict(query.domain, .init(score: verdict.score))
         }
+        if !local && !isTunnel {
+            let newName = recall == .new && !seenBefore
+            let repeated = recall == .firstRepeat || recall == .repeated
+            if let found = campaignVerdict(query, key, facts, seenBefore, joining: joining, member: member)
+                ?? beaconVerdict(query, key, features, facts, newName: newName, repeated: repeated)
+            {
+                verdict = found
+                isTunnel = true
+            }
+        }
         return DNSAssessment(
             features: features, nameScore: nameScore, domainScore: domainScore, verdict: verdict,
-            domainIsTunnel: isTunnel, exempt: false)
+            domainIsTunnel: isTunnel, exempt: local)
     }
 
-    /// Folds a response into its domain's windows: NXDOMAIN ratio and downstream payload.
-    /// Returns a tunnel verdict if the response tipped the domain over.
+    /// Folds a response into its domain's windows (and its campaign's): NXDOMAIN ratio, TTLs and
+    /// downstream payload. Returns a tunnel verdict if the response tipped the domain over.
     public mutating func observe(_ response: DNSResponseEvent) -> Verdict? {
         guard !exemptions.contains(response.name) else { return nil }
         let c = configuration
         let rules = self.rules
         let key = evidenceKey(for: response)
+        let local = localZones.contains(response.name)
+        var member = false
         let verdict = domains.withExistingState(key) { state -> Verdict? in
-            state.decay(to: response.time, window: c.windowSeconds, longWindow: c.longWindowSeconds)
-            state.responses += 1
-            if response.rcode == DNSResponseCode.nxDomain { state.nxdomains += 1 }
-            // A tunnel's downstream data comes with new names (a cache would answer a repeat); the same
-            // answer fetched again brings nothing new.
-            if state.firstAnswer(Self.hash(response.name)) { state.payloadBytes += Double(response.payloadBytes) }
-            guard !state.convicted else { return nil }
+            state.record(response, c)
+            member = state.campaignMember
+            guard !state.convicted, !local else { return nil }
             let (_, verdict, _) = rules.evaluate(
                 &state, response.domain, nameScore: 0, features: nil, convictedElsewhere: nil)
             return verdict
@@ -169,7 +169,127 @@ public struct DetectionEngine: Sendable {
         if let verdict, verdict.kind == .tunnel, verdict.isFirst {
             convicted.convict(response.domain, .init(score: verdict.score))
         }
+        if !local {
+            var scopes: [CampaignScope] = []
+            if member { scopes.append(.unfamiliarDomains) }
+            if response.domain.kind == .unlistedSuffix { scopes.append(.server(response.server.address)) }
+            for scope in scopes {
+                let campaignKey = CampaignKey(client: key.client, scope: scope)
+                if campaigns.campaign(campaignKey) != nil {
+                    campaigns.withCampaign(campaignKey, time: response.time) { $0.state.record(response, c) }
+                }
+            }
+        }
         return verdict
+    }
+
+    /// Adds the query to its client's campaigns and returns a campaign verdict when one convicts (or
+    /// already has). Two scopes: unfamiliar domains the client sends only odd names (the domain joins
+    /// once it qualifies, bringing its evidence), and made-up suffixes sent to one server (every
+    /// query joins; its features are taken over all labels but the last, since the "domain" itself is
+    /// the data).
+    private mutating func campaignVerdict(
+        _ query: DNSQueryEvent, _ key: EvidenceKey, _ facts: QueryFacts, _ seenBefore: Bool,
+        joining: DomainState?, member: Bool
+    ) -> Verdict? {
+        var found: Verdict?
+        if joining != nil || member {
+            found = judgeCampaign(
+                CampaignKey(client: key.client, scope: .unfamiliarDomains), query, facts, seenBefore, joining: joining)
+        }
+        if found == nil && query.domain.kind == .unlistedSuffix {
+            let whole = extractor.features(of: query.name, groupLabels: 1)
+            let wholeFacts = QueryFacts(
+                whole, nameScore: nameScorer.score(whole), qtype: query.qtype, time: query.time,
+                nameBytes: query.name.presentationLength, configuration)
+            found = judgeCampaign(
+                CampaignKey(client: key.client, scope: .server(query.server.address)), query, wholeFacts, seenBefore,
+                joining: nil)
+        }
+        return found
+    }
+
+    private mutating func judgeCampaign(
+        _ campaignKey: CampaignKey, _ query: DNSQueryEvent, _ facts: QueryFacts, _ seenBefore: Bool,
+        joining: DomainState?
+    ) -> Verdict? {
+        let c = configuration
+        let rules = self.rules
+        let (verdict, convictNow) = campaigns.withCampaign(campaignKey, time: query.time) {
+            campaign -> (Verdict?, [DomainKey]) in
+            let newMember = campaign.add(query.domain)
+            if let joining, newMember {
+                campaign.state.absorb(joining, c)
+            } else {
+                _ = campaign.state.record(facts, seenBefore: seenBefore, c)
+            }
+            if campaign.state.convicted {
+                // Already convicted: a domain joining now is convicted with it (its first verdict); the
+                // server scope's made-up names are one group, reported once.
+                guard newMember, case .unfamiliarDomains = campaignKey.scope else {
+                    return (rules.campaignVerdict(campaign, campaignKey, query.domain, isFirst: false), [])
+                }
+                return (rules.campaignVerdict(campaign, campaignKey, query.domain, isFirst: true), [query.domain])
+            }
+            guard Double(campaign.memberCount) >= c.campaignMinMembers else { return (nil, []) }
+            let (score, _) = rules.domainScorer.score(campaign.state, explain: false)
+            campaign.state.peakScore = max(campaign.state.peakScore, score)
+            guard score >= c.tunnelScore, rules.domainScorer.hasEnoughNames(campaign.state),
+                rules.domainScorer.carriesData(campaign.state)
+            else { return (nil, []) }
+            campaign.state.convicted = true
+            return (rules.campaignVerdict(campaign, campaignKey, query.domain, isFirst: true), campaign.members)
+        }
+        if let verdict {
+            for domain in convictNow { convicted.convict(domain, .init(score: verdict.score)) }
+        }
+        return verdict
+    }
+
+    /// Records an odd name's check-in time and returns a beacon verdict when the client's check-ins to
+    /// the domain run on a timer and every one reaches the server (new names, or answers too short-lived
+    /// to cache).
+    private mutating func beaconVerdict(
+        _ query: DNSQueryEvent, _ key: EvidenceKey, _ features: NameFeatures, _ facts: QueryFacts, newName: Bool,
+        repeated: Bool
+    ) -> Verdict? {
+        let c = configuration
+        guard facts.oddness >= 0.5, features.subdomainLabels > 0 else { return nil }
+        let track = beacons.record(
+            key, time: query.time, length: features.subdomainLength, new: newName, repeated: repeated)
+        guard !track.convicted, Double(track.intervalCount) >= c.beaconMinIntervals else { return nil }
+        let shape = BeaconShape(track)
+        guard shape.median >= c.beaconMinSeconds, shape.median <= c.beaconMaxSeconds,
+            shape.dispersion <= c.beaconMaxDispersion, abs(shape.skew) <= c.beaconMaxSkew,
+            shape.lengthDispersion <= 2, shape.hostShare <= 0.2
+        else { return nil }
+        let state = domains.state(key)
+        let lowTTLShare = state.map { $0.ttlAnswers >= 2 ? $0.lowTTLAnswers / $0.ttlAnswers : 0 } ?? 0
+        let uncacheable = shape.newShare >= 0.8 || lowTTLShare >= c.lowTTLShareThreshold
+        guard uncacheable else { return nil }
+        beacons.markConvicted(key)
+        _ = domains.withExistingState(key) { $0.convicted = true }
+        let score = c.tunnelScore + (c.beaconMaxDispersion - shape.dispersion) / max(0.01, c.beaconMaxDispersion)
+        convicted.convict(query.domain, .init(score: score))
+        var evidence = [
+            Evidence(feature: "beacon_intervals", value: Double(shape.intervals), threshold: c.beaconMinIntervals, contribution: 0),
+            Evidence(feature: "beacon_interval_seconds", value: shape.median, threshold: c.beaconMinSeconds, contribution: 0),
+            Evidence(
+                feature: "beacon_dispersion", value: shape.dispersion, threshold: c.beaconMaxDispersion,
+                contribution: score - c.tunnelScore),
+            Evidence(feature: "beacon_skew", value: abs(shape.skew), threshold: c.beaconMaxSkew, contribution: 0),
+            Evidence(feature: "beacon_name_length_spread", value: shape.lengthDispersion, threshold: 2, contribution: 0),
+        ]
+        if shape.newShare >= 0.8 {
+            evidence.append(Evidence(feature: "beacon_new_names", value: shape.newShare, threshold: 0.8, contribution: c.tunnelScore))
+        } else {
+            evidence.append(
+                Evidence(feature: "low_ttl_share", value: lowTTLShare, threshold: c.lowTTLShareThreshold, contribution: c.tunnelScore))
+        }
+        let totals = state.map { ($0.totalQueries, $0.totalNameBytes) } ?? (0, 0)
+        return Verdict(
+            kind: .tunnel, rule: "dns.tunnel.beacon", score: score, threshold: c.tunnelScore, domain: query.domain,
+            evidence: evidence, isFirst: true, queries: totals.0, nameBytes: totals.1)
     }
 
     /// Lifetime query and name-byte totals for a client's domain group still held in memory.
@@ -247,17 +367,66 @@ struct VerdictRules: Sendable {
                     isFirst: false, queries: state.totalQueries, nameBytes: state.totalNameBytes)
                 return (score, verdict, true)
             }
-            if let features, nameScore >= c.singleNameAlertScore,
-            Double(features.subdomainLength) >= c.singleNameMinLength || features.nonHostnameBytes > 0
-        {
-                let first = !state.suspiciousNameReported
-                state.suspiciousNameReported = true
-                let verdict = Verdict(
-                    kind: .suspiciousName, rule: "dns.suspicious_name", score: nameScore, threshold: c.singleNameAlertScore,
-                    domain: domain, evidence: nameScorer.evidence(features), isFirst: first, queries: state.totalQueries,
-                    nameBytes: state.totalNameBytes)
+            if let features, let verdict = singleName(&state, domain, nameScore: nameScore, features: features) {
                 return (score, verdict, false)
             }
             return (score, nil, false)
+        }
+
+        /// Local zones are never convicted: only the single-name report applies.
+        func evaluateLocal(
+            _ state: inout DomainState, _ domain: DomainKey, nameScore: Double, features: NameFeatures
+        ) -> (Double, Verdict?) {
+            let (score, _) = domainScorer.score(state, explain: false)
+            return (score, singleName(&state, domain, nameScore: nameScore, features: features))
+        }
+
+        /// One name alone is an incident only when it can carry a payload of its own: a high lexical
+        /// score and more payload than a digest in its odd labels, or bytes no hostname contains.
+        func singleName(
+            _ state: inout DomainState, _ domain: DomainKey, nameScore: Double, features: NameFeatures
+        ) -> Verdict? {
+            let c = configuration
+            if nameScore >= c.singleNameAlertScore,
+            features.payloadBits / 8 >= c.singleNamePayloadBytes || features.nonHostnameBytes > 0
+        {
+                let first = !state.suspiciousNameReported
+                state.suspiciousNameReported = true
+                return Verdict(
+                    kind: .suspiciousName, rule: "dns.suspicious_name", score: nameScore, threshold: c.singleNameAlertScore,
+                    domain: domain, evidence: nameScorer.evidence(features), isFirst: first, queries: state.totalQueries,
+                    nameBytes: state.totalNameBytes)
+            }
+            return nil
+        }
+
+        /// Whether a client's domain joins its campaign: first contacted within the churn window, nearly
+        /// nothing but odd names, and at least ``DetectionConfiguration/campaignMemberOddNames`` of them
+        /// (or one that is data-sized).
+        func joinsCampaign(_ s: DomainState) -> Bool {
+            let c = configuration
+            // A data-sized odd name (a suspicious name of full length) joins on its own: exfiltration
+            // split over many domains may send each only one chunk at a time.
+            return s.lastTime.seconds(since: s.firstTime) <= c.churnWindowSeconds
+                && s.oddShare >= c.firstContactOddShare
+                && (Double(s.distinctOddNames) >= c.campaignMemberOddNames * 0.95 || s.suspiciousNames >= 0.95)
+        }
+
+        /// A campaign's verdict, with its evidence and members.
+        func campaignVerdict(_ campaign: Campaign, _ key: CampaignKey, _ domain: DomainKey, isFirst: Bool) -> Verdict {
+            let c = configuration
+            let (score, evidence) = domainScorer.score(campaign.state, explain: true)
+            var members = campaign.members
+            if case .server(let address) = key.scope {
+                members.insert(DomainKey(value: address.description, kind: .serverAddress, labelCount: 0), at: 0)
+            }
+            let spread = Evidence(
+                feature: "campaign_domains", value: Double(campaign.memberCount), threshold: c.campaignMinMembers,
+                contribution: 0)
+            return Verdict(
+                kind: .tunnel, rule: "dns.tunnel.campaign", score: score, threshold: c.tunnelScore, domain: domain,
+                evidence: evidence + [spread], isFirst: isFirst, queries: campaign.state.totalQueries,
+                nameBytes: campaign.state.totalNameBytes, members: members,
+                memberCount: campaign.memberCount + (members.count - campaign.members.count))
         }
 }

@@ -13,6 +13,12 @@ public struct FlaggedDomain: Sendable {
     public var score: Double
     public var reasons: [String]
     public var explanation: String
+    /// The rule that flagged it: `dns.tunnel.domain_score`, `dns.tunnel.campaign`, `dns.tunnel.beacon`,
+    /// `dns.suspicious_name`…
+    public var rule: String
+    /// For a campaign: the domain groups convicted together (the first 32) and how many there were.
+    public var campaign: [String]
+    public var campaignSize: Int
     public var firstAlert: Timestamp
     public var client: Endpoint
     public var sandbox: SandboxID?
@@ -103,6 +109,11 @@ public struct ReplaySummary: Sendable {
                     o.add("name_bytes_before_alert", f.nameBytesBeforeAlert)
                     o.add("score", f.score)
                     o.add("reasons", strings: f.reasons)
+                    o.add("rule", f.rule)
+                    if !f.campaign.isEmpty {
+                        o.add("campaign", strings: f.campaign)
+                        o.add("campaign_size", f.campaignSize)
+                    }
                     o.add("first_alert", f.firstAlert.description)
                     o.add("client", f.client.description)
                     o.add("sandbox", f.sandbox?.name)

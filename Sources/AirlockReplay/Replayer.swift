@@ -193,11 +193,32 @@ struct ReplayAnalyzer {
     private mutating func note(
         _ verdict: Verdict, _ time: Timestamp, _ client: Endpoint, _ sandbox: SandboxID?, _ key: EvidenceKey
     ) {
+        // A campaign verdict convicts every member: each is reported, with the campaign's figures.
+        if verdict.isFirst {
+            for member in verdict.members where member != verdict.domain && flagged[member] == nil {
+                var moved = verdict
+                moved.domain = member
+                noteOne(moved, time, client, sandbox, EvidenceKey(domain: member, client: key.client))
+            }
+        } else if verdict.rule == "dns.tunnel.campaign" && flagged[verdict.domain] == nil {
+            // Made-up suffixes sent to one server after the campaign was convicted: one group, reported
+            // under the server already.
+            return
+        }
+        noteOne(verdict, time, client, sandbox, key)
+    }
+
+    private mutating func noteOne(
+        _ verdict: Verdict, _ time: Timestamp, _ client: Endpoint, _ sandbox: SandboxID?, _ key: EvidenceKey
+    ) {
         if var existing = flagged[verdict.domain] {
             existing.queries = max(existing.queries, verdict.queries)
             if existing.verdict == .suspiciousName && verdict.kind == .tunnel {
                 // A domain first seen as one odd name, then convicted: report the tunnel.
                 existing.verdict = .tunnel
+                existing.rule = verdict.rule
+                existing.campaign = verdict.members.map(\.value)
+                existing.campaignSize = verdict.memberCount
                 existing.queriesBeforeAlert = verdict.queries
                 existing.nameBytesBeforeAlert = verdict.nameBytes
                 existing.score = verdict.score
@@ -212,7 +233,9 @@ struct ReplayAnalyzer {
         flagged[verdict.domain] = FlaggedDomain(
             file: file, domain: verdict.domain, verdict: verdict.kind, queries: verdict.queries,
             queriesBeforeAlert: verdict.queries, nameBytesBeforeAlert: verdict.nameBytes, score: verdict.score,
-            reasons: verdict.reasons, explanation: verdict.explanation, firstAlert: time, client: client, sandbox: sandbox)
+            reasons: verdict.reasons, explanation: verdict.explanation, rule: verdict.rule,
+            campaign: verdict.members.map(\.value), campaignSize: verdict.memberCount, firstAlert: time, client: client,
+            sandbox: sandbox)
     }
 
     private mutating func noteSuspicious(_ event: DNSQueryEvent, _ score: Double) {

@@ -49,6 +49,12 @@ public struct DNSEnforcer: Sendable {
         {
             quarantine.start(domain, at: event.time, seconds: quarantineSeconds)
             quarantinesStarted += 1
+            // A campaign verdict convicts every member domain: each is quarantined with it.
+            if verdict.isFirst {
+                for member in verdict.members where member != domain {
+                    quarantine.start(member, at: event.time, seconds: quarantineSeconds)
+                }
+            }
             quarantineEnd = quarantine.end(of: domain, at: event.time, seconds: quarantineSeconds)
             judgement.quarantineStarted = quarantineEnd != nil
         }

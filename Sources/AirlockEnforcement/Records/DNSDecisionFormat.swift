@@ -74,6 +74,10 @@ public enum DecisionFormat {
         out += ",\"score\":" + JSONLine.number(v.score)
         out += ",\"threshold\":" + JSONLine.number(v.threshold)
         out += ",\"queries\":\(v.queries),\"name_bytes\":\(v.nameBytes),\"first\":\(v.isFirst)"
+        if !v.members.isEmpty {
+            out += ",\"campaign\":[" + v.members.map { JSONLine.string($0.value) }.joined(separator: ",") + "]"
+            out += ",\"campaign_size\":\(v.memberCount)"
+        }
         out += ",\"evidence\":["
         for (i, e) in v.evidence.enumerated() {
             if i > 0 { out += "," }

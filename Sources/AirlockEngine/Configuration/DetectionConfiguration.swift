@@ -40,10 +40,12 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// A single name scoring at least this is reported on its own (`suspicious-name`) even before any
     /// domain evidence: one query can carry a whole secret (e.g. base64 of a small file).
     public var singleNameAlertScore: Double = 0.85
-    /// …and only when the name can carry a secret on its own: at least this many subdomain bytes, or
-    /// bytes no hostname contains. CDN endpoint hashes and telemetry GUIDs (16–40 random characters)
-    /// score high but are addresses, not payloads; they are listed as suspicious names, not alerts.
-    public var singleNameMinLength: Double = 48
+    /// …and only when the name can carry a secret on its own: at least this many bytes of payload in its
+    /// odd labels (``NameFeatures/payloadBits``), or bytes no hostname contains. A digest is an address,
+    /// not a payload: a GUID holds 16 bytes, a SHA-1 20, a SHA-256 in hex 32 (workspace ids, Lambda
+    /// URLs, DNSBL hash lookups); they are listed as suspicious names, not alerts. 40 bytes is more
+    /// than any digest and less than a credential or a chunk of a file.
+    public var singleNamePayloadBytes: Double = 40
     /// Subdomain data shorter than this (bytes, dots excluded) never scores: short labels (`www`, `mx1`,
     /// `e1234`) carry too little to tell randomness from naming.
     public var minScoredLength: Int = 8
@@ -109,6 +111,54 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// Queries needed before timing regularity is judged.
     public var timingMinQueries: Double = 12
 
+    // MARK: Odd-name churn, first contact, campaigns and beacons
+
+    /// Time constant (seconds) of the odd-name window: C2 implants spread a few dozen short random
+    /// names over an hour or more (the published rule of thumb is "more than 8 unique names per
+    /// domain per hour"), which a 5-minute window never gathers.
+    public var churnWindowSeconds: Double = 3600
+    /// Subdomain bytes below which a name is never odd: `e12`, `mx1` are too short to judge.
+    public var oddNameMinLength: Double = 5
+    /// Mean n-gram likelihood (log₂ per character) where a subdomain starts to count as odd, and where it
+    /// counts fully. Random labels of 5–12 characters measure −5 to −8.5, readable hosts −3 to −4.5
+    /// (`api-eu` −4.9 is the odd one out), so the ramp sits below the readable range.
+    public var oddNameLow: Double = -4.8
+    public var oddNameHigh: Double = -5.8
+    /// Distinct odd names a client sent one domain (or one campaign) in the churn window to cross;
+    /// a data signal. Names the client resolved as hosts (asked again, A then AAAA) don't count.
+    public var oddNamesThreshold: Double = 8
+    public var oddNamesWeight: Double = 1.0
+    /// Answers whose smallest TTL is at most this many seconds defeat the resolver's cache: every
+    /// query reaches the zone's server (iodine answers with TTL 0, Cobalt Strike's default is 1).
+    public var lowTTLSeconds: Double = 1
+    /// Share of answered queries with a TTL at or below ``lowTTLSeconds`` to cross (soft signal).
+    public var lowTTLShareThreshold: Double = 0.5
+    public var lowTTLShareWeight: Double = 0.3
+    /// Seconds after a client's first query to a domain during which the first-contact signal applies.
+    public var firstContactSeconds: Double = 600
+    /// First contact: at least this many distinct names, nearly all odd (``firstContactOddShare``), with
+    /// the zone's server behaving like a tunnel's (low TTLs, rare record types or NXDOMAINs). Real tools'
+    /// handshakes (iodine's version, login and codec probes; a C2 check-in) look like this before any
+    /// data flows; a data signal.
+    public var firstContactNames: Double = 4
+    public var firstContactOddShare: Double = 0.8
+    public var firstContactWeight: Double = 0.6
+    /// A domain joins its client's campaign when the client sent it at least this many distinct odd
+    /// names, with at least ``firstContactOddShare`` of its names odd, within the churn window of first
+    /// contact. Ordinary domains mix readable hosts with few odd ids; a C2's rotation domains hold
+    /// nothing but odd names.
+    public var campaignMemberOddNames: Double = 2
+    /// Member domains a campaign needs before its own verdict (one domain is its own evidence).
+    public var campaignMinMembers: Double = 2
+    /// Beacons: intervals needed, the longest and shortest median interval judged (seconds), and the
+    /// most dispersion (median absolute deviation over median) and skew (Bowley) that still look like a
+    /// timer with jitter. RITA's beacon analysis scores the same three properties.
+    public var beaconMinIntervals: Double = 10
+    public var beaconMinSeconds: Double = 5
+    public var beaconMaxSeconds: Double = 14_400
+    public var beaconMaxDispersion: Double = 0.25
+    public var beaconMaxSkew: Double = 0.5
+
     public init() {}
 
     /// The defaults, documented above.
@@ -129,8 +179,7 @@ extension DetectionConfiguration {
         "suspicious_name_score": \.suspiciousNameScore,
         "suspicious_name_full_length": \.suspiciousNameFullLength,
         "single_name_alert_score": \.singleNameAlertScore,
-        "single_name_min_length": \.singleNameMinLength,
-        "entropy_low": \.entropyLow,
+                "entropy_low": \.entropyLow,
         "entropy_high": \.entropyHigh,
         "ngram_low": \.ngramLow,
         "ngram_high": \.ngramHigh,
@@ -154,6 +203,27 @@ extension DetectionConfiguration {
         "timing_regularity_threshold": \.timingRegularityThreshold,
         "timing_regularity_weight": \.timingRegularityWeight,
         "timing_min_queries": \.timingMinQueries,
+        "single_name_payload_bytes": \.singleNamePayloadBytes,
+        "churn_window_seconds": \.churnWindowSeconds,
+        "odd_name_min_length": \.oddNameMinLength,
+        "odd_name_low": \.oddNameLow,
+        "odd_name_high": \.oddNameHigh,
+        "odd_names_threshold": \.oddNamesThreshold,
+        "odd_names_weight": \.oddNamesWeight,
+        "low_ttl_seconds": \.lowTTLSeconds,
+        "low_ttl_share_threshold": \.lowTTLShareThreshold,
+        "low_ttl_share_weight": \.lowTTLShareWeight,
+        "first_contact_seconds": \.firstContactSeconds,
+        "first_contact_names": \.firstContactNames,
+        "first_contact_odd_share": \.firstContactOddShare,
+        "first_contact_weight": \.firstContactWeight,
+        "campaign_member_odd_names": \.campaignMemberOddNames,
+        "campaign_min_members": \.campaignMinMembers,
+        "beacon_min_intervals": \.beaconMinIntervals,
+        "beacon_min_seconds": \.beaconMinSeconds,
+        "beacon_max_seconds": \.beaconMaxSeconds,
+        "beacon_max_dispersion": \.beaconMaxDispersion,
+        "beacon_max_skew": \.beaconMaxSkew,
     ]
 
     /// Applies `detection:` overrides; unknown keys are returned so the caller can report them.

@@ -59,11 +59,18 @@ public struct Verdict: Sendable, Equatable {
     public var queries: Int
     /// Bytes of query names (presentation length) seen for the domain up to and including this one.
     public var nameBytes: Int
+    /// For a campaign verdict (`dns.tunnel.campaign`): every domain group the campaign spans (the first
+    /// 32), all convicted with it. Empty for verdicts about one domain.
+    public var members: [DomainKey]
+    /// For a campaign verdict: how many domain groups joined (beyond the 32 listed).
+    public var memberCount: Int
 
     public init(
         kind: VerdictKind, rule: String, score: Double, threshold: Double, domain: DomainKey, evidence: [Evidence],
-        isFirst: Bool, queries: Int, nameBytes: Int
+        isFirst: Bool, queries: Int, nameBytes: Int, members: [DomainKey] = [], memberCount: Int = 0
     ) {
+        self.members = members
+        self.memberCount = max(memberCount, members.count)
         self.kind = kind
         self.rule = rule
         self.score = score
@@ -80,7 +87,9 @@ public struct Verdict: Sendable, Equatable {
 
     /// One readable line: `tunnel on pirate.sea: score 2.41≥1 (suspicious_names=6≥4(+1.5), …)`.
     public var explanation: String {
-        "\(kind.rawValue) on \(domain.value): score \(Evidence.format(score))≥\(Evidence.format(threshold)) ("
+        let scope = members.isEmpty
+            ? "" : " (campaign of \(memberCount) domains: \(members.prefix(8).map(\.value).joined(separator: ", "))\(memberCount > 8 ? ", …" : ""))"
+        return "\(kind.rawValue) on \(domain.value)\(scope): score \(Evidence.format(score))≥\(Evidence.format(threshold)) ("
             + evidence.map(\.description).joined(separator: ", ") + ")"
     }
 }

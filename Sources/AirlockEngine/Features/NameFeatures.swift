@@ -43,6 +43,17 @@ public struct NameFeatures: Sendable, Equatable {
     public var nameHash: UInt64 = 0
     /// The subdomain's first and last bytes, to count how much of it a previous name already had.
     public var ends = NameEnds()
+    /// Bits the name's *odd* labels can hold: each label's length × the bits per character of its
+    /// alphabet (hex 4, digits 3.3, letters 4.7, letters and digits 5.2, base64 6, other bytes 8),
+    /// weighted by how unpronounceable the label is. Readable labels (`ods`, `lambda-url`,
+    /// `us-east-1`) hold no payload; a GUID holds 128 bits, a SHA-256 in hex 256, a chunk of base32
+    /// data 5 bits a character. What a single name can carry on its own.
+    public var payloadBits: Double = 0
+    /// Share of the subdomain's characters (in labels of 3 or more) that sit in odd labels, each label
+    /// weighted by how odd it is (its n-gram likelihood between ``DetectionConfiguration/oddNameLow``
+    /// and `oddNameHigh`; non-hostname bytes make a label fully odd). `a3f1.6f2a91c3.api` is mostly
+    /// odd although its readable `api` label lifts its mean likelihood.
+    public var oddShare: Double = 0
 
     public init() {}
 }
@@ -50,9 +61,20 @@ public struct NameFeatures: Sendable, Equatable {
 /// Extracts ``NameFeatures`` in one pass over the name's wire bytes, without allocating.
 public struct NameFeatureExtractor: Sendable {
     let model: NGramModel
+    /// Label likelihoods (log₂ per character) between which a label turns from readable to odd, for
+    /// ``NameFeatures/payloadBits`` (the configuration's `ngram_low` and `ngram_high`).
+    let readableLikelihood: Double
+    let oddLikelihood: Double
+    /// The ramp of ``NameFeatures/oddShare`` (the configuration's `odd_name_low` and `odd_name_high`).
+    let oddShareLow: Double
+    let oddShareHigh: Double
 
-    public init(model: NGramModel = .legitimateNames) {
+    public init(model: NGramModel = .legitimateNames, configuration c: DetectionConfiguration = .default) {
         self.model = model
+        self.readableLikelihood = c.ngramLow
+        self.oddLikelihood = c.ngramHigh
+        self.oddShareLow = c.oddNameLow
+        self.oddShareHigh = c.oddNameHigh
     }
 
     /// c·log₂(c) for c in 0…255.
@@ -72,6 +94,7 @@ public struct NameFeatureExtractor: Sendable {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         var digits = 0, hexOnly = true, base32Only = true, hasLetter = false
         var likelihoodSum = 0.0, likelihoodChars = 0
+        var oddChars = 0.0, likelihoodCharsForShare = 0
         var index = 0
         for _ in 0..<scoredLabels {
             let length = Int(wire[index])
@@ -80,6 +103,9 @@ public struct NameFeatureExtractor: Sendable {
             f.subdomainLength += length
             f.longestLabel = max(f.longestLabel, length)
             hash = (hash ^ UInt64(length)) &* 0x100_0000_01b3
+            // This label's alphabet, for its payload capacity.
+            var labelLetters = false, labelDigits = false, labelHexOnly = true, labelPunct = false
+            var labelBase64 = 0, labelOther = 0
             for i in start..<end {
                 let b = wire[i]
                 hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3
@@ -88,25 +114,48 @@ public struct NameFeatureExtractor: Sendable {
                 case 0x61...0x7A:
                     slot = Int(b - 0x61)
                     hasLetter = true
-                    if b > 0x66 { hexOnly = false }
+                    labelLetters = true
+                    if b > 0x66 { hexOnly = false; labelHexOnly = false }
                 case 0x30...0x39:
                     slot = 26 + Int(b - 0x30)
                     digits += 1
+                    labelDigits = true
                     if b < 0x32 || b > 0x37 { base32Only = false }
-                case 0x2D: slot = 36; hexOnly = false; base32Only = false
-                case 0x5F: slot = 37; hexOnly = false; base32Only = false
-                case 0x2B: slot = 38; f.nonHostnameBytes += 1
-                case 0x2F: slot = 39; f.nonHostnameBytes += 1
-                case 0x3D: slot = 40; f.nonHostnameBytes += 1
-                default: slot = 41 + Int(b & 0x0F); f.nonHostnameBytes += 1
+                case 0x2D: slot = 36; hexOnly = false; base32Only = false; labelPunct = true
+                case 0x5F: slot = 37; hexOnly = false; base32Only = false; labelPunct = true
+                case 0x2B: slot = 38; f.nonHostnameBytes += 1; labelBase64 += 1
+                case 0x2F: slot = 39; f.nonHostnameBytes += 1; labelBase64 += 1
+                case 0x3D: slot = 40; f.nonHostnameBytes += 1; labelBase64 += 1
+                default: slot = 41 + Int(b & 0x0F); f.nonHostnameBytes += 1; labelOther += 1
                 }
                 counts[slot] &+= 1
             }
+            var oddness = 0.0
             if length >= 3 {
                 let ll = model.averageLogLikelihood(wire.span.extracting(start..<end))
                 likelihoodSum += ll * Double(length)
                 likelihoodChars += length
+                oddness = ramp(-ll, -readableLikelihood, -oddLikelihood)
+                oddChars += Double(length) * (labelOther + labelBase64 > 0 ? 1 : ramp(-ll, -oddShareLow, -oddShareHigh))
+            } else if labelOther + labelBase64 > 0 {
+                oddChars += Double(length)
+                likelihoodCharsForShare += length
             }
+            let bitsPerByte: Double
+            if labelOther > 0 {
+                bitsPerByte = 8
+                oddness = 1
+            } else if labelBase64 > 0 {
+                bitsPerByte = 6
+                oddness = 1
+            } else if labelLetters && labelDigits {
+                bitsPerByte = labelHexOnly && !labelPunct ? 4 : 5.17
+            } else if labelDigits {
+                bitsPerByte = 3.32
+            } else {
+                bitsPerByte = 4.7
+            }
+            f.payloadBits += Double(length) * bitsPerByte * oddness
             index = end
         }
         let n = f.subdomainLength
@@ -120,6 +169,8 @@ public struct NameFeatureExtractor: Sendable {
         f.entropy = max(0, entropy)
         f.digitShare = Double(digits) / dn
         f.ngramLogLikelihood = likelihoodChars > 0 ? likelihoodSum / Double(likelihoodChars) : 0
+        let shareChars = likelihoodChars + likelihoodCharsForShare
+        f.oddShare = shareChars > 0 ? min(1, oddChars / Double(shareChars)) : 0
         f.informationBits = dn * entropy
         f.subdomainHash = hash
         f.ends = NameEnds(wire.span.extracting(0..<index))

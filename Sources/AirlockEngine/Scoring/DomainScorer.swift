@@ -47,6 +47,13 @@ struct DomainScorer: Sendable {
             add("nxdomain_ratio", s.nxdomains / s.responses, c.nxdomainRatioThreshold, c.nxdomainRatioWeight)
         }
         add("response_payload_bytes", s.payloadBytes, c.responsePayloadThreshold, c.responsePayloadWeight)
+        add("odd_names", s.oddNames, c.oddNamesThreshold * slack, c.oddNamesWeight)
+        if s.ttlAnswers >= c.minUniqueNames * slack {
+            add("low_ttl_share", s.lowTTLAnswers / s.ttlAnswers, c.lowTTLShareThreshold, c.lowTTLShareWeight)
+        }
+        if isFirstContactProbe(s) {
+            add("first_contact_odd_names", Double(s.distinctNames), c.firstContactNames, c.firstContactWeight)
+        }
         if Double(s.gaps + 1) >= c.timingMinQueries, let variation = s.gapVariation {
             add("timing_variation", variation, c.timingRegularityThreshold, c.timingRegularityWeight, lowerIsWorse: true)
         }
@@ -70,10 +77,30 @@ struct DomainScorer: Sendable {
             || crossed(s.longSuspiciousNames, c.longSuspiciousNamesThreshold * slack, c.longSuspiciousNamesWeight)
             || crossed(s.longInformationBytes, c.longInformationThreshold, c.longInformationWeight)
             || crossed(s.payloadBytes, c.responsePayloadThreshold, c.responsePayloadWeight)
+            || crossed(s.oddNames, c.oddNamesThreshold * slack, c.oddNamesWeight)
+            || isFirstContactProbe(s)
+    }
+
+    /// A handshake: soon after the client's first query to the domain, several distinct names that are
+    /// nearly all odd, answered the way tunnels answer (uncacheable TTLs, rare record types, NXDOMAIN).
+    /// iodine's version, login and codec probes and a C2 check-in look like this before any data flows;
+    /// a client meeting an ordinary domain asks for readable hosts, answered with cacheable addresses.
+    func isFirstContactProbe(_ s: DomainState) -> Bool {
+        let c = configuration
+        let slack = 0.95
+        guard c.firstContactWeight > 0, s.lastTime.seconds(since: s.firstTime) <= c.firstContactSeconds,
+            Double(s.distinctNames) >= c.firstContactNames, s.oddShare >= c.firstContactOddShare,
+            Double(s.distinctOddNames) >= c.firstContactNames * slack
+        else { return false }
+        let lowTTL = s.ttlAnswers >= 2 && s.lowTTLAnswers / s.ttlAnswers >= c.lowTTLShareThreshold
+        let rare = s.queries >= 2 && s.rareTypeQueries / s.queries >= c.rareTypeShareThreshold
+        let nx = s.responses >= 2 && s.nxdomains / s.responses >= c.nxdomainRatioThreshold
+        return lowTTL || rare || nx
     }
 
     /// Whether the domain has enough distinct names for any verdict at all.
     func hasEnoughNames(_ s: DomainState) -> Bool {
         s.uniqueNames >= configuration.minUniqueNames * 0.95 || s.longSuspiciousNames >= configuration.minUniqueNames
+            || s.oddNames >= configuration.minUniqueNames * 0.95
     }
 }

@@ -17,7 +17,12 @@ public struct DomainExemptions: Sendable {
     public static let defaults = DomainExemptions(suffixes: [
         "in-addr.arpa", "ip6.arpa",
         "spamhaus.org", "spamcop.net", "sorbs.net", "surbl.org", "uribl.com", "barracudacentral.org",
-        "senderbase.org", "mailspike.net", "dnswl.org", "abuseat.org", "spameatingmonkey.net",
+        "senderbase.org", "mailspike.net",
+        // Spamhaus's data-query zones (DQS: `<key>.zen.dq.spamhaus.net`, the HBL's hashes of files, e-mail
+        // addresses and crypto wallets `<hash>._file.<key>.hbl.dq.spamhaus.net`).
+        "spamhaus.net",
+        "blocklist.de", "nordspam.com", "interserver.net", "unsubscore.com", "spfbl.net", "gbudb.net",
+        "kempt.net", "anonmails.de", "justspam.org", "bit.nl", "abusix.zone", "hashlookup.circl.lu", "dnswl.org", "abuseat.org", "spameatingmonkey.net",
         "manitu.net", "uceprotect.net", "junkemailfilter.com", "surriel.com", "dronebl.org", "senderscore.com",
         "lashback.com", "backscatterer.org", "s5h.net", "spamrats.com", "0spam.org", "wpbl.info",
         // Team Cymru: IP-to-ASN lookups (reversed addresses) and the malware hash registry (hex digests).
@@ -31,7 +36,11 @@ public struct DomainExemptions: Sendable {
 
     /// Whether `name` is an exempt suffix or lies below one (label boundaries respected).
     public func contains(_ name: DNSName) -> Bool {
-        let wire = name.wire
+        Self.hasSuffix(name.wire, suffixes)
+    }
+
+    /// Whether `wire` ends with one of `suffixes` (wire form) at a label boundary.
+    static func hasSuffix(_ wire: [UInt8], _ suffixes: [[UInt8]]) -> Bool {
         for suffix in suffixes where suffix.count <= wire.count {
             let start = wire.count - suffix.count
             guard wire[start...].elementsEqual(suffix) else { continue }

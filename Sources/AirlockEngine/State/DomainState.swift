@@ -1,13 +1,15 @@
 import AirlockEvents
 
-/// Everything the engine remembers about one domain group: decaying window counters, a short
-/// memory of recent names, and lifetime totals for reporting. 280 bytes, fixed size (small fields
-/// last, so they pack: a million of these under a flood is what the memory bound is made of).
+/// Everything the engine remembers about one domain group (or one campaign): decaying window
+/// counters, a short memory of recent names, and lifetime totals for reporting. 320 bytes, fixed size
+/// (small fields last, so they pack: a million of these under a flood is what the memory bound is made of).
 ///
 /// Counters decay exponentially with the configured window as time constant: a sliding window
 /// that needs no per-event storage, so a domain's state never grows with its traffic.
 struct DomainState {
     var lastTime: Timestamp
+    /// The first query: how long this client has known the domain (first-contact signal).
+    var firstTime: Timestamp
 
     // Decaying window counters.
     var queries = 0.0
@@ -21,6 +23,12 @@ struct DomainState {
     var responses = 0.0
     var nxdomains = 0.0
     var payloadBytes = 0.0
+    /// Answers whose smallest TTL defeats caching (``DetectionConfiguration/lowTTLSeconds``), and
+    /// answers that had a TTL at all.
+    var lowTTLAnswers = 0.0
+    var ttlAnswers = 0.0
+    // Churn-window counter (an hour): distinct odd names, weighted by how odd.
+    var oddNames = 0.0
     // Long-window counters (same events, a much longer time constant).
     var longSuspiciousNames = 0.0
     var longInformationBytes = 0.0
@@ -40,6 +48,10 @@ struct DomainState {
     var totalQueries = 0
     var totalNameBytes = 0
     var peakScore = 0.0
+    /// Distinct names and distinct mostly-odd names since first contact (less those later resolved as
+    /// hosts): the odd share.
+    var distinctNames: Float = 0
+    var distinctOddNames: Float = 0
 
     /// Ends of the last new subdomain: what the next new one is compared with (see ``NameEnds``).
     var lastEnds = NameEnds()
@@ -48,21 +60,28 @@ struct DomainState {
     /// Set when the tunnel verdict was first reached.
     var convicted = false
     var suspiciousNameReported = false
+    /// Counted into its client's campaign (see ``CampaignTable``).
+    var campaignMember = false
     /// Inter-query gaps folded into the mean and variance.
     var gaps: Int32 = 0
 
     init(time: Timestamp) {
         lastTime = time
+        firstTime = time
     }
+
+    /// Share of this client's distinct names for the domain that were odd.
+    var oddShare: Double { distinctNames > 0 ? Double(distinctOddNames / distinctNames) : 0 }
 
     /// Ages every window counter to `time`. Out-of-order times (captures merged from several
     /// interfaces) age nothing rather than inflate.
-    mutating func decay(to time: Timestamp, window: Double, longWindow: Double) {
+    mutating func decay(to time: Timestamp, window: Double, longWindow: Double, churnWindow: Double) {
         let dt = time.seconds(since: lastTime)
         guard dt > 0 else { return }
         let longFactor = Math.exp(-dt / longWindow)
         longSuspiciousNames *= longFactor
         longInformationBytes *= longFactor
+        oddNames *= Math.exp(-dt / churnWindow)
         let factor = Math.exp(-dt / window)
         queries *= factor
         uniqueNames *= factor
@@ -73,6 +92,8 @@ struct DomainState {
         responses *= factor
         nxdomains *= factor
         payloadBytes *= factor
+        lowTTLAnswers *= factor
+        ttlAnswers *= factor
         lastTime = time
     }
 
@@ -82,22 +103,23 @@ struct DomainState {
         case new
         /// Seen recently.
         case repeated
-        /// Seen recently and counted as a suspicious name then: the first repeat of a suspicious name.
-        case repeatedSuspicious
+        /// Seen recently, and this is its first repeat: the client is resolving a host (A, then AAAA),
+        /// so what the name was counted for as new is taken back.
+        case firstRepeat
     }
 
     /// Records a subdomain hash (bit 0 always set so a slot is never mistaken for empty; bit 1 marks
-    /// names counted as suspicious, cleared on their first repeat).
-    mutating func remember(_ fullHash: UInt64, suspicious: Bool) -> Recall {
+    /// names counted as new and not yet repeated, cleared on their first repeat).
+    mutating func remember(_ fullHash: UInt64, counted: Bool) -> Recall {
         let hash = (UInt32(truncatingIfNeeded: fullHash ^ (fullHash >> 32)) & ~3) | 1
         for i in 0..<16 where recentNames[i] & ~2 == hash {
             if recentNames[i] & 2 != 0 {
                 recentNames[i] = hash
-                return .repeatedSuspicious
+                return .firstRepeat
             }
             return .repeated
         }
-        recentNames[Int(recentNext)] = suspicious ? hash | 2 : hash
+        recentNames[Int(recentNext)] = counted ? hash | 2 : hash
         recentNext = (recentNext + 1) & 15
         return .new
     }
@@ -132,5 +154,5 @@ struct DomainState {
     }
 
     /// Whether this state is worth keeping through an eviction round: it holds evidence.
-    var holdsEvidence: Bool { convicted || suspiciousNames >= 1 || peakScore >= 0.3 }
+    var holdsEvidence: Bool { convicted || suspiciousNames >= 1 || oddNames >= 2 || peakScore >= 0.3 }
 }
