@@ -35,6 +35,10 @@ public struct DetectionEngine: Sendable {
     private var campaigns = CampaignTable()
     /// Per client and domain: check-in timing of odd names.
     private var beacons = BeaconTable()
+    /// Addresses that answered readable host names: where services are served from.
+    private var hostAddresses = HostAddresses()
+    /// Distinct clients per domain: a fleet's shared services never join a campaign.
+    private var popularity = DomainPopularity()
 
     public init(
         configuration: DetectionConfiguration = .default, exemptions: DomainExemptions = .defaults,
@@ -107,12 +111,15 @@ public struct DetectionEngine: Sendable {
         let seenBefore = features.subdomainLabels > 0 && !recentNames.insert(features.nameHash)
         let key = evidenceKey(for: query)
         let elsewhere = local ? nil : convicted.conviction(of: query.domain)
-        let memberKind = query.domain.kind == .registeredDomain || query.domain.kind == .unlistedSuffix
+        let named = (query.domain.kind == .registeredDomain || query.domain.kind == .unlistedSuffix) && !local
+        let popular = named && Double(popularity.record(query.domain, key.client)) >= c.popularDomainClients
+        let memberKind = named && !popular
         var joining: DomainState?
         var member = false
         let (domainScore, domainVerdict, domainIsTunnel, recall) = domains.withState(key, time: query.time) {
             state -> (Double, Verdict?, Bool, DomainState.Recall?) in
             let recall = state.record(facts, seenBefore: seenBefore, c)
+            state.popular = popular
             if local {
                 let (score, verdict) = rules.evaluateLocal(&state, query.domain, nameScore: nameScore, features: features)
                 return (score, verdict, false, recall)
@@ -158,8 +165,24 @@ public struct DetectionEngine: Sendable {
         let key = evidenceKey(for: response)
         let local = localZones.contains(response.name)
         var member = false
+        // An odd name answered with an address a readable host was served from is a host lookup (an ad
+        // slot's frame, a CDN object), not a tunnel's name; a readable name's answers teach the addresses.
+        var hostLookup: QueryFacts?
+        if !response.addresses.isEmpty && !local {
+            let features = extractor.features(of: response.name, groupLabels: response.domain.labelCount)
+            let facts = QueryFacts(
+                features, nameScore: nameScorer.score(features), qtype: response.qtype, time: response.time,
+                nameBytes: 0, c)
+            if facts.oddName {
+                if response.addresses.contains(where: { hostAddresses.contains($0) }) { hostLookup = facts }
+            } else {
+                for address in response.addresses { hostAddresses.insert(address) }
+            }
+        }
+        var tookBack = false
         let verdict = domains.withExistingState(key) { state -> Verdict? in
             state.record(response, c)
+            if let hostLookup { tookBack = state.takeBackIfRecent(hostLookup) }
             member = state.campaignMember
             guard !state.convicted, !local else { return nil }
             let (_, verdict, _) = rules.evaluate(
@@ -176,7 +199,10 @@ public struct DetectionEngine: Sendable {
             for scope in scopes {
                 let campaignKey = CampaignKey(client: key.client, scope: scope)
                 if campaigns.campaign(campaignKey) != nil {
-                    campaigns.withCampaign(campaignKey, time: response.time) { $0.state.record(response, c) }
+                    campaigns.withCampaign(campaignKey, time: response.time) { campaign in
+                        campaign.state.record(response, c)
+                        if tookBack, let hostLookup { _ = campaign.state.takeBackIfRecent(hostLookup) }
+                    }
                 }
             }
         }
@@ -215,9 +241,14 @@ public struct DetectionEngine: Sendable {
     ) -> Verdict? {
         let c = configuration
         let rules = self.rules
+        let popularity = self.popularity
         let (verdict, convictNow) = campaigns.withCampaign(campaignKey, time: query.time) {
             campaign -> (Verdict?, [DomainKey]) in
             let newMember = campaign.add(query.domain)
+            // A member many clients have asked for since it joined is a shared service: it leaves.
+            let before = campaign.members.count
+            campaign.members.removeAll { Double(popularity.clients($0)) >= c.popularDomainClients }
+            campaign.memberCount -= before - campaign.members.count
             if let joining, newMember {
                 campaign.state.absorb(joining, c)
             } else {

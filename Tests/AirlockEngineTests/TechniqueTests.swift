@@ -4,13 +4,14 @@ import Testing
 
 /// Answers for engine tests: `rcode`, one record of `payload` bytes with `ttl`.
 private func answer(
-    _ q: DNSQueryEvent, rcode: UInt16 = 0, ttl: UInt32? = 300, payload: Int = 4, after: Double = 0.03
+    _ q: DNSQueryEvent, rcode: UInt16 = 0, ttl: UInt32? = 300, payload: Int = 4, after: Double = 0.03,
+    addresses: [IPAddress] = []
 ) -> DNSResponseEvent {
     DNSResponseEvent(
         time: Timestamp(nanoseconds: q.time.nanoseconds + Int64(after * 1e9)), client: q.client, server: q.server,
         transport: .udp, id: q.id, name: q.name, qtype: q.qtype, domain: q.domain, rcode: rcode,
-        answerTypes: rcode == 0 ? [q.qtype] : [], payloadBytes: rcode == 0 ? payload : 0, addresses: [],
-        minTTL: rcode == 0 ? ttl : nil, truncated: false)
+        answerTypes: rcode == 0 ? [q.qtype] : [], payloadBytes: rcode == 0 ? payload : 0,
+        addresses: rcode == 0 ? addresses : [], minTTL: rcode == 0 ? ttl : nil, truncated: false)
 }
 
 /// Multi-domain C2 (OilRig/APT34's RogueRobin and DNSpionage, Saitama): one implant rotates short random
@@ -243,5 +244,57 @@ private func answer(
             let a = engine.inspect(q)
             #expect(a.exempt && a.verdict == nil)
         }
+    }
+}
+
+/// Identifiers a service hands its clients (an ad slot's frame, a CDN object) look like data, but they
+/// resolve to the service's own front ends.
+@Suite struct ServiceIdentifierTests {
+    private func adDay(frameAddress: IPAddress) -> Verdict? {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        var random = Random(state: 81)
+        let frontEnds: [IPAddress] = [.v4(0xC612_3801), .v4(0xC612_3802)]
+        for page in 0..<40 {
+            // The page's readable ad host, then a frame per slot, asked with A only (an IPv4-only pod).
+            let host = factory.query("pagead2.ads-network.com", gap: 30)
+            _ = engine.inspect(host)
+            _ = engine.observe(answer(host, addresses: frontEnds))
+            for _ in 0..<(page % 4 + 2) {
+                let q = factory.query("\(random.string(hexAlphabet, length: 32)).safeframe.ads-network.com", gap: 0.4)
+                if let v = engine.inspect(q).verdict, v.kind == .tunnel { return v }
+                if let v = engine.observe(answer(q, addresses: [frameAddress])), v.kind == .tunnel { return v }
+            }
+        }
+        return nil
+    }
+
+    @Test func adFramesServedFromTheServicesFrontEndsAreNotATunnel() {
+        let verdict = adDay(frameAddress: .v4(0xC612_3802))
+        #expect(verdict == nil, "\(verdict?.explanation ?? "")")
+    }
+
+    /// The same names answered from an address no readable host uses: a server of its own, taking data.
+    @Test func theSameNamesAnsweredFromElsewhereAreConvicted() {
+        #expect(adDay(frameAddress: .v4(0xC613_0909))?.kind == .tunnel)
+    }
+
+    /// A domain many sandboxes use is a shared service: it never joins a client's campaign.
+    @Test func aDomainManyClientsAskForNeverJoinsACampaign() {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        var random = Random(state: 82)
+        for client in 0..<6 {
+            factory.client = Endpoint(address: .v4(0xC612_0200 + UInt32(client)), port: 4000)
+            _ = engine.inspect(factory.query("\(random.string(base32Alphabet, length: 26)).lambda-url.example-cloud.com"))
+        }
+        factory.client = Endpoint(address: .v4(0xC612_0200), port: 4000)
+        var verdicts: [Verdict] = []
+        for i in 0..<12 {
+            let domain = i % 2 == 0 ? "example-cloud.com" : "other-service.net"
+            let q = factory.query("\(random.string(base32Alphabet, length: 26)).fn.\(domain)", gap: 20)
+            if let v = engine.inspect(q).verdict { verdicts.append(v) }
+        }
+        #expect(!verdicts.contains { $0.rule == "dns.tunnel.campaign" && $0.members.contains { $0.value == "example-cloud.com" } }, "\(verdicts.map(\.explanation))")
     }
 }

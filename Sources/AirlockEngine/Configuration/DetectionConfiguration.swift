@@ -148,6 +148,12 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// contact. Ordinary domains mix readable hosts with few odd ids; a C2's rotation domains hold
     /// nothing but odd names.
     public var campaignMemberOddNames: Double = 2
+    /// A domain asked for by at least this many distinct clients is a shared service (an ad network, a
+    /// cloud API), not one implant's lookalike: it never joins a campaign, and the day-long window (made
+    /// for one client's low-and-slow exfiltration) does not judge it; the short window still does. A C2's
+    /// rotation domains are asked by the implants alone; a fleet's services by many of its sandboxes.
+    /// Data spread thinly over many sandboxes to one domain is the fleet leak budget's to stop.
+    public var popularDomainClients: Double = 5
     /// Member domains a campaign needs before its own verdict (one domain is its own evidence).
     public var campaignMinMembers: Double = 2
     /// Beacons: intervals needed, the longest and shortest median interval judged (seconds), and the
@@ -219,6 +225,7 @@ extension DetectionConfiguration {
         "first_contact_weight": \.firstContactWeight,
         "campaign_member_odd_names": \.campaignMemberOddNames,
         "campaign_min_members": \.campaignMinMembers,
+        "popular_domain_clients": \.popularDomainClients,
         "beacon_min_intervals": \.beaconMinIntervals,
         "beacon_min_seconds": \.beaconMinSeconds,
         "beacon_max_seconds": \.beaconMaxSeconds,

@@ -29,10 +29,12 @@ struct DomainScorer: Sendable {
         add("suspicious_names", s.suspiciousNames, c.suspiciousNamesThreshold * slack, c.suspiciousNamesWeight)
         add("name_information_bytes", s.informationBytes, c.nameInformationThreshold, c.nameInformationWeight)
         // The long window only adds what the short one doesn't already see (no double counting of a burst).
-        if s.suspiciousNames < c.suspiciousNamesThreshold * slack {
+        // A domain many clients ask for is a shared service: a day of its identifiers (an ad network's
+        // frame per slot) adds up in every busy client, so only the short window judges it.
+        if s.suspiciousNames < c.suspiciousNamesThreshold * slack && !s.popular {
             add("suspicious_names_long", s.longSuspiciousNames, c.longSuspiciousNamesThreshold * slack, c.longSuspiciousNamesWeight)
         }
-        if s.informationBytes < c.nameInformationThreshold {
+        if s.informationBytes < c.nameInformationThreshold && !s.popular {
             add("name_information_bytes_long", s.longInformationBytes, c.longInformationThreshold, c.longInformationWeight)
         }
         add("unique_names", s.uniqueNames, c.uniqueNamesThreshold * slack, c.uniqueNamesWeight)
@@ -74,8 +76,8 @@ struct DomainScorer: Sendable {
         }
         return crossed(s.suspiciousNames, c.suspiciousNamesThreshold * slack, c.suspiciousNamesWeight)
             || crossed(s.informationBytes, c.nameInformationThreshold, c.nameInformationWeight)
-            || crossed(s.longSuspiciousNames, c.longSuspiciousNamesThreshold * slack, c.longSuspiciousNamesWeight)
-            || crossed(s.longInformationBytes, c.longInformationThreshold, c.longInformationWeight)
+            || (!s.popular && crossed(s.longSuspiciousNames, c.longSuspiciousNamesThreshold * slack, c.longSuspiciousNamesWeight))
+            || (!s.popular && crossed(s.longInformationBytes, c.longInformationThreshold, c.longInformationWeight))
             || crossed(s.payloadBytes, c.responsePayloadThreshold, c.responsePayloadWeight)
             || crossed(s.oddNames, c.oddNamesThreshold * slack, c.oddNamesWeight)
             || isFirstContactProbe(s)

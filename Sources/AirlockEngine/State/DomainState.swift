@@ -62,6 +62,9 @@ struct DomainState {
     var suspiciousNameReported = false
     /// Counted into its client's campaign (see ``CampaignTable``).
     var campaignMember = false
+    /// Asked for by many clients (``DetectionConfiguration/popularDomainClients``): a shared service,
+    /// judged on the short window only.
+    var popular = false
     /// Inter-query gaps folded into the mean and variance.
     var gaps: Int32 = 0
 
@@ -122,6 +125,16 @@ struct DomainState {
         recentNames[Int(recentNext)] = counted ? hash | 2 : hash
         recentNext = (recentNext + 1) & 15
         return .new
+    }
+
+    /// Clears the counted-as-new mark of a recent name; true when it was set.
+    mutating func markRepeated(_ fullHash: UInt64) -> Bool {
+        let hash = (UInt32(truncatingIfNeeded: fullHash ^ (fullHash >> 32)) & ~3) | 1
+        for i in 0..<16 where recentNames[i] == hash | 2 {
+            recentNames[i] = hash
+            return true
+        }
+        return false
     }
 
     /// Records that `fullHash`'s name was answered; false when it was among the last 8 answered.

@@ -90,19 +90,33 @@ extension DomainState {
         case .firstRepeat:
             // A client asking again for the same name (A, then AAAA, then HTTPS) is resolving a host it
             // means to reach — a CDN endpoint, an ad slot's frame — not sending data: a tunnel's names are
-            // new every time. The name stops counting as suspicious or odd, and leaves the day's
-            // information budget; its information still counts in the short window.
-            if q.suspicious {
-                suspiciousNames = max(0, suspiciousNames - q.carried)
-                longSuspiciousNames = max(0, longSuspiciousNames - q.carried)
-            }
-            oddNames = max(0, oddNames - q.oddness)
-            if q.oddName { distinctOddNames = max(0, distinctOddNames - 1) }
-            longInformationBytes = max(0, longInformationBytes - q.information)
+            // new every time.
+            takeBack(q)
         case .repeated:
             break
         }
         return recall
+    }
+
+    /// Takes back what a name was counted for as new, once it shows itself a host lookup: it stops
+    /// counting as suspicious or odd and leaves the day's information budget; its information still
+    /// counts in the short window.
+    mutating func takeBack(_ q: QueryFacts) {
+        if q.suspicious {
+            suspiciousNames = max(0, suspiciousNames - q.carried)
+            longSuspiciousNames = max(0, longSuspiciousNames - q.carried)
+        }
+        oddNames = max(0, oddNames - q.oddness)
+        if q.oddName { distinctOddNames = max(0, distinctOddNames - 1) }
+        longInformationBytes = max(0, longInformationBytes - q.information)
+    }
+
+    /// Takes back a recent name that turned out a host lookup (answered with a known host address), if
+    /// it is still counted as new; false when it was not among the recent names or was taken back already.
+    mutating func takeBackIfRecent(_ q: QueryFacts) -> Bool {
+        guard markRepeated(q.subdomainHash) else { return false }
+        takeBack(q)
+        return true
     }
 
     /// Adds a response: NXDOMAIN ratio, answer TTLs and downstream payload.

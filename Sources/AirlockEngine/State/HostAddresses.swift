@@ -1,0 +1,78 @@
+import AirlockEvents
+
+/// Addresses that answered readable host names (`www.example.com`, `pagead2.googlesyndication.com`):
+/// where real services are served from.
+///
+/// Servers hand clients identifiers to resolve — an ad slot's `<32 hex>.safeframe.googlesyndication.com`,
+/// a CDN object's host — and those names look like data. But they resolve to the same front ends as the
+/// service's readable hosts, while a tunnel's server answers its data names with addresses of its own
+/// (or none). An odd name answered with a known host address is treated like a host lookup. Unspecified
+/// and loopback answers (sinkholes, blocked names) say nothing and are never recorded.
+///
+/// A fixed direct-mapped table of address hashes (65,536 slots, 512 KB); a collision can only make an
+/// address look unknown, or (one in 2⁶⁴) known.
+struct HostAddresses: Sendable {
+    private var slots = [UInt64](repeating: 0, count: 1 << 16)
+
+    mutating func insert(_ address: IPAddress) {
+        guard let hash = Self.hash(address) else { return }
+        slots[Int(truncatingIfNeeded: hash & 0xFFFF)] = hash
+    }
+
+    func contains(_ address: IPAddress) -> Bool {
+        guard let hash = Self.hash(address) else { return false }
+        return slots[Int(truncatingIfNeeded: hash & 0xFFFF)] == hash
+    }
+
+    private static func hash(_ address: IPAddress) -> UInt64? {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        switch address {
+        case .v4(let v):
+            guard v != 0, v >> 24 != 127 else { return nil }
+            h = (h ^ UInt64(v)) &* 0x100_0000_01b3
+        case .v6(let high, let low):
+            guard !(high == 0 && (low == 0 || low == 1)) else { return nil }
+            h = (h ^ high) &* 0x100_0000_01b3
+            h = (h ^ low) &* 0x100_0000_01b3
+            h ^= 0x6
+        }
+        return (h ^ (h >> 29)) | 1
+    }
+}
+
+/// How many distinct clients asked for each registered domain: a fleet's shared services (an ad
+/// network, a cloud API) are asked by many sandboxes, a C2's lookalike domains by the implant alone.
+/// Keeps up to 8 client hashes per domain (a domain with 8 is popular for good); two generations of
+/// at most 32,768 domains each (≈ 5 MB).
+struct DomainPopularity: Sendable {
+    private struct Clients: Sendable {
+        var hashes = InlineArray<8, UInt32>(repeating: 0)
+        var count: UInt8 = 0
+    }
+
+    private var current: [DomainKey: Clients] = [:]
+    private var previous: [DomainKey: Clients] = [:]
+    private let generationSize = 32_768
+
+    /// Records that `client` asked for `domain`; returns how many distinct clients did (at most 8).
+    mutating func record(_ domain: DomainKey, _ client: ClientIdentity) -> Int {
+        var entry = current[domain] ?? previous.removeValue(forKey: domain) ?? Clients()
+        if entry.count < 8 {
+            let hash = UInt32(truncatingIfNeeded: client.hashValue) | 1
+            var known = false
+            for i in 0..<Int(entry.count) where entry.hashes[i] == hash { known = true }
+            if !known {
+                entry.hashes[Int(entry.count)] = hash
+                entry.count += 1
+            }
+        }
+        if current[domain] == nil && current.count >= generationSize {
+            previous = current
+            current = [:]
+        }
+        current[domain] = entry
+        return Int(entry.count)
+    }
+
+    func clients(_ domain: DomainKey) -> Int { Int((current[domain] ?? previous[domain])?.count ?? 0) }
+}
