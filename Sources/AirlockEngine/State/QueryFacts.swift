@@ -38,12 +38,13 @@ struct QueryFacts {
         // but holds little; data-bearing names are long or hold non-hostname bytes.
         carried = features.nonHostnameBytes > 0
             ? 1 : min(1, Double(features.subdomainLength) / max(1, c.suspiciousNameFullLength))
-        if features.nonHostnameBytes > 0 {
-            oddness = 1
-        } else if Double(features.subdomainLength) >= c.oddNameMinLength {
-            oddness = features.oddShare
-        } else {
+        // Too short to hold anything (`w\x93w`, `e12`): never odd, whatever its bytes.
+        if Double(features.subdomainLength) < c.oddNameMinLength {
             oddness = 0
+        } else if features.nonHostnameBytes > 0 {
+            oddness = 1
+        } else {
+            oddness = features.oddShare
         }
         let unpronounceable = ramp(-features.ngramLogLikelihood, -c.ngramLow, -c.ngramHigh)
         let share = c.readableInformationShare + (1 - c.readableInformationShare) * unpronounceable
