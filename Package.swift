@@ -64,8 +64,8 @@ var targets: [Target] = [
     .target(
         name: "AirlockAlerts",
         dependencies: [
-            "AirlockEvents", "AirlockEngine", "AirlockPipeline", "AirlockDNSProxy", "AirlockPolicy", "AirlockDigest",
-            "AirlockTLSClient", "AirlockHTTPProxy", "AirlockSystem", "AirlockEnforcement",
+            "AirlockEvents", "AirlockEngine", "AirlockEnforcement", "AirlockPolicy", "AirlockDigest", "AirlockTLSClient",
+            "AirlockSystem",
         ],
         exclude: ["README.md"]),
     // Client TLS over a connected socket (OpenSSL): verified HTTPS for the webhook sink.
@@ -95,11 +95,12 @@ var targets: [Target] = [
         ],
         exclude: ["README.md"]),
     // The HTTP egress proxy: forward and CONNECT, policy and bypass checks, budgets, tokens; a pure
-    // connection state machine and the epoll server around it. Resolves through the DNS proxy's core.
+    // connection state machine and the epoll server around it. Resolves through a NameResolver the
+    // CLI fills with the DNS core's resolver.
     .target(
         name: "AirlockHTTPProxy",
         dependencies: [
-            "AirlockSystem", "AirlockHTTPWire", "AirlockDNSProxy", "AirlockDNSWire", "AirlockTLSWire", "AirlockPolicy",
+            "AirlockSystem", "AirlockHTTPWire", "AirlockDNSWire", "AirlockTLSWire", "AirlockPolicy",
             "AirlockEngine", "AirlockEvents", "AirlockNames", "AirlockDigest", "AirlockEnforcement",
         ],
         exclude: ["README.md"]),
@@ -140,7 +141,7 @@ var targets: [Target] = [
         dependencies: [
             "AirlockDigest",
             "AirlockAlerts", "AirlockEngine", "AirlockEvents", "AirlockDNSProxy", "AirlockDNSWire", "AirlockPipeline",
-            "AirlockPolicy", "AirlockTLSClient", "AirlockHTTPProxy", "AirlockSystem", "AirlockEnforcement",
+            "AirlockPolicy", "AirlockTLSClient", "AirlockSystem", "AirlockEnforcement",
         ], exclude: ["Fixtures"]),
     .testTarget(name: "AirlockCLITests", dependencies: ["airlock"]),
     .testTarget(

@@ -1,5 +1,6 @@
-import AirlockSystem
+import AirlockEnforcement
 import AirlockEvents
+import AirlockSystem
 import AirlockTLSClient
 import Foundation
 import Synchronization
@@ -261,4 +262,9 @@ public final class AlertPipeline: @unchecked Sendable {
 extension AlertAggregator {
     /// The next window end in nanoseconds (`Int64.max` when no run is open).
     var nextDueNanoseconds: Int64 { nextDueValue }
+}
+
+extension AlertPipeline: DecisionSink {
+    public func countQuery() { metrics.queries.increment() }
+    public func countMalformed(reason: String) { metrics.malformed.increment(reason) }
 }

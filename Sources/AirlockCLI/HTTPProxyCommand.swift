@@ -77,12 +77,18 @@ enum HTTPProxyCommand {
             }
             ?? JSONLinesDecisionLog.standardOutput()
         ProxySignals.block()
-        let dns = ProxyShared(policy: policy)
+        let dns = SharedInspection(policy: policy)
         var dnsConfiguration = ProxyConfiguration(listen: [], upstreams: upstreams)
         dnsConfiguration.logLevel = .notable
-        let server = try HTTPProxyServer(
-            configuration: configuration, dns: dns, dnsConfiguration: dnsConfiguration, log: log, dnsLog: dnsLog)
+        var resolver: DNSCoreResolver?
+        let server = try HTTPProxyServer(configuration: configuration, policies: dns.policies, log: log) {
+            local throws(SystemError) in
+            let made = try DNSCoreResolver(configuration: dnsConfiguration, shared: dns, local: local, log: dnsLog)
+            resolver = made
+            return made
+        }
         if let user = parsed.value("--user") { try Privileges.drop(to: user) }
+        try resolver?.start()
         try server.start()
         err.line(
             "airlock http-proxy: listening on \(server.listening.map(\.description).joined(separator: ", ")); "
@@ -105,6 +111,7 @@ enum HTTPProxyCommand {
                 err.line("airlock http-proxy: stats \(server.statistics().json)")
             case .stop:
                 server.stop()
+                resolver?.stop()
                 err.line("airlock http-proxy: stopped; stats \(server.statistics().json)")
                 return 0
             }

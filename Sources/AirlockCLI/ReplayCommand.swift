@@ -270,7 +270,7 @@ enum RecordFormat {
 final class ReplayAlerts {
     let path: String
     let pipeline: AlertPipeline
-    let builder = AlertBuilder()
+    let builder = DecisionEventBuilder()
 
     init?(path: String?, format: String?) throws {
         guard let path else {

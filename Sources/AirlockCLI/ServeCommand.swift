@@ -82,8 +82,8 @@ enum ServeCommand {
                 let alertConfiguration = try AlertingConfiguration.load(path: path)
                 let pipeline = try AlertPipeline(configuration: alertConfiguration, liveClock: true)
                 log = AlertingDecisionLog(
-                    pipeline: pipeline, forwardingTo: log, nextLevel: configuration.logLevel,
-                    builder: AlertBuilder(enforcement: .enforce, quarantine: true, policyVersion: policy.version))
+                    sink: pipeline, forwardingTo: log, nextLevel: configuration.logLevel,
+                    builder: DecisionEventBuilder(enforcement: .enforce, quarantine: true, policyVersion: policy.version))
                 alerts = pipeline
                 // Alerting sees every record; the JSON-lines log still gets only what --log-level asks.
                 configuration.logLevel = .all
@@ -112,21 +112,29 @@ enum ServeCommand {
         // The HTTP proxy shares the DNS server's policy and engine: names it resolves for a sandbox
         // count toward the same verdicts, quarantines and budgets as that sandbox's own queries.
         var http: HTTPProxyServer?
+        var resolver: DNSCoreResolver?
         if var httpConfiguration = try HTTPOptions.configuration(parsed) {
             var httpLog = try HTTPOptions.log(parsed, fallbackPath: parsed.value("--log"))
             if let alerts {
                 // Alerting sees every HTTP decision; the JSON-lines log keeps what --http-log-level asks.
                 httpLog = AlertingHTTPDecisionLog(
-                    pipeline: alerts, forwardingTo: httpLog, nextLevel: httpConfiguration.logLevel,
-                    builder: AlertBuilder(enforcement: .enforce, quarantine: true, policyVersion: policy.version))
+                    sink: alerts, forwardingTo: httpLog, nextLevel: httpConfiguration.logLevel,
+                    builder: DecisionEventBuilder(enforcement: .enforce, quarantine: true, policyVersion: policy.version))
                 httpConfiguration.logLevel = .all
             }
+            let dnsLog = log
             http = try HTTPProxyServer(
-                configuration: httpConfiguration, dns: server.shared, dnsConfiguration: configuration,
-                log: httpLog, dnsLog: log)
+                configuration: httpConfiguration, policies: server.shared.policies, log: httpLog
+            ) { local throws(SystemError) in
+                // The HTTP proxy resolves through the DNS core: the same policy, engine and log.
+                let made = try DNSCoreResolver(configuration: configuration, shared: server.shared, local: local, log: dnsLog)
+                resolver = made
+                return made
+            }
         }
         if let user = parsed.value("--user") { try Privileges.drop(to: user) }
         try server.start()
+        try resolver?.start()
         try http?.start()
         if let http {
             err.line(
@@ -155,6 +163,7 @@ enum ServeCommand {
                 if let http { err.line("airlock serve: http stats \(http.statistics().json)") }
             case .stop:
                 http?.stop()
+                resolver?.stop()
                 server.stop()
                 alerts?.finish()
                 err.line("airlock serve: stopped; stats \(server.statistics().json)")

@@ -1,4 +1,5 @@
 import AirlockDigest
+import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
 import Testing
@@ -85,14 +86,14 @@ import Testing
     }
 
     @Test func builderActionsFollowEnforcement() {
-        func firstTunnel(_ builder: AlertBuilder) -> DecisionEvent {
+        func firstTunnel(_ builder: DecisionEventBuilder) -> DecisionEvent {
             Samples.tunnelStream(count: 40, builder: builder).first { $0.alertKind == .tunnel }!
         }
-        #expect(firstTunnel(AlertBuilder(enforcement: .enforce)).action == .quarantine)
-        #expect(firstTunnel(AlertBuilder(enforcement: .report)).action == .wouldQuarantine)
-        #expect(firstTunnel(AlertBuilder(enforcement: .monitor)).action == .alert)
-        #expect(firstTunnel(AlertBuilder(enforcement: .enforce, quarantine: false)).action == .alert)
-        let d = firstTunnel(AlertBuilder(policyVersion: "abc"))
+        #expect(firstTunnel(DecisionEventBuilder(enforcement: .enforce)).action == .quarantine)
+        #expect(firstTunnel(DecisionEventBuilder(enforcement: .report)).action == .wouldQuarantine)
+        #expect(firstTunnel(DecisionEventBuilder(enforcement: .monitor)).action == .alert)
+        #expect(firstTunnel(DecisionEventBuilder(enforcement: .enforce, quarantine: false)).action == .alert)
+        let d = firstTunnel(DecisionEventBuilder(policyVersion: "abc"))
         #expect(d.policyVersion == "abc")
         #expect(d.domain == "pirate.sea")
         #expect(d.queries ?? 0 >= 4)
@@ -102,7 +103,7 @@ import Testing
     }
 
     @Test func otherAlertKinds() {
-        let b = AlertBuilder()
+        let b = DecisionEventBuilder()
         let time = Timestamp(seconds: 1)
         let bypass = ResolverBypass(
             kind: .dnsOverHTTPS, destination: Endpoint(address: IPAddress("198.18.9.9")!, port: 443), transport: .tcp,

@@ -1,3 +1,4 @@
+import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
 import AirlockSystem
@@ -45,7 +46,7 @@ enum Samples {
     /// decision with the builder, as the proxy does. Queries before the verdict are routine.
     static func tunnelStream(
         count: Int, start: Double = 1_700_000_000, interval: Double = 0.01, sandbox: String? = "agent-1",
-        builder: AlertBuilder = AlertBuilder(policyVersion: String(repeating: "ab", count: 32))
+        builder: DecisionEventBuilder = DecisionEventBuilder(policyVersion: String(repeating: "ab", count: 32))
     ) -> [DecisionEvent] {
         var engine = DetectionEngine()
         return (0..<count).map { i in
@@ -67,7 +68,7 @@ enum Samples {
     static func routine(at seconds: Double) -> DecisionEvent {
         var engine = DetectionEngine()
         let q = query(0, at: seconds)
-        return AlertBuilder().decision(query: DNSQueryEvent(
+        return DecisionEventBuilder().decision(query: DNSQueryEvent(
             time: q.time, client: q.client, server: q.server, transport: .udp, id: 1, name: DNSName("www.example.com")!,
             qtype: DNSRecordType.a, domain: DomainKey(value: "example.com", kind: .registeredDomain, labelCount: 2)),
             assessment: engine.inspect(q))

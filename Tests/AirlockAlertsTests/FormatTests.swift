@@ -1,3 +1,4 @@
+import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
 import Foundation
@@ -99,7 +100,7 @@ enum EVESchema {
         var aggregator = AlertAggregator(windowSeconds: 60)
         var alerts: [Alert] = []
         for d in Samples.tunnelStream(count: 200) { alerts += aggregator.add(d) }
-        let b = AlertBuilder(policyVersion: "0123")
+        let b = DecisionEventBuilder(policyVersion: "0123")
         let t = Timestamp(seconds: 1_700_000_100)
         let http = DecisionRequest.http(method: "GET", host: "169.254.169.254", port: 80, path: "/latest/meta-data/")
         let extra: [DecisionEvent] = [

@@ -2,7 +2,6 @@ import AirlockAlerts
 import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
-import AirlockHTTPProxy
 import Testing
 
 /// HTTP proxy decisions become the same alert kinds as the DNS side's.
@@ -20,7 +19,7 @@ import Testing
     }
 
     @Test func kinds() throws {
-        let builder = AlertBuilder()
+        let builder = DecisionEventBuilder()
         let sni = try #require(
             builder.decision(http: record(.tls, .block, kind: .sniMismatch, rule: "http.sni_mismatch")))
         #expect(sni.alertKind == .sniMismatch && sni.action == .block && sni.source == .flow)

@@ -12,7 +12,7 @@ import Testing
 @testable import AirlockAlerts
 
 /// The same queries through the live DNS proxy core (records → ``AlertingDecisionLog``) and
-/// through the replay path (``DNSPipeline`` → ``AlertBuilder``) give the same alert records.
+/// through the replay path (``DNSPipeline`` → ``DecisionEventBuilder``) give the same alert records.
 @Suite struct LiveReplayParityTests {
     static let local = Endpoint(address: .v4(0x7F00_0001), port: 53)
     static let upstream = Endpoint(address: IPAddress("198.18.0.53")!, port: 53)
@@ -46,8 +46,8 @@ import Testing
         let snapshot = try PolicySnapshot(policy: policy, defaultUpstreams: [Self.upstream])
         var core = DNSProxyCore(
             configuration: ProxyConfiguration(listen: [Self.local], upstreams: [Self.upstream]),
-            shared: ProxyShared(policy: snapshot))
-        let log = AlertingDecisionLog(pipeline: livePipeline)
+            shared: SharedInspection(policy: snapshot))
+        let log = AlertingDecisionLog(sink: livePipeline)
         let handle = ClientHandle(transport: .udp, peer: Self.client, local: Self.local, channel: 0)
         // What a capture on the sandbox side would hold: each query and the proxy's own answers.
         var wire: [(time: Timestamp, bytes: [UInt8], response: Bool)] = []
@@ -63,7 +63,7 @@ import Testing
         let replayAlerts = Collector()
         let replayPipeline = try AlertPipeline(configuration: config, observer: replayAlerts.observer)
         var pipeline = DNSPipeline()
-        let builder = AlertBuilder()
+        let builder = DecisionEventBuilder()
         for q in wire {
             guard case .success(let message) = DNSWireReader.parse(q.bytes.span) else { continue }
             let origin = MessageOrigin(
@@ -95,7 +95,7 @@ import Testing
         let policy = try PolicyLoader.load(text: "version: 1\n", name: "p.yaml", knownDetectionKeys: PolicySnapshot.knownDetectionKeys)
         var core = DNSProxyCore(
             configuration: configuration,
-            shared: ProxyShared(policy: try PolicySnapshot(policy: policy, defaultUpstreams: [Self.upstream])))
+            shared: SharedInspection(policy: try PolicySnapshot(policy: policy, defaultUpstreams: [Self.upstream])))
         let handle = ClientHandle(transport: .udp, peer: Self.client, local: Self.local, channel: 0)
         let query = DNSQueryBuilder.query(name: DNSName("www.example.com")!, type: DNSRecordType.a, id: 7)
         let t0 = ProxyTime(wall: Timestamp(seconds: 1_700_000_000), monotonic: 1_000_000_000)

@@ -1,3 +1,4 @@
+import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
 import Foundation
@@ -54,7 +55,7 @@ import Testing
         var decisions = Samples.tunnelStream(count: 300)
         // A policy denial whose rule id holds `]` and whose message holds quotes: escaping must hold.
         decisions.append(
-            AlertBuilder(policyVersion: "feed").policyDecision(
+            DecisionEventBuilder(policyVersion: "feed").policyDecision(
                 time: Timestamp(seconds: 1_700_000_010), source: .dns, sandbox: SandboxID("agent-1"), client: Samples.client,
                 request: .dns(name: "db.internal.corp", qtype: 1, transport: .udp), rule: "dns.deny[3]",
                 message: #"name "db.internal.corp" is internal \ private"#, denied: true, crossBoundary: true))

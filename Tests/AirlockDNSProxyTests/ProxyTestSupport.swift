@@ -8,7 +8,7 @@ import Testing
 /// A core wired to a policy written inline, a fake clock, and helpers to build queries and answers.
 struct CoreHarness {
     var core: DNSProxyCore
-    let shared: ProxyShared
+    let shared: SharedInspection
     var time = ProxyTime(wall: Timestamp(seconds: 1_700_000_000, microseconds: 0), monotonic: 1_000_000_000)
     static let local = Endpoint(address: .v4(0x7F00_0001), port: 53)
     static let upstreamA = Endpoint(address: .v4(0xC612_0035), port: 53)  // 198.18.0.53
@@ -18,7 +18,7 @@ struct CoreHarness {
         let policy = try PolicyLoader.load(
             text: text, name: "test.yaml", knownDetectionKeys: PolicySnapshot.knownDetectionKeys)
         let snapshot = try PolicySnapshot(policy: policy, defaultUpstreams: [Self.upstreamA, Self.upstreamB])
-        shared = ProxyShared(policy: snapshot)
+        shared = SharedInspection(policy: snapshot)
         var configuration = ProxyConfiguration(listen: [Self.local], upstreams: [Self.upstreamA, Self.upstreamB])
         configuration.cacheEntries = cacheEntries
         configuration.logLevel = logLevel

@@ -263,7 +263,7 @@ import Testing
         var outcomes: [String] = []
         for _ in 0..<5 {
             // One connection per request: the rate is per sandbox and destination, not per connection.
-            var m = ConnectionMachine(shared: shared, client: first.client, now: clock.now)
+            var m = ConnectionMachine(context: shared, client: first.client, now: clock.now)
             var clientIn = bytes("GET http://api.example.com/ HTTP/1.1\r\nHost: api.example.com\r\n\r\n")
             let actions = m.clientData(&clientIn, now: clock.now)
             if actions.resolveName != nil {
@@ -318,13 +318,13 @@ import Testing
             for _ in 0..<3 {
                 input[Int(generator.next() % UInt64(input.count))] = UInt8(truncatingIfNeeded: generator.next())
             }
-            if m.isClosed { m = ConnectionMachine(shared: shared, client: m.client, now: clock.now) }
+            if m.isClosed { m = ConnectionMachine(context: shared, client: m.client, now: clock.now) }
             _ = m.clientData(&input, now: clock.now)
             _ = m.resolved(.addresses([IPAddress("198.18.50.5")!], ttl: 1), now: clock.now)
             var hello = clientHello(sni: "api.example.com")
             hello[Int(generator.next() % UInt64(hello.count))] = UInt8(truncatingIfNeeded: generator.next())
             _ = m.clientData(&hello, now: clock.now)
-            m = ConnectionMachine(shared: shared, client: m.client, now: clock.now)
+            m = ConnectionMachine(context: shared, client: m.client, now: clock.now)
         }
     }
 }
@@ -337,7 +337,7 @@ import Testing
 
     func machine(_ original: Endpoint) throws -> ConnectionMachine {
         let (m, shared) = try makeMachine()
-        return ConnectionMachine(shared: shared, client: m.client, now: clock.now, originalDestination: original)
+        return ConnectionMachine(context: shared, client: m.client, now: clock.now, originalDestination: original)
     }
 
     @Test func tlsIsRoutedBySNINotByTheDialledAddress() throws {

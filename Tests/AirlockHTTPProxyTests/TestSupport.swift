@@ -50,12 +50,12 @@ struct Clock {
 func makeMachine(
     policy: String = basePolicy, client: String = "198.18.1.7",
     configure: (inout HTTPProxyConfiguration) -> Void = { _ in }
-) throws -> (ConnectionMachine, HTTPProxyShared) {
+) throws -> (ConnectionMachine, EgressContext) {
     var configuration = HTTPProxyConfiguration(listen: [Endpoint(address: .v4(0x7F00_0001), port: 3128)])
     configure(&configuration)
-    let shared = HTTPProxyShared(configuration: configuration, dns: ProxyShared(policy: try loadPolicy(policy)))
+    let shared = EgressContext(configuration: configuration, policies: PolicyStore(try loadPolicy(policy)))
     let machine = ConnectionMachine(
-        shared: shared, client: Endpoint(address: IPAddress(client)!, port: 40_000), now: Clock().now)
+        context: shared, client: Endpoint(address: IPAddress(client)!, port: 40_000), now: Clock().now)
     return (machine, shared)
 }
 

@@ -1,3 +1,4 @@
+import AirlockEnforcement
 import AirlockEvents
 
 /// Folds repeated alerts per (sandbox, domain, kind) per window, so a tunnel raises one alert and a

@@ -1,3 +1,4 @@
+import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
 

@@ -1,3 +1,4 @@
+import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
 
@@ -124,4 +125,9 @@ public struct Alert: Sendable, Equatable {
                 + " (last \(decision.action.rawValue)): \(decision.message)"
         }
     }
+}
+
+extension DecisionEvent {
+    /// The alert kind this decision raises, or nil when it is routine (most decisions).
+    public var alertKind: AlertKind? { AlertKind(for: self) }
 }

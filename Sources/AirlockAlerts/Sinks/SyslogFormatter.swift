@@ -1,3 +1,4 @@
+import AirlockEnforcement
 import AirlockEngine
 
 /// RFC 5424 syslog messages for alerts, with the alert's key facts as structured data:

@@ -9,7 +9,7 @@ import AirlockSystem
 /// The DNS proxy's protocol logic, without sockets: bytes, endpoints and times in, actions out.
 ///
 /// One per worker thread (its pending queries, IDs and cache are its own); the engine, quarantines
-/// and budgets are shared through ``ProxyShared``. The server turns each ``ProxyAction`` into a
+/// and budgets are shared through ``SharedInspection``. The server turns each ``ProxyAction`` into a
 /// send; tests drive the core directly with byte arrays and fake times.
 ///
 /// For every query, in order: parse (bad bytes → FORMERR or drop, counted by reason) → sandbox by
@@ -22,7 +22,7 @@ import AirlockSystem
 /// capture of the client side replays to the same verdicts.
 public struct DNSProxyCore {
     public let configuration: ProxyConfiguration
-    let shared: ProxyShared
+    let shared: SharedInspection
     public private(set) var policy: PolicySnapshot
     private var generation: Int
     var pending = PendingUpstreamQueries()
@@ -33,10 +33,10 @@ public struct DNSProxyCore {
     /// Decisions made since the last ``takeRecords()``, as the log level keeps them.
     public internal(set) var records: [DNSDecisionRecord] = []
 
-    public init(configuration: ProxyConfiguration, shared: ProxyShared) {
+    public init(configuration: ProxyConfiguration, shared: SharedInspection) {
         self.configuration = configuration
         self.shared = shared
-        self.generation = shared.generation.load(ordering: .acquiring)
+        self.generation = shared.policies.generation.load(ordering: .acquiring)
         self.policy = shared.policy
         self.cache = PacketCache(
             capacity: configuration.cacheEntries, maxTTL: configuration.maxCacheTTL,
@@ -50,7 +50,7 @@ public struct DNSProxyCore {
 
     /// Takes up a reloaded policy: one atomic load when nothing changed.
     public mutating func refreshPolicy() {
-        let current = shared.generation.load(ordering: .acquiring)
+        let current = shared.policies.generation.load(ordering: .acquiring)
         guard current != generation else { return }
         policy = shared.policy
         generation = current

@@ -8,7 +8,7 @@ import Synchronization
     import Glibc
 #endif
 
-/// The live DNS proxy: worker threads around ``DNSProxyCore``s sharing one ``ProxyShared``.
+/// The live DNS proxy: worker threads around ``DNSProxyCore``s sharing one ``SharedInspection``.
 ///
 /// Every worker binds its own UDP and TCP socket on every listen address with SO_REUSEPORT, so the
 /// kernel spreads clients over the workers. Binding happens in `init`, so a busy port or a missing
@@ -16,7 +16,7 @@ import Synchronization
 /// others (tests use it).
 public final class DNSProxyServer: Sendable {
     public let configuration: ProxyConfiguration
-    public let shared: ProxyShared
+    public let shared: SharedInspection
     /// The addresses actually served (ports resolved when 0 was asked for).
     public let listening: [Endpoint]
     private let workers: [ProxyWorker]
@@ -25,7 +25,7 @@ public final class DNSProxyServer: Sendable {
     public init(configuration: ProxyConfiguration, policy: PolicySnapshot, log: DecisionLog?) throws(SystemError) {
         precondition(!configuration.listen.isEmpty, "nothing to listen on (the command line always gives an address)")
         self.configuration = configuration
-        self.shared = ProxyShared(policy: policy)
+        self.shared = SharedInspection(policy: policy)
         var workers: [ProxyWorker] = []
         var resolved = configuration.listen
         for index in 0..<max(configuration.threads, 1) {

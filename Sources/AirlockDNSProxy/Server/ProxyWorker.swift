@@ -9,7 +9,7 @@ import Synchronization
 
 /// One worker thread: its own SO_REUSEPORT listening sockets, upstream sockets and core, in one
 /// epoll loop: receive a batch (`recvmmsg`) → decide each → send the answers in a batch
-/// (`sendmmsg`). Nothing here is shared but the core's ``ProxyShared`` and the stats box.
+/// (`sendmmsg`). Nothing here is shared but the core's ``SharedInspection`` and the stats box.
 ///
 /// `@unchecked Sendable`: a worker is built on the main thread and from then on used only by the
 /// thread that runs ``run()``; the server reads only ``published``, which has its own lock.

@@ -17,13 +17,3 @@ public enum ConnectionAction: Sendable, Equatable {
     /// Flush what is queued for the client, then close both connections.
     case close
 }
-
-/// What Airlock's DNS path said about a name the proxy resolved for a client.
-public enum ResolveOutcome: Sendable, Equatable {
-    /// Addresses from the answer (A first, then AAAA), and the answer's smallest TTL.
-    case addresses([IPAddress], ttl: UInt32)
-    /// The DNS policy or the detection engine refused the name (rule id and reason from the DNS log).
-    case refused(rule: String, reason: String)
-    /// No usable answer: NXDOMAIN, SERVFAIL, no address records, or a timeout.
-    case failed(String)
-}

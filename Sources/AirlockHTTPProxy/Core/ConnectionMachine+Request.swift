@@ -1,4 +1,3 @@
-import AirlockDNSProxy
 import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
@@ -22,7 +21,7 @@ extension ConnectionMachine {
             head = parsed
         }
         input.removeFirst(head.headLength)
-        policy = shared.policy
+        policy = context.policy
         let hasBody = head.framing != .none
         // A refused request with a body leaves the body unread: the connection cannot continue.
         let keepAfterRefusal = head.keepAlive && !hasBody
@@ -101,8 +100,8 @@ extension ConnectionMachine {
     ) -> [ConnectionAction] {
         exchange = Exchange(
             head: head, authority: authority, sandbox: sandbox, identity: identity,
-            ledgerKey: shared.ledgerKey(sandbox: sandbox.name, host: authority.host))
-        let target = shared.egressGuard.decideTarget(sandbox, host: authority.host, port: authority.port)
+            ledgerKey: context.ledgerKey(sandbox: sandbox.name, host: authority.host))
+        let target = context.egressGuard.decideTarget(sandbox, host: authority.host, port: authority.port)
         if let refusal = judge(target, stage: .request, keepAlive: keepAfterRefusal, now: now) { return refusal }
         for decision in heuristics(head, sandbox, now: now) {
             if let refusal = judge(decision, stage: .request, keepAlive: keepAfterRefusal, now: now) { return refusal }
@@ -165,7 +164,7 @@ extension ConnectionMachine {
         let budget = sandbox.http.uploadBudget
         let tokens = configuration.entropy.tokens(of: head)
         let declared: UInt64 = { if case .contentLength(let n) = head.framing { return n } else { return 0 } }()
-        let (requests, entropy, uploaded) = shared.ledger.withLock { ledger in
+        let (requests, entropy, uploaded) = context.ledger.withLock { ledger in
             let requests = ledger.countRequest(
                 key, now: now.monotonic, windowSeconds: configuration.requestRateWindowSeconds)
             let entropy =
@@ -253,7 +252,7 @@ extension ConnectionMachine {
             var allowed: [IPAddress] = []
             var firstRefusal: EgressDecision?
             for address in addresses {
-                let decision = shared.egressGuard.decideAddress(ex.sandbox, address: address, port: ex.authority.port)
+                let decision = context.egressGuard.decideAddress(ex.sandbox, address: address, port: ex.authority.port)
                 if decision.deny {
                     if firstRefusal == nil { firstRefusal = decision }
                     if decision.mode != .enforce { allowed.append(address) }

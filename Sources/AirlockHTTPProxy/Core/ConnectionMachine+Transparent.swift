@@ -1,4 +1,3 @@
-import AirlockDNSProxy
 import AirlockEnforcement
 import AirlockEvents
 import AirlockHTTPWire
@@ -18,11 +17,11 @@ extension ConnectionMachine {
         }
         let parsed = ClientHelloParser.parse(input.span)
         if case .needMoreData = parsed { return [] }
-        policy = shared.policy
+        policy = context.policy
         let sandbox = policy.policy.sandbox(for: client.address)
         transparentTLS = true
         guard case .clientHello(let hello) = parsed else {
-            let decision = shared.egressGuard.decideHello(
+            let decision = context.egressGuard.decideHello(
                 sandbox, connectHost: original.address.description, destination: original, parsed: parsed)
             note(.tls, .block, now: now, decision: decision, sandbox: sandbox)
             state = .closed

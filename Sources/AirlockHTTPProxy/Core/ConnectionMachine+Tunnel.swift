@@ -1,4 +1,3 @@
-import AirlockDNSProxy
 import AirlockEnforcement
 import AirlockEvents
 import AirlockHTTPWire
@@ -24,7 +23,7 @@ extension ConnectionMachine {
         if case .clientHello(let hello) = parsed { ex.sni = hello.serverName?.hostName }
         // The connect was started before the hello arrived; judge it against the address in use.
         exchange = ex
-        let decision = shared.egressGuard.decideHello(
+        let decision = context.egressGuard.decideHello(
             ex.sandbox, connectHost: ex.authority.host, destination: destination, parsed: parsed)
         if decision.deny && decision.mode == .enforce {
             note(.tls, .block, now: now, decision: decision)
@@ -56,7 +55,7 @@ extension ConnectionMachine {
         ex.bytesUp += hello.count
         exchange = ex
         let budget = ex.sandbox.http.uploadBudget
-        _ = shared.ledger.withLock {
+        _ = context.ledger.withLock {
             $0.chargeUpload(ex.ledgerKey, bytes: hello.count, now: now.monotonic, windowSeconds: budget.windowSeconds)
         }
         state = .tunnel
@@ -78,7 +77,7 @@ extension ConnectionMachine {
             now.monotonic + Self.seconds(configuration.idleTimeoutSeconds),
             tunnelStarted + Self.seconds(configuration.tunnelMaxSeconds))
         guard up > 0 else { return [] }
-        let total = shared.ledger.withLock {
+        let total = context.ledger.withLock {
             $0.chargeUpload(tunnel.key, bytes: up, now: now.monotonic, windowSeconds: tunnel.budget.windowSeconds)
         }
         guard total > Double(tunnel.budget.bytes), tunnel.mode != .open, let sandbox = exchange?.sandbox else { return [] }

@@ -1,4 +1,3 @@
-import AirlockDNSProxy
 import AirlockEnforcement
 import AirlockEvents
 import AirlockHTTPWire
@@ -92,7 +91,7 @@ extension ConnectionMachine {
         exchange = ex
         var actions: [ConnectionAction] = [.sendUpstream(chunk)]
         let budget = ex.sandbox.http.uploadBudget
-        let total = shared.ledger.withLock {
+        let total = context.ledger.withLock {
             $0.chargeUpload(ex.ledgerKey, bytes: take, now: now.monotonic, windowSeconds: budget.windowSeconds)
         }
         if total > Double(budget.bytes) && ex.sandbox.mode != .open && !ex.budgetReported {

@@ -1,4 +1,3 @@
-import AirlockDNSProxy
 import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
@@ -66,7 +65,7 @@ public struct ConnectionMachine {
         var budgetReported = false
     }
 
-    let shared: HTTPProxyShared
+    let context: EgressContext
     public let client: Endpoint
     /// Transparent mode: where the client meant to connect before nftables redirected it here
     /// (nil for proxy clients). TLS is then routed by its SNI, plain HTTP by its Host header.
@@ -94,15 +93,15 @@ public struct ConnectionMachine {
     /// Decisions made since the last ``takeRecords()``.
     public internal(set) var records: [HTTPDecisionRecord] = []
 
-    public init(shared: HTTPProxyShared, client: Endpoint, now: ProxyTime, originalDestination: Endpoint? = nil) {
-        self.shared = shared
+    public init(context: EgressContext, client: Endpoint, now: ProxyTime, originalDestination: Endpoint? = nil) {
+        self.context = context
         self.client = client
         self.originalDestination = originalDestination
-        self.policy = shared.policy
-        self.deadline = now.monotonic + Self.seconds(shared.configuration.headTimeoutSeconds)
+        self.policy = context.policy
+        self.deadline = now.monotonic + Self.seconds(context.configuration.headTimeoutSeconds)
     }
 
-    var configuration: HTTPProxyConfiguration { shared.configuration }
+    var configuration: HTTPProxyConfiguration { context.configuration }
 
     static func seconds(_ s: Int) -> Int64 { Int64(max(s, 1)) * 1_000_000_000 }
 

@@ -1,4 +1,3 @@
-import AirlockDNSProxy
 import AirlockEvents
 
 #if canImport(Glibc)

@@ -1,4 +1,3 @@
-import AirlockDNSProxy
 import AirlockEnforcement
 import AirlockEvents
 import AirlockSystem
@@ -8,35 +7,33 @@ import Synchronization
     import Glibc
 #endif
 
-/// The live HTTP egress proxy: worker threads with their own SO_REUSEPORT listeners, and one
-/// resolver thread that sends every name through Airlock's DNS path.
+/// The live HTTP egress proxy: worker threads with their own SO_REUSEPORT listeners, resolving
+/// names through the ``NameResolver`` the composition root gives it (the DNS core's, in Airlock).
 ///
 /// Binding happens in `init` (a busy port fails before anything runs; port 0 is resolved by the
 /// first worker and reused by the others, for tests).
 public final class HTTPProxyServer: Sendable {
-    public let shared: HTTPProxyShared
+    public let context: EgressContext
     /// The addresses actually served.
     public let listening: [Endpoint]
     /// The transparent-mode addresses actually served.
     public let listeningTransparent: [Endpoint]
     private let workers: [HTTPWorker]
-    private let resolver: Resolver
     private let threads = Mutex<[pthread_t]>([])
 
     /// - Parameters:
-    ///   - dns: the DNS proxy's shared state (policy and engine). Pass the running DNS server's
-    ///     `shared` so both proxies judge names with one engine; a standalone HTTP proxy makes its own.
-    ///   - dnsConfiguration: upstream resolvers, timeouts and cache for the resolver's DNS core.
-    ///   - dnsLog: where the resolver's DNS decisions go (the DNS server's log, typically).
+    ///   - policies: the policy in force. Pass the DNS server's store so a reload changes both proxies.
+    ///   - resolver: makes the resolver, given the address lookups appear to arrive on (the first
+    ///     listener, once bound). The caller starts and stops it around ``start()`` and ``stop()``.
     public init(
-        configuration: HTTPProxyConfiguration, dns: ProxyShared, dnsConfiguration: ProxyConfiguration,
-        log: HTTPDecisionLog?, dnsLog: DecisionLog?
+        configuration: HTTPProxyConfiguration, policies: PolicyStore, log: HTTPDecisionLog?,
+        resolver makeResolver: (_ local: Endpoint) throws(SystemError) -> any NameResolver
     ) throws(SystemError) {
         precondition(
             !configuration.listen.isEmpty || !configuration.transparentListen.isEmpty,
             "nothing to listen on (the command line always gives an address)")
-        let shared = HTTPProxyShared(configuration: configuration, dns: dns)
-        self.shared = shared
+        let context = EgressContext(configuration: configuration, policies: policies)
+        self.context = context
         var resolved = configuration.listen
         var transparent = configuration.transparentListen
         var listenerFDs: [[Int32]] = []
@@ -59,16 +56,10 @@ public final class HTTPProxyServer: Sendable {
         }
         listening = resolved
         listeningTransparent = transparent
-        var dnsConfiguration = dnsConfiguration
-        dnsConfiguration.threads = 1
-        // Names the proxy resolves for a sandbox open no firewall path for it: the proxy connects.
-        dnsConfiguration.answerObserver = nil
-        resolver = try Resolver(
-            core: DNSProxyCore(configuration: dnsConfiguration, shared: dns), local: (resolved + transparent)[0],
-            dnsLog: dnsLog)
+        let resolver = try makeResolver((resolved + transparent)[0])
         var workers: [HTTPWorker] = []
         for (index, fds) in listenerFDs.enumerated() {
-            let worker = try HTTPWorker(index: index, shared: shared, resolver: resolver, log: log)
+            let worker = try HTTPWorker(index: index, context: context, resolver: resolver, log: log)
             for fd in fds { try worker.addListener(fd) }
             for fd in transparentFDs[index] { try worker.addTransparentListener(fd) }
             workers.append(worker)
@@ -78,18 +69,15 @@ public final class HTTPProxyServer: Sendable {
 
     public func start() throws(SystemError) {
         var started: [pthread_t] = []
-        let resolver = self.resolver
-        started.append(try Threads.start { resolver.run() })
         for worker in workers {
             started.append(try Threads.start { worker.run() })
         }
         threads.withLock { $0 = started }
     }
 
-    /// Stops the workers (closing every connection, logging tunnel ends) and the resolver.
+    /// Stops the workers (closing every connection, logging tunnel ends).
     public func stop() {
         for worker in workers { worker.stop() }
-        resolver.stop()
         let running = threads.withLock { list -> [pthread_t] in
             let out = list
             list = []

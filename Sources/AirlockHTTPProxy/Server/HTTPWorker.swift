@@ -1,4 +1,3 @@
-import AirlockDNSProxy
 import AirlockEnforcement
 import AirlockEvents
 import AirlockSystem
@@ -9,7 +8,7 @@ import Synchronization
 #endif
 
 /// One worker thread: its own SO_REUSEPORT listener and epoll loop over its client and upstream
-/// connections. Nothing is shared but ``HTTPProxyShared`` (behind locks), the resolver, and the
+/// connections. Nothing is shared but the ``EgressContext`` (behind locks), the resolver, and the
 /// counters box.
 ///
 /// `@unchecked Sendable`: built on the main thread, then used only by the thread that runs
@@ -26,8 +25,8 @@ final class HTTPWorker: @unchecked Sendable {
     static func tag(_ kind: Kind, _ id: UInt64) -> UInt64 { kind.rawValue << 56 | id }
 
     let index: Int
-    private let shared: HTTPProxyShared
-    private let resolver: Resolver
+    private let context: EgressContext
+    private let resolver: any NameResolver
     private let log: HTTPDecisionLog?
     private let poll: EventPoll
     private let wake: WakeEvent
@@ -54,9 +53,9 @@ final class HTTPWorker: @unchecked Sendable {
     private var spareBuffers: [RelayBuffer] = []
     let published = Mutex(HTTPProxyStats())
 
-    init(index: Int, shared: HTTPProxyShared, resolver: Resolver, log: HTTPDecisionLog?) throws(SystemError) {
+    init(index: Int, context: EgressContext, resolver: any NameResolver, log: HTTPDecisionLog?) throws(SystemError) {
         self.index = index
-        self.shared = shared
+        self.context = context
         self.resolver = resolver
         self.log = log
         poll = try EventPoll()
@@ -93,7 +92,7 @@ final class HTTPWorker: @unchecked Sendable {
         wake.signal()
     }
 
-    var configuration: HTTPProxyConfiguration { shared.configuration }
+    var configuration: HTTPProxyConfiguration { context.configuration }
 
     func run() {
         while !stopping.load(ordering: .acquiring) {
@@ -173,7 +172,7 @@ final class HTTPWorker: @unchecked Sendable {
             let original = transparent ? (OriginalDestination.of(fd) ?? Socket.localEndpoint(fd)) : nil
             let c = HTTPConnection(
                 id: id, clientFD: fd, peer: peer,
-                machine: ConnectionMachine(shared: shared, client: peer, now: now, originalDestination: original))
+                machine: ConnectionMachine(context: context, client: peer, now: now, originalDestination: original))
             c.clientEvents = EventPoll.readable
             guard (try? poll.add(fd, tag: Self.tag(.client, id), events: c.clientEvents)) != nil else {
                 close(fd)
@@ -402,7 +401,7 @@ final class HTTPWorker: @unchecked Sendable {
                 c.resolving = true
                 stats.lookups += 1
                 let id = c.id
-                resolver.submit(Resolver.Request(name: name, client: c.peer) { [self] outcome in deliver(id, outcome) })
+                resolver.resolve(name, for: c.peer) { [self] outcome in deliver(id, outcome) }
             case .connect(let endpoint):
                 connect(c, to: endpoint, now: now)
             case .relay:

@@ -7,6 +7,7 @@
 // EVE records are single-line JSON objects; the syslog message has no line break and its
 // structured data is well formed, with `"`, `\` and `]` escaped in every value.
 import AirlockAlerts
+import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
 import Foundation

@@ -117,7 +117,7 @@ public func fuzzDNSProxyCore(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     var input = FuzzInput(data, size)
     var configuration = ProxyConfiguration(listen: [local], upstreams: upstreams)
     configuration.cacheEntries = input.byte() & 0x01 != 0 ? 64 : 0
-    var core = DNSProxyCore(configuration: configuration, shared: ProxyShared(policy: snapshot, groupingCacheSlots: 64))
+    var core = DNSProxyCore(configuration: configuration, shared: SharedInspection(policy: snapshot, groupingCacheSlots: 64))
     var expect = Expectations()
     var wall = fuzzEpoch
     var monotonic: Int64 = 1_000_000_000

@@ -16,7 +16,6 @@
 // Beyond "no crash": what the proxy sends an origin on a plain-HTTP connection is always a sequence
 // of complete request heads, each followed by exactly the body its framing announces (anything else
 // lets a client smuggle a request past the policy), and every decision log line is one JSON object.
-import AirlockDNSProxy
 import AirlockEnforcement
 import AirlockEvents
 import AirlockHTTPProxy
@@ -60,12 +59,12 @@ public func fuzzHTTPProxyConnection(_ data: UnsafePointer<UInt8>?, _ size: Int) 
     // With a key, every Proxy-Authorization value is read as a token (not required, so requests
     // without one still get through to the rest of the machine).
     configuration.tokenKey = Array("fuzzing key, not a secret: 32 by".utf8)
-    let shared = HTTPProxyShared(configuration: configuration, dns: ProxyShared(policy: snapshot))
+    let context = EgressContext(configuration: configuration, policies: PolicyStore(snapshot))
     var wall = fuzzEpoch
     var monotonic: Int64 = 1_000_000_000
     var now: ProxyTime { ProxyTime(wall: Timestamp(nanoseconds: wall), monotonic: monotonic) }
     var machine = ConnectionMachine(
-        shared: shared, client: Endpoint(address: IPAddress("198.18.1.7")!, port: 40_000), now: now)
+        context: context, client: Endpoint(address: IPAddress("198.18.1.7")!, port: 40_000), now: now)
     var fromClient: [UInt8] = []
     var fromUpstream: [UInt8] = []
     var upstream = UpstreamStream()

@@ -4,7 +4,7 @@ import AirlockEvents
 /// Turns what the proxies and replay already hold (engine events, assessments, verdicts, bypass
 /// classifications, policy outcomes) into ``DecisionEvent``s, so none of them formats alerts itself
 /// and the same traffic yields the same records wherever it is seen.
-public struct AlertBuilder: Sendable {
+public struct DecisionEventBuilder: Sendable {
     /// How decisions are enforced: decides the action recorded for verdicts and denials.
     public enum Enforcement: String, Sendable, CaseIterable {
         /// Blocks and quarantines are applied.

@@ -69,7 +69,7 @@ public enum DecisionReasonKind: String, Sendable, Equatable, CaseIterable {
 /// opening a capture: who, what, what was done, which rule, and the evidence behind it.
 ///
 /// The live DNS proxy, the HTTP proxy and offline replay all describe their decisions with this one
-/// type (see ``AlertBuilder``), so the alert records they produce are the same for the same traffic.
+/// type (see ``DecisionEventBuilder``), so the alert records they produce are the same for the same traffic.
 public struct DecisionEvent: Sendable, Equatable {
     public var time: Timestamp
     public var source: DecisionSource
@@ -125,7 +125,4 @@ public struct DecisionEvent: Sendable, Equatable {
         self.queries = queries
         self.nameBytes = nameBytes
     }
-
-    /// The alert kind this decision raises, or nil when it is routine (most decisions).
-    public var alertKind: AlertKind? { AlertKind(for: self) }
 }

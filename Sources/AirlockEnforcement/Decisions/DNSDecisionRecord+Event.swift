@@ -1,10 +1,8 @@
-import AirlockDNSProxy
-import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
 import AirlockPolicy
 
-extension AlertBuilder {
+extension DecisionEventBuilder {
     /// Cloud metadata service addresses: an answer pointing a name at one of these is an attempt
     /// to reach instance credentials from a sandbox.
     static let metadataAddresses: Set<IPAddress> = [
@@ -66,62 +64,5 @@ extension AlertBuilder {
             time: r.time, source: .dns, sandbox: sandbox, client: r.client, request: request, action: action,
             reason: reason, rule: rule, verdict: r.verdict, evidence: evidence, message: message,
             policyVersion: r.policyVersion, domain: domain, queries: r.verdict?.queries, nameBytes: nameBytes)
-    }
-}
-
-/// The DNS proxy's ``DecisionLog`` that feeds the alert pipeline (and, optionally, another log):
-/// `airlock serve --alerts FILE` puts it between the proxy and its JSON-lines log.
-///
-/// Called once per event-loop turn with the turn's records. Plain allowed queries cost two counter
-/// increments; only records with a verdict or a refusal become ``DecisionEvent``s.
-public final class AlertingDecisionLog: DecisionLog {
-    public let pipeline: AlertPipeline
-    private let next: DecisionLog?
-    private let nextLevel: DecisionLogLevel
-    private let builder: AlertBuilder
-
-    /// - Parameters:
-    ///   - next: the decision log to forward to, with the records `nextLevel` wants (the proxy must
-    ///     then run at log level `all`, so alerting sees every record whatever the log keeps).
-    public init(
-        pipeline: AlertPipeline, forwardingTo next: DecisionLog? = nil, nextLevel: DecisionLogLevel = .all,
-        builder: AlertBuilder = AlertBuilder()
-    ) {
-        self.pipeline = pipeline
-        self.next = next
-        self.nextLevel = nextLevel
-        self.builder = builder
-    }
-
-    public func write(_ records: [DNSDecisionRecord]) {
-        if let next {
-            switch nextLevel {
-            case .all: next.write(records)
-            case .notable:
-                let notable = records.filter(\.isNotable)
-                if !notable.isEmpty { next.write(notable) }
-            case .none: break
-            }
-        }
-        let metrics = pipeline.metrics
-        for r in records {
-            switch r.stage {
-            case .query: metrics.queries.increment()
-            case .packet:
-                metrics.malformed.increment(r.detail.map { Self.reasonLabel($0) } ?? "unparseable")
-            case .answer: break
-            }
-            if r.verdict == nil && r.basis == nil && r.action == .allow {
-                pipeline.submitRoutine(action: .allow, time: r.time)
-                continue
-            }
-            if let decision = builder.decision(record: r) { pipeline.submit(decision) }
-        }
-    }
-
-    /// A metric label from a parse-failure text: its first words, lower-cased, `_`-joined.
-    static func reasonLabel(_ detail: String) -> String {
-        let words = detail.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).prefix(4)
-        return words.isEmpty ? "unparseable" : words.joined(separator: "_")
     }
 }

@@ -2,7 +2,7 @@ import AirlockEngine
 import AirlockEvents
 import AirlockPipeline
 
-extension AlertBuilder {
+extension DecisionEventBuilder {
     /// A decision from the shared DNS pipeline (replay and anything else built on ``DNSPipeline``).
     /// Nil for messages that carry no decision (unmatched responses, messages without a question,
     /// responses that changed no verdict).

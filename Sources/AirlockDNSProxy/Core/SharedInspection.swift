@@ -6,17 +6,17 @@ import AirlockPipeline
 import AirlockPolicy
 import Synchronization
 
-/// What every worker thread shares: the one enforcer (pipeline, engine, quarantines, budgets) behind
-/// a lock, and the current policy, swapped atomically on reload.
+/// The inspection every DNS worker thread (and the HTTP proxy's resolver) shares: the one pipeline
+/// and enforcer (engine, quarantines, budgets) behind a lock, and the ``PolicyStore`` in force.
 ///
 /// The engine is a value type and not thread-safe; one instance behind one lock means a tunnel
-/// spread over threads is still one client's evidence, and a conviction covers every sandbox. The critical section is one
-/// `judge` (and, for answers the proxy makes itself, one `observe`): no I/O, no formatting.
-public final class ProxyShared: Sendable {
+/// spread over threads is still one client's evidence, and a conviction covers every sandbox. The
+/// critical section is one `judge` (and, for answers the proxy makes itself, one `observe`): no I/O,
+/// no formatting.
+public final class SharedInspection: Sendable {
     let enforcer: Mutex<InspectionState>
-    private let current: Mutex<PolicySnapshot>
-    /// Bumped on every reload; workers compare it once per loop turn, without taking the lock.
-    let generation = Atomic<Int>(0)
+    /// The policy in force; the HTTP proxy reads the same store.
+    public let policies: PolicyStore
 
     /// - Parameter groupingCacheSlots: names whose domain group is remembered (~100 bytes each); the
     ///   fuzz harness, which builds a proxy per input, keeps it small.
@@ -24,7 +24,7 @@ public final class ProxyShared: Sendable {
         self.exemptions = exemptions
         self.groupingCacheSlots = groupingCacheSlots
         enforcer = Mutex(InspectionState(pipeline: Self.pipeline(policy, exemptions, groupingCacheSlots)))
-        current = Mutex(policy)
+        policies = PolicyStore(policy)
     }
 
     private let exemptions: DomainExemptions
@@ -37,7 +37,7 @@ public final class ProxyShared: Sendable {
     }
 
     /// The policy in force.
-    public var policy: PolicySnapshot { current.withLock { $0 } }
+    public var policy: PolicySnapshot { policies.policy }
 
     /// Installs a new policy. The engine's evidence and the quarantines are kept; when the new policy
     /// changes the detection thresholds or sandboxes, the pipeline is rebuilt with them (evidence
@@ -53,8 +53,7 @@ public final class ProxyShared: Sendable {
             // Quarantines and budgets stay: a reload must not release a convicted domain.
             enforcer.withLock { $0.pipeline = pipeline }
         }
-        current.withLock { $0 = snapshot }
-        generation.add(1, ordering: .releasing)
+        policies.install(snapshot)
     }
 
     /// Engine and enforcer figures for the status line.

@@ -1,4 +1,3 @@
-import AirlockDNSProxy
 import AirlockDNSWire
 import AirlockEnforcement
 import AirlockEvents
@@ -9,15 +8,19 @@ import Synchronization
     import Glibc
 #endif
 
-/// Resolves the names HTTP clients ask for through Airlock's own DNS path, on one thread.
+/// The DNS core's ``NameResolver``: resolves the names HTTP clients ask for through Airlock's own
+/// DNS path, on one thread of its own.
 ///
 /// Each lookup is a query fed to a ``DNSProxyCore`` as if the sandbox had sent it (the client's
 /// address is the query's source), so the DNS policy, record types, quarantines, leak budgets and
 /// rebinding checks of that sandbox apply, and the name is shown to the same detection engine as
-/// the sandbox's own DNS traffic (the core shares ``ProxyShared`` with the DNS server when both run
-/// in one `airlock serve`). The core's upstream sockets are the DNS proxy's own ``UpstreamSockets``.
+/// the sandbox's own DNS traffic (the core shares ``SharedInspection`` with the DNS server when both
+/// run in one `airlock serve`). Its upstream sockets are the DNS workers' own ``UpstreamSockets``.
 /// A, then AAAA when there is no A record.
-final class Resolver: @unchecked Sendable {
+///
+/// `@unchecked Sendable`: everything but the inbox and the stop flag is used only by the thread
+/// that runs ``run()``.
+public final class DNSCoreResolver: NameResolver, @unchecked Sendable {
     struct Request: Sendable {
         var name: DNSName
         var client: Endpoint
@@ -48,7 +51,22 @@ final class Resolver: @unchecked Sendable {
     private let local: Endpoint
     static let wakeTag = ProxyWorker.tag(.wake, 0)
 
-    init(core: DNSProxyCore, local: Endpoint, dnsLog: DecisionLog?) throws(SystemError) {
+    private let thread = Mutex<pthread_t?>(nil)
+
+    /// - Parameters:
+    ///   - configuration: upstream resolvers, timeouts and cache, as the DNS server's (one thread;
+    ///     no answer observer: names the proxy resolves for a sandbox open no firewall path for it,
+    ///     the proxy connects itself).
+    ///   - shared: the DNS server's shared inspection, so both proxies judge names with one engine.
+    ///   - local: the address the lookups appear to arrive on (the HTTP proxy's first listener).
+    ///   - log: where the lookups' DNS decisions go (the DNS server's log, typically).
+    public init(
+        configuration: ProxyConfiguration, shared: SharedInspection, local: Endpoint, log dnsLog: DecisionLog?
+    ) throws(SystemError) {
+        var configuration = configuration
+        configuration.threads = 1
+        configuration.answerObserver = nil
+        let core = DNSProxyCore(configuration: configuration, shared: shared)
         self.core = core
         self.local = local
         self.dnsLog = dnsLog
@@ -64,14 +82,27 @@ final class Resolver: @unchecked Sendable {
     deinit { scratch.deallocate() }
 
     /// Queues a lookup; `reply` runs on the resolver thread.
-    func submit(_ request: Request) {
-        inbox.withLock { $0.append(request) }
+    public func resolve(_ name: DNSName, for client: Endpoint, reply: @escaping @Sendable (ResolveOutcome) -> Void) {
+        inbox.withLock { $0.append(Request(name: name, client: client, reply: reply)) }
         wake.signal()
     }
 
-    func stop() {
+    /// Starts the resolver's thread.
+    public func start() throws(SystemError) {
+        let started = try Threads.start { self.run() }
+        thread.withLock { $0 = started }
+    }
+
+    /// Stops the thread (lookups still waiting are answered `failed`) and waits for it.
+    public func stop() {
         stopping.store(true, ordering: .releasing)
         wake.signal()
+        if let running = thread.withLock({ list -> pthread_t? in
+            defer { list = nil }
+            return list
+        }) {
+            Threads.join(running)
+        }
     }
 
     func run() {
@@ -106,7 +137,7 @@ final class Resolver: @unchecked Sendable {
                 list.removeAll()
                 return out
             }
-            for request in requests { start(request, qtype: DNSRecordType.a, at: time) }
+            for request in requests { begin(request, qtype: DNSRecordType.a, at: time) }
         case .upstreamUDP?:
             guard let socket = upstreams.udp[id] else { return }
             for _ in 0..<64 {
@@ -132,7 +163,7 @@ final class Resolver: @unchecked Sendable {
         perform(at: time)
     }
 
-    private func start(_ request: Request, qtype: UInt16, at time: ProxyTime) {
+    private func begin(_ request: Request, qtype: UInt16, at time: ProxyTime) {
         let id = nextID
         nextID += 1
         let handle = ClientHandle(transport: .udp, peer: request.client, local: local, channel: id)
@@ -202,7 +233,7 @@ final class Resolver: @unchecked Sendable {
         if !addresses.isEmpty {
             lookup.request.reply(.addresses(addresses, ttl: message.minAnswerTTL ?? 0))
         } else if lookup.qtype == DNSRecordType.a {
-            start(lookup.request, qtype: DNSRecordType.aaaa, at: time)
+            begin(lookup.request, qtype: DNSRecordType.aaaa, at: time)
         } else {
             lookup.request.reply(.failed("no A or AAAA records"))
         }

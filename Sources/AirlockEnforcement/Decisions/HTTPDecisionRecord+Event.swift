@@ -1,9 +1,7 @@
-import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
-import AirlockHTTPProxy
 
-extension AlertBuilder {
+extension DecisionEventBuilder {
     /// An HTTP proxy decision record. Nil for records that are not decisions: the end of an exchange
     /// (byte counts) and errors the proxy made itself (bad gateway, timeouts).
     public func decision(http r: HTTPDecisionRecord) -> DecisionEvent? {
@@ -37,44 +35,5 @@ extension AlertBuilder {
             client: r.client, server: r.destination, request: request, action: action, reason: reason,
             rule: r.rule ?? "http", evidence: r.evidence, message: r.reason ?? r.action.rawValue,
             policyVersion: r.policyVersion, domain: host)
-    }
-}
-
-/// Sits between the HTTP proxy and its JSON-lines log: every decision goes to the alert pipeline
-/// (routine allows only counted), and on to the log as `nextLevel` asks.
-public final class AlertingHTTPDecisionLog: HTTPDecisionLog {
-    public let pipeline: AlertPipeline
-    private let next: HTTPDecisionLog?
-    private let nextLevel: HTTPLogLevel
-    private let builder: AlertBuilder
-
-    public init(
-        pipeline: AlertPipeline, forwardingTo next: HTTPDecisionLog? = nil, nextLevel: HTTPLogLevel = .all,
-        builder: AlertBuilder = AlertBuilder()
-    ) {
-        self.pipeline = pipeline
-        self.next = next
-        self.nextLevel = nextLevel
-        self.builder = builder
-    }
-
-    public func write(_ records: [HTTPDecisionRecord]) {
-        if let next {
-            switch nextLevel {
-            case .all: next.write(records)
-            case .notable:
-                let notable = records.filter(\.isNotable)
-                if !notable.isEmpty { next.write(notable) }
-            case .none: break
-            }
-        }
-        for r in records {
-            guard let decision = builder.decision(http: r) else { continue }
-            if decision.reason == .routine && decision.action == .allow {
-                pipeline.submitRoutine(action: .allow, time: r.time)
-            } else {
-                pipeline.submit(decision)
-            }
-        }
     }
 }
