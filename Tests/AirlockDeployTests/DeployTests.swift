@@ -92,15 +92,33 @@ import Testing
             "hook input", "hook forward", "udp dport 53 counter name dropped_other_resolver_udp drop",
             "tcp dport 853 counter name dropped_dot drop", "meta nfproto ipv6 counter name dropped_ipv6 drop",
             "tcp dport { 3128, 8080 } counter name accepted_proxy accept", "counter name dropped_direct drop",
+            // Anti-spoofing before conntrack and NAT: only the sandbox's own source address.
+            "hook prerouting priority raw", "ip saddr != 198.18.1.2 counter name dropped_spoofed drop",
+            "fib saddr . iif oif missing counter name dropped_spoofed drop",
         ] {
             #expect(rules.text.contains(needle), "rules lack '\(needle)'")
+        }
+        let v6 = try Self.run(
+            "/bin/bash",
+            [
+                script, "rules", "--name", "check-2", "--sandbox-addr6", "2001:2:0:3::2/64", "--host-addr6",
+                "2001:2:0:3::1",
+            ])
+        #expect(v6.status == 0)
+        for needle in [
+            "ip6 saddr != { 2001:2:0:3::2, fe80::2 } counter name dropped_spoofed drop",
+            "ip6 daddr 2001:2:0:3::1 udp dport 53 counter name accepted_dns accept",
+        ] {
+            #expect(v6.text.contains(needle), "IPv6 rules lack '\(needle)'")
         }
         guard geteuid() == 0, let nft = Self.tool("nft") else {
             print("skipping nft -c: needs root and nftables")
             return
         }
-        let check = try Self.run(nft, ["-c", "-f", "-"], input: rules.text)
-        #expect(check.status == 0, "nft -c: \(check.text)")
+        for text in [rules.text, v6.text] {
+            let check = try Self.run(nft, ["-c", "-f", "-"], input: text)
+            #expect(check.status == 0, "nft -c: \(check.text)")
+        }
     }
 
     @Test func kubernetesManifests() throws {
@@ -111,6 +129,11 @@ import Testing
             #expect(
                 rendered.text.components(separatedBy: "\nkind: ").count - 1
                     + (rendered.text.hasPrefix("kind: ") ? 1 : 0) >= 7)
+            // The cluster-scoped admission policy renders apart, with no namespace put on it.
+            let cluster = try Self.run(kubectl, ["kustomize", dir + "/cluster"])
+            #expect(cluster.status == 0, "kubectl kustomize cluster: \(cluster.text)")
+            #expect(cluster.text.contains("kind: ValidatingAdmissionPolicy"))
+            #expect(!cluster.text.contains("namespace: agents"))
         } else {
             print("skipping kubectl kustomize: kubectl not installed")
         }

@@ -4,7 +4,9 @@ properties. No API server or schema validator (kubeconform) is available offline
 parses the manifests kustomization.yaml lists and asserts:
 - every workload runs as non-root, no privilege escalation, read-only root, all capabilities dropped;
 - agent pods may send only to Airlock's pods, only on DNS and proxy ports; a default deny exists;
-- the agent's resolver and proxy are Airlock's Service address, and the Service ports exist.
+- the agent's resolver and proxy are Airlock's Service address, and the Service ports exist;
+- no pod can send from an address not its own: Pod Security "restricted", no hostNetwork, no Calico
+  spoofing exemption, and an admission policy that refuses those for every pod in the namespace.
 Exit 0 when every check holds; prints each failure otherwise."""
 import os
 import sys
@@ -18,6 +20,12 @@ docs = []
 for name in kustomization["resources"]:
     with open(os.path.join(root, name)) as f:
         docs += [d for d in yaml.safe_load_all(f) if d]
+# Cluster-scoped objects live in cluster/ (its own kustomization: no namespace put on them).
+cluster = os.path.join(root, "cluster")
+with open(os.path.join(cluster, "kustomization.yaml")) as f:
+    for name in yaml.safe_load(f)["resources"]:
+        with open(os.path.join(cluster, name)) as g:
+            docs += [d for d in yaml.safe_load_all(g) if d]
 failures = []
 
 
@@ -89,6 +97,34 @@ for name, spec, labels in pod_specs():
     check(spec.get("dnsConfig", {}).get("nameservers") == [service_ip], f"{name}: resolver is not Airlock")
     env = {e["name"]: e.get("value") for c in spec["containers"] for e in c.get("env", [])}
     check(env.get("HTTPS_PROXY") == f"http://{service_ip}:3128", f"{name}: HTTPS_PROXY is not Airlock")
+
+# Anti-spoofing (SPOOFING.md): the namespace enforces Pod Security "restricted", no pod uses the
+# node's network or a CNI spoofing exemption, and an admission policy bound to the agents' namespace
+# refuses both (and added NET_RAW/NET_ADMIN) for every pod created later.
+for ns in by_kind.get("Namespace", []):
+    labels = ns["metadata"].get("labels", {})
+    check(labels.get("pod-security.kubernetes.io/enforce") == "restricted", f"namespace {ns['metadata']['name']}: not restricted")
+for d in by_kind.get("Deployment", []) + by_kind.get("Pod", []):
+    spec = d["spec"]["template"]["spec"] if d["kind"] == "Deployment" else d["spec"]
+    meta = d["spec"]["template"]["metadata"] if d["kind"] == "Deployment" else d["metadata"]
+    check(not spec.get("hostNetwork"), f"{d['metadata']['name']}: hostNetwork")
+    check("cni.projectcalico.org/allowedSourcePrefixes" not in meta.get("annotations", {}),
+          f"{d['metadata']['name']}: may send from other addresses")
+vaps = {p["metadata"]["name"]: p for p in by_kind.get("ValidatingAdmissionPolicy", [])}
+bindings = by_kind.get("ValidatingAdmissionPolicyBinding", [])
+guarded = False
+for b in bindings:
+    vap = vaps.get(b["spec"].get("policyName"))
+    if not vap or "Deny" not in b["spec"].get("validationActions", []):
+        continue
+    selector = b["spec"].get("matchResources", {}).get("namespaceSelector", {}).get("matchLabels", {})
+    if selector != {"kubernetes.io/metadata.name": "agents"}:
+        continue
+    rules = vap["spec"]["matchConstraints"]["resourceRules"]
+    covers_pods = any("pods" in r["resources"] and "CREATE" in r["operations"] and "UPDATE" in r["operations"] for r in rules)
+    text = " ".join(v["expression"] for v in vap["spec"]["validations"])
+    guarded = covers_pods and all(w in text for w in ("allowedSourcePrefixes", "hostNetwork", "NET_RAW", "NET_ADMIN"))
+check(guarded, "no admission policy keeps agents' pods from spoofing exemptions (hostNetwork, allowedSourcePrefixes, NET_RAW/NET_ADMIN)")
 
 for f in failures:
     print("FAIL:", f)

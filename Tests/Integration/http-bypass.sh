@@ -2,7 +2,9 @@
 # The bypass matrix: a sandbox whose only way out is Airlock, and every way around it tried.
 #
 # Three network namespaces on 198.18.0.0/15 (nothing is routed off the machine):
-#   sandbox  198.18.1.2   the agent runtime, made by Deploy/sandbox.sh (rules in the airlock namespace)
+#   sandbox  198.18.1.2   the agent runtime, made by Deploy/sandbox.sh (rules in the airlock namespace);
+#            198.18.2.2   a second one in transparent mode; 198.18.3.2 and 2001:2:0:3::2 a third with
+#                         IPv6 (2001:2::/48 is IPv6's benchmarking range, RFC 5180, like 198.18.0.0/15)
 #   airlock  198.18.1.1   `airlock serve`: DNS :53, HTTP proxy :3128, metrics :9464 (alerts); routes
 #            198.18.100.1 (ip_forward on, so without the rules the sandbox COULD reach the internet)
 #   internet 198.18.100.x real servers: .10 web (python, :80) and TLS (openssl s_server, :443),
@@ -18,7 +20,7 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 AIRLOCK=${1:-${AIRLOCK:-$ROOT/.build/debug/airlock}}
-SANDBOX_SH=$ROOT/Deploy/sandbox.sh
+SANDBOX_SH=${SANDBOX_SH:-$ROOT/Deploy/sandbox.sh}
 
 if [[ $(id -u) -ne 0 ]]; then echo "SKIP: the bypass lab needs root (network namespaces, nftables)"; exit 77; fi
 missing=()
@@ -34,6 +36,7 @@ NS_AIR="alk-air-$tag"
 NS_NET="alk-net-$tag"
 SB="alksb$tag"
 SBT="alkst$tag"   # a second sandbox whose web traffic is redirected to Airlock (transparent mode)
+SB6="alks6$tag"   # a third sandbox with an IPv6 address too (spoofing over IPv6)
 LAB=$(mktemp -d /tmp/airlock-bypass.XXXXXX)
 chmod 755 "$LAB"
 PIDS=()
@@ -44,6 +47,7 @@ cleanup() {
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
   "$SANDBOX_SH" down --name "$SB" --host-ns "$NS_AIR" >/dev/null 2>&1
   "$SANDBOX_SH" down --name "$SBT" --host-ns "$NS_AIR" >/dev/null 2>&1
+  "$SANDBOX_SH" down --name "$SB6" --host-ns "$NS_AIR" >/dev/null 2>&1
   ip netns delete "$NS_NET" 2>/dev/null
   ip netns delete "$NS_AIR" 2>/dev/null
   [[ -n ${KEEP_LAB:-} ]] || rm -rf "$LAB"
@@ -171,6 +175,9 @@ air sysctl -qw net.ipv4.ip_forward=1
 "$SANDBOX_SH" up --name "$SBT" --host-ns "$NS_AIR" --sandbox-addr 198.18.2.2/24 --host-addr 198.18.2.1 \
   --airlock 198.18.2.1 --dns-port 53 --proxy-ports 3128 --transparent 3129 --fqdn-set >/dev/null \
   || { echo "sandbox.sh up (transparent) failed"; exit 1; }
+"$SANDBOX_SH" up --name "$SB6" --host-ns "$NS_AIR" --sandbox-addr 198.18.3.2/24 --host-addr 198.18.3.1 \
+  --sandbox-addr6 2001:2:0:3::2/64 --host-addr6 2001:2:0:3::1 --dns-port 53 --proxy-ports 3128 >/dev/null \
+  || { echo "sandbox.sh up (IPv6) failed"; exit 1; }
 
 # Started with `ip netns exec` directly (no shell function) so $! is the server's own PID.
 ip netns exec "$NS_NET" nsd -d -c "$LAB/nsd/nsd.conf" >"$LAB/nsd.out" 2>&1 &
@@ -186,7 +193,8 @@ PIDS+=($!)
 ip netns exec "$NS_NET" $PY "$ROOT/Tests/Integration/lab-tcp.py" 198.18.100.20 5555 >"$LAB/tcp.out" 2>&1 &
 PIDS+=($!)
 
-ip netns exec "$NS_AIR" "$AIRLOCK" serve --policy "$LAB/etc/policy.yaml" --listen 198.18.1.1:53 --listen 198.18.2.1:53 --threads 1 \
+ip netns exec "$NS_AIR" "$AIRLOCK" serve --policy "$LAB/etc/policy.yaml" --listen 198.18.1.1:53 --listen 198.18.2.1:53 \
+  --listen 198.18.3.1:53 --listen '[2001:2:0:3::1]:53' --threads 1 \
   --http-transparent 198.18.2.1:3129 --fqdn-set "198.18.2.2/32=inet/airlock_${SBT//-/_}/fqdn_v4" \
   --log "$LAB/state/dns.jsonl" --alerts "$LAB/etc/alerts.yaml" \
   --http-listen 198.18.1.1:3128 --http-threads 1 --http-log "$LAB/state/http.jsonl" \
@@ -316,6 +324,64 @@ out=$(agent curl -s -m 3 --noproxy '*' http://198.18.100.10/ok.txt); status=$?
 after=$(counter dropped_direct)
 row bypass "Root in the sandbox flushes nftables, then direct IP" "still dropped (rules are outside)" \
   "exit $status; dropped_direct +$((after - before))" $([[ $status -ne 0 && $after -gt $before ]] && echo 1)
+
+# ---------------------------------------------------------------- spoofed source addresses (root in the sandbox)
+# Airlock knows a sandbox by its source address. Root in the sandbox adds another address to its own
+# interface and sends from it: as a neighbour in its subnet, as another sandbox (whose policy may be
+# looser), as an address in no sandbox at all (a tunnel spread over many). Each must be dropped by the
+# host's rules before Airlock sees it: no answer, dropped_spoofed moves, and Airlock's DNS log has no
+# decision for the query's name (a spoofed query Airlock answered or forwarded would be there).
+T6="airlock_${SB6//-/_}"
+counter_of() { air nft list counter inet "$1" "$2" 2>/dev/null | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+dns_log_count() { grep -c "\"name\":\"$1\"" "$LAB/state/dns.jsonl" 2>/dev/null || true; }
+# spoofed_dns WHAT SANDBOX TABLE SOURCE SERVER NAME: root in SANDBOX asks SERVER for NAME from SOURCE.
+spoofed_dns() {
+  local what=$1 sandbox=$2 table=$3 source=$4 server=$5 name=$6
+  if [[ $source == *:* ]]; then
+    ip netns exec "$sandbox" ip -6 addr add "$source/128" dev eth0 nodad 2>/dev/null
+  else
+    ip netns exec "$sandbox" ip addr add "$source/32" dev eth0 2>/dev/null
+  fi
+  local before after out status
+  before=$(counter_of "$table" dropped_spoofed)
+  out=$(ip netns exec "$sandbox" dig -b "$source" +time=2 +tries=1 @"$server" "$name" 2>&1); status=$?
+  sleep 0.3
+  after=$(counter_of "$table" dropped_spoofed)
+  local logged
+  logged=$(dns_log_count "$name")
+  local answer
+  answer=$(grep -o 'status: [A-Z]*' <<<"$out" | head -1)
+  row bypass "$what" "dropped, not in Airlock's log" \
+    "${answer:-no answer} (exit $status); nft dropped_spoofed +$((${after:-0} - ${before:-0})); DNS log $logged" \
+    $([[ -z $answer && $after -gt $before && $logged == 0 ]] && echo 1)
+}
+spoofed_dns "Spoofed IPv4 source: DNS from a neighbour address 198.18.1.77" "$SB" "$TABLE" 198.18.1.77 198.18.1.1 \
+  spoof-neighbour.allowed.test
+spoofed_dns "Spoofed IPv4 source: DNS as the other sandbox (198.18.2.2)" "$SB" "$TABLE" 198.18.2.2 198.18.1.1 \
+  spoof-sandbox.allowed.test
+spoofed_dns "Spoofed IPv4 source: DNS from 10.77.3.9, in no sandbox" "$SB" "$TABLE" 10.77.3.9 198.18.1.1 \
+  spoof-nosandbox.allowed.test
+before=$(counter dropped_spoofed)
+rootkit ip addr add 198.18.1.78/32 dev eth0 2>/dev/null
+out=$(rootkit curl -s -m 3 --interface 198.18.1.78 -x http://198.18.1.1:3128 -o /dev/null -w '%{http_code}' \
+  http://api.allowed.test/ok.txt); status=$?
+after=$(counter dropped_spoofed)
+spoofed_http=$(grep -c '"client":"198.18.1.78:' "$LAB/state/http.jsonl" 2>/dev/null || true)
+row bypass "Spoofed IPv4 source: HTTP proxy from 198.18.1.78" "dropped, not in Airlock's log" \
+  "code '$out' (exit $status); nft dropped_spoofed +$((after - before)); HTTP log $spoofed_http" \
+  $([[ $out == 000 && $after -gt $before && $spoofed_http == 0 ]] && echo 1)
+out=$(ip netns exec "$SB6" dig +short +time=2 +tries=1 @198.18.3.1 api.allowed.test 2>&1)
+row allowed "IPv6 sandbox: DNS over IPv4 through Airlock (198.18.3.1:53)" "198.18.100.10" "$out" \
+  $([[ $out == 198.18.100.10 ]] && echo 1)
+out=$(ip netns exec "$SB6" dig +short +time=2 +tries=1 @2001:2:0:3::1 api.allowed.test 2>&1)
+row allowed "IPv6 sandbox: DNS over IPv6 through Airlock ([2001:2:0:3::1]:53)" "198.18.100.10" "$out" \
+  $([[ $out == 198.18.100.10 ]] && echo 1)
+spoofed_dns "Spoofed IPv6 source: DNS from a neighbour address 2001:2:0:3::77" "$SB6" "$T6" 2001:2:0:3::77 \
+  2001:2:0:3::1 spoof6-neighbour.allowed.test
+spoofed_dns "Spoofed IPv6 source: DNS from 2001:2:0:9::9, outside the sandbox's prefix" "$SB6" "$T6" 2001:2:0:9::9 \
+  2001:2:0:3::1 spoof6-outside.allowed.test
+spoofed_dns "Spoofed IPv4 source from the IPv6 sandbox: DNS as sandbox 198.18.1.2" "$SB6" "$T6" 198.18.1.2 198.18.3.1 \
+  spoof6-v4.allowed.test
 
 # ---------------------------------------------------------------- through the proxy (refused by Airlock)
 code() { agent curl -s -m 8 --cacert "$LAB/etc/ca.pem" -o /dev/null -w '%{http_code} %{http_connect}' "$@"; }
@@ -467,6 +533,8 @@ row control "The internet counter sees the host's own request (the counter works
   "$SANDBOX_SH" counters --name "$SB" --host-ns "$NS_AIR" | sed 's/^/  /'
   echo "transparent sandbox (table inet $TTABLE):"
   "$SANDBOX_SH" counters --name "$SBT" --host-ns "$NS_AIR" | grep -v ' packets 0 ' | sed 's/^/  /'
+  echo "IPv6 sandbox (table inet $T6):"
+  "$SANDBOX_SH" counters --name "$SB6" --host-ns "$NS_AIR" | grep -v ' packets 0 ' | sed 's/^/  /'
   echo
   echo "HTTP decisions logged: $(wc -l <"$LAB/state/http.jsonl") ($(grep -c '"action":"block"' "$LAB/state/http.jsonl") blocks);" \
     "DNS decisions: $(wc -l <"$LAB/state/dns.jsonl"); alert records: $(wc -l <"$LAB/state/alerts.jsonl" 2>/dev/null || echo 0)"
