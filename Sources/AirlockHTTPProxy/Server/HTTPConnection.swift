@@ -1,19 +1,16 @@
 import AirlockEvents
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// One proxied client connection on a worker: its descriptors, buffers and machine.
+/// One proxied client connection on a worker: its descriptors, buffers, protocol machine and
+/// relay state.
 final class HTTPConnection {
     let id: UInt64
     let clientFD: Int32
     let peer: Endpoint
     var machine: ConnectionMachine
+    /// Which sides are open, ended or shut, and when an end is passed on (no sockets in it).
+    var relay = RelayState()
+    /// The upstream descriptor, -1 when there is none.
     var upstreamFD: Int32 = -1
-    /// The upstream descriptor is registered with epoll.
-    var upstreamWatched = false
-    var upstreamConnecting = false
     var clientIn: [UInt8] = []
     var upstreamIn: [UInt8] = []
     var toClient = OutBuffer()
@@ -21,13 +18,7 @@ final class HTTPConnection {
     /// Tunnel mode: client → upstream and upstream → client.
     var up: RelayBuffer?
     var down: RelayBuffer?
-    var clientEOF = false
-    var upstreamEOF = false
-    var upstreamShut = false
-    var clientShut = false
-    /// Close once everything queued for the client is written.
-    var closing = false
-    var resolving = false
+    /// The poller interest registered for each descriptor (changed only when it differs).
     var clientEvents: UInt32 = 0
     var upstreamEvents: UInt32 = 0
 
@@ -38,5 +29,5 @@ final class HTTPConnection {
         self.machine = machine
     }
 
-    var isRelaying: Bool { up != nil }
+    var isRelaying: Bool { relay.relaying }
 }

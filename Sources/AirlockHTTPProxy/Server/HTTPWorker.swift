@@ -138,7 +138,6 @@ final class HTTPWorker: @unchecked Sendable {
             let now = self.now
             for (connection, outcome) in replies {
                 guard let c = connections[connection] else { continue }
-                c.resolving = false
                 perform(c, c.machine.resolved(outcome, now: now), now: now)
                 pump(c, now: now)
             }
@@ -219,19 +218,17 @@ final class HTTPWorker: @unchecked Sendable {
             }
         }
         pump(c, now: now)
-        // Error and hang-up are reported whatever the interest mask says: once the client is gone
-        // both ways nothing more can reach it, and a registered dead socket would wake every turn.
-        if connections[c.id] != nil && events & (EventPoll.error | EventPoll.hangup) != 0 && c.clientEOF {
-            return finish(c, now: now, why: c.isRelaying ? "tunnel closed" : "client gone")
+        // Error and hang-up are reported whatever the interest mask says.
+        if connections[c.id] != nil && events & (EventPoll.error | EventPoll.hangup) != 0 {
+            apply(c, c.relay.clientHungUp(), now: now)
         }
         if connections[c.id] != nil { updateInterest(c) }
     }
 
     private func upstreamEvent(_ c: HTTPConnection, _ events: UInt32) {
         let now = self.now
-        if c.upstreamConnecting {
+        if c.relay.upstreamConnecting {
             guard events & (EventPoll.writable | EventPoll.error | EventPoll.hangup) != 0 else { return }
-            c.upstreamConnecting = false
             let error = Socket.pendingError(c.upstreamFD)
             if error != 0 || events & EventPoll.error != 0 {
                 let reason = String(cString: strerror(error == 0 ? ECONNREFUSED : error))
@@ -239,6 +236,7 @@ final class HTTPWorker: @unchecked Sendable {
                 perform(c, c.machine.upstreamFailed(reason: reason, now: now), now: now)
                 return
             }
+            c.relay.connected()
             perform(c, c.machine.upstreamConnected(now: now), now: now)
             pump(c, now: now)
             guard connections[c.id] != nil else { return }
@@ -253,24 +251,14 @@ final class HTTPWorker: @unchecked Sendable {
             }
         }
         pump(c, now: now)
-        if connections[c.id] != nil && c.isRelaying && c.upstreamFD >= 0 && c.upstreamEOF
-            && events & (EventPoll.error | EventPoll.hangup) != 0
-        {
-            // The upstream is gone both ways (reset, or closed after our shutdown): stop watching it;
-            // what it sent is still delivered to the client, then the tunnel ends.
-            poll.remove(c.upstreamFD)
-            c.upstreamEvents = 0
-            c.upstreamWatched = false
-            c.upstreamShut = true
-            c.up?.reset()
-            c.toUpstream.removeAll()
-            flushClient(c, now: now)
+        if connections[c.id] != nil && c.upstreamFD >= 0 && events & (EventPoll.error | EventPoll.hangup) != 0 {
+            apply(c, c.relay.upstreamHungUp(), now: now)
         }
         if connections[c.id] != nil { updateInterest(c) }
     }
 
     private func readClient(_ c: HTTPConnection, now: ProxyTime) {
-        guard !c.clientEOF, !c.closing else { return }
+        guard !c.relay.clientReadEnded, !c.relay.closing else { return }
         let limit = configuration.limits.maxHeadBytes + configuration.relayBufferBytes
         switch SocketInput.read(c.clientFD, into: &c.clientIn, limit: limit, scratch: scratch) {
         case .bytes:
@@ -278,7 +266,7 @@ final class HTTPWorker: @unchecked Sendable {
         case .wouldBlock:
             break
         case .endOfStream, .error:
-            c.clientEOF = true
+            c.relay.clientEnded()
             if !c.clientIn.isEmpty { perform(c, c.machine.clientData(&c.clientIn, now: now), now: now) }
             guard connections[c.id] != nil else { return }
             perform(c, c.machine.clientClosed(now: now), now: now)
@@ -286,7 +274,7 @@ final class HTTPWorker: @unchecked Sendable {
     }
 
     private func readUpstream(_ c: HTTPConnection, now: ProxyTime) {
-        guard !c.upstreamEOF else { return }
+        guard !c.relay.upstreamReadEnded else { return }
         let limit = configuration.relayBufferBytes
         switch SocketInput.read(c.upstreamFD, into: &c.upstreamIn, limit: limit, scratch: scratch) {
         case .bytes(let n):
@@ -295,7 +283,7 @@ final class HTTPWorker: @unchecked Sendable {
         case .wouldBlock:
             break
         case .endOfStream, .error:
-            c.upstreamEOF = true
+            c.relay.upstreamEnded()
             if !c.upstreamIn.isEmpty { perform(c, c.machine.upstreamData(&c.upstreamIn, now: now), now: now) }
             guard connections[c.id] != nil else { return }
             perform(c, c.machine.upstreamClosed(now: now), now: now)
@@ -305,7 +293,7 @@ final class HTTPWorker: @unchecked Sendable {
     // MARK: Relay
 
     private func relayUp(_ c: HTTPConnection, now: ProxyTime) {
-        guard let up = c.up, !c.clientEOF else { return }
+        guard let up = c.up, !c.relay.clientReadEnded else { return }
         var moved = 0
         reading: for _ in 0..<4 {
             guard up.hasSpace else { break }
@@ -317,7 +305,7 @@ final class HTTPWorker: @unchecked Sendable {
                 guard c.toUpstream.isEmpty, up.flush(to: c.upstreamFD), up.isEmpty, full else { break reading }
             case .wouldBlock: break reading
             case .endOfStream, .error:
-                c.clientEOF = true
+                c.relay.clientEnded()
                 break reading
             }
         }
@@ -330,7 +318,7 @@ final class HTTPWorker: @unchecked Sendable {
     }
 
     private func relayDown(_ c: HTTPConnection, now: ProxyTime) {
-        guard let down = c.down, !c.upstreamEOF else { return }
+        guard let down = c.down, !c.relay.upstreamReadEnded else { return }
         var moved = 0
         reading: for _ in 0..<4 {
             guard down.hasSpace else { break }
@@ -340,7 +328,7 @@ final class HTTPWorker: @unchecked Sendable {
                 guard c.toClient.isEmpty, down.flush(to: c.clientFD), down.isEmpty, full else { break reading }
             case .wouldBlock: break reading
             case .endOfStream, .error:
-                c.upstreamEOF = true
+                c.relay.upstreamEnded()
                 break reading
             }
         }
@@ -359,16 +347,11 @@ final class HTTPWorker: @unchecked Sendable {
         if ok, c.toClient.isEmpty, let down = c.down { ok = down.flush(to: c.clientFD) }
         guard ok else { return finish(c, now: now, why: "client write failed") }
         let drained = c.toClient.isEmpty && (c.down?.isEmpty ?? true)
-        if drained && c.closing { return finish(c, now: now, why: nil) }
-        if drained && c.isRelaying && c.upstreamEOF && !c.clientShut {
-            c.clientShut = true
-            shutdown(c.clientFD, Int32(SHUT_WR))
-        }
-        if c.isRelaying && c.clientShut && c.upstreamShut { finish(c, now: now, why: "tunnel closed") }
+        apply(c, c.relay.clientFlushed(drained: drained), now: now)
     }
 
     private func flushUpstream(_ c: HTTPConnection, now: ProxyTime) {
-        guard c.upstreamFD >= 0, !c.upstreamConnecting else { return }
+        guard c.upstreamFD >= 0, !c.relay.upstreamConnecting else { return }
         var ok = c.toUpstream.flush(c.upstreamFD)
         if ok, c.toUpstream.isEmpty, let up = c.up { ok = up.flush(to: c.upstreamFD) }
         guard ok else {
@@ -377,11 +360,29 @@ final class HTTPWorker: @unchecked Sendable {
             return perform(c, c.machine.upstreamClosed(now: now), now: now)
         }
         let drained = c.toUpstream.isEmpty && (c.up?.isEmpty ?? true)
-        if drained && c.isRelaying && c.clientEOF && !c.upstreamShut {
-            c.upstreamShut = true
-            shutdown(c.upstreamFD, Int32(SHUT_WR))
+        apply(c, c.relay.upstreamFlushed(drained: drained), now: now)
+    }
+
+    /// Carries out what the relay state asked for.
+    private func apply(_ c: HTTPConnection, _ actions: [RelayState.Action], now: ProxyTime) {
+        for action in actions {
+            guard connections[c.id] != nil else { return }
+            switch action {
+            case .shutClientWrite:
+                shutdown(c.clientFD, Int32(SHUT_WR))
+            case .shutUpstreamWrite:
+                shutdown(c.upstreamFD, Int32(SHUT_WR))
+            case .abandonUpstream:
+                // What the upstream sent is still delivered to the client; then the tunnel ends.
+                poll.remove(c.upstreamFD)
+                c.upstreamEvents = 0
+                c.up?.reset()
+                c.toUpstream.removeAll()
+                flushClient(c, now: now)
+            case .finish(let reason):
+                finish(c, now: now, why: reason)
+            }
         }
-        if c.isRelaying && c.clientShut && c.upstreamShut { finish(c, now: now, why: "tunnel closed") }
     }
 
     // MARK: Actions
@@ -398,7 +399,6 @@ final class HTTPWorker: @unchecked Sendable {
                 c.toUpstream.append(bytes)
                 flushUpstream(c, now: now)
             case .resolve(let name):
-                c.resolving = true
                 stats.lookups += 1
                 let id = c.id
                 resolver.resolve(name, for: c.peer) { [self] outcome in deliver(id, outcome) }
@@ -406,6 +406,7 @@ final class HTTPWorker: @unchecked Sendable {
                 connect(c, to: endpoint, now: now)
             case .relay:
                 stats.tunnels += 1
+                c.relay.startRelay()
                 c.up = spareBuffers.popLast() ?? RelayBuffer(capacity: configuration.relayBufferBytes)
                 c.down = spareBuffers.popLast() ?? RelayBuffer(capacity: configuration.relayBufferBytes)
                 if !c.clientIn.isEmpty {
@@ -419,15 +420,15 @@ final class HTTPWorker: @unchecked Sendable {
             case .closeUpstream:
                 closeUpstream(c)
             case .close:
-                c.closing = true
+                c.relay.close()
                 closeUpstream(c)
                 flushClient(c, now: now)
             }
         }
         records += c.machine.takeRecords()
         if connections[c.id] != nil {
-            if c.machine.isClosed && !c.closing {
-                c.closing = true
+            if c.machine.isClosed && !c.relay.closing {
+                c.relay.close()
                 flushClient(c, now: now)
             }
             if connections[c.id] != nil { updateInterest(c) }
@@ -439,11 +440,8 @@ final class HTTPWorker: @unchecked Sendable {
         do throws(SystemError) {
             let fd = try Socket.startTCP(to: endpoint)
             c.upstreamFD = fd
-            c.upstreamConnecting = true
-            c.upstreamEOF = false
-            c.upstreamShut = false
+            c.relay.connectStarted()
             c.upstreamEvents = EventPoll.writable
-            c.upstreamWatched = true
             try poll.add(fd, tag: Self.tag(.upstream, c.id), events: c.upstreamEvents)
         } catch {
             closeUpstream(c)
@@ -456,7 +454,7 @@ final class HTTPWorker: @unchecked Sendable {
         poll.remove(c.upstreamFD)
         close(c.upstreamFD)
         c.upstreamFD = -1
-        c.upstreamConnecting = false
+        c.relay.upstreamClosed()
         c.upstreamIn.removeAll()
         c.toUpstream.removeAll()
         c.upstreamEvents = 0
@@ -488,7 +486,7 @@ final class HTTPWorker: @unchecked Sendable {
     private func updateInterest(_ c: HTTPConnection) {
         var client: UInt32 = 0
         if !c.toClient.isEmpty || !(c.down?.isEmpty ?? true) { client |= EventPoll.writable }
-        if !c.clientEOF && !c.closing {
+        if !c.relay.clientReadEnded && !c.relay.closing {
             if c.isRelaying {
                 if c.up!.hasSpace && c.toUpstream.count < configuration.relayBufferBytes {
                     client |= EventPoll.readable
@@ -504,13 +502,13 @@ final class HTTPWorker: @unchecked Sendable {
             c.clientEvents = client
             poll.modify(c.clientFD, tag: Self.tag(.client, c.id), events: client)
         }
-        guard c.upstreamFD >= 0, c.upstreamWatched else { return }
+        guard c.upstreamFD >= 0, c.relay.upstreamWatched else { return }
         var upstream: UInt32 = 0
-        if c.upstreamConnecting {
+        if c.relay.upstreamConnecting {
             upstream = EventPoll.writable
         } else {
             if !c.toUpstream.isEmpty || !(c.up?.isEmpty ?? true) { upstream |= EventPoll.writable }
-            if !c.upstreamEOF {
+            if !c.relay.upstreamReadEnded {
                 if c.isRelaying {
                     if c.down!.hasSpace && c.toClient.count < configuration.relayBufferBytes {
                         upstream |= EventPoll.readable
