@@ -7,12 +7,25 @@
 set -euo pipefail
 
 BUILD_PKGS=(libpcap-dev libldns-dev libpsl-dev libyaml-dev libssl-dev pkg-config)
-TEST_PKGS=(iodine dns2tcp tcpdump nsd knot-dnsutils dnsutils nftables iproute2 rsyslog python3 openssl dnsdist socat
+TEST_PKGS=(python3-pip iodine dns2tcp tcpdump nsd knot-dnsutils dnsutils nftables iproute2 rsyslog python3 openssl dnsdist socat
   curl iputils-ping util-linux python3-yaml systemd)
 BENCH_PKGS=(tshark dnsperf tinyproxy bc time nginx-light)
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 [[ "${AIRLOCK_BENCH:-0}" == "1" ]] && want+=("${BENCH_PKGS[@]}")
+
+# PyPI: what ../shared/schemas/validate.py needs to check Airlock's OCSF and EVE records against the
+# real schemas (the schema tests skip without it). Installed for the python3 the tests run.
+PYPI_PKGS=('jsonschema>=4.18' 'ocsf-json-schema==1.2.0')
+install_pypi() {
+  python3 -c 'import jsonschema, referencing, ocsf_json_schema' 2>/dev/null && return 0
+  python3 -m pip --version >/dev/null 2>&1 || return 0
+  echo "installing from PyPI: ${PYPI_PKGS[*]}" >&2
+  python3 -m pip install -q "${PYPI_PKGS[@]}" 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages "${PYPI_PKGS[@]}" ||
+    echo "warning: could not install ${PYPI_PKGS[*]}; the schema validation tests will skip" >&2
+}
+trap install_pypi EXIT
 
 missing=()
 for p in "${want[@]}"; do
@@ -32,7 +45,7 @@ if [[ ! -e $policy ]]; then
   $SUDO chmod +x $policy
   created_policy=1
 fi
-trap '[[ $created_policy == 1 ]] && $SUDO rm -f '"$policy" EXIT
+trap '[[ $created_policy == 1 ]] && $SUDO rm -f '"$policy"'; install_pypi' EXIT
 echo "installing: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections 2>/dev/null || true

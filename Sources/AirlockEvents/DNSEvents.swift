@@ -18,29 +18,12 @@ public enum DNSRecordType {
     public static let https: UInt16 = 65
     public static let any: UInt16 = 255
 
-    /// Mnemonic for well-known types, `TYPE<n>` otherwise (RFC 3597), `PRIVATE<n>` for 65280–65534.
+    /// The registry mnemonic (``mnemonics``), `PRIVATE<n>` for the private-use range 65280–65534,
+    /// `TYPE<n>` otherwise (RFC 3597).
     public static func name(_ type: UInt16) -> String {
-        switch type {
-        case a: return "A"
-        case ns: return "NS"
-        case cname: return "CNAME"
-        case soa: return "SOA"
-        case null: return "NULL"
-        case ptr: return "PTR"
-        case mx: return "MX"
-        case txt: return "TXT"
-        case aaaa: return "AAAA"
-        case srv: return "SRV"
-        case opt: return "OPT"
-        case ds: return "DS"
-        case rrsig: return "RRSIG"
-        case dnskey: return "DNSKEY"
-        case svcb: return "SVCB"
-        case https: return "HTTPS"
-        case any: return "ANY"
-        case 65280...65534: return "PRIVATE\(type)"
-        default: return "TYPE\(type)"
-        }
+        if let mnemonic = mnemonics[type] { return mnemonic }
+        if (65280...65534).contains(type) { return "PRIVATE\(type)" }
+        return "TYPE\(type)"
     }
 }
 

@@ -59,6 +59,10 @@ enum AirlockFields {
             verdict.add("score", v.score)
             verdict.add("threshold", v.threshold)
             verdict.add("domain_kind", v.domain.kind.rawValue)
+            if !v.members.isEmpty {
+                verdict.add("members", .array(v.members.map { .string($0.value) }))
+                verdict.add("member_count", v.memberCount)
+            }
             o.add("verdict", verdict.value)
         }
         o.add("evidence", .array(d.evidence.map(evidence)))

@@ -2,7 +2,9 @@ import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
 
-/// Alerts as OCSF 1.x events (schema https://schema.ocsf.io, sources in github.com/ocsf/ocsf-schema).
+/// Alerts as OCSF 1.4.0 events (schema https://schema.ocsf.io, sources in github.com/ocsf/ocsf-schema at
+/// tag 1.4.0). 1.4.0 is the first version with every attribute used here: the Security Control profile's
+/// `is_alert` and `policy` on activity classes; earlier versions refuse them.
 ///
 /// - Detections (tunnels, bypass, SNI mismatch, metadata access, budgets, quarantines) are
 ///   **Detection Finding** (class 2004, category 2 Findings): `activity_id` 1 Create for a run's first
@@ -13,9 +15,11 @@ import AirlockEvents
 ///
 /// Every event carries the base event's required attributes (`activity_id`, `category_uid`,
 /// `class_uid`, `metadata` with `product` and `version`, `severity_id`, `time`, `type_uid`) and
-/// Airlock's full rationale under `unmapped.airlock`.
+/// Airlock's full rationale under `unmapped.airlock`. A campaign verdict's member domains are also
+/// `observables` (type 1 Hostname), so a SIEM can search and pivot on them. Every record kind is
+/// validated against the compiled 1.4.0 schema in `Tests/AirlockAlertsTests/SchemaValidationTests.swift`.
 public struct OCSFEncoder: Sendable {
-    public static let schemaVersion = "1.3.0"
+    public static let schemaVersion = "1.4.0"
     public var product: ProductInfo
 
     public init(product: ProductInfo = .airlock) {
@@ -60,6 +64,19 @@ public struct OCSFEncoder: Sendable {
         o.add("confidence_id", alert.kind == .tunnel ? 3 : 2)
         o.add("evidences", .array([evidenceArtifacts(alert.decision)]))
         if let score = alert.decision.verdict?.score { o.add("risk_score", Int(min(100, score * 50).rounded())) }
+        if let members = alert.decision.verdict?.members, !members.isEmpty {
+            o.add(
+                "observables",
+                .array(
+                    members.map { member in
+                        var observable = JSONObjectBuilder()
+                        observable.add("name", "unmapped.airlock.verdict.members")
+                        observable.add("type_id", member.kind == .serverAddress ? 2 : 1)
+                        observable.add("type", member.kind == .serverAddress ? "IP Address" : "Hostname")
+                        observable.add("value", member.value)
+                        return observable.value
+                    }))
+        }
         footer(alert, into: &o)
         return o.value
     }
@@ -76,6 +93,7 @@ public struct OCSFEncoder: Sendable {
         let activity = Self.httpActivity(method)
         var o = header(alert, classUID: 4002, className: "HTTP Activity", category: (4, "Network Activity"), activity: activity)
         o.add("http_request", httpRequest(method: method, host: host, port: port, path: path))
+        if let response = httpResponse(alert.decision) { o.add("http_response", response) }
         endpoints(alert.decision, into: &o)
         footer(alert, into: &o)
         return o.value
@@ -139,12 +157,25 @@ public struct OCSFEncoder: Sendable {
         if let server = d.server { o.add("dst_endpoint", endpoint(server, name: nil)) }
     }
 
-    private func endpoint(_ e: Endpoint, name: String?) -> JSONValue {
+    private func endpoint(_ e: Endpoint, name: String?, hostname: String? = nil) -> JSONValue {
         var o = JSONObjectBuilder()
         o.add("ip", e.address.description)
         o.add("port", Int(e.port))
         o.add("name", name)
+        o.add("hostname", hostname)
         return o.value
+    }
+
+    /// The answer Airlock itself gave a request it stopped: `403 Forbidden` with the reason (the
+    /// proxy's `X-Airlock-Reason`). Requests that went on (report mode) got the upstream's answer,
+    /// which the decision does not hold, so they carry no response.
+    private func httpResponse(_ d: DecisionEvent) -> JSONValue? {
+        guard d.action.stopped else { return nil }
+        var r = JSONObjectBuilder()
+        r.add("code", 403)
+        r.add("status", "Forbidden")
+        r.add("message", d.message)
+        return r.value
     }
 
     private func dnsQuery(name: String, qtype: UInt16) -> JSONValue {
@@ -159,7 +190,10 @@ public struct OCSFEncoder: Sendable {
         var url = JSONObjectBuilder()
         url.add("hostname", host)
         url.add("port", Int(port))
-        url.add("path", path ?? "")
+        // OCSF keeps the query apart from the path (`url.query_string`).
+        let parts = (path ?? "").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        url.add("path", parts.first.map(String.init) ?? "")
+        if parts.count == 2 { url.add("query_string", String(parts[1])) }
         url.add("scheme", path == nil ? nil : (port == 443 ? "https" : "http"))
         url.add("url_string", path.map { "\(port == 443 ? "https" : "http")://\(host):\(port)\($0)" } ?? "\(host):\(port)")
         var r = JSONObjectBuilder()
@@ -175,10 +209,12 @@ public struct OCSFEncoder: Sendable {
         case .dns(let name, let qtype, _): o.add("query", dnsQuery(name: name, qtype: qtype))
         case .http(let method, let host, let port, let path):
             o.add("http_request", httpRequest(method: method, host: host, port: port, path: path))
-        case .connection(_, _, let serverName):
-            if let serverName {
-                o.add("tls", .object([JSONMember("sni", .string(serverName))]))
-            }
+        case .connection(let destination, _, let serverName):
+            // The server name from the ClientHello is the destination's host name. (OCSF's `tls`
+            // object requires the negotiated version, which a refused ClientHello never reaches.)
+            o.add("src_endpoint", endpoint(d.client, name: d.sandbox?.name))
+            o.add("dst_endpoint", endpoint(d.server ?? destination, name: nil, hostname: serverName))
+            return o.value
         }
         o.add("src_endpoint", endpoint(d.client, name: d.sandbox?.name))
         if let server = d.server { o.add("dst_endpoint", endpoint(server, name: nil)) }

@@ -20,8 +20,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 def record_id(record):
     if "finding_info" in record:
         return record["finding_info"]["uid"]
-    airlock = record.get("airlock") or record.get("unmapped", {}).get("airlock", {})
-    return airlock.get("alert_id", "?")
+    if "alert" in record:  # Suricata EVE: the id is in the rule metadata
+        return record["alert"].get("metadata", {}).get("airlock_alert_id", ["?"])[0]
+    return record.get("unmapped", {}).get("airlock", {}).get("alert_id", "?")
 
 
 def main():
