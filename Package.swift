@@ -11,7 +11,7 @@ import PackageDescription
 /// Modules that must never touch an unsafe pointer: the compiler checks it for them.
 let safeModules: Set<String> = [
     "AirlockEvents", "AirlockPackets", "AirlockDNSWire", "AirlockTLSWire", "AirlockEngine", "AirlockPipeline",
-    "AirlockDigest", "AirlockHTTPWire", "AirlockEnforcement",
+    "AirlockDigest", "AirlockHTTPWire", "AirlockEnforcement", "AirlockDNSLog",
 ]
 
 var targets: [Target] = [
@@ -72,12 +72,14 @@ var targets: [Target] = [
     .target(name: "AirlockTLSClient", dependencies: ["COpenSSL"]),
     // Offline capture files through libpcap.
     .target(name: "AirlockCapture", dependencies: ["CPcap", "AirlockEvents"]),
+    // Zeek-style dns.log: queries joined with responses, Zeek's fields and names, Airlock's verdict. Pure.
+    .target(name: "AirlockDNSLog", dependencies: ["AirlockEvents", "AirlockDNSWire", "AirlockEngine"]),
     // Offline replay: capture → packets → pipeline → report.
     .target(
         name: "AirlockReplay",
         dependencies: [
             "AirlockCapture", "AirlockPackets", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockEngine",
-            "AirlockPolicy", "AirlockEnforcement",
+            "AirlockPolicy", "AirlockEnforcement", "AirlockDNSLog",
         ]),
     // Linux calls Glibc does not expose (recvmmsg/sendmmsg, epoll, eventfd, getrandom): the system layer's only C.
     .target(name: "CAirlockSys"),
@@ -109,6 +111,7 @@ var targets: [Target] = [
         dependencies: [
             "AirlockReplay", "AirlockEngine", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockPolicy",
             "AirlockDNSProxy", "AirlockAlerts", "AirlockHTTPProxy", "AirlockSystem", "AirlockEnforcement",
+            "AirlockDNSLog",
         ],
         path: "Sources/AirlockCLI"),
 
@@ -144,6 +147,10 @@ var targets: [Target] = [
             "AirlockPolicy", "AirlockTLSClient", "AirlockSystem", "AirlockEnforcement",
         ], exclude: ["Fixtures"]),
     .testTarget(name: "AirlockCLITests", dependencies: ["airlock"]),
+    .testTarget(
+        name: "AirlockDNSLogTests",
+        dependencies: ["AirlockDNSLog", "AirlockDNSWire", "AirlockEvents", "AirlockEngine", "airlock"],
+        exclude: ["Fixtures"]),
     .testTarget(
         name: "AirlockDNSProxyTests",
         dependencies: [

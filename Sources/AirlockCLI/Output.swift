@@ -31,7 +31,7 @@ struct OutputStream: Sendable {
 
 /// Accumulates output and flushes it in large writes.
 final class BufferedOutput {
-    private let stream: OutputStream
+    let stream: OutputStream
     private var buffer = ""
     private let limit = 1 << 16
 

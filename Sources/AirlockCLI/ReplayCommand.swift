@@ -1,4 +1,5 @@
 import AirlockAlerts
+import AirlockDNSLog
 import AirlockDNSProxy
 import AirlockEnforcement
 import AirlockEngine
@@ -23,13 +24,15 @@ enum ReplayCommand {
           --alerts FILE      write the alert records live operation would send (JSON lines, aggregated
                              per sandbox, domain and kind; the same records and ids for the same traffic)
           --alerts-format F  ocsf (default) or eve
+          --dns-log FILE     write a Zeek-style dns.log (JSON lines, Zeek's field names, query and
+                             response joined, plus airlock.* verdict fields); '-' for standard output
           --policy FILE      dry run of a policy: what `airlock serve --policy FILE` would have blocked
                              and why (its detection: overrides apply, --set on top)
         """
 
     static func run(_ args: [String]) throws -> Int32 {
         let parsed = try Arguments(
-            args, valued: ["--filter", "--set", "--alerts", "--alerts-format", "--parser", "--policy"],
+            args, valued: ["--filter", "--set", "--alerts", "--alerts-format", "--parser", "--policy", "--dns-log"],
             switches: ["--summary", "--jsonl", "--continuous", "--no-exemptions", "--help", "-h"])
         if parsed.has("--help") || parsed.has("-h") {
             OutputStream.standardOutput.line(usage)
@@ -76,7 +79,17 @@ enum ReplayCommand {
         let err = OutputStream.standardError
         let jsonl = parsed.has("--jsonl")
         let summaryOnly = parsed.has("--summary")
-        let table = !jsonl && !summaryOnly
+        let dnsLogPath = parsed.value("--dns-log")
+        if dnsLogPath == "-" && (jsonl || summaryOnly) {
+            throw UsageError.invalidValue(
+                option: "--dns-log", value: "-", expected: "a file when --jsonl or --summary also writes to standard output")
+        }
+        let dnsLog = try dnsLogPath.map { path throws(UsageError) in
+            BufferedOutput(try OutputFile.open(path, option: "--dns-log"))
+        }
+        options.dnsLog = dnsLog != nil
+        // The log on standard output takes the table's place.
+        let table = !jsonl && !summaryOnly && dnsLogPath != "-"
         // The table shows alerts only; --summary needs no per-query records at all.
         options.recordEveryDecision = jsonl || parsed.value("--alerts") != nil
         let showProgress = err.isTerminal
@@ -93,7 +106,12 @@ enum ReplayCommand {
             },
             onProgress: { file, packets in
                 if showProgress { err.write("\r\(file): \(packets) packets…") }
-            })
+            },
+            onDNSLog: { record in dnsLog?.line(ZeekDNSFormat.line(record)) })
+        if let dnsLog {
+            dnsLog.flush()
+            OutputFile.close(dnsLog.stream)
+        }
         if showProgress { err.write("\r\u{1B}[K") }
         if let alerts {
             alerts.finish()

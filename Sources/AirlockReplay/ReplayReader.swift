@@ -1,4 +1,5 @@
 import AirlockCapture
+import AirlockDNSLog
 import AirlockDNSWire
 import AirlockLDNS
 import AirlockEvents
@@ -8,7 +9,8 @@ import AirlockPipeline
 /// What the reader thread hands to the engine thread, in capture order.
 enum ReplayItem: Sendable {
     case fileStart(String)
-    case message(DNSMessage, MessageOrigin)
+    /// A parsed message; with `dnsLog`, a response's answers rendered for `dns.log` (the bytes are gone later).
+    case message(DNSMessage, MessageOrigin, answers: [ZeekAnswer]?)
     case bypass(FlowContext, BypassFinding)
     case progress(file: String, packets: Int)
     /// A file is done: its counters and how the read ended (or why it could not start).
@@ -34,7 +36,7 @@ struct ReplayReader {
 
     func run() {
         var decoder = PacketDecoder(configuration: options.packetConfiguration)
-        var sink = ReaderSink(queue: queue, parser: options.parser)
+        var sink = ReaderSink(queue: queue, parser: options.parser, renderAnswers: options.dnsLog)
         for file in options.files {
             if !options.continuous { decoder = PacketDecoder(configuration: options.packetConfiguration) }
             sink.counters = FileCounters(file: file)
@@ -64,12 +66,15 @@ struct ReaderSink: PacketSink {
     let queue: BatchQueue<ReplayItem>
     let bypasses = BypassDetector()
     let parser: DNSParserChoice
+    /// Whether responses' answers are rendered for the Zeek-style `dns.log`.
+    let renderAnswers: Bool
     var counters = FileCounters(file: "")
     private var batch: [ReplayItem] = []
 
-    init(queue: BatchQueue<ReplayItem>, parser: DNSParserChoice) {
+    init(queue: BatchQueue<ReplayItem>, parser: DNSParserChoice, renderAnswers: Bool = false) {
         self.queue = queue
         self.parser = parser
+        self.renderAnswers = renderAnswers
         batch.reserveCapacity(ReplayReader.batchSize)
     }
 
@@ -107,12 +112,13 @@ struct ReaderSink: PacketSink {
                 return
             }
         }
+        let answers = renderAnswers && parsed.isResponse ? ZeekAnswerRenderer.answers(message) ?? [] : nil
         append(
             .message(
                 parsed,
                 MessageOrigin(
                     time: context.time, source: context.source, destination: context.destination,
-                    transport: context.transport)))
+                    transport: context.transport), answers: answers))
     }
 
     /// ldns's error text as a snake_case counter key ("Label longer than 63 bytes" → label_longer_than_63_bytes).

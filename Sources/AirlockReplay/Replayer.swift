@@ -1,4 +1,5 @@
 import AirlockCapture
+import AirlockDNSLog
 import AirlockEnforcement
 import Foundation
 import AirlockDNSWire
@@ -39,6 +40,9 @@ public struct ReplayOptions: Sendable {
     public var parser: DNSParserChoice = .fast
     /// A policy to apply as the live proxy would (dry run); its sandboxes label the events.
     public var policy: Policy?
+    /// Whether to build the Zeek-style `dns.log` (`onDNSLog`): answers are rendered while the
+    /// message bytes exist, queries and responses joined per connection and transaction ID.
+    public var dnsLog = false
 
     public init(files: [String], filter: String? = nil) {
         self.files = files
@@ -65,10 +69,12 @@ public struct Replayer {
     }
 
     /// Replays every file; `onRecord` sees each decision as it happens, `onProgress` the packet count
-    /// within the current file every 2^16 packets.
+    /// within the current file every 2^16 packets, `onDNSLog` each `dns.log` record (with
+    /// ``ReplayOptions/dnsLog``) once its transaction is complete or aged out.
     public func run(
         onRecord: (ReplayRecord) -> Void = { _ in },
-        onProgress: (_ file: String, _ packets: Int) -> Void = { _, _ in }
+        onProgress: (_ file: String, _ packets: Int) -> Void = { _, _ in },
+        onDNSLog: (ZeekDNSRecord) -> Void = { _ in }
     ) -> ReplaySummary {
         var summary = ReplaySummary()
         let clock = ContinuousClock()
@@ -85,12 +91,13 @@ public struct Replayer {
                 case .fileStart(let file):
                     summary.files += 1
                     if analyzer == nil || !options.continuous {
+                        analyzer?.finishLog(onDNSLog)
                         analyzer?.fold(into: &summary)
                         analyzer = ReplayAnalyzer(options: options)
                     }
                     analyzer!.file = file
-                case .message(let message, let origin):
-                    analyzer!.handle(message, origin, onRecord)
+                case .message(let message, let origin, let answers):
+                    analyzer!.handle(message, origin, answers, onRecord, onDNSLog)
                 case .bypass(let context, let finding):
                     analyzer!.bypass(context, finding, onRecord)
                 case .progress(let file, let packets):
@@ -107,6 +114,7 @@ public struct Replayer {
                 }
             }
         }
+        analyzer?.finishLog(onDNSLog)
         analyzer?.fold(into: &summary)
         let elapsed = clock.now - start
         summary.elapsedSeconds =
@@ -138,6 +146,9 @@ struct ReplayAnalyzer {
     static let suspiciousLimit = 1_000
     /// The policy dry run, with `--policy`.
     var policy: PolicyReplay?
+    /// The `dns.log` join, with ``ReplayOptions/dnsLog``; `logBuffer` is reused between messages.
+    var dnsLog: DNSLogJoiner?
+    var logBuffer: [ZeekDNSRecord] = []
 
     let recordEveryDecision: Bool
 
@@ -148,10 +159,16 @@ struct ReplayAnalyzer {
             engine: DetectionEngine(configuration: options.configuration, exemptions: options.exemptions),
             sandboxes: options.policy.map(SandboxDirectory.init(policy:)) ?? options.sandboxes)
         policy = options.policy.map(PolicyReplay.init(policy:))
+        if options.dnsLog { dnsLog = DNSLogJoiner() }
     }
 
-    mutating func handle(_ message: DNSMessage, _ origin: MessageOrigin, _ emit: (ReplayRecord) -> Void) {
-        switch pipeline.handle(message, from: origin) {
+    mutating func handle(
+        _ message: DNSMessage, _ origin: MessageOrigin, _ answers: [ZeekAnswer]?, _ emit: (ReplayRecord) -> Void,
+        _ log: (ZeekDNSRecord) -> Void
+    ) {
+        let decision = pipeline.handle(message, from: origin)
+        if dnsLog != nil { self.log(message, origin, answers, decision, log) }
+        switch decision {
         case .query(let event, let assessment):
             if let verdict = assessment.verdict {
                 note(verdict, event.time, event.client, event.sandbox, pipeline.engine.evidenceKey(for: event))
@@ -171,6 +188,37 @@ struct ReplayAnalyzer {
         case .unmatchedResponse, .noQuestion:
             break
         }
+    }
+
+    /// Feeds the `dns.log` join and passes on the records it completes.
+    private mutating func log(
+        _ message: DNSMessage, _ origin: MessageOrigin, _ answers: [ZeekAnswer]?, _ decision: DNSDecision,
+        _ log: (ZeekDNSRecord) -> Void
+    ) {
+        let o = DNSLogJoiner.Origin(
+            time: origin.time, source: origin.source, destination: origin.destination, transport: origin.transport)
+        switch decision {
+        case .query(let event, let assessment):
+            dnsLog!.query(message, o, airlock: AirlockDNSFields(event: event, assessment: assessment), into: &logBuffer)
+        case .response(_, let verdict):
+            dnsLog!.response(message, o, answers: answers ?? [], verdict: verdict, into: &logBuffer)
+        case .unmatchedResponse, .noQuestion:
+            if message.isResponse {
+                dnsLog!.response(message, o, answers: answers ?? [], into: &logBuffer)
+            } else {
+                dnsLog!.query(message, o, airlock: nil, into: &logBuffer)
+            }
+        }
+        for record in logBuffer { log(record) }
+        logBuffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Logs the transactions still open (end of a file, or of the run with `--continuous`).
+    mutating func finishLog(_ log: (ZeekDNSRecord) -> Void) {
+        guard dnsLog != nil else { return }
+        dnsLog!.finish(into: &logBuffer)
+        for record in logBuffer { log(record) }
+        logBuffer.removeAll()
     }
 
     mutating func bypass(_ context: FlowContext, _ finding: BypassFinding, _ emit: (ReplayRecord) -> Void) {
