@@ -82,15 +82,18 @@ enum DNSWireWriter {
         append(header.additionalCount, to: &out)
     }
 
-    /// An OPT record with no options: root owner, CLASS = payload size, TTL = extended rcode,
-    /// version 0 and the DO bit (RFC 6891 §6.1.2–6.1.3).
-    static func appendOPT(udpPayloadSize: UInt16, extendedRcode: UInt8, dnssecOK: Bool, to out: inout [UInt8]) {
+    /// An OPT record: root owner, CLASS = payload size, TTL = extended rcode, version 0 and the DO
+    /// bit (RFC 6891 §6.1.2–6.1.3), RDATA = `options` (already encoded, empty by default).
+    static func appendOPT(
+        udpPayloadSize: UInt16, extendedRcode: UInt8, dnssecOK: Bool, options: [UInt8] = [], to out: inout [UInt8]
+    ) {
         out.append(0)
         append(DNSRecordType.opt, to: &out)
         append(udpPayloadSize, to: &out)
         out.append(extendedRcode)
         out.append(0)
         append(dnssecOK ? 0x8000 : 0, to: &out)
-        append(0, to: &out)
+        append(UInt16(options.count), to: &out)
+        out += options
     }
 }

@@ -14,10 +14,11 @@ public enum DNSResponseBuilder {
     /// A response to `query` with `rcode`: same ID and opcode, QR set, RD and CD copied, RA as given,
     /// the first question echoed, an OPT record when the query had one. An unparseable query gets
     /// ``formatError(to:)``. RCODEs above 15 need EDNS to carry their upper bits; without an OPT in
-    /// the query they are sent as SERVFAIL.
+    /// the query they are sent as SERVFAIL. `extendedError` goes in the OPT record (RFC 8914) when
+    /// the query had one of version 0.
     public static func response(
         to query: Span<UInt8>, rcode: UInt16, recursionAvailable: Bool = true,
-        udpPayloadSize: UInt16 = defaultUDPPayloadSize
+        udpPayloadSize: UInt16 = defaultUDPPayloadSize, extendedError: ExtendedDNSError? = nil
     ) -> [UInt8] {
         guard case .success(let message) = DNSWireReader.parse(query) else { return formatError(to: query) }
         var code = rcode & 0x0FFF
@@ -41,7 +42,7 @@ public enum DNSResponseBuilder {
         if let edns = message.edns {
             DNSWireWriter.appendOPT(
                 udpPayloadSize: max(udpPayloadSize, 512), extendedRcode: UInt8(truncatingIfNeeded: code >> 4),
-                dnssecOK: edns.dnssecOK, to: &out)
+                dnssecOK: edns.dnssecOK, options: edns.version == 0 ? extendedError?.optionBytes ?? [] : [], to: &out)
         }
         return out
     }

@@ -54,8 +54,10 @@ extension DNSProxyCore {
         let blockRcode = context.blockRcode
         var out: [UInt8]
         var sent: DNSMessage
-        if rebinding != nil && context.mode == .enforce {
-            out = MessageEditing.response(to: entry.clientView.span, id: entry.clientID, rcode: blockRcode)
+        if let rebinding, context.mode == .enforce {
+            out = MessageEditing.response(
+                to: entry.clientView.span, id: entry.clientID, rcode: blockRcode,
+                extendedError: BlockBasis.rebinding(rebinding).extendedError(name: entry.question.name))
             sent = Self.parsedForEngine(out, question: entry.question)
             stats.rebindingBlocked += 1
         } else {

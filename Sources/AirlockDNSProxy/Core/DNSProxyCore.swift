@@ -200,7 +200,13 @@ public struct DNSProxyCore {
         if let answerVerdict { noteAnswerVerdict(answerVerdict, judgement.event, client, time, context) }
 
         if blocks {
-            return .respond(client, MessageEditing.response(to: bytes.span, id: message.id, rcode: blockRcode))
+            // RFC 8914: the answer names the rule, so a block never passes for the zone's own NXDOMAIN.
+            let basis = judgement.blocks ? judgement.block : cachedRebinding.map(BlockBasis.rebinding)
+            return .respond(
+                client,
+                MessageEditing.response(
+                    to: bytes.span, id: message.id, rcode: blockRcode,
+                    extendedError: basis?.extendedError(name: question.name)))
         }
         if let cached {
             stats.cacheHits += 1

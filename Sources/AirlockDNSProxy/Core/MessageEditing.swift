@@ -17,10 +17,12 @@ enum MessageEditing {
         for i in 0..<question.count { message[range.lowerBound + i] = question[i] }
     }
 
-    /// A response with `rcode` for `query` (question echoed, EDNS answered), with `id` in place:
-    /// blocks, SERVFAIL, NOTIMP.
-    static func response(to query: Span<UInt8>, id: UInt16, rcode: UInt16) -> [UInt8] {
-        var out = DNSResponseBuilder.response(to: query, rcode: rcode)
+    /// A response with `rcode` for `query` (question echoed, EDNS answered, with `extendedError` when
+    /// given and the query has EDNS), with `id` in place: blocks, SERVFAIL, NOTIMP.
+    static func response(
+        to query: Span<UInt8>, id: UInt16, rcode: UInt16, extendedError: ExtendedDNSError? = nil
+    ) -> [UInt8] {
+        var out = DNSResponseBuilder.response(to: query, rcode: rcode, extendedError: extendedError)
         if out.count >= 2 { setID(id, in: &out) }
         return out
     }
