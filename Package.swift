@@ -115,12 +115,15 @@ var targets: [Target] = [
         ],
         path: "Sources/AirlockCLI"),
 
-    .testTarget(name: "AirlockPacketsTests", dependencies: ["AirlockPackets", "AirlockEvents", "AirlockCapture"]),
+    // What the test suites share: the one seeded random generator, hand-built packets, a condition wait.
+    .target(name: "AirlockTestSupport", path: "Tests/AirlockTestSupport"),
     .testTarget(
-        name: "AirlockDNSWireTests", dependencies: ["AirlockDNSWire", "AirlockLDNS", "AirlockEvents"],
+        name: "AirlockPacketsTests", dependencies: ["AirlockPackets", "AirlockEvents", "AirlockCapture", "AirlockTestSupport"]),
+    .testTarget(
+        name: "AirlockDNSWireTests", dependencies: ["AirlockDNSWire", "AirlockLDNS", "AirlockEvents", "AirlockTestSupport"],
         exclude: ["Fixtures"]),
-    .testTarget(name: "AirlockTLSWireTests", dependencies: ["AirlockTLSWire"]),
-    .testTarget(name: "AirlockHTTPWireTests", dependencies: ["AirlockHTTPWire"]),
+    .testTarget(name: "AirlockTLSWireTests", dependencies: ["AirlockTLSWire", "AirlockTestSupport"]),
+    .testTarget(name: "AirlockHTTPWireTests", dependencies: ["AirlockHTTPWire", "AirlockTestSupport"]),
     // Root only (skips otherwise): Tests/Integration/http-bypass.sh against the built binary.
     .testTarget(name: "AirlockHTTPProxyIntegrationTests", dependencies: ["airlock"]),
     // Deploy/: systemd unit, policies, sandbox rules, Kubernetes, Containerfile (validated with the tools here).
@@ -129,9 +132,11 @@ var targets: [Target] = [
         name: "AirlockHTTPProxyTests",
         dependencies: [
             "AirlockHTTPProxy", "AirlockHTTPWire", "AirlockDNSProxy", "AirlockPolicy", "AirlockEngine", "AirlockEvents",
-            "AirlockTLSWire", "AirlockDigest", "AirlockSystem", "AirlockEnforcement",
+            "AirlockTLSWire", "AirlockDigest", "AirlockSystem", "AirlockEnforcement", "AirlockTestSupport",
         ]),
-    .testTarget(name: "AirlockEngineTests", dependencies: ["AirlockEngine", "AirlockEvents"], exclude: ["Fixtures"]),
+    .testTarget(
+        name: "AirlockEngineTests", dependencies: ["AirlockEngine", "AirlockEvents", "AirlockTestSupport"],
+        exclude: ["Fixtures"]),
     .testTarget(name: "AirlockNamesTests", dependencies: ["AirlockNames", "AirlockEvents"]),
     .testTarget(
         name: "AirlockReplayTests",
@@ -139,12 +144,13 @@ var targets: [Target] = [
     .testTarget(
         name: "AirlockPolicyTests", dependencies: ["AirlockPolicy", "AirlockEvents", "AirlockDigest"], exclude: ["testdata"]),
     .testTarget(name: "AirlockDigestTests", dependencies: ["AirlockDigest"]),
+    .testTarget(name: "AirlockEventsTests", dependencies: ["AirlockEvents"]),
     .testTarget(
         name: "AirlockAlertsTests",
         dependencies: [
             "AirlockDigest",
             "AirlockAlerts", "AirlockEngine", "AirlockEvents", "AirlockDNSProxy", "AirlockDNSWire", "AirlockPipeline",
-            "AirlockPolicy", "AirlockTLSClient", "AirlockSystem", "AirlockEnforcement",
+            "AirlockPolicy", "AirlockTLSClient", "AirlockSystem", "AirlockEnforcement", "AirlockTestSupport",
         ], exclude: ["Fixtures"]),
     .testTarget(name: "AirlockCLITests", dependencies: ["airlock"]),
     .testTarget(
@@ -158,7 +164,7 @@ var targets: [Target] = [
             "AirlockEnforcement",
         ]),
     // Real NSD, dig/kdig, iodine and dns2tcp around the built `airlock serve`; skips without root or tools.
-    .testTarget(name: "AirlockDNSProxyIntegrationTests", dependencies: ["airlock"]),
+    .testTarget(name: "AirlockDNSProxyIntegrationTests", dependencies: ["airlock", "AirlockTestSupport"]),
 ]
 
 for index in targets.indices where targets[index].type != .system {
@@ -174,7 +180,6 @@ for index in targets.indices where targets[index].type != .system {
 
 let package = Package(
     name: "Airlock",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "airlock", targets: ["airlock"])
     ],

@@ -1,8 +1,6 @@
 import CPcap
 #if canImport(Glibc)
     import Glibc
-#elseif canImport(Darwin)
-    import Darwin
 #endif
 
 /// The only place that holds libpcap's pointers: an open offline `pcap_t`, closed on deinit.

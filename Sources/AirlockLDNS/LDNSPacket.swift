@@ -4,10 +4,6 @@ import CLDNS
 
 #if canImport(Glibc)
     import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
 #endif
 
 /// Owns one `ldns_pkt` and is the only place in the project that touches ldns pointers.

@@ -1,9 +1,6 @@
 #if canImport(Glibc)
     import Glibc
     private let systemRead = Glibc.read
-#elseif canImport(Darwin)
-    import Darwin
-    private let systemRead = Darwin.read
 #endif
 
 /// Reads a whole file with a size cap, reporting failures in the system's words ("No such file or

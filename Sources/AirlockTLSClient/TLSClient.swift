@@ -2,8 +2,6 @@ import COpenSSL
 
 #if canImport(Glibc)
     import Glibc
-#elseif canImport(Darwin)
-    import Darwin
 #endif
 
 /// Why a TLS operation failed. Each case carries OpenSSL's own text (the `ERR_get_error` queue or

@@ -1,5 +1,6 @@
 import AirlockSystem
 import AirlockTLSClient
+import AirlockTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -22,9 +23,9 @@ struct TestPKI {
     func certificate(_ name: String) -> String { "\(dir)/\(name).pem" }
     func key(_ name: String) -> String { "\(dir)/\(name).key" }
 
-    /// Nil (test skipped) when the openssl CLI is missing; throws when it fails.
-    static func make(in dir: String) throws -> TestPKI? {
-        guard let openssl = executable("openssl") else { return nil }
+    /// Throws when the openssl CLI is missing or fails.
+    static func make(in dir: String) throws -> TestPKI {
+        let openssl = try #require(executable("openssl"))
         func run(_ arguments: [String]) throws {
             let status = try TestProcess.run(openssl, arguments)
             guard status == 0 else { throw PKIError(command: arguments.prefix(3).joined(separator: " "), status: status) }
@@ -72,7 +73,10 @@ struct TestPKI {
 /// from ``TestPKI``: delivered with the test CA; refused (and kept in the spool, failures
 /// counted, nothing received) for an unknown CA, a certificate for another address, and a
 /// receiver that does not speak TLS; names verified by the TLS client without any resolver.
-@Suite(.serialized) struct HTTPSWebhookTests {
+@Suite(
+    .serialized,
+    .enabled(if: TestProcess.python != nil && TestPKI.executable("openssl") != nil, "needs python3 and the openssl CLI"))
+struct HTTPSWebhookTests {
     /// Everything one test needs: a temp dir with the PKI, python, the receiver script, a port.
     struct Setup {
         let dir: String
@@ -82,17 +86,11 @@ struct TestPKI {
         let port = Samples.freePort()
         var received: String { dir + "/received.txt" }
 
-        init?(_ name: String) throws {
-            guard let python = TestProcess.python else {
-                print("https webhook test skipped: python3 not found")
-                return nil
-            }
+        /// The suite runs only where python3 and openssl exist (`.enabled(if:)`), so both are required here.
+        init(_ name: String) throws {
+            let python = try #require(TestProcess.python)
             let dir = Samples.temporaryDirectory("https-\(name)")
-            guard let pki = try TestPKI.make(in: dir) else {
-                print("https webhook test skipped: openssl not found")
-                try? FileManager.default.removeItem(atPath: dir)
-                return nil
-            }
+            let pki = try TestPKI.make(in: dir)
             (self.dir, self.pki, self.python) = (dir, pki, python)
             script = Samples.repositoryRoot.appendingPathComponent("Tests/AirlockAlertsTests/Fixtures/webhook_receiver.py").path
         }
@@ -139,7 +137,7 @@ struct TestPKI {
     }
 
     @Test func alertsArriveOverHTTPSWithTheTestCA() throws {
-        guard let setup = try Setup("ok") else { return }
+        let setup = try Setup("ok")
         defer { setup.cleanUp() }
         let receiver = try setup.receiver(certificate: "good")
         defer { receiver.kill() }
@@ -162,7 +160,7 @@ struct TestPKI {
     /// the handshake, the alerts wait in the spool, failures are counted, the receiver gets
     /// nothing. When the right certificate is served, the same spooled alerts go out.
     @Test func unknownCAIsRefusedThenTheSpoolDrainsToTheRightServer() throws {
-        guard let setup = try Setup("rogue") else { return }
+        let setup = try Setup("rogue")
         defer { setup.cleanUp() }
         var receiver = try setup.receiver(certificate: "rogue")
         defer { receiver.kill() }
@@ -187,7 +185,7 @@ struct TestPKI {
 
     /// Right CA, but the certificate names 127.0.0.2 and other.test: refused for 127.0.0.1.
     @Test func certificateForAnotherAddressIsRefused() throws {
-        guard let setup = try Setup("elsewhere") else { return }
+        let setup = try Setup("elsewhere")
         defer { setup.cleanUp() }
         let receiver = try setup.receiver(certificate: "elsewhere")
         defer { receiver.kill() }
@@ -206,7 +204,7 @@ struct TestPKI {
     /// An https URL pointing at a plain-HTTP receiver: the handshake fails, no request is ever
     /// written in clear (the receiver records nothing).
     @Test func plainReceiverBehindHTTPSURLGetsNoCleartext() throws {
-        guard let setup = try Setup("plain") else { return }
+        let setup = try Setup("plain")
         defer { setup.cleanUp() }
         let receiver = try setup.receiver(certificate: nil)
         defer { receiver.kill() }
@@ -226,7 +224,7 @@ struct TestPKI {
     /// resolver involved): SNI names match case-insensitively, other names, subdomains, and the
     /// system trust store (which lacks the test CA) are refused; a bad CA file fails at setup.
     @Test func tlsClientVerifiesNamesAndTrust() throws {
-        guard let setup = try Setup("names") else { return }
+        let setup = try Setup("names")
         defer { setup.cleanUp() }
         let receiver = try setup.receiver(certificate: "good")
         defer { receiver.kill() }
@@ -279,7 +277,7 @@ struct TestPKI {
     /// with an error, and the process is not killed by SIGPIPE (bytes go out through
     /// `send(MSG_NOSIGNAL)`, never OpenSSL's `write(2)`; the test runner does not ignore SIGPIPE).
     @Test func resetDuringWriteIsAnErrorNotASignal() throws {
-        guard let setup = try Setup("reset") else { return }
+        let setup = try Setup("reset")
         defer { setup.cleanUp() }
         let server = """
             import socket, ssl, sys
@@ -306,8 +304,16 @@ struct TestPKI {
         defer { socket.close() }
         let tls = try TLSClientConnection(
             fd: socket.fd, host: "127.0.0.1", context: TLSClientContext(caFile: setup.pki.caFile), timeoutMilliseconds: 2000)
-        // The server has closed (FIN) by now: the first bytes draw a reset, the next send gets EPIPE.
-        Thread.sleep(forTimeInterval: 0.3)
+        // Once the server has closed (FIN), the first bytes draw a reset and the next send gets EPIPE.
+        // Whatever it sent before its FIN (TLS 1.3 session tickets) is read and dropped on the way.
+        func serverClosed() -> Bool {
+            while true {
+                guard (try? POSIX.wait(socket.fd, writable: false, timeoutMilliseconds: 0)) == true else { return false }
+                guard let bytes = try? POSIX.receive(socket.fd, max: 65_536, timeoutMilliseconds: 0) else { return true }
+                if bytes.isEmpty { return true }
+            }
+        }
+        #expect(eventually(seconds: 5) { serverClosed() }, "the server closed the connection")
         let big = [UInt8](repeating: 0x41, count: 32 << 20)
         var outcome: TLSClientError?
         do { try tls.write(big, timeoutMilliseconds: 5000) } catch { outcome = error }
@@ -320,7 +326,7 @@ struct TestPKI {
     }
 
     @Test func configurationChecksCAFileAtStartUp() throws {
-        guard let setup = try Setup("config") else { return }
+        let setup = try Setup("config")
         defer { setup.cleanUp() }
         var config = setup.configuration(caFile: setup.dir + "/missing.pem")
         do {

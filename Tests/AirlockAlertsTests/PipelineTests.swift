@@ -1,6 +1,7 @@
 import AirlockEngine
 import AirlockEvents
 import AirlockSystem
+import AirlockTestSupport
 import Foundation
 import Testing
 

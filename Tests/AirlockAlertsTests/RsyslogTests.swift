@@ -1,6 +1,7 @@
 import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
+import AirlockTestSupport
 import Foundation
 import Testing
 
@@ -9,17 +10,19 @@ import Testing
 /// Debian's rsyslogd, run with a private configuration on loopback high ports, receives the alert
 /// sinks' RFC 5424 messages over UDP and over TCP (octet-counted) and parses them: the template
 /// prints MSGID and the structured-data parameters as rsyslog's mmpstrucdata parsed them.
-@Suite(.serialized) struct RsyslogTests {
-    static let rsyslogd = ["/usr/sbin/rsyslogd", "/sbin/rsyslogd"].first { FileManager.default.isExecutableFile(atPath: $0) }
+private enum Rsyslog {
+    static let daemon = ["/usr/sbin/rsyslogd", "/sbin/rsyslogd"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static var available: Bool {
+        daemon != nil
+            && (FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/rsyslog/mmpstrucdata.so")
+                || FileManager.default.fileExists(atPath: "/usr/lib/rsyslog/mmpstrucdata.so"))
+    }
+}
 
+@Suite(.serialized, .enabled(if: Rsyslog.available, "needs rsyslogd with mmpstrucdata"))
+struct RsyslogTests {
     @Test func rsyslogParsesStructuredDataOverUDPAndTCP() throws {
-        guard let rsyslogd = Self.rsyslogd,
-            FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/rsyslog/mmpstrucdata.so")
-                || FileManager.default.fileExists(atPath: "/usr/lib/rsyslog/mmpstrucdata.so")
-        else {
-            print("rsyslog test skipped: rsyslogd (with mmpstrucdata) not installed")
-            return
-        }
+        let rsyslogd = try #require(Rsyslog.daemon)
         let dir = Samples.temporaryDirectory("rsyslog")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let udpPort = Samples.freePort(), tcpPort = Samples.freePort()

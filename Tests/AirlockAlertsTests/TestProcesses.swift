@@ -1,4 +1,5 @@
 import AirlockSystem
+import AirlockTestSupport
 import Foundation
 
 @testable import AirlockAlerts
@@ -35,15 +36,13 @@ final class TestProcess: @unchecked Sendable {
 
     /// Waits until something accepts TCP connections on `port` (up to `seconds`).
     static func waitForPort(_ port: UInt16, seconds: Double = 10) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if let c = try? TCPConnection.connect(host: "127.0.0.1", port: port, timeoutMilliseconds: 200) {
-                c.close()
-                return true
+        eventually(seconds: seconds) {
+            guard let c = try? TCPConnection.connect(host: "127.0.0.1", port: port, timeoutMilliseconds: 200) else {
+                return false
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            c.close()
+            return true
         }
-        return false
     }
 
     /// `python3` from PATH.
@@ -56,13 +55,3 @@ final class TestProcess: @unchecked Sendable {
     }
 }
 
-/// Waits until `condition` holds or `seconds` pass; returns whether it held.
-@discardableResult
-func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        Thread.sleep(forTimeInterval: 0.02)
-    }
-    return condition()
-}

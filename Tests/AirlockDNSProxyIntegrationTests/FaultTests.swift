@@ -22,6 +22,7 @@ private let delayedUpstream = """
     while time.time() < end:
         q, peer = s.recvfrom(4096)
         if len(q) > 12:
+            print("query", q[:2].hex(), flush=True)
             threading.Timer(delay, answer, (q, peer)).start()
     """
 
@@ -106,7 +107,7 @@ extension DNSProxyIntegration {
             let port = Lab.freePort()
             let script = try lab.write("upstream.py", delayedUpstream)
             try lab.start("/usr/bin/env", ["python3", script, "\(upstream)", "0.6"], log: "upstream")
-            usleep(300_000)
+            #expect(Lab.udpBound(upstream), "the upstream listens")
             let policy = try lab.write("policy.yaml", faultPolicy(upstream: upstream))
             let alerts = try lab.write("alerts.yaml", deadSinks(dir: lab.dir.path, port: Lab.freePort()))
             let proxy = try lab.startAirlock(policy: policy, listen: ["127.0.0.1:\(port)"], extra: ["--alerts", alerts])
@@ -115,7 +116,8 @@ extension DNSProxyIntegration {
             for i in 0..<40 { client.send(queryBytes("q\(i).example.com", id: UInt16(i))) }
             // In flight too: an answer the rebinding check refuses, whose alert is raised mid-drain.
             client.send(queryBytes("www.rebind-during-drain.test", id: 1000))
-            usleep(150_000)
+            // SIGTERM once every query is in flight: the upstream has them all, none answered yet.
+            #expect(Lab.waitFor(5) { lab.read("upstream.out").split(separator: "\n").count >= 41 }, "queries reached the upstream")
             let stopped = Date()
             kill(proxy.processIdentifier, SIGTERM)
             // Bounds leave room for a loaded CI machine (other suites run in parallel); a proxy that dropped
@@ -151,7 +153,7 @@ extension DNSProxyIntegration {
             let port = Lab.freePort()
             let script = try lab.write("upstream.py", delayedUpstream)
             try lab.start("/usr/bin/env", ["python3", script, "\(upstream)", "0"], log: "upstream")
-            usleep(300_000)
+            #expect(Lab.udpBound(upstream), "the upstream listens")
             let policy = try lab.write("policy.yaml", faultPolicy(upstream: upstream))
             let proxy = try lab.startAirlock(policy: policy, listen: ["127.0.0.1:\(port)"])
             func rcode(_ name: String) -> UInt8? { udpExchange(queryBytes(name, id: 77), port: port).map { $0[3] & 0x0F } }
@@ -182,7 +184,7 @@ extension DNSProxyIntegration {
             let port = Lab.freePort()
             let script = try lab.write("upstream.py", delayedUpstream)
             try lab.start("/usr/bin/env", ["python3", script, "\(upstream)", "0"], log: "upstream")
-            usleep(300_000)
+            #expect(Lab.udpBound(upstream), "the upstream listens")
             let policy = try lab.write("policy.yaml", faultPolicy(upstream: upstream))
             let alerts = try lab.write("alerts.yaml", deadSinks(dir: lab.dir.path, port: Lab.freePort()))
             let proxy = try lab.startAirlock(policy: policy, listen: ["127.0.0.1:\(port)"], extra: ["--alerts", alerts])

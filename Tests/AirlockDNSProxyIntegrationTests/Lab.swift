@@ -1,3 +1,4 @@
+import AirlockTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -65,8 +66,7 @@ final class Lab {
             kill(process.processIdentifier, SIGTERM)
         }
         for process in processes.reversed() {
-            let deadline = Date().addingTimeInterval(2)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
+            eventually(seconds: 2) { !process.isRunning }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
@@ -109,8 +109,7 @@ final class Lab {
     func stop(_ process: Process, signal: Int32 = SIGTERM) {
         guard process.isRunning else { return }
         kill(process.processIdentifier, signal)
-        let deadline = Date().addingTimeInterval(2)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
+        eventually(seconds: 2) { !process.isRunning }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
@@ -150,8 +149,7 @@ final class Lab {
         process.standardInput = FileHandle.nullDevice
         let started = Date()
         try process.run()
-        let deadline = started.addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(5_000) }
+        eventually(seconds: timeout) { !process.isRunning }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         return Output(
@@ -162,12 +160,12 @@ final class Lab {
 
     /// Waits until `condition` holds, up to `timeout` seconds.
     static func waitFor(_ timeout: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(50_000)
-        }
-        return condition()
+        eventually(seconds: timeout, condition)
+    }
+
+    /// Waits until a process has bound UDP `port` on 127.0.0.1 (a loopback upstream is ready).
+    static func udpBound(_ port: UInt16, timeout: Double = 10) -> Bool {
+        eventually(seconds: timeout) { !portIsFree(port, Int32(SOCK_DGRAM.rawValue)) }
     }
 
     /// A UDP and TCP port free on 127.0.0.1 right now.

@@ -107,7 +107,7 @@ extension DNSProxyIntegration {
                 let port = Lab.freePort()
                 if mode != "closed" {
                     try lab.start("/usr/bin/env", ["python3", script, "\(upstreamPort)", mode], log: "py-\(mode)")
-                    usleep(300_000)
+                    #expect(Lab.udpBound(upstreamPort), "the \(mode) upstream listens")
                 }
                 let p = try lab.write(
                     "policy-\(mode).yaml", policy(upstream: "127.0.0.1:\(upstreamPort)", timeoutMs: 300, attempts: 2))
@@ -192,10 +192,11 @@ extension DNSProxyIntegration {
             // Counters reach the status line within a second or two (workers publish once a second).
             let counted = Lab.waitFor(5) {
                 kill(proxy.processIdentifier, SIGUSR1)
-                usleep(300_000)
-                let stats = lab.read("airlock.err")
-                return stats.contains("\"compression_loop\":") && stats.contains("\"oversized\":1")
-                    && stats.contains("\"truncated_question\":")
+                return Lab.waitFor(0.5) {
+                    let stats = lab.read("airlock.err")
+                    return stats.contains("\"compression_loop\":") && stats.contains("\"oversized\":1")
+                        && stats.contains("\"truncated_question\":")
+                }
             }
             #expect(counted, "\(lab.read("airlock.err"))")
         }

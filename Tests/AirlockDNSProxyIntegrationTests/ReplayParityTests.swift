@@ -35,8 +35,17 @@ extension DNSProxyIntegration {
                 "/bin/sh",
                 ["-c", "timeout 8 dns2tcpc -z t2.tunnel2.test -r echo -l - \(TunnelLab.resolver) < \(input)"],
                 namespace: net.sandbox, timeout: 12)
+            // The last lookup's query and answer are in the capture before tcpdump stops (it writes
+            // packet by packet, -U): the name's wire form appears twice more than before it.
+            let wireName = [3] + Array("www".utf8) + [7] + Array("example".utf8) + [4] + Array("test".utf8) + [0]
+            func occurrences() -> Int {
+                let bytes = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: capture))) ?? Data())
+                guard bytes.count >= wireName.count else { return 0 }
+                return (0...(bytes.count - wireName.count)).count { bytes[$0..<($0 + wireName.count)].elementsEqual(wireName) }
+            }
+            let before = occurrences()
             _ = net.ordinaryLookupWorks("www.example.test", tcp: true)
-            usleep(500_000)
+            #expect(Lab.waitFor(5) { occurrences() >= before + 2 }, "the last lookup reached the capture")
             net.lab.stop(tcpdump, signal: SIGINT)
 
             let policy = net.lab.path("policy.yaml")

@@ -63,7 +63,6 @@ extension DNSProxyIntegration {
                 // loaded machine, or its base64 names, forwarded in lower case, failed the server's
                 // authentication. An attacker would try again: so does the test (the same budget of
                 // ten queries before the block covers every attempt).
-                Thread.sleep(forTimeInterval: 1)
                 client = try runClient()
                 figures = net.figures(domain: "tunnel2.test")
             }

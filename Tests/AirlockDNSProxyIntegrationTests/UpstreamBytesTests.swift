@@ -192,18 +192,22 @@ extension DNSProxyIntegration {
             let carrying = queryWithOptions("rec.example.com", id: 0x0C0C, options: [], extraRecords: record)
             #expect(udpExchange(carrying, port: port).map { $0[3] & 0x0F } == 1)
 
-            usleep(300_000)
-            let seen = lab.read("tap.log").split(separator: "\n").dropFirst(before).map { line in
-                (transport: line.split(separator: " ")[0], bytes: hexBytes(line.split(separator: " ")[1]))
+            let optName = [3] + Array("opt".utf8) + [7] + Array("example".utf8) + [3] + Array("com".utf8) + [0]
+            let tcpName = [3] + Array("tcp".utf8) + [7] + Array("example".utf8) + [3] + Array("com".utf8) + [0]
+            func tapped() -> [(transport: Substring, bytes: [UInt8])] {
+                lab.read("tap.log").split(separator: "\n").dropFirst(before).map { line in
+                    (transport: line.split(separator: " ")[0], bytes: hexBytes(line.split(separator: " ")[1]))
+                }
             }
+            // The tap's log has caught up once the last queries sent upstream are in it.
+            #expect(Lab.waitFor(5) { [optName, tcpName].allSatisfy { name in tapped().contains { questionName($0.bytes) == name } } })
+            let seen = tapped()
             let casings = Set(seen.map { questionName($0.bytes) }.filter { $0.count == 18 && $0[4] == 0x30 })
             #expect(casings.count <= 1, "\(casings.count) distinct casings of ttl0.example.com reached the upstream")
-            let optName = [3] + Array("opt".utf8) + [7] + Array("example".utf8) + [3] + Array("com".utf8) + [0]
             let optQueries = seen.filter { questionName($0.bytes) == optName }
             #expect(optQueries.count == 1)
             // Header 12, question 17 + 4, OPT record 11 with no options: 44 bytes.
             #expect(optQueries.first?.bytes.count == 44, "upstream got \(optQueries.first?.bytes.count ?? 0) bytes")
-            let tcpName = [3] + Array("tcp".utf8) + [7] + Array("example".utf8) + [3] + Array("com".utf8) + [0]
             let tcpQueries = seen.filter { questionName($0.bytes) == tcpName }
             #expect(tcpQueries.count == 1 && tcpQueries.first?.bytes.count == 44)
             #expect(!seen.contains { String(decoding: questionName($0.bytes), as: UTF8.self).contains("rec") })
@@ -216,8 +220,7 @@ extension DNSProxyIntegration {
             #expect(lab.decisions().contains { $0["action"] as? String == "formerr" })
             let counted = Lab.waitFor(5) {
                 kill(proxy.processIdentifier, SIGUSR1)
-                usleep(300_000)
-                return lab.read("airlock.err").contains("\"stripped_edns_options\":4")
+                return Lab.waitFor(0.5) { lab.read("airlock.err").contains("\"stripped_edns_options\":4") }
             }
             #expect(counted, "\(lab.read("airlock.err").suffix(800))")
         }

@@ -1,6 +1,7 @@
 import AirlockDNSWire
 import AirlockEvents
 import AirlockLDNS
+import AirlockTestSupport
 import Foundation
 import Testing
 
@@ -83,19 +84,7 @@ struct DNSDifferentialTests {
 /// may crash, and the same agreement rules hold on inputs no capture would show.
 @Suite("Fast path vs ldns, mutated")
 struct DNSMutationTests {
-    /// SplitMix64: deterministic, so a failure names a reproducible case.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static func mutate(_ input: [UInt8], _ rng: inout SeededGenerator) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ rng: inout SeededRandom) -> [UInt8] {
         var bytes = input
         guard !bytes.isEmpty else { return bytes }
         for _ in 0..<Int.random(in: 1...3, using: &rng) {
@@ -123,7 +112,7 @@ struct DNSMutationTests {
         // AIRLOCK_MUTATION_ROUNDS / AIRLOCK_MUTATION_SEED run a longer or different campaign by hand.
         let environment = ProcessInfo.processInfo.environment
         let rounds = environment["AIRLOCK_MUTATION_ROUNDS"].flatMap { Int($0) } ?? 20_000
-        var rng = SeededGenerator(state: environment["AIRLOCK_MUTATION_SEED"].flatMap { UInt64($0) } ?? 0xA1B_10C)
+        var rng = SeededRandom(seed: environment["AIRLOCK_MUTATION_SEED"].flatMap { UInt64($0) } ?? 0xA1B_10C)
         var counts = (bothAccept: 0, bothReject: 0, onlyLDNS: 0, onlyFast: 0, onlyFastOpaque: 0)
         var onlyLDNSReasons: [String: Int] = [:]
         var opaqueTypes: [String: Int] = [:]

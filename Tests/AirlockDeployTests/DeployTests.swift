@@ -8,7 +8,8 @@ import Testing
 /// Validates Deploy/ with whatever tool exists for each file here: systemd-analyze for the unit,
 /// `airlock check-policy` for the policies, nft's check mode for the sandbox rules, `kubectl
 /// kustomize` (offline render) plus structural checks for Kubernetes, static checks for the
-/// Containerfile (no image builder runs here). A missing tool skips that check with a message.
+/// Containerfile (no image builder runs here). A check whose tool is missing is skipped
+/// (`.enabled(if:)`), and reported as skipped.
 @Suite struct DeployTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -50,11 +51,9 @@ import Testing
         return Output(status: process.terminationStatus, text: String(decoding: data, as: UTF8.self))
     }
 
-    @Test func systemdUnitVerifiesAndIsHardened() throws {
-        guard let analyze = Self.tool("systemd-analyze") else {
-            print("skipping: systemd-analyze not installed")
-            return
-        }
+    @Test(.enabled(if: tool("systemd-analyze") != nil, "needs systemd-analyze"))
+    func systemdUnitVerifiesAndIsHardened() throws {
+        let analyze = try #require(Self.tool("systemd-analyze"))
         // verify checks that the executables exist: point the unit at the binary this run built.
         let unit = try String(contentsOfFile: Self.path("Deploy/airlock.service"), encoding: .utf8)
             .replacingOccurrences(of: "/usr/local/bin/airlock", with: Self.airlock)
@@ -84,9 +83,21 @@ import Testing
         #expect(result.status == 0, "\(file): \(result.text)")
     }
 
-    @Test func sandboxRulesParse() throws {
+    /// The sandbox rules `Deploy/sandbox.sh rules` prints, IPv4 only and with IPv6.
+    static func sandboxRules() throws -> (v4: Output, v6: Output) {
         let script = Self.path("Deploy/sandbox.sh")
         let rules = try Self.run("/bin/bash", [script, "rules", "--name", "check-1", "--proxy-ports", "3128,8080"])
+        let v6 = try Self.run(
+            "/bin/bash",
+            [
+                script, "rules", "--name", "check-2", "--sandbox-addr6", "2001:2:0:3::2/64", "--host-addr6",
+                "2001:2:0:3::1",
+            ])
+        return (rules, v6)
+    }
+
+    @Test func sandboxRulesParse() throws {
+        let (rules, v6) = try Self.sandboxRules()
         #expect(rules.status == 0)
         for needle in [
             "hook input", "hook forward", "udp dport 53 counter name dropped_other_resolver_udp drop",
@@ -98,12 +109,6 @@ import Testing
         ] {
             #expect(rules.text.contains(needle), "rules lack '\(needle)'")
         }
-        let v6 = try Self.run(
-            "/bin/bash",
-            [
-                script, "rules", "--name", "check-2", "--sandbox-addr6", "2001:2:0:3::2/64", "--host-addr6",
-                "2001:2:0:3::1",
-            ])
         #expect(v6.status == 0)
         for needle in [
             "ip6 saddr != { 2001:2:0:3::2, fe80::2 } counter name dropped_spoofed drop",
@@ -111,39 +116,43 @@ import Testing
         ] {
             #expect(v6.text.contains(needle), "IPv6 rules lack '\(needle)'")
         }
-        guard geteuid() == 0, let nft = Self.tool("nft") else {
-            print("skipping nft -c: needs root and nftables")
-            return
-        }
+    }
+
+    @Test(.enabled(if: geteuid() == 0 && tool("nft") != nil, "needs root and nftables"))
+    func sandboxRulesPassNftCheck() throws {
+        let nft = try #require(Self.tool("nft"))
+        let (rules, v6) = try Self.sandboxRules()
         for text in [rules.text, v6.text] {
             let check = try Self.run(nft, ["-c", "-f", "-"], input: text)
             #expect(check.status == 0, "nft -c: \(check.text)")
         }
     }
 
-    @Test func kubernetesManifests() throws {
+    @Test(.enabled(if: tool("kubectl") != nil, "needs kubectl"))
+    func kubernetesManifestsRender() throws {
         let dir = Self.path("Deploy/kubernetes")
-        if let kubectl = Self.tool("kubectl") {
-            let rendered = try Self.run(kubectl, ["kustomize", dir])
-            #expect(rendered.status == 0, "kubectl kustomize: \(rendered.text)")
-            #expect(
-                rendered.text.components(separatedBy: "\nkind: ").count - 1
-                    + (rendered.text.hasPrefix("kind: ") ? 1 : 0) >= 7)
-            // The cluster-scoped admission policy renders apart, with no namespace put on it.
-            let cluster = try Self.run(kubectl, ["kustomize", dir + "/cluster"])
-            #expect(cluster.status == 0, "kubectl kustomize cluster: \(cluster.text)")
-            #expect(cluster.text.contains("kind: ValidatingAdmissionPolicy"))
-            #expect(!cluster.text.contains("namespace: agents"))
-        } else {
-            print("skipping kubectl kustomize: kubectl not installed")
-        }
+        let kubectl = try #require(Self.tool("kubectl"))
+        let rendered = try Self.run(kubectl, ["kustomize", dir])
+        #expect(rendered.status == 0, "kubectl kustomize: \(rendered.text)")
+        #expect(
+            rendered.text.components(separatedBy: "\nkind: ").count - 1
+                + (rendered.text.hasPrefix("kind: ") ? 1 : 0) >= 7)
+        // The cluster-scoped admission policy renders apart, with no namespace put on it.
+        let cluster = try Self.run(kubectl, ["kustomize", dir + "/cluster"])
+        #expect(cluster.status == 0, "kubectl kustomize cluster: \(cluster.text)")
+        #expect(cluster.text.contains("kind: ValidatingAdmissionPolicy"))
+        #expect(!cluster.text.contains("namespace: agents"))
+    }
+
+    static var pythonYAML: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+            && (try? run("/usr/bin/python3", ["-c", "import yaml"]).status) == 0
+    }
+
+    @Test(.enabled(if: pythonYAML, "needs python3-yaml"))
+    func kubernetesManifestStructure() throws {
+        let dir = Self.path("Deploy/kubernetes")
         let python = "/usr/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python),
-            try Self.run(python, ["-c", "import yaml"]).status == 0
-        else {
-            print("skipping Kubernetes structure checks: python3-yaml not installed")
-            return
-        }
         let checked = try Self.run(python, [Self.path("Tests/Integration/check-kubernetes.py"), dir])
         #expect(checked.status == 0, "\(checked.text)")
     }

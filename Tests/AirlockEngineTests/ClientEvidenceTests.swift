@@ -1,12 +1,13 @@
 import AirlockEngine
 import AirlockEvents
+import AirlockTestSupport
 import Testing
 
 /// Evidence per client, verdicts per domain; how much of a name is new; what a short odd name counts.
 @Suite struct ClientEvidenceTests {
     /// `word-<16 random>`-style endpoint ids, each asked once (type A only, so no repeat cancels them).
     private func endpointNames(_ count: Int, seed: UInt64) -> [String] {
-        var random = Random(state: seed)
+        var random = SeededRandom(seed: seed)
         return (0..<count).map { _ in
             "rr\(random.next() % 20)---sn-\(random.string("abcdefghijklmnopqrstuvwxyz0123456789", length: 10)).video-cdn.com"
         }
@@ -38,7 +39,7 @@ import Testing
         func run(recursionDesired: Bool) -> Verdict? {
             var engine = DetectionEngine()
             var factory = QueryFactory()
-            var random = Random(state: 41)
+            var random = SeededRandom(seed: 41)
             var tunnel: Verdict?
             for i in 0..<60 {
                 factory.client = Endpoint(address: .v4(0xC612_0300 + UInt32(i % 30)), port: 53)
@@ -60,7 +61,7 @@ import Testing
         configuration.evidencePerClient = 0
         var engine = DetectionEngine(configuration: configuration)
         var factory = QueryFactory()
-        var random = Random(state: 5)
+        var random = SeededRandom(seed: 5)
         var tunnel: Verdict?
         for i in 0..<40 {
             factory.client = Endpoint(address: .v4(0xC612_0200 + UInt32(i)), port: 40000)
@@ -77,7 +78,7 @@ import Testing
     @Test func aConvictedDomainCarriesItsVerdictToOtherClients() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 9)
+        var random = SeededRandom(seed: 9)
         var convicted = false
         for _ in 0..<20 where !convicted {
             let a = engine.inspect(factory.query(random.string(base32Alphabet, length: 60) + ".exfil.example"))
@@ -107,7 +108,7 @@ import Testing
             #expect(a.verdict == nil, "query \(i): \(a.verdict?.explanation ?? "")")
             if a.verdict != nil { break }
         }
-        var random = Random(state: 3)
+        var random = SeededRandom(seed: 3)
         var verdict: Verdict?
         for _ in 0..<600 where verdict == nil {
             let name = random.string("abcdefghijklmnopqrstuvwxyz0123456789", length: 12) + ".cdn.random-example.com"
@@ -125,7 +126,7 @@ import Testing
         func run(_ configuration: DetectionConfiguration) -> Verdict? {
             var engine = DetectionEngine(configuration: configuration)
             var factory = QueryFactory()
-            var random = Random(state: 8)
+            var random = SeededRandom(seed: 8)
             for i in 0..<400 {
                 let name = "\(words[Int(random.next() % 10)])-\(words[Int(random.next() % 10)])-\(100 + i)"
                     + ".s3.us-east-1.amazonaws.com"
@@ -162,7 +163,7 @@ import Testing
     @Test func shortSuspiciousNamesCountInProportion() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 21)
+        var random = SeededRandom(seed: 21)
         for _ in 0..<6 {
             let name = random.string(base32Alphabet, length: 17) + ".short-ids.example"
             let a = engine.inspect(factory.query(name, gap: 2))

@@ -1,12 +1,13 @@
 import AirlockEngine
 import AirlockEvents
+import AirlockTestSupport
 import Testing
 
 @Suite struct DetectionEngineTests {
     @Test func base32TunnelIsCaughtWithinTenQueries() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 1)
+        var random = SeededRandom(seed: 1)
         var caughtAt: Int?
         for i in 1...50 {
             let label = random.string(base32Alphabet, length: 57)
@@ -28,7 +29,7 @@ import Testing
     @Test func hexTunnelWithoutRareTypesIsCaught() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 2)
+        var random = SeededRandom(seed: 2)
         var caught = false
         for _ in 1...20 {
             let name = "\(random.string(hexAlphabet, length: 60)).\(random.string(hexAlphabet, length: 30)).cdn-sync.com"
@@ -67,7 +68,7 @@ import Testing
     @Test func alertIsRaisedOnceThenEveryQueryCarriesTheVerdict() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 3)
+        var random = SeededRandom(seed: 3)
         var firsts = 0, carried = 0
         for _ in 1...40 {
             let a = engine.inspect(factory.query("\(random.string(base32Alphabet, length: 50)).tun.example.org"))
@@ -83,7 +84,7 @@ import Testing
     @Test func exemptZonesAreNotScored() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 4)
+        var random = SeededRandom(seed: 4)
         for _ in 1...50 {
             let a = engine.inspect(factory.query("\(random.string(hexAlphabet, length: 40)).avqs.mcafee.com"))
             #expect(a.verdict == nil)
@@ -96,7 +97,7 @@ import Testing
         configuration.maxTrackedDomains = 2_000
         var engine = DetectionEngine(configuration: configuration)
         var factory = QueryFactory()
-        var random = Random(state: 5)
+        var random = SeededRandom(seed: 5)
         var caught = false
         for i in 0..<60_000 {
             if i % 1_000 == 0 {
@@ -113,7 +114,7 @@ import Testing
     @Test func nxdomainAndPayloadFeedTheDomainScore() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 6)
+        var random = SeededRandom(seed: 6)
         var queries: [DNSQueryEvent] = []
         for _ in 1...6 {
             let q = factory.query("\(random.string("abcdefghijklmnop", length: 12)).dl.example.net", type: DNSRecordType.txt)
@@ -156,7 +157,7 @@ import Testing
         if !beacons { configuration.beaconMinIntervals = 1_000 }
         var engine = DetectionEngine(configuration: configuration)
         var factory = QueryFactory()
-        var random = Random(state: 7)
+        var random = SeededRandom(seed: 7)
         var caughtAt: Int?
         for i in 1...40 {
             let a = engine.inspect(factory.query("\(random.string(hexAlphabet, length: 40)).s.slow-drip.net", gap: 300))
@@ -183,7 +184,7 @@ import Testing
     /// CDN endpoint names (`word-<16 random>.z01.cdn.example`) look like data, but a client resolves each
     /// one for several record types; a tunnel sends every name once.
     func cdnNames(_ count: Int) -> [String] {
-        var random = Random(state: 8)
+        var random = SeededRandom(seed: 8)
         return (0..<count).map { _ in
             "\(random.string("abcdefghijklmnopqrstuvwxyz", length: 6))-\(random.string(hexAlphabet + "ghijklmnopqrstuvwxyz", length: 16)).z01.cdn-front.net"
         }

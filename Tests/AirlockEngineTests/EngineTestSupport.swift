@@ -23,21 +23,5 @@ struct QueryFactory {
     }
 }
 
-/// Deterministic pseudo-random strings (SplitMix64), so tests never flake.
-struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func string(_ alphabet: String, length: Int) -> String {
-        let chars = Array(alphabet)
-        return String((0..<length).map { _ in chars[Int(next() % UInt64(chars.count))] })
-    }
-}
-
 let base32Alphabet = "abcdefghijklmnopqrstuvwxyz234567"
 let hexAlphabet = "0123456789abcdef"

@@ -1,5 +1,6 @@
 @testable import AirlockEngine
 import AirlockEvents
+import AirlockTestSupport
 import Testing
 
 /// The engine's memory bound (Benchmarks/flood.sh: 1,000,000 domains in 256 MB) is made of these
@@ -19,7 +20,7 @@ import Testing
         configuration.maxTrackedDomains = capacity
         var engine = DetectionEngine(configuration: configuration)
         var factory = QueryFactory()
-        var random = Random(state: UInt64(capacity))
+        var random = SeededRandom(seed: UInt64(capacity))
         var recent: [String] = []
         for i in 0..<(capacity * 20) {
             factory.client = Endpoint(address: .v4(0xC612_0100 + UInt32(i % 4)), port: 40000)

@@ -1,5 +1,6 @@
 import AirlockEngine
 import AirlockEvents
+import AirlockTestSupport
 import Testing
 
 /// A resolver search list appends a suffix to every lookup that is tried first: with `search
@@ -59,7 +60,7 @@ import Testing
 
     /// The same search-list traffic with data in it (a base32 chunk per name) is still a tunnel.
     @Test func dataBehindASearchSuffixIsStillATunnel() {
-        var random = Random(state: 17)
+        var random = SeededRandom(seed: 17)
         let names = (0..<40).map { _ in random.string(base32Alphabet, length: 52) + ".corp.example.com" }
         let verdicts = run(names, groupLabels: 2, types: [DNSRecordType.txt]).filter { $0.kind == .tunnel }
         #expect(verdicts.first?.isFirst == true)

@@ -1,5 +1,6 @@
 import AirlockEngine
 import AirlockEvents
+import AirlockTestSupport
 import Testing
 
 /// Answers for engine tests: `rcode`, one record of `payload` bytes with `ttl`.
@@ -23,7 +24,7 @@ private func answer(
     @Test func shortLabelsRotatedOverLookalikeDomainsAreOneCampaign() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 41)
+        var random = SeededRandom(seed: 41)
         var verdict: Verdict?
         var sent = 0
         while verdict == nil && sent < 120 {
@@ -54,7 +55,7 @@ private func answer(
     @Test func browsingManyNewSitesIsNotACampaign() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 43)
+        var random = SeededRandom(seed: 43)
         for site in 0..<300 {
             let domain = "site\(site)-news.com"
             for host in ["www", "static", "img", random.string(hexAlphabet, length: 12)] {
@@ -72,7 +73,7 @@ private func answer(
     @Test func exfiltrationSplitOverFortyDomainsIsCaughtBeforeAKilobyte() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 44)
+        var random = SeededRandom(seed: 44)
         var payload = 0
         var verdict: Verdict?
         var i = 0
@@ -92,7 +93,7 @@ private func answer(
     @Test func aMadeUpSuffixPerQueryIsGroupedByTheServer() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 45)
+        var random = SeededRandom(seed: 45)
         var verdict: Verdict?
         var sent = 0
         while verdict == nil && sent < 100 {
@@ -112,10 +113,10 @@ private func answer(
 
 /// Beacons: check-ins on a timer with jitter, each reaching the server.
 @Suite struct BeaconTests {
-    private func beacon(ttl: UInt32, jitter: Double, name: (inout Random) -> String) -> (Verdict?, Int) {
+    private func beacon(ttl: UInt32, jitter: Double, name: (inout SeededRandom) -> String) -> (Verdict?, Int) {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 51)
+        var random = SeededRandom(seed: 51)
         for i in 1...60 {
             let spread = (Double(random.next() % 1000) / 1000 - 0.5) * 2 * jitter
             let q = factory.query(name(&random), type: DNSRecordType.a, gap: 60 * (1 + spread))
@@ -150,7 +151,7 @@ private func answer(
     @Test func iodineLikeProbesConvictWithinTheHandshake() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 61)
+        var random = SeededRandom(seed: 61)
         var verdictAt: Int?
         for i in 1...30 where verdictAt == nil {
             let label = ["v", "l", "i", "z", "r", "o", "y"][i % 7] + random.string(base32Alphabet, length: 6 + i % 5)
@@ -181,7 +182,7 @@ private func answer(
     @Test func kubernetesSearchExpansionIsNeverConvicted() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 71)
+        var random = SeededRandom(seed: 71)
         let suffixes = ["agents.svc.cluster.local", "svc.cluster.local", "cluster.local", "us-east-1.compute.internal"]
         for i in 0..<3_000 {
             // Readable and odd external names alike (package CDNs, object ids).
@@ -203,7 +204,7 @@ private func answer(
     @Test func oddNamesInALocalZoneAreReportedNotConvicted() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 72)
+        var random = SeededRandom(seed: 72)
         var reported = false
         for _ in 0..<50 {
             let a = engine.inspect(factory.query(
@@ -230,7 +231,7 @@ private func answer(
     @Test func onePayloadSizedNameIsAnIncident() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 73)
+        var random = SeededRandom(seed: 73)
         let name = random.string(base32Alphabet, length: 63) + "." + random.string(base32Alphabet, length: 20) + ".x.exfil-zone.net"
         #expect(engine.inspect(factory.query(name)).verdict?.kind == .suspiciousName)
     }
@@ -238,7 +239,7 @@ private func answer(
     @Test func spamhausHashLookupsAreExempt() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 74)
+        var random = SeededRandom(seed: 74)
         for _ in 0..<200 {
             let q = factory.query("\(random.string(base32Alphabet, length: 52))._file.dqskey123.hbl.dq.spamhaus.net", type: DNSRecordType.a)
             let a = engine.inspect(q)
@@ -253,7 +254,7 @@ private func answer(
     private func adDay(frameAddress: IPAddress) -> Verdict? {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 81)
+        var random = SeededRandom(seed: 81)
         let frontEnds: [IPAddress] = [.v4(0xC612_3801), .v4(0xC612_3802)]
         for page in 0..<40 {
             // The page's readable ad host, then a frame per slot, asked with A only (an IPv4-only pod).
@@ -283,7 +284,7 @@ private func answer(
     @Test func aDomainManyClientsAskForNeverJoinsACampaign() {
         var engine = DetectionEngine()
         var factory = QueryFactory()
-        var random = Random(state: 82)
+        var random = SeededRandom(seed: 82)
         for client in 0..<6 {
             factory.client = Endpoint(address: .v4(0xC612_0200 + UInt32(client)), port: 4000)
             _ = engine.inspect(factory.query("\(random.string(base32Alphabet, length: 26)).lambda-url.example-cloud.com"))

@@ -1,4 +1,5 @@
 import AirlockHTTPWire
+import AirlockTestSupport
 import Testing
 
 /// Parses `text` (with `\n` turned into CRLF unless `raw`) as a request head.
@@ -254,7 +255,7 @@ extension String {
 
     /// Random and mutated input never traps.
     @Test func randomInputNeverTraps() {
-        var generator = SplitMix(seed: 7)
+        var generator = SeededRandom(seed: 7)
         let base = Array("POST http://a.example:81/p HTTP/1.1\r\nHost: a.example:81\r\nContent-Length: 3\r\n\r\n".utf8)
         var outcomes = 0
         for _ in 0..<20_000 {
@@ -266,18 +267,5 @@ extension String {
             if case .failure = HTTPRequestParser.parse(bytes) { outcomes += 1 }
         }
         #expect(outcomes > 0)
-    }
-}
-
-/// A small deterministic generator for mutation tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import AirlockEvents
 import AirlockPackets
+import AirlockTestSupport
 import Testing
 
 @Suite("First client payloads and watched UDP")

@@ -1,5 +1,6 @@
 import AirlockEvents
 import AirlockPackets
+import AirlockTestSupport
 import Testing
 
 @Suite("IP fragment reassembly")

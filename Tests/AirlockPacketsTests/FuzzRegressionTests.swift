@@ -1,5 +1,6 @@
 import AirlockEvents
 import AirlockPackets
+import AirlockTestSupport
 import Testing
 
 /// Cases the fuzz harnesses found (Tools/fuzz/harnesses/packet_*.swift), rebuilt with the test

@@ -1,19 +1,8 @@
 import AirlockCapture
 import AirlockEvents
 import AirlockPackets
+import AirlockTestSupport
 import Testing
-
-/// A small deterministic generator so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Counts without copying, like a production sink.
 struct CountingSink: PacketSink {
@@ -57,7 +46,7 @@ struct RobustnessTests {
             for length in stride(from: 0, to: bytes.count, by: step) { feed(linkType, Array(bytes[..<length])) }
         }
         // Random byte flips, sometimes under the wrong link type.
-        var random = SplitMix64(state: 0xA1B2_C3D4)
+        var random = SeededRandom(seed: 0xA1B2_C3D4)
         let linkTypes = LinkType.supported + [2, 147]
         for _ in 0..<20_000 {
             var (linkType, bytes) = packets[Int.random(in: 0..<packets.count, using: &random)]
@@ -90,7 +79,7 @@ struct RobustnessTests {
     }
 
     func lossyStream(corrupt: Bool, dropPercent: Int) {
-        var random = SplitMix64(state: 42)
+        var random = SeededRandom(seed: 42)
         var stream: [UInt8] = []
         var originalsInOrder: [[UInt8]] = []
         for id in 0..<200 {
@@ -158,7 +147,7 @@ struct RobustnessTests {
     /// Fragmented datagrams over a network that drops, repeats, reorders, corrupts and forges
     /// overlapping fragments, interleaved across identifications and both IP versions.
     @Test func hostileFragmentsKeepTheBooksBalanced() {
-        var random = SplitMix64(state: 7)
+        var random = SeededRandom(seed: 7)
         var configuration = PacketDecoderConfiguration()
         configuration.maxReassemblies = 6
         var harness = Harness(linkType: 101, configuration: configuration)

@@ -1,5 +1,6 @@
 import AirlockEvents
 import AirlockPackets
+import AirlockTestSupport
 import Testing
 
 @Suite("DNS over TCP streams")

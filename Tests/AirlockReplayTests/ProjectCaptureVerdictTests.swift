@@ -26,6 +26,15 @@ struct ManifestEntry: Sendable, CustomTestStringConvertible {
 @Suite struct ProjectCaptureVerdictTests {
     static let entries = ManifestEntry.load()
 
+    /// The verdict test below runs once per manifest entry, so a missing or unreadable manifest would
+    /// pass it with no cases at all: this one fails instead.
+    @Test func manifestListsCaptures() {
+        #expect(
+            Self.entries.count >= 2,
+            "no captures loaded from \(CaptureFiles.project.appendingPathComponent("manifest.json").path)")
+        #expect(Set(Self.entries.map(\.verdict)) == ["tunnel", "benign"], "both kinds of capture are checked")
+    }
+
     @Test(arguments: entries)
     func verdictMatchesTheManifest(_ entry: ManifestEntry) throws {
         let path = CaptureFiles.project.appendingPathComponent(entry.file).path

@@ -1,4 +1,5 @@
 import AirlockTLSWire
+import AirlockTestSupport
 import Testing
 
 /// Every real hello, cut anywhere or spread over records of any size, must never crash and must
@@ -82,7 +83,7 @@ import Testing
                 note(ClientHelloParser.parse(mutated))
             }
         }
-        var rng = SplitMix64(seed: 0xA1B2_C3D4)
+        var rng = SeededRandom(seed: 0xA1B2_C3D4)
         for round in 0..<4_000 {
             var mutated = Self.allInputs[round % Self.allInputs.count]
             for _ in 0..<(1 + Int(rng.next() % 6)) {
@@ -100,15 +101,3 @@ import Testing
     }
 }
 
-/// Small deterministic generator so mutation runs are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -115,9 +115,6 @@ public struct AlertingConfiguration: Sendable, Equatable {
         }
     }
 
-    /// Whether any sink is configured.
-    public var hasSinks: Bool { file != nil || stdout != nil || !syslog.isEmpty || webhook != nil }
-
     /// Every problem, in setting order; empty when the configuration can start.
     public func problems() -> [AlertingConfigurationError] {
         var out: [AlertingConfigurationError] = []

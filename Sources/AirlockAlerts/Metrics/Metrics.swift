@@ -12,17 +12,6 @@ public final class Counter: Sendable {
     public var value: Int { storage.load(ordering: .relaxed) }
 }
 
-/// A value that goes up and down (queue sizes), set or adjusted atomically.
-public final class Gauge: Sendable {
-    private let storage = Atomic<Int>(0)
-
-    public init() {}
-
-    public func set(_ v: Int) { storage.store(v, ordering: .relaxed) }
-    public func add(_ n: Int) { storage.add(n, ordering: .relaxed) }
-    public var value: Int { storage.load(ordering: .relaxed) }
-}
-
 /// Counters for a fixed set of label values known up front (actions, alert kinds): an array of
 /// atomics indexed by the label's position, so incrementing never locks or allocates.
 public final class LabeledCounter<Label: Hashable & Sendable>: Sendable {

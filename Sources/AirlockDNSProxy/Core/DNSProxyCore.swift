@@ -46,7 +46,6 @@ public struct DNSProxyCore {
 
     /// Queries waiting for an upstream.
     public var pendingCount: Int { pending.count }
-    public var cacheCount: Int { cache.count }
 
     /// Takes up a reloaded policy: one atomic load when nothing changed.
     public mutating func refreshPolicy() {

@@ -79,7 +79,6 @@ struct PacketCache {
     }
 
     var isEnabled: Bool { capacity > 0 }
-    var count: Int { current.count + previous.count }
 
     /// A live entry for `key`, or nil (an expired one is dropped).
     mutating func lookup(_ key: Key, now: Int64) -> Entry? {
