@@ -21,6 +21,7 @@ var targets: [Target] = [
     .systemLibrary(name: "CPSL", pkgConfig: "libpsl", providers: [.apt(["libpsl-dev"])]),
     .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
     .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
     // SHA-256 and HMAC-SHA256: policy versions, alert ids, sandbox tokens. Pure Swift.
     .target(name: "AirlockDigest"),
@@ -70,8 +71,8 @@ var targets: [Target] = [
         exclude: ["README.md"]),
     // Client TLS over a connected socket (OpenSSL): verified HTTPS for the webhook sink.
     .target(name: "AirlockTLSClient", dependencies: ["COpenSSL"]),
-    // Offline capture files through libpcap.
-    .target(name: "AirlockCapture", dependencies: ["CPcap", "AirlockEvents"]),
+    // Capture files through libpcap; gzip-compressed files and standard input inflated by zlib.
+    .target(name: "AirlockCapture", dependencies: ["CPcap", "CZlib", "AirlockEvents"]),
     // Zeek-style dns.log: queries joined with responses, Zeek's fields and names, Airlock's verdict. Pure.
     .target(name: "AirlockDNSLog", dependencies: ["AirlockEvents", "AirlockDNSWire", "AirlockEngine"]),
     // Offline replay: capture → packets → pipeline → report.

@@ -6,7 +6,7 @@
 # peer too: the tunnel tests route the test "internet" through it.
 set -euo pipefail
 
-BUILD_PKGS=(libpcap-dev libldns-dev libpsl-dev libyaml-dev libssl-dev pkg-config)
+BUILD_PKGS=(libpcap-dev libldns-dev libpsl-dev libyaml-dev libssl-dev zlib1g-dev pkg-config)
 TEST_PKGS=(python3-pip iodine dns2tcp tcpdump nsd knot-dnsutils dnsutils nftables iproute2 rsyslog python3 openssl dnsdist socat
   curl iputils-ping util-linux python3-yaml systemd)
 BENCH_PKGS=(tshark dnsperf tinyproxy bc time nginx-light)

@@ -10,9 +10,11 @@ import AirlockReplay
 /// `airlock replay`: the detection engine over capture files.
 enum ReplayCommand {
     static let usage = """
-        usage: airlock replay [options] FILE.pcap[ng]...
+        usage: airlock replay [options] FILE.pcap[ng][.gz]...
 
-        Replays captures through the same engine the live proxies use and reports verdicts.
+        Replays captures through the same engine the live proxies use and reports verdicts. Files may
+        be gzip-compressed; '-' reads a capture (compressed or not) from standard input. On a terminal,
+        standard error shows the percent of each file read and an ETA.
 
           --summary          print one JSON object with totals, flagged domains and bypasses
           --jsonl            print one JSON record per decision (every query; alerts marked)
@@ -92,7 +94,7 @@ enum ReplayCommand {
         let table = !jsonl && !summaryOnly && dnsLogPath != "-"
         // The table shows alerts only; --summary needs no per-query records at all.
         options.recordEveryDecision = jsonl || parsed.value("--alerts") != nil
-        let showProgress = err.isTerminal
+        let progressLine = err.isTerminal ? ProgressLine(err) : nil
         if table { out.line(TableFormat.header) }
 
         let summary = Replayer(options: options).run(
@@ -104,15 +106,13 @@ enum ReplayCommand {
                     out.line(line)
                 }
             },
-            onProgress: { file, packets in
-                if showProgress { err.write("\r\(file): \(packets) packets…") }
-            },
+            onProgress: { progress in progressLine?.update(progress) },
             onDNSLog: { record in dnsLog?.line(ZeekDNSFormat.line(record)) })
         if let dnsLog {
             dnsLog.flush()
             OutputFile.close(dnsLog.stream)
         }
-        if showProgress { err.write("\r\u{1B}[K") }
+        progressLine?.clear()
         if let alerts {
             alerts.finish()
             err.line("airlock replay: \(alerts.pipeline.raised) alert record(s) written to \(alerts.path)")

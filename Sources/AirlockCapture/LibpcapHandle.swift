@@ -40,6 +40,24 @@ final class LibpcapHandle {
         return LibpcapHandle(pcap: opened)
     }
 
+    /// Opens a capture stream on a descriptor (a pipe, socket or standard input); `path` names it in
+    /// errors. The descriptor is owned by the handle from here on, whatever happens.
+    static func openStream(descriptor: Int32, path: String) throws(CaptureError) -> LibpcapHandle {
+        guard let file = fdopen(descriptor, "rb") else {
+            let message = String(cString: strerror(errno))
+            close(descriptor)
+            throw .unreadable(path: path, message: message)
+        }
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        let opened = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
+        guard let opened else {
+            fclose(file)
+            let message = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            throw .notACapture(path: path, message: message.isEmpty ? "empty input" : message)
+        }
+        return LibpcapHandle(pcap: opened)
+    }
+
     var linkType: Int32 { pcap_datalink(pcap) }
 
     var snapshotLength: Int { Int(pcap_snapshot(pcap)) }

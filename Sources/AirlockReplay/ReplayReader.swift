@@ -12,7 +12,7 @@ enum ReplayItem: Sendable {
     /// A parsed message; with `dnsLog`, a response's answers rendered for `dns.log` (the bytes are gone later).
     case message(DNSMessage, MessageOrigin, answers: [ZeekAnswer]?)
     case bypass(FlowContext, BypassFinding)
-    case progress(file: String, packets: Int)
+    case progress(ReplayProgress)
     /// A file is done: its counters and how the read ended (or why it could not start).
     case fileEnd(FileCounters)
 }
@@ -47,7 +47,13 @@ struct ReplayReader {
                 let outcome = reader.forEachPacket { record, bytes in
                     sink.counters.packets += 1
                     decoder.decode(linkType: linkType, time: record.time, bytes: bytes, into: &sink)
-                    if record.index & 0xFFFF == 0xFFFF { sink.append(.progress(file: file, packets: record.index + 1)) }
+                    if record.index & 0xFFFF == 0xFFFF {
+                        sink.append(
+                            .progress(
+                                ReplayProgress(
+                                    file: file, packets: record.index + 1, bytesRead: reader.bytesRead,
+                                    totalBytes: reader.totalBytes)))
+                    }
                 }
                 decoder.finish(into: &sink)
                 sink.counters.outcome = outcome

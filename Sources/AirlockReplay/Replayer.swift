@@ -50,6 +50,22 @@ public struct ReplayOptions: Sendable {
     }
 }
 
+/// How far the reader is in the current file, reported every 2^16 packets.
+public struct ReplayProgress: Sendable {
+    public var file: String
+    /// Packets read from this file so far.
+    public var packets: Int
+    /// Bytes of the file read (compressed bytes for gzip) and its size, when known (not for a pipe).
+    public var bytesRead: Int64?
+    public var totalBytes: Int64?
+
+    /// Share of the file read, in [0, 1], when the size is known.
+    public var fraction: Double? {
+        guard let bytesRead, let totalBytes, totalBytes > 0 else { return nil }
+        return min(1, Double(bytesRead) / Double(totalBytes))
+    }
+}
+
 /// The DNS message parser replay uses.
 public enum DNSParserChoice: String, Sendable, CaseIterable {
     case fast
@@ -68,12 +84,12 @@ public struct Replayer {
         self.options = options
     }
 
-    /// Replays every file; `onRecord` sees each decision as it happens, `onProgress` the packet count
-    /// within the current file every 2^16 packets, `onDNSLog` each `dns.log` record (with
+    /// Replays every file; `onRecord` sees each decision as it happens, `onProgress` how far the
+    /// reader is in the current file every 2^16 packets, `onDNSLog` each `dns.log` record (with
     /// ``ReplayOptions/dnsLog``) once its transaction is complete or aged out.
     public func run(
         onRecord: (ReplayRecord) -> Void = { _ in },
-        onProgress: (_ file: String, _ packets: Int) -> Void = { _, _ in },
+        onProgress: (ReplayProgress) -> Void = { _ in },
         onDNSLog: (ZeekDNSRecord) -> Void = { _ in }
     ) -> ReplaySummary {
         var summary = ReplaySummary()
@@ -100,8 +116,8 @@ public struct Replayer {
                     analyzer!.handle(message, origin, answers, onRecord, onDNSLog)
                 case .bypass(let context, let finding):
                     analyzer!.bypass(context, finding, onRecord)
-                case .progress(let file, let packets):
-                    onProgress(file, packets)
+                case .progress(let progress):
+                    onProgress(progress)
                 case .fileEnd(let counters):
                     summary.packets += counters.packets
                     summary.dnsMessages += counters.dnsMessages
