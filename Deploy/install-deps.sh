@@ -8,7 +8,7 @@ set -euo pipefail
 
 BUILD_PKGS=(libpcap-dev libldns-dev libpsl-dev libyaml-dev libssl-dev zlib1g-dev pkg-config)
 TEST_PKGS=(python3-pip iodine dns2tcp tcpdump nsd knot-dnsutils dnsutils nftables iproute2 rsyslog python3 openssl dnsdist socat
-  curl iputils-ping util-linux python3-yaml systemd)
+  curl iputils-ping util-linux python3-yaml systemd logrotate)
 BENCH_PKGS=(tshark dnsperf tinyproxy bc time nginx-light)
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")

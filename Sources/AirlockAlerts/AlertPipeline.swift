@@ -187,9 +187,24 @@ public final class AlertPipeline: @unchecked Sendable {
     /// Undelivered records in the spools, summed over sinks.
     public var spooled: Int { workers.reduce(0) { $0 + ($1.spool?.depth ?? 0) } }
 
+    /// Undelivered records per spooled sink that holds any, in sink order.
+    public var spooledBySink: [(key: String, value: Int)] {
+        workers.compactMap { w in w.spool.flatMap { $0.depth > 0 ? (w.name, $0.depth) : nil } }
+    }
+
     /// The last delivery error per sink, for status output.
     public var lastErrors: [String: String] {
         Dictionary(uniqueKeysWithValues: workers.compactMap { w in w.lastError.map { (w.name, $0) } })
+    }
+
+    /// Reopens every file sink's path (SIGHUP/SIGUSR2 after logrotate moved the file); returns one
+    /// line per sink that could not reopen.
+    public func reopenFiles() -> [String] {
+        var failures: [String] = []
+        for worker in workers {
+            do { try worker.reopen() } catch { failures.append("\(worker.name): \(error)") }
+        }
+        return failures
     }
 
     /// Takes one decision. Never blocks on a sink.

@@ -76,12 +76,9 @@ enum HTTPOptions {
         return configuration
     }
 
-    /// The log for HTTP decisions: `--http-log`, else `fallback`.
-    static func log(_ parsed: Arguments, fallbackPath: String?) throws -> HTTPDecisionLog {
-        if let path = parsed.value("--http-log") ?? fallbackPath, path != "-" {
-            return try JSONLinesHTTPDecisionLog(path: path)
-        }
-        return JSONLinesHTTPDecisionLog.standardOutput()
+    /// The log for HTTP decisions: `--http-log`, else `fallback`, through `files` (reopened on signals).
+    static func log(_ parsed: Arguments, fallbackPath: String?, files: LogFiles) throws -> HTTPDecisionLog {
+        JSONLinesHTTPDecisionLog(try files.file(parsed.value("--http-log") ?? fallbackPath))
     }
 }
 

@@ -34,7 +34,8 @@ enum HTTPProxyCommand {
           --http-rate-limit N  requests per minute per sandbox and destination (default 1200; 0: no limit)
           --http-log-level L   all | notable | none (default all)
 
-        Signals: SIGHUP reloads the policy, SIGUSR1 prints counters, SIGINT/SIGTERM stop.
+        Signals: SIGHUP reloads the policy and reopens the log files, SIGUSR2 only reopens the log files,
+        SIGUSR1 prints counters, SIGINT/SIGTERM stop.
         """
 
     static func run(_ args: [String]) throws -> Int32 {
@@ -70,12 +71,9 @@ enum HTTPProxyCommand {
             err.line("airlock http-proxy: \(error)")
             return 1
         }
-        let log = try HTTPOptions.log(parsed, fallbackPath: parsed.value("--log"))
-        let dnsLog: DecisionLog =
-            try parsed.value("--log").map {
-                $0 == "-" ? JSONLinesDecisionLog.standardOutput() : try JSONLinesDecisionLog(path: $0)
-            }
-            ?? JSONLinesDecisionLog.standardOutput()
+        let logFiles = LogFiles()
+        let log = try HTTPOptions.log(parsed, fallbackPath: parsed.value("--log"), files: logFiles)
+        let dnsLog: DecisionLog = JSONLinesDecisionLog(try logFiles.file(parsed.value("--log")))
         ProxySignals.block()
         let dns = SharedInspection(policy: policy)
         var dnsConfiguration = ProxyConfiguration(listen: [], upstreams: upstreams)
@@ -97,7 +95,10 @@ enum HTTPProxyCommand {
                     ? "" : configuration.requireToken ? "; tokens required" : "; tokens accepted"))
         while true {
             switch ProxySignals.next() {
+            case .reopenLogs:
+                logFiles.reopenAll(alerts: nil, command: "http-proxy", signal: "SIGUSR2", err: err)
             case .reload:
+                logFiles.reopenAll(alerts: nil, command: "http-proxy", signal: "SIGHUP", err: err)
                 do {
                     let snapshot = try PolicySnapshot.load(path: policyPath, defaultUpstreams: upstreams)
                     dns.install(snapshot)

@@ -29,7 +29,9 @@ enum ServeCommand {
                                stdout, syslog (udp/tcp), webhook, metrics; checked before serving
         \(HTTPOptions.usage)
 
-        Signals: SIGHUP reloads the policy, SIGUSR1 prints counters to standard error, SIGINT/SIGTERM stop.
+        Signals: SIGHUP reloads the policy and reopens the log files, SIGUSR2 only reopens the log files
+        (decision logs, alert file sinks: after logrotate moved them), SIGUSR1 prints counters to
+        standard error, SIGINT/SIGTERM stop.
         """
 
     static func run(_ args: [String]) throws -> Int32 {
@@ -70,12 +72,8 @@ enum ServeCommand {
             err.line("airlock serve: \(error)")
             return 1
         }
-        var log: DecisionLog
-        if let path = parsed.value("--log"), path != "-" {
-            log = try JSONLinesDecisionLog(path: path)
-        } else {
-            log = JSONLinesDecisionLog.standardOutput()
-        }
+        let logFiles = LogFiles()
+        var log: DecisionLog = JSONLinesDecisionLog(try logFiles.file(parsed.value("--log")))
         var alerts: AlertPipeline?
         if let path = parsed.value("--alerts") {
             do {
@@ -114,7 +112,7 @@ enum ServeCommand {
         var http: HTTPProxyServer?
         var resolver: DNSCoreResolver?
         if var httpConfiguration = try HTTPOptions.configuration(parsed) {
-            var httpLog = try HTTPOptions.log(parsed, fallbackPath: parsed.value("--log"))
+            var httpLog = try HTTPOptions.log(parsed, fallbackPath: parsed.value("--log"), files: logFiles)
             if let alerts {
                 // Alerting sees every HTTP decision; the JSON-lines log keeps what --http-log-level asks.
                 httpLog = AlertingHTTPDecisionLog(
@@ -149,7 +147,10 @@ enum ServeCommand {
         )
         while true {
             switch ProxySignals.next() {
+            case .reopenLogs:
+                logFiles.reopenAll(alerts: alerts, command: "serve", signal: "SIGUSR2", err: err)
             case .reload:
+                logFiles.reopenAll(alerts: alerts, command: "serve", signal: "SIGHUP", err: err)
                 switch server.reload(path: policyPath) {
                 case .success(let snapshot):
                     err.line("airlock serve: SIGHUP: policy \(policyPath) reloaded, now sha256:\(snapshot.version)")
@@ -166,6 +167,14 @@ enum ServeCommand {
                 resolver?.stop()
                 server.stop()
                 alerts?.finish()
+                if let alerts, alerts.spooled > 0 {
+                    // Durable sinks keep what they could not deliver in the drain time: it goes out
+                    // after the next start, and the operator should know it is waiting.
+                    err.line(
+                        "airlock serve: \(alerts.spooled) alert record(s) stay in the spool, undelivered"
+                            + " (\(alerts.spooledBySink.map { "\($0.key) \($0.value)" }.joined(separator: ", ")));"
+                            + " they are sent after the next start")
+                }
                 err.line("airlock serve: stopped; stats \(server.statistics().json)")
                 return 0
             }

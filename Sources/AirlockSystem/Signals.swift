@@ -7,12 +7,17 @@ import CAirlockSys
 /// Signals for a foreground server: block them in every thread, take them on one.
 public enum ProxySignals {
     public enum Signal: Sendable {
+        /// SIGHUP: reload the policy (and reopen log files).
         case reload
+        /// SIGINT, SIGTERM.
         case stop
+        /// SIGUSR1: print counters.
         case status
+        /// SIGUSR2: reopen log files only (after logrotate moved them), nothing reloaded.
+        case reopenLogs
     }
 
-    /// Blocks SIGHUP, SIGINT, SIGTERM and SIGUSR1; call before starting any thread.
+    /// Blocks SIGHUP, SIGINT, SIGTERM, SIGUSR1 and SIGUSR2; call before starting any thread.
     public static func block() {
         _ = airlock_block_signals()
     }
@@ -22,6 +27,7 @@ public enum ProxySignals {
         switch airlock_wait_signal() {
         case SIGHUP: return .reload
         case SIGUSR1: return .status
+        case SIGUSR2: return .reopenLogs
         default: return .stop
         }
     }

@@ -70,6 +70,7 @@ static void airlock_signal_set(sigset_t *set) {
     sigaddset(set, SIGINT);
     sigaddset(set, SIGTERM);
     sigaddset(set, SIGUSR1);
+    sigaddset(set, SIGUSR2);
 }
 
 int airlock_block_signals(void) {

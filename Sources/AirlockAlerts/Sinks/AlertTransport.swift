@@ -28,6 +28,13 @@ protocol AlertTransport: AnyObject, Sendable {
     /// Delivers the batch in order; returning means every record was accepted.
     func send(_ batch: [SpoolRecord]) throws(DeliveryError)
     func close()
+    /// Opens a file sink's path again after it was moved away (log rotation). May be called from
+    /// any thread: the file's writer takes its own lock. Other transports have nothing to reopen.
+    func reopen() throws(SystemError)
+}
+
+extension AlertTransport {
+    func reopen() throws(SystemError) {}
 }
 
 /// JSON lines appended to a file, rotated by size: `path` → `path.1` → … → `path.<keep>` (oldest
@@ -71,6 +78,8 @@ final class FileTransport: AlertTransport, @unchecked Sendable {
         try file.write(pending)
         pending.removeAll(keepingCapacity: true)
     }
+
+    func reopen() throws(SystemError) { try file.reopen() }
 
     private func rotate() throws(SystemError) {
         let fm = FileManager.default

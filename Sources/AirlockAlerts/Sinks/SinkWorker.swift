@@ -1,4 +1,5 @@
 import Foundation
+import AirlockSystem
 
 /// Exponential backoff with jitter for retrying a dead receiver: `initial × 2^n`, capped, ±20 %.
 struct Backoff: Sendable {
@@ -47,6 +48,9 @@ final class SinkWorker: @unchecked Sendable {
     private let render: @Sendable (Alert) -> [UInt8]
     private let transport: AlertTransport
     let spool: Spool?
+
+    /// Reopens the sink's file after log rotation (file sinks only; safe from any thread).
+    func reopen() throws(SystemError) { try transport.reopen() }
     private let metrics: Metrics
     private let policy: SinkPolicy
 

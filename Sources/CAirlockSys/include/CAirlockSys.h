@@ -40,7 +40,7 @@ int airlock_eventfd_drain(int fd);
 /// getrandom(2) until `length` bytes are filled. Returns 0, or -1 with errno.
 int airlock_random_bytes(void *buffer, size_t length);
 
-/// Blocks SIGHUP, SIGINT, SIGTERM and SIGUSR1 in the calling thread (and the threads it starts),
+/// Blocks SIGHUP, SIGINT, SIGTERM, SIGUSR1 and SIGUSR2 in the calling thread (and the threads it starts),
 /// so one thread can take them with airlock_wait_signal.
 int airlock_block_signals(void);
 /// Waits for one of the signals blocked by airlock_block_signals; returns its number.
