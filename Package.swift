@@ -11,7 +11,7 @@ import PackageDescription
 /// Modules that must never touch an unsafe pointer: the compiler checks it for them.
 let safeModules: Set<String> = [
     "AirlockEvents", "AirlockPackets", "AirlockDNSWire", "AirlockTLSWire", "AirlockEngine", "AirlockPipeline",
-    "AirlockDigest", "AirlockHTTPWire", "AirlockEnforcement", "AirlockDNSLog",
+    "AirlockDigest", "AirlockHTTPWire", "AirlockEnforcement", "AirlockDNSLog", "AirlockReport",
 ]
 
 var targets: [Target] = [
@@ -82,6 +82,8 @@ var targets: [Target] = [
             "AirlockCapture", "AirlockPackets", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockEngine",
             "AirlockPolicy", "AirlockEnforcement", "AirlockDNSLog",
         ]),
+    // The analyst's HTML report: a replay's verdicts, timelines and tallies as one self-contained page. Pure.
+    .target(name: "AirlockReport", dependencies: ["AirlockReplay", "AirlockEngine", "AirlockEvents"]),
     // Linux calls Glibc does not expose (recvmmsg/sendmmsg, epoll, eventfd, getrandom): the system layer's only C.
     .target(name: "CAirlockSys"),
     // The system layer (Linux I/O): sockets, the epoll reactor, datagram batches, threads, signals,
@@ -112,7 +114,7 @@ var targets: [Target] = [
         dependencies: [
             "AirlockReplay", "AirlockEngine", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockPolicy",
             "AirlockDNSProxy", "AirlockAlerts", "AirlockHTTPProxy", "AirlockSystem", "AirlockEnforcement",
-            "AirlockDNSLog",
+            "AirlockDNSLog", "AirlockReport",
         ],
         path: "Sources/AirlockCLI"),
 
@@ -154,6 +156,8 @@ var targets: [Target] = [
             "AirlockPolicy", "AirlockTLSClient", "AirlockSystem", "AirlockEnforcement", "AirlockTestSupport",
         ], exclude: ["Fixtures"]),
     .testTarget(name: "AirlockCLITests", dependencies: ["airlock"]),
+    // Chromium renders the report when it is installed; skips otherwise.
+    .testTarget(name: "AirlockReportTests", dependencies: ["AirlockReport", "AirlockReplay", "airlock"]),
     .testTarget(
         name: "AirlockDNSLogTests",
         dependencies: ["AirlockDNSLog", "AirlockDNSWire", "AirlockEvents", "AirlockEngine", "airlock"],

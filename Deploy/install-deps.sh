@@ -11,6 +11,10 @@ TEST_PKGS=(python3-pip iodine dns2tcp tcpdump nsd knot-dnsutils dnsutils nftable
   curl iputils-ping util-linux python3-yaml systemd logrotate)
 BENCH_PKGS=(tshark dnsperf tinyproxy bc time nginx-light)
 
+# Optional: the report's browser test (AirlockReportTests) renders the page in headless Chromium and
+# skips without it; installed when available, never a reason to fail (it is large and not needed to build).
+OPTIONAL_PKGS=(chromium)
+
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 [[ "${AIRLOCK_BENCH:-0}" == "1" ]] && want+=("${BENCH_PKGS[@]}")
 
@@ -31,7 +35,11 @@ missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if ((${#missing[@]} == 0)); then
+optional=()
+for p in "${OPTIONAL_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || optional+=("$p")
+done
+if ((${#missing[@]} == 0 && ${#optional[@]} == 0)); then
   exit 0
 fi
 
@@ -46,8 +54,14 @@ if [[ ! -e $policy ]]; then
   created_policy=1
 fi
 trap '[[ $created_policy == 1 ]] && $SUDO rm -f '"$policy"'; install_pypi' EXIT
-echo "installing: ${missing[*]}" >&2
+echo "installing: ${missing[*]} ${optional[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections 2>/dev/null || true
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if ((${#missing[@]} > 0)); then
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ((${#optional[@]} > 0)); then
+  $SUDO apt-get install -y -qq --no-install-recommends "${optional[@]}" >/dev/null \
+    || echo "optional packages not installed (${optional[*]}): the tests that need them skip" >&2
+fi

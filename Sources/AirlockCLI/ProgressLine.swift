@@ -15,8 +15,8 @@ final class ProgressLine {
     init(_ stream: OutputStream) { self.stream = stream }
 
     func update(_ p: ReplayProgress, prefix: String = "") {
-        if p.file != file {
-            file = p.file
+        if prefix + p.file != file {
+            file = prefix + p.file
             started = clock.now
             startBytes = p.bytesRead ?? 0
         }

@@ -8,6 +8,8 @@ let usage = """
 
     commands:
       replay FILE...        run the detection engine over pcap/pcapng captures
+      report FILE... -o OUT.html
+                            one self-contained HTML page: what was flagged, timelines, why, per client
       explain NAME...       show how the engine scores a name, feature by feature
       serve --policy FILE   run the DNS proxy: inspect, enforce the policy, forward
       check-policy FILE     validate a policy file and summarise it
@@ -25,6 +27,7 @@ let status: Int32
 do {
     switch arguments.first {
     case "replay": status = try ReplayCommand.run(Array(arguments.dropFirst()))
+    case "report": status = try ReportCommand.run(Array(arguments.dropFirst()))
     case "explain": status = try ExplainCommand.run(Array(arguments.dropFirst()))
     case "serve": status = try ServeCommand.run(Array(arguments.dropFirst()))
     case "check-policy": status = try CheckPolicyCommand.run(Array(arguments.dropFirst()))
