@@ -168,7 +168,7 @@ extension DNSProxyIntegration {
             #expect(Lab.waitFor(5) { lab.read("airlock.err").components(separatedBy: "refused, still running").count == 3 })
 
             let err = lab.read("airlock.err")
-            let refusals = err.split(separator: "\n").filter { $0.contains("SIGHUP") }
+            let refusals = err.split(separator: "\n").filter { $0.contains("SIGHUP: policy") }
             #expect(refusals.count == 2 && refusals.allSatisfy { $0.contains("policy.yaml refused, still running sha256:") }, "\(err)")
             #expect(rcode("www.example.com") == 0, "the old policy still forwards")
             #expect(rcode("evil.example.com") == 3, "the old policy still denies")
