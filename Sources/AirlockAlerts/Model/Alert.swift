@@ -18,13 +18,24 @@ public enum AlertKind: String, Sendable, Equatable, Hashable, CaseIterable, Comp
     case metadataAccess = "metadata-access"
     /// A policy rule denied access across the sandbox boundary.
     case policyDenial = "policy-denial"
+    /// One name that carries a payload on its own (the engine's suspicious-name verdict: enough
+    /// bytes of encoded data below its domain for a secret, or bytes no host name has). Last in the
+    /// list so the other kinds keep their EVE signature ids.
+    case suspiciousName = "dns-suspicious-name"
 
-    /// Which decisions raise which alert. Single suspicious names stay decisions, not alerts: one odd
-    /// name is noise for a SOC until the domain's evidence adds up to a tunnel verdict.
+    /// Which decisions raise which alert: every decision the DNS log marks `"alert":true` does
+    /// (a tunnel verdict, a quarantine, a suspicious name), so the log and the sinks agree.
+    /// Suspicious names are Low: one name is not yet a tunnel, but it is a payload leaving.
     public init?(for decision: DecisionEvent) {
-        if decision.verdict?.kind == .tunnel {
+        switch decision.verdict?.kind {
+        case .tunnel?:
             self = .tunnel
             return
+        case .suspiciousName? where decision.reason == .detection:
+            self = .suspiciousName
+            return
+        default:
+            break
         }
         switch decision.reason {
         case .detection, .routine: return nil
@@ -44,7 +55,7 @@ public enum AlertKind: String, Sendable, Equatable, Hashable, CaseIterable, Comp
         switch self {
         case .tunnel, .metadataAccess: return 4
         case .quarantine, .budgetExhausted, .resolverBypass, .sniMismatch: return 3
-        case .policyDenial: return 2
+        case .policyDenial, .suspiciousName: return 2
         }
     }
 
@@ -60,6 +71,7 @@ public enum AlertKind: String, Sendable, Equatable, Hashable, CaseIterable, Comp
         case .sniMismatch: return "TLS SNI mismatch"
         case .metadataAccess: return "Cloud metadata access"
         case .policyDenial: return "Policy denied cross-boundary access"
+        case .suspiciousName: return "Suspicious DNS name"
         }
     }
 
