@@ -96,8 +96,9 @@ http:
   allow_private_destinations: [127.0.0.0/8]
   upload_budget: {bytes: 1099511627776, window_seconds: 60}
 POLICY
+# --allow-own-host: nginx is on this host's loopback, which Airlock otherwise refuses as its own host.
 "$AIRLOCK" http-proxy --policy "$DIR/policy.yaml" --listen "127.0.0.1:$AIRLOCK_PORT" --threads "$THREADS" \
-  --http-rate-limit 0 --http-log-level notable --log "$DIR/airlock.jsonl" 2>"$DIR/airlock.err" &
+  --http-rate-limit 0 --allow-own-host --http-log-level notable --log "$DIR/airlock.jsonl" 2>"$DIR/airlock.err" &
 pids+=($!)
 AIRLOCK_PID=$!
 cat >"$DIR/tinyproxy.conf" <<CONF

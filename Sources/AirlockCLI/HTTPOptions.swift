@@ -15,7 +15,7 @@ enum HTTPOptions {
         "--http-log-level",
         "--http-transparent", "--fqdn-set",
     ]
-    static let switches: Set<String> = ["--require-token", "--allow-non-tls-tunnels"]
+    static let switches: Set<String> = ["--require-token", "--allow-non-tls-tunnels", "--allow-own-host"]
 
     static let usage = """
           --http-listen ADDR:PORT
@@ -31,6 +31,8 @@ enum HTTPOptions {
           --http-log-level L   all | notable (refusals, errors, cut-offs) | none (default all)
           --allow-non-tls-tunnels
                                relay CONNECT tunnels that do not start with TLS (unchecked content)
+          --allow-own-host     let requests reach this host's own addresses where allow_private_destinations
+                               covers them (benchmarks on one machine only: refused by default)
           --fqdn-set CIDR=FAMILY/TABLE/SET
                                feed the addresses of answers to clients in CIDR into that nftables set
                                (with the answers' TTL), for non-HTTP clients (Deploy/sandbox.sh --fqdn-set)
@@ -62,6 +64,7 @@ enum HTTPOptions {
             throw UsageError.missingArgument("--token-key FILE (needed by --require-token)")
         }
         configuration.allowNonTLSTunnels = parsed.has("--allow-non-tls-tunnels")
+        configuration.allowOwnHostDestinations = parsed.has("--allow-own-host")
         if let rate = try ServeCommand.number(parsed.value("--http-rate-limit"), "--http-rate-limit") {
             configuration.requestRateLimit = rate == 0 ? Int.max : rate
             configuration.requestRateWindowSeconds = 60

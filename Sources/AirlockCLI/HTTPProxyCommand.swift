@@ -28,6 +28,8 @@ enum HTTPProxyCommand {
           --require-token      refuse requests without a valid token (407)
           --allow-non-tls-tunnels
                                relay CONNECT tunnels that do not start with TLS
+          --allow-own-host     let requests reach this host's own addresses where the policy's
+                               allow_private_destinations covers them (benchmarks on one machine only)
           --user NAME          drop to this user after binding
           --http-transparent ADDR:PORT
                                also accept connections nftables redirected (TLS by SNI, HTTP by Host)
@@ -46,7 +48,7 @@ enum HTTPProxyCommand {
                 "--http-rate-limit",
                 "--http-log-level", "--http-transparent",
             ],
-            switches: ["--help", "-h", "--require-token", "--allow-non-tls-tunnels"])
+            switches: ["--help", "-h", "--require-token", "--allow-non-tls-tunnels", "--allow-own-host"])
         if parsed.has("--help") || parsed.has("-h") {
             OutputStream.standardOutput.line(usage)
             return 0

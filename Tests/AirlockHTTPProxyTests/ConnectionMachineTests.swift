@@ -91,6 +91,20 @@ import Testing
         #expect(!m.consumesClientInput)
     }
 
+    /// A name the policy allows that resolves to an address of the proxy's own host (inside an
+    /// allowed private range): 403 before any connect.
+    @Test func anAllowedNameResolvingToTheProxysOwnHostIsRefused() throws {
+        var (m, context) = try makeMachine()
+        context.updateOwnHost([IPAddress("198.18.50.5")!])
+        var clientIn = bytes("GET http://api.example.com:9464/metrics HTTP/1.1\r\nHost: api.example.com:9464\r\n\r\n")
+        var actions = m.clientData(&clientIn, now: clock.now)
+        #expect(actions.resolveName == "api.example.com")
+        actions = m.resolved(.addresses([IPAddress("198.18.50.5")!], ttl: 60), now: clock.now)
+        #expect(actions.connectTarget == nil)
+        let text = try #require(clientText(actions))
+        #expect(text.hasPrefix("HTTP/1.1 403") && text.contains("X-Airlock-Rule: http.own_host"), "\(text)")
+    }
+
     @Test func connectChecksTheClientHelloBeforeConnecting() throws {
         var (m, _) = try makeMachine()
         var clientIn = bytes("CONNECT api.example.com:443 HTTP/1.1\r\nHost: api.example.com:443\r\n\r\n")

@@ -3,6 +3,7 @@ import AirlockEvents
 import AirlockHTTPProxy
 import AirlockHTTPWire
 import AirlockPolicy
+import AirlockSystem
 import AirlockTLSWire
 import Testing
 
@@ -37,23 +38,46 @@ import Testing
 
     @Test func addressChecks() throws {
         let s = try sandbox()
-        let metadata = egress.decideAddress(s, address: IPAddress("169.254.169.254")!, port: 80)
+        let metadata = egress.decideAddress(s, address: IPAddress("169.254.169.254")!, port: 80, ownHost: nil)
         #expect(metadata.deny && metadata.rule == "http.metadata" && metadata.kind == .metadataAccess)
-        let metadata6 = egress.decideAddress(s, address: IPAddress("fd00:ec2::254")!, port: 80)
+        let metadata6 = egress.decideAddress(s, address: IPAddress("fd00:ec2::254")!, port: 80, ownHost: nil)
         #expect(metadata6.deny && metadata6.kind == .metadataAccess)
-        let azure = egress.decideAddress(s, address: IPAddress("168.63.129.16")!, port: 80)
+        let azure = egress.decideAddress(s, address: IPAddress("168.63.129.16")!, port: 80, ownHost: nil)
         #expect(azure.deny && azure.kind == .metadataAccess)
         for text in [
             "127.0.0.1", "10.1.2.3", "192.168.1.1", "::1", "fe80::1", "224.0.0.1", "198.18.0.1", "::ffff:127.0.0.1",
         ] {
-            let d = egress.decideAddress(s, address: IPAddress(text)!, port: 443)
+            let d = egress.decideAddress(s, address: IPAddress(text)!, port: 443, ownHost: nil)
             #expect(d.deny && d.rule == "http.allow_private_destinations", "\(text)")
         }
-        #expect(!egress.decideAddress(s, address: IPAddress("198.18.50.9")!, port: 443).deny)
-        #expect(!egress.decideAddress(s, address: IPAddress("93.184.216.34")!, port: 443).deny)
-        let resolver = egress.decideAddress(s, address: IPAddress("1.1.1.1")!, port: 443)
+        #expect(!egress.decideAddress(s, address: IPAddress("198.18.50.9")!, port: 443, ownHost: nil).deny)
+        #expect(!egress.decideAddress(s, address: IPAddress("93.184.216.34")!, port: 443, ownHost: nil).deny)
+        let resolver = egress.decideAddress(s, address: IPAddress("1.1.1.1")!, port: 443, ownHost: nil)
         #expect(resolver.deny && resolver.rule == "bypass.dns-over-https")
-        #expect(!egress.decideAddress(s, address: IPAddress("1.1.1.1")!, port: 80).deny)
+        #expect(!egress.decideAddress(s, address: IPAddress("1.1.1.1")!, port: 80, ownHost: nil).deny)
+    }
+
+    /// Every address of Airlock's own host is refused, even where the policy allows the range
+    /// (issue #11: the proxy connected to its own internet-side address), and the public ones too.
+    @Test func ownHostAddressesAreRefusedWhateverThePolicySays() throws {
+        let s = try sandbox()
+        let host = OwnHostAddresses([IPAddress("198.18.50.1")!, IPAddress("203.0.113.9")!, IPAddress("2001:db8::9")!])
+        for text in ["198.18.50.1", "203.0.113.9", "::ffff:203.0.113.9", "2001:db8::9", "127.0.0.1", "127.3.4.5", "::1",
+            "0.0.0.0", "::"]
+        {
+            let d = egress.decideAddress(s, address: IPAddress(text)!, port: 443, ownHost: host)
+            #expect(d.deny && d.rule == "http.own_host" && d.kind == .policyDenial, "\(text): \(d.rule)")
+        }
+        // Not the host's: the policy decides (198.18.50.0/24 is allowed, 93.184.216.34 is public).
+        #expect(!egress.decideAddress(s, address: IPAddress("198.18.50.9")!, port: 443, ownHost: host).deny)
+        #expect(!egress.decideAddress(s, address: IPAddress("93.184.216.34")!, port: 443, ownHost: host).deny)
+        // The operator's switch for single-machine benchmarks turns the check off (nil).
+        #expect(!egress.decideAddress(s, address: IPAddress("198.18.50.1")!, port: 443, ownHost: nil).deny)
+    }
+
+    /// The system layer lists this host's interface addresses: loopback at least.
+    @Test func hostAddressesListLoopback() {
+        #expect(HostAddresses.current().contains(IPAddress("127.0.0.1")!))
     }
 
     @Test func helloChecks() throws {

@@ -100,6 +100,7 @@ meta.evil         A   169.254.169.254
 db.internal       A   10.0.0.7
 rebind            A   10.0.0.5
 raw.allowed       A   198.18.100.20
+self.allowed      A   198.18.100.1
 ZONE
 cat >"$LAB/nsd/nsd.conf" <<CONF
 server:
@@ -143,6 +144,7 @@ http:
     - meta.evil.test
     - doh.evil.test
     - forbidden-dns.test
+    - self.allowed.test      # resolves to Airlock's own internet-side address (inside the range below)
     - 169.254.169.254        # a careless allow: the destination check still refuses metadata
   deny: [forbidden.test]
   doh_endpoints: [doh.evil.test]
@@ -391,6 +393,8 @@ expect_refused "DoH to the policy's list: CONNECT doh.evil.test:443" 403 'http.d
 expect_refused "CONNECT to a private IP literal 10.0.0.1:443" 403 http.default code https://10.0.0.1/
 expect_refused "CONNECT to an allowed name that resolves to 10.0.0.7" 403 http.allow_private_destinations code https://db.internal.test/
 expect_refused "CONNECT to Airlock's metrics 198.18.1.1:9464" 403 http.default code https://198.18.1.1:9464/
+expect_refused "Airlock's own host through an allowed range: self.allowed.test:9464 (198.18.100.1)" 403 http.own_host \
+  code http://self.allowed.test:9464/metrics
 expect_refused "Metadata IP 169.254.169.254 (even though listed in http.allow)" 403 http.metadata code http://169.254.169.254/latest/meta-data/
 expect_refused "Metadata through a name (meta.evil.test → 169.254.169.254)" 403 http.metadata code http://meta.evil.test/
 expect_refused "Forbidden host forbidden.test" 403 'http.deny\[0\]' code http://forbidden.test/

@@ -9,7 +9,8 @@ import AirlockTLSWire
 /// Built-in checks come before the policy's lists and cannot be allowed by them, because each one
 /// closes a way around Airlock itself: DNS-over-TLS (port 853), DNS-over-HTTPS to a known public
 /// resolver (the engine's list, on top of the policy's `doh_endpoints`), cloud metadata services,
-/// and a TLS server name that differs from the host the policy approved (domain fronting).
+/// Airlock's own host (every address it has, not only loopback), and a TLS server name that differs
+/// from the host the policy approved (domain fronting).
 public struct EgressGuard: Sendable {
     public var resolvers: KnownResolverEndpoints
     /// Whether a CONNECT tunnel may carry something other than TLS (its content is then unchecked).
@@ -56,9 +57,19 @@ public struct EgressGuard: Sendable {
 
     // MARK: Destination
 
-    /// One resolved (or literal) address: metadata services, then private ranges, then known
-    /// public resolver addresses on the HTTPS port.
-    public func decideAddress(_ sandbox: SandboxPolicy, address: IPAddress, port: UInt16) -> EgressDecision {
+    /// One resolved (or literal) address: Airlock's own host (`ownHost`; nil only when the operator
+    /// turned the check off, for benchmarks on one machine), metadata services, then private
+    /// ranges, then known public resolver addresses on the HTTPS port.
+    public func decideAddress(
+        _ sandbox: SandboxPolicy, address: IPAddress, port: UInt16, ownHost: OwnHostAddresses?
+    ) -> EgressDecision {
+        if let ownHost, ownHost.contains(address) {
+            return EgressDecision(
+                deny: true, mode: sandbox.mode, rule: "http.own_host",
+                reason: "destination \(address) is an address of Airlock's own host: the services there (Airlock's "
+                    + "metrics and control, its DNS listener, anything else on the host) are not egress",
+                kind: .policyDenial)
+        }
         let explicit = sandbox.http.allowPrivateDestinations.first { $0.cidr.contains(address) }
         if let (_, service) = Self.metadataAddresses.first(where: { $0.0 == address.unmappedIPv4 }) {
             if let rule = explicit {

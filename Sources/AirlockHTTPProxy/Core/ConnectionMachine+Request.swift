@@ -252,7 +252,8 @@ extension ConnectionMachine {
             var allowed: [IPAddress] = []
             var firstRefusal: EgressDecision?
             for address in addresses {
-                let decision = context.egressGuard.decideAddress(ex.sandbox, address: address, port: ex.authority.port)
+                let decision = context.egressGuard.decideAddress(
+                    ex.sandbox, address: address, port: ex.authority.port, ownHost: context.ownHost)
                 if decision.deny {
                     if firstRefusal == nil { firstRefusal = decision }
                     if decision.mode != .enforce { allowed.append(address) }

@@ -12,6 +12,8 @@ public final class EgressContext: Sendable {
     public let ledger = Mutex(EgressLedger())
     public let egressGuard: EgressGuard
     let grouper = DomainGrouper()
+    /// The host's own addresses, refreshed by the server (``updateOwnHost(_:)``).
+    private let ownHostAddresses = Mutex(OwnHostAddresses())
 
     public init(configuration: HTTPProxyConfiguration, policies: PolicyStore, egressGuard: EgressGuard? = nil) {
         self.configuration = configuration
@@ -21,6 +23,18 @@ public final class EgressContext: Sendable {
 
     /// The policy in force.
     public var policy: PolicySnapshot { policies.policy }
+
+    /// What a destination may not be: the host's own addresses (nil when
+    /// ``HTTPProxyConfiguration/allowOwnHostDestinations`` turned the check off).
+    public var ownHost: OwnHostAddresses? {
+        configuration.allowOwnHostDestinations ? nil : ownHostAddresses.withLock { $0 }
+    }
+
+    /// Replaces the list of the host's interface addresses (the server lists them at start and
+    /// again every few seconds: a sandbox set up later brings a host-side address with it).
+    public func updateOwnHost(_ addresses: Set<IPAddress>) {
+        ownHostAddresses.withLock { $0 = OwnHostAddresses(addresses) }
+    }
 
     /// The ledger key of a destination host: its registered domain (budgets follow the domain, so
     /// `a.evil.example` and `b.evil.example` share one), or the address itself for IP literals.

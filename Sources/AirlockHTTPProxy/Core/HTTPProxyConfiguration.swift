@@ -41,6 +41,10 @@ public struct HTTPProxyConfiguration: Sendable {
     /// Relay CONNECT tunnels that do not start with TLS (SSH, raw TCP). Off: a tunnel must be TLS
     /// so its server name can be checked.
     public var allowNonTLSTunnels = false
+    /// Let requests reach the addresses of the proxy's own host when the policy's
+    /// `allow_private_destinations` covers them. Off: for benchmarks with every server on one
+    /// machine, never where sandboxes run (the host's other services would be reachable).
+    public var allowOwnHostDestinations = false
     /// Requests per sandbox and destination per window before `http.request_rate` refuses more.
     public var requestRateLimit: Int = 1_200
     public var requestRateWindowSeconds: Int = 60

@@ -33,6 +33,7 @@ public final class HTTPProxyServer: Sendable {
             !configuration.listen.isEmpty || !configuration.transparentListen.isEmpty,
             "nothing to listen on (the command line always gives an address)")
         let context = EgressContext(configuration: configuration, policies: policies)
+        context.updateOwnHost(HostAddresses.current())
         self.context = context
         var resolved = configuration.listen
         var transparent = configuration.transparentListen

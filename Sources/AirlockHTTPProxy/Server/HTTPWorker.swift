@@ -39,6 +39,8 @@ final class HTTPWorker: @unchecked Sendable {
     private var records: [HTTPDecisionRecord] = []
     private let resolved = Mutex<[(UInt64, ResolveOutcome)]>([])
     private var lastTick: Int64 = 0
+    /// When worker 0 last listed the host's addresses for the own-host check.
+    private var lastHostAddresses: Int64 = 0
     /// The time of this loop turn, read once after epoll_wait returns (clock reads are not free).
     private var turnTime: ProxyTime?
     private var now: ProxyTime {
@@ -109,6 +111,10 @@ final class HTTPWorker: @unchecked Sendable {
                     perform(c, c.machine.tick(now: now), now: now)
                 }
                 published.withLock { $0 = stats }
+                if index == 0 && now.monotonic - lastHostAddresses >= 5_000_000_000 {
+                    lastHostAddresses = now.monotonic
+                    context.updateOwnHost(HostAddresses.current())
+                }
             }
             writeLog()
         }
