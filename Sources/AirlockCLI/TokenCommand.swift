@@ -9,7 +9,7 @@ import AirlockHTTPProxy
 /// `airlock token --sandbox NAME --ttl SECONDS --key-file F`: mints a short-lived proxy token.
 enum TokenCommand {
     static let usage = """
-        usage: airlock token --sandbox NAME --ttl SECONDS --key-file FILE [--policy FILE]
+        usage: airlock token --sandbox NAME --ttl SECONDS --key-file FILE [--bind] [--policy FILE]
 
         Prints a proxy token for one agent session: the sandbox name and an expiry, signed with
         HMAC-SHA256 under the key the proxy was started with (--token-key). Use it as the password of
@@ -18,12 +18,15 @@ enum TokenCommand {
           --sandbox NAME     the sandbox the session belongs to
           --ttl SECONDS      lifetime, 1 to 86400 (short: a leaked token is worth little)
           --key-file FILE    the HMAC key (at least 32 bytes, mode 600)
+          --bind             accept the token only from the sandbox's own addresses (the policy's
+                             sandboxes[].match); without it the token is a bearer token: it also works
+                             from an address in no sandbox, for whoever holds a copy
           --policy FILE      check that the policy defines the sandbox
         """
 
     static func run(_ args: [String]) throws -> Int32 {
         let parsed = try Arguments(
-            args, valued: ["--sandbox", "--ttl", "--key-file", "--policy"], switches: ["--help", "-h"])
+            args, valued: ["--sandbox", "--ttl", "--key-file", "--policy"], switches: ["--help", "-h", "--bind"])
         if parsed.has("--help") || parsed.has("-h") {
             OutputStream.standardOutput.line(usage)
             return 0
@@ -55,7 +58,9 @@ enum TokenCommand {
         let key = try ProxyKey.load(path: keyPath)
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        let token = ProxyToken(sandbox: sandbox, expiry: Int64(now.tv_sec) + ttl).mint(key: key)
+        let token = ProxyToken(
+            sandbox: sandbox, expiry: Int64(now.tv_sec) + ttl, boundToSandboxAddresses: parsed.has("--bind")
+        ).mint(key: key)
         OutputStream.standardOutput.line(token)
         return 0
     }

@@ -245,6 +245,34 @@ import Testing
         #expect(clientText(actions)?.contains("belongs to sandbox 'watcher'") == true)
     }
 
+    /// A v1 token is a bearer token: from an address in no sandbox it passes as its sandbox (the
+    /// documented scope). A token minted with --bind (v2) works only from its sandbox's addresses.
+    @Test func boundTokensWorkOnlyFromTheirSandboxsAddresses() throws {
+        let key = [UInt8](repeating: 9, count: 32)
+        let expiry = Int64(clock.seconds) + 60
+        let bearer = ProxyToken(sandbox: "agent-1", expiry: expiry).mint(key: key)
+        let bound = ProxyToken(sandbox: "agent-1", expiry: expiry, boundToSandboxAddresses: true).mint(key: key)
+        #expect(bound.hasPrefix("v2.agent-1."))
+        func request(_ token: String, from client: String) throws -> (actions: [ConnectionAction], record: HTTPDecisionRecord?) {
+            var (m, _) = try makeMachine(client: client) {
+                $0.tokenKey = key
+                $0.requireToken = true
+            }
+            var clientIn = bytes(
+                "GET http://api.example.com/ HTTP/1.1\r\nHost: api.example.com\r\nProxy-Authorization: Bearer \(token)\r\n\r\n")
+            let actions = m.clientData(&clientIn, now: clock.now)
+            return (actions, m.takeRecords().last)
+        }
+        // 198.18.9.9 is in no sandbox.
+        #expect(try request(bearer, from: "198.18.9.9").actions.resolveName == "api.example.com")
+        let stolen = try request(bound, from: "198.18.9.9")
+        #expect(clientText(stolen.actions)?.hasPrefix("HTTP/1.1 407") == true)
+        #expect(stolen.record?.rule == "http.proxy_token")
+        #expect(stolen.record?.reason?.contains("bound to the addresses of sandbox 'agent-1'") == true)
+        // From agent-1's own address (198.18.1.0/24) the bound token works.
+        #expect(try request(bound, from: "198.18.1.7").actions.resolveName == "api.example.com")
+    }
+
     @Test func highEntropyURLsHitTheBudget() throws {
         var (m, _) = try makeMachine {
             $0.entropyBudgetBits = 2_000

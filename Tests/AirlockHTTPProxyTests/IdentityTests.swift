@@ -58,6 +58,19 @@ import Testing
         }
     }
 
+    /// A bound token (v2) verifies as bound, and cannot be passed off as a bearer one: the version is
+    /// inside the signed text.
+    @Test func boundTokensKeepTheirBinding() throws {
+        let token = ProxyToken(sandbox: "agent-1", expiry: 2_000, boundToSandboxAddresses: true).mint(key: key)
+        #expect(token.hasPrefix("v2.agent-1.2000."))
+        #expect(try ProxyToken.verify(token, key: key, now: 1_999).get().boundToSandboxAddresses)
+        let downgraded = "v1." + token.dropFirst(3)
+        #expect(ProxyToken.verify(downgraded, key: key, now: 0) == .failure(.badSignature))
+        let bearer = ProxyToken(sandbox: "agent-1", expiry: 2_000).mint(key: key)
+        #expect(try ProxyToken.verify(bearer, key: key, now: 1_999).get().boundToSandboxAddresses == false)
+        #expect(ProxyToken.verify("v2." + bearer.dropFirst(3), key: key, now: 0) == .failure(.badSignature))
+    }
+
     @Test func proxyAuthorizationForms() {
         #expect(ProxyToken.credential(fromProxyAuthorization: "Bearer abc") == "abc")
         // curl -x http://agent-1:TOKEN@proxy sends Basic base64("agent-1:TOKEN").

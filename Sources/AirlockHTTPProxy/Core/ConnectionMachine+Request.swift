@@ -42,6 +42,8 @@ extension ConnectionMachine {
                     if let named = policy.policy.sandbox(named: token.sandbox) {
                         if byAddress.name != nil && byAddress.name != named.name {
                             failure = .wrongSandbox(token: token.sandbox, address: byAddress.name ?? "")
+                        } else if token.boundToSandboxAddresses && byAddress.name != named.name {
+                            failure = .unboundAddress(sandbox: token.sandbox, address: client.address.description)
                         } else {
                             sandbox = named
                             identity = "token"

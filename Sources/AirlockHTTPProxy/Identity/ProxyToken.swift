@@ -2,24 +2,36 @@ import AirlockDigest
 import AirlockEvents
 
 /// A short-lived credential naming a sandbox: `v1.<sandbox>.<expiry>.<tag>`, where `expiry` is Unix
-/// seconds and `tag` the hex HMAC-SHA256 of `v1.<sandbox>.<expiry>` under the proxy's key.
+/// seconds and `tag` the hex HMAC-SHA256 of `v1.<sandbox>.<expiry>` under the proxy's key; or
+/// `v2.…` for a token **bound to its sandbox's addresses**.
 ///
 /// Minted by `airlock token`, handed to one agent session, and sent as the password of the proxy
 /// URL (`http://agent-1:TOKEN@proxy:3128`, which clients turn into `Proxy-Authorization: Basic`)
 /// or as `Proxy-Authorization: Bearer TOKEN`. It carries no secret of its own: it only proves that
 /// whoever holds the key said "this session is sandbox X until T". Sandbox names may contain dots,
 /// so the token is read from the right (the tag and expiry never do).
+///
+/// Scope: a `v1` token is a **bearer** token. From an address of another sandbox it is refused, but
+/// from an address in no sandbox it is accepted as its sandbox: whoever copies it (a log, a process
+/// listing, a neighbour on the path) can use it until it expires. A `v2` token (`airlock token
+/// --bind`) is accepted only from an address the policy puts in the token's sandbox
+/// (`sandboxes[].match`), so a copied token is worth nothing elsewhere; the version is inside the
+/// signed text, so a `v2` token cannot be turned into a `v1` one.
 public struct ProxyToken: Hashable, Sendable {
     public var sandbox: String
     /// Unix seconds after which the token is refused.
     public var expiry: Int64
+    /// Accepted only from addresses of ``sandbox`` (a `v2` token).
+    public var boundToSandboxAddresses: Bool
 
-    public init(sandbox: String, expiry: Int64) {
+    public init(sandbox: String, expiry: Int64, boundToSandboxAddresses: Bool = false) {
         self.sandbox = sandbox
         self.expiry = expiry
+        self.boundToSandboxAddresses = boundToSandboxAddresses
     }
 
     static let prefix = "v1."
+    static let boundPrefix = "v2."
 
     /// Why a presented credential is refused.
     public enum Failure: Error, Hashable, Sendable, CustomStringConvertible {
@@ -30,6 +42,8 @@ public struct ProxyToken: Hashable, Sendable {
         case unknownSandbox(String)
         /// The token names another sandbox than the client's address belongs to.
         case wrongSandbox(token: String, address: String)
+        /// A bound token used from an address outside its sandbox.
+        case unboundAddress(sandbox: String, address: String)
 
         public var description: String {
             switch self {
@@ -42,19 +56,22 @@ public struct ProxyToken: Hashable, Sendable {
                 return "the proxy token names sandbox '\(name)', which the policy does not define"
             case .wrongSandbox(let token, let address):
                 return "the proxy token names sandbox '\(token)' but the client address belongs to sandbox '\(address)'"
+            case .unboundAddress(let sandbox, let address):
+                return "the proxy token is bound to the addresses of sandbox '\(sandbox)' and \(address) is not one of them"
             }
         }
     }
 
     /// The token text under `key`.
     public func mint(key: [UInt8]) -> String {
-        let body = Self.prefix + sandbox + "." + String(expiry)
+        let body = (boundToSandboxAddresses ? Self.boundPrefix : Self.prefix) + sandbox + "." + String(expiry)
         return body + "." + Self.hex(HMACSHA256.authenticationCode(key: key, message: Array(body.utf8)))
     }
 
     /// Verifies a token's form, tag and expiry.
     public static func verify(_ text: String, key: [UInt8], now: Int64) -> Result<ProxyToken, Failure> {
-        guard text.hasPrefix(prefix), text.utf8.count <= 256 else { return .failure(.malformed) }
+        let bound = text.hasPrefix(boundPrefix)
+        guard text.hasPrefix(prefix) || bound, text.utf8.count <= 256 else { return .failure(.malformed) }
         guard let tagDot = text.lastIndex(of: ".") else { return .failure(.malformed) }
         let body = text[..<tagDot]
         let tagText = text[text.index(after: tagDot)...]
@@ -76,7 +93,7 @@ public struct ProxyToken: Hashable, Sendable {
             return .failure(.badSignature)
         }
         guard now < expiry else { return .failure(.expired(sandbox: String(sandbox), at: expiry)) }
-        return .success(ProxyToken(sandbox: String(sandbox), expiry: expiry))
+        return .success(ProxyToken(sandbox: String(sandbox), expiry: expiry, boundToSandboxAddresses: bound))
     }
 
     /// The token inside a `Proxy-Authorization` value: `Bearer TOKEN`, or `Basic` of `user:TOKEN`
