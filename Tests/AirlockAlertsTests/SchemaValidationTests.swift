@@ -7,7 +7,7 @@ import Testing
 @testable import AirlockAlerts
 
 /// Every record kind Airlock emits, built the way the proxies and replay build them: each alert kind
-/// (tunnel verdicts by every tunnel rule, quarantine, budgets, bypass, SNI mismatch, metadata access,
+/// (tunnel verdicts by every tunnel rule, a single suspicious name, quarantine, budgets, bypass, SNI mismatch, metadata access,
 /// policy denials over DNS, HTTP and connections), each as a `first` and a `rollup`, enforced and in
 /// report mode, with names a tunnel really sends (`=`, `+`, `/`, upper case) and IPv6 endpoints.
 enum AlertCatalogue {
@@ -15,9 +15,11 @@ enum AlertCatalogue {
     static let sandbox = SandboxID("agent-1")
     static let client6 = Endpoint(address: IPAddress("2001:db8::7")!, port: 51_000)
 
-    static func verdict(rule: String, domain: DomainKey, members: [DomainKey] = []) -> Verdict {
+    static func verdict(
+        rule: String, domain: DomainKey, members: [DomainKey] = [], kind: VerdictKind = .tunnel
+    ) -> Verdict {
         Verdict(
-            kind: .tunnel, rule: rule, score: 1.8, threshold: 1, domain: domain,
+            kind: kind, rule: rule, score: 1.8, threshold: 1, domain: domain,
             evidence: [Evidence(feature: "suspicious_names", value: 5, threshold: 4, contribution: 1)], isFirst: true,
             queries: 12, nameBytes: 640, members: members, memberCount: members.count)
     }
@@ -44,6 +46,7 @@ enum AlertCatalogue {
             DomainKey(value: "198.18.7.7", kind: .serverAddress, labelCount: 0),
         ]
         let beacon = DomainKey(value: "telemetry-c2.example", kind: .registeredDomain, labelCount: 2)
+        let leakOne = DomainKey(value: "files.example", kind: .registeredDomain, labelCount: 2)
         let metadataHTTP = DecisionRequest.http(method: "GET", host: "169.254.169.254", port: 80, path: "/latest/meta-data/")
         let metadataFlow = DecisionRequest.connection(
             destination: Endpoint(address: IPAddress("fd00:ec2::254")!, port: 80), transport: .tcp, serverName: nil)
@@ -58,6 +61,10 @@ enum AlertCatalogue {
             monitor.decision(
                 response: response("a1.telemetry-c2.example", domain: beacon, at: t0, client: client6),
                 verdict: verdict(rule: "dns.tunnel.beacon", domain: beacon)),
+            enforce.decision(
+                response: response(
+                    "mzxw6ytboi2dmnzuhe3tqojqgeztqmzrgiydsnbvgy4tonjxk5qq.mzxw6ytb.files.example", domain: leakOne, at: t0),
+                verdict: verdict(rule: "dns.suspicious_name", domain: leakOne, kind: .suspiciousName)),
             enforce.quarantined(query: Samples.query(1, at: t0), until: Timestamp(seconds: t0 + 3600)),
             report.quarantined(query: Samples.query(2, at: t0, sandbox: nil), until: Timestamp(seconds: t0 + 3600)),
             enforce.budgetExhausted(
@@ -100,7 +107,7 @@ enum AlertCatalogue {
                 rule: "http.transparent.deny", message: "no rule allows this destination", denied: true, crossBoundary: true),
         ]
         // Repeat every non-tunnel-stream decision a second later, so each opens a run and rolls up.
-        let singles = out.suffix(from: out.count - 16)
+        let singles = out.suffix(from: out.count - 17)
         out += singles.map { d in
             var again = d
             again.time = Timestamp(nanoseconds: d.time.nanoseconds + 1_000_000_000)
