@@ -114,7 +114,7 @@ var targets: [Target] = [
         dependencies: [
             "AirlockReplay", "AirlockEngine", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockPolicy",
             "AirlockDNSProxy", "AirlockAlerts", "AirlockHTTPProxy", "AirlockSystem", "AirlockEnforcement",
-            "AirlockDNSLog", "AirlockReport",
+            "AirlockDNSLog", "AirlockReport", "AirlockCapture",
         ],
         path: "Sources/AirlockCLI"),
 

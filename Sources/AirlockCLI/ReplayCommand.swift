@@ -1,3 +1,4 @@
+import AirlockCapture
 import AirlockAlerts
 import AirlockDNSLog
 import AirlockDNSProxy
@@ -6,6 +7,7 @@ import AirlockEngine
 import AirlockEvents
 import AirlockPolicy
 import AirlockReplay
+import Foundation
 
 /// `airlock replay`: the detection engine over capture files.
 enum ReplayCommand {
@@ -30,7 +32,20 @@ enum ReplayCommand {
                              response joined, plus airlock.* verdict fields); '-' for standard output
           --policy FILE      dry run of a policy: what `airlock serve --policy FILE` would have blocked
                              and why (its detection: overrides apply, --set on top)
+
+        Exit status: 0 every capture read to its end; 1 a capture could not be read (missing,
+        unreadable, not a capture: named on standard error; a missing or unreadable file is found
+        before anything is printed) or a policy was refused; 2 a capture was cut short (truncated
+        file or gzip member): the report covers the packets before the cut, and standard error says
+        where it stopped; 64 a usage error (unknown option, bad value, bad --filter expression).
         """
+
+    /// Exit statuses (documented in ``usage``).
+    enum Status {
+        static let complete: Int32 = 0
+        static let failed: Int32 = 1
+        static let truncated: Int32 = 2
+    }
 
     static func run(_ args: [String]) throws -> Int32 {
         let parsed = try Arguments(
@@ -41,6 +56,9 @@ enum ReplayCommand {
             return 0
         }
         guard !parsed.positionals.isEmpty else { throw UsageError.missingArgument("capture FILE") }
+        if let filter = parsed.value("--filter"), let message = CaptureFilter.check(filter) {
+            throw UsageError.invalidValue(option: "--filter", value: filter, expected: "a BPF expression (\(message))")
+        }
         var options = ReplayOptions(files: parsed.positionals, filter: parsed.value("--filter"))
         options.continuous = parsed.has("--continuous")
         if let parser = parsed.value("--parser") {
@@ -76,6 +94,13 @@ enum ReplayCommand {
                 expected: "one of " + DetectionConfiguration.tunableKeys.keys.sorted().joined(separator: ", "))
         }
 
+        // Files that are not there or cannot be read are reported before anything is printed: no
+        // empty table or zero summary ahead of the error.
+        let unreadable = parsed.positionals.filter { $0 != "-" }.compactMap(Self.unreadable)
+        if !unreadable.isEmpty {
+            for message in unreadable { OutputStream.standardError.line("airlock replay: \(message)") }
+            return Status.failed
+        }
         let alerts = try ReplayAlerts(path: parsed.value("--alerts"), format: parsed.value("--alerts-format"))
         let out = BufferedOutput(.standardOutput)
         let err = OutputStream.standardError
@@ -95,7 +120,9 @@ enum ReplayCommand {
         // The table shows alerts only; --summary needs no per-query records at all.
         options.recordEveryDecision = jsonl || parsed.value("--alerts") != nil
         let progressLine = err.isTerminal ? ProgressLine(err) : nil
-        if table { out.line(TableFormat.header) }
+        // The header goes out with the first row (or the footer), so a run that reads nothing prints
+        // no table.
+        let header = HeaderOnce(table ? TableFormat.header : nil)
 
         let summary = Replayer(options: options).run(
             onRecord: { record in
@@ -103,6 +130,7 @@ enum ReplayCommand {
                 if jsonl {
                     if let line = RecordFormat.json(record) { out.line(line) }
                 } else if table, let line = TableFormat.row(record) {
+                    header.emit(to: out)
                     out.line(line)
                 }
             },
@@ -118,9 +146,13 @@ enum ReplayCommand {
             err.line("airlock replay: \(alerts.pipeline.raised) alert record(s) written to \(alerts.path)")
         }
 
-        if summaryOnly {
+        // Nothing read at all (every file failed to open): the errors alone, no zero report.
+        let readNothing = summary.failures.count >= summary.files && summary.packets == 0
+        if readNothing {
+        } else if summaryOnly {
             out.line(summary.json())
         } else if table {
+            header.emit(to: out)
             for line in TableFormat.footer(summary) { out.line(line) }
         }
         out.flush()
@@ -130,13 +162,38 @@ enum ReplayCommand {
                 "airlock replay: \(t.file): stopped at packet \(t.packet)"
                     + (t.byteOffset.map { ", byte offset \($0)" } ?? "") + ": \(t.reason)")
         }
-        return summary.failures.isEmpty ? 0 : 1
+        if !summary.failures.isEmpty { return Status.failed }
+        return summary.truncations.isEmpty ? Status.complete : Status.truncated
+    }
+
+    /// Why `path` cannot be replayed (missing, a directory, unreadable), nil when it can be opened.
+    static func unreadable(_ path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return "capture file not found: \(path)"
+        }
+        if isDirectory.boolValue { return "cannot read capture \(path): is a directory" }
+        guard FileManager.default.isReadableFile(atPath: path) else { return "cannot read capture \(path): permission denied" }
+        return nil
+    }
+}
+
+/// The table header, written once before whatever comes first.
+final class HeaderOnce: @unchecked Sendable {
+    private var line: String?
+    init(_ line: String?) { self.line = line }
+    func emit(to out: BufferedOutput) {
+        guard let text = line else { return }
+        line = nil
+        out.line(text)
     }
 }
 
 /// The readable terminal table: one row per alert (first verdict per domain) and per bypass.
 enum TableFormat {
-    static let header = pad("TIME", 27) + pad("CLIENT", 22) + pad("VERDICT", 17) + pad("DOMAIN", 34) + pad("QUERIES", 8)
+    /// Column widths fit a timestamp (27 characters) and an IPv4 client with a space after each, so
+    /// header and rows line up; longer values push their row's later columns right.
+    static let header = pad("TIME", 28) + pad("CLIENT", 22) + pad("VERDICT", 17) + pad("DOMAIN", 34) + pad("QUERIES", 8)
         + "WHY"
 
     static func row(_ record: ReplayRecord) -> String? {
@@ -149,7 +206,7 @@ enum TableFormat {
             return line(event.time, event.client, v)
         case .bypass(let b, let first):
             guard first else { return nil }
-            return pad(b.time.description, 27) + pad(b.client.description, 22) + pad("resolver-bypass", 17)
+            return pad(b.time.description, 28) + pad(b.client.description, 22) + pad("resolver-bypass", 17)
                 + pad(b.serverName ?? b.destination.description, 34) + pad("-", 8) + b.reason
         case .policy:
             // Policy refusals are summarised per domain and rule in the footer.
@@ -159,7 +216,7 @@ enum TableFormat {
 
     private static func line(_ time: Timestamp, _ client: Endpoint, _ v: Verdict) -> String {
         let why = v.evidence.prefix(4).map(\.description).joined(separator: " ")
-        return pad(time.description, 27) + pad(client.description, 22) + pad(v.kind.rawValue, 17)
+        return pad(time.description, 28) + pad(client.description, 22) + pad(v.kind.rawValue, 17)
             + pad(v.domain.value, 34) + pad(String(v.queries), 8) + "score \(Evidence.formatted(v.score)): \(why)"
     }
 

@@ -39,7 +39,18 @@ do {
     case let other?: throw UsageError.unknownCommand(other)
     }
 } catch let error as UsageError {
-    OutputStream.standardError.line("airlock: \(error)\n\n\(usage)")
+    // A mistake in a command's options gets that command's usage; only an unknown command gets the list.
+    let commandUsage: [String: String] = [
+        "replay": ReplayCommand.usage, "report": ReportCommand.usage, "explain": ExplainCommand.usage,
+        "serve": ServeCommand.usage, "check-policy": CheckPolicyCommand.usage, "http-proxy": HTTPProxyCommand.usage,
+        "token": TokenCommand.usage,
+    ]
+    let command = arguments.first ?? ""
+    if let specific = commandUsage[command] {
+        OutputStream.standardError.line("airlock \(command): \(error)\n\n\(specific)")
+    } else {
+        OutputStream.standardError.line("airlock: \(error)\n\n\(usage)")
+    }
     status = 64
 } catch {
     OutputStream.standardError.line("airlock: \(error)")

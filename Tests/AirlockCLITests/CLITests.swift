@@ -67,12 +67,71 @@ struct CLI {
         #expect(d.stderr.contains("tunnel_score"))
     }
 
-    @Test func aMissingFileIsReportedAndFails() throws {
-        let r = try CLI.run(["replay", "--summary", "/nonexistent/x.pcap"])
-        #expect(r.status == 1)
-        #expect(r.stderr.contains("/nonexistent/x.pcap"))
+    /// A missing or unreadable file is an error before anything is printed: no empty table, no zero
+    /// summary, even beside a good file.
+    @Test func aMissingFileIsReportedBeforeAnyOutputAndFails() throws {
+        let good = CLI.root.appendingPathComponent("Captures/tunnel/dns2tcp-txt.pcap").path
+        for mode in [["--summary"], [], ["--jsonl"]] {
+            let r = try CLI.run(["replay"] + mode + ["/nonexistent/x.pcap", good])
+            #expect(r.status == 1)
+            #expect(r.stderr == "airlock replay: capture file not found: /nonexistent/x.pcap\n")
+            #expect(r.stdout.isEmpty, "\(r.stdout)")
+        }
+        let notCapture = NSTemporaryDirectory() + "airlock-not-a-capture-\(getpid()).pcap"
+        try Data("hello\n".utf8).write(to: URL(fileURLWithPath: notCapture))
+        defer { try? FileManager.default.removeItem(atPath: notCapture) }
+        let bad = try CLI.run(["replay", notCapture])
+        #expect(bad.status == 1 && bad.stdout.isEmpty && bad.stderr.contains("not a pcap or pcapng capture"))
+    }
+
+    @Test func aSubcommandMistakePrintsThatSubcommandsUsage() throws {
+        for (command, line) in [
+            ("replay", "usage: airlock replay"), ("serve", "usage: airlock serve"), ("explain", "usage: airlock explain"),
+            ("token", "usage: airlock token"), ("check-policy", "usage: airlock check-policy"),
+        ] {
+            let r = try CLI.run([command, "--frobnicate"])
+            #expect(r.status == 64)
+            #expect(r.stderr.hasPrefix("airlock \(command): unknown option '--frobnicate'"), "\(r.stderr)")
+            #expect(r.stderr.contains(line) && !r.stderr.contains("usage: airlock COMMAND"), "\(r.stderr)")
+        }
+    }
+
+    /// A bad BPF expression is one usage error, whatever the number of files.
+    @Test func aBadFilterIsReportedOnce() throws {
+        let files = ["Captures/tunnel/dns2tcp-txt.pcap", "Captures/tunnel/iodine-txt-raw.pcap"].map {
+            CLI.root.appendingPathComponent($0).path
+        }
+        let r = try CLI.run(["replay", "--filter", "port 53 and (", ] + files)
+        #expect(r.status == 64)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.components(separatedBy: "invalid value 'port 53 and ('").count == 2, "\(r.stderr)")
+    }
+
+    /// The terminal table's columns start where the header's do.
+    @Test func theTableHeaderLinesUpWithItsRows() throws {
+        let r = try CLI.run(["replay", CLI.root.appendingPathComponent("Captures/tunnel/dns2tcp-txt.pcap").path])
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let header = try #require(lines.first)
+        let row = try #require(lines.dropFirst().first { $0.contains("tunnel") })
+        for column in ["CLIENT", "VERDICT", "DOMAIN", "QUERIES", "WHY"] {
+            let offset = header.distance(from: header.startIndex, to: header.range(of: column)!.lowerBound)
+            let before = row[row.index(row.startIndex, offsetBy: offset - 1)]
+            let at = row[row.index(row.startIndex, offsetBy: offset)]
+            #expect(before == " " && at != " ", "\(column) at \(offset): \(row)")
+        }
+    }
+
+    /// A capture cut short still reports what it read, and exits 2 so scripts can tell.
+    @Test func aTruncatedCaptureExitsTwo() throws {
+        let full = try Data(contentsOf: CLI.root.appendingPathComponent("Captures/tunnel/iodine-null-base32.pcap"))
+        let cut = NSTemporaryDirectory() + "airlock-cut-\(getpid()).pcap"
+        try full.prefix(20_000).write(to: URL(fileURLWithPath: cut))
+        defer { try? FileManager.default.removeItem(atPath: cut) }
+        let r = try CLI.run(["replay", "--summary", cut])
+        #expect(r.status == 2)
         let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
-        #expect((summary["errors"] as! [Any]).count == 1)
+        #expect((summary["packets"] as? Int ?? 0) > 0)
+        #expect(r.stderr.contains("stopped at packet"))
     }
 
     @Test func explainShowsTheGroupAndTheScoreComponents() throws {

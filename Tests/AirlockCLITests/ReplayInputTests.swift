@@ -74,7 +74,7 @@ import Testing
         let cut = dir.appendingPathComponent("cut.pcap.gz").path
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cut))
         let r = try Self.run(["replay", "--summary", cut])
-        #expect(r.status == 0)
+        #expect(r.status == 2, "a cut capture exits 2 (documented in replay --help)")
         let s = try Self.summary(r)
         let truncated = try #require((s["truncated"] as? [[String: Any]])?.first)
         #expect((truncated["reason"] as? String)?.hasPrefix("gzip: unexpected end of file") == true, "\(truncated)")
