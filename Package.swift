@@ -11,7 +11,7 @@ import PackageDescription
 /// Modules that must never touch an unsafe pointer: the compiler checks it for them.
 let safeModules: Set<String> = [
     "AirlockEvents", "AirlockPackets", "AirlockDNSWire", "AirlockTLSWire", "AirlockEngine", "AirlockPipeline",
-    "AirlockDigest", "AirlockHTTPWire", "AirlockEnforcement", "AirlockDNSLog", "AirlockReport",
+    "AirlockDigest", "AirlockHTTPWire", "AirlockEnforcement", "AirlockDNSLog", "AirlockReport", "AirlockDnstap",
 ]
 
 var targets: [Target] = [
@@ -75,12 +75,14 @@ var targets: [Target] = [
     .target(name: "AirlockCapture", dependencies: ["CPcap", "CZlib", "AirlockEvents"]),
     // Zeek-style dns.log: queries joined with responses, Zeek's fields and names, Airlock's verdict. Pure.
     .target(name: "AirlockDNSLog", dependencies: ["AirlockEvents", "AirlockDNSWire", "AirlockEngine"]),
+    // dnstap input: Frame Streams framing and the dnstap protobuf, decoded by hand (no I/O). Pure.
+    .target(name: "AirlockDnstap", dependencies: ["AirlockEvents"]),
     // Offline replay: capture → packets → pipeline → report.
     .target(
         name: "AirlockReplay",
         dependencies: [
             "AirlockCapture", "AirlockPackets", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockEngine",
-            "AirlockPolicy", "AirlockEnforcement", "AirlockDNSLog",
+            "AirlockPolicy", "AirlockEnforcement", "AirlockDNSLog", "AirlockDnstap",
         ]),
     // The analyst's HTML report: a replay's verdicts, timelines and tallies as one self-contained page. Pure.
     .target(name: "AirlockReport", dependencies: ["AirlockReplay", "AirlockEngine", "AirlockEvents"]),
@@ -158,6 +160,8 @@ var targets: [Target] = [
     .testTarget(name: "AirlockCLITests", dependencies: ["airlock"]),
     // Chromium renders the report when it is installed; skips otherwise.
     .testTarget(name: "AirlockReportTests", dependencies: ["AirlockReport", "AirlockReplay", "airlock"]),
+    // Frame Streams and dnstap decoding; a real Unbound with dnstap on loopback (skips without it).
+    .testTarget(name: "AirlockDnstapTests", dependencies: ["AirlockDnstap", "AirlockEvents", "airlock"]),
     .testTarget(
         name: "AirlockDNSLogTests",
         dependencies: ["AirlockDNSLog", "AirlockDNSWire", "AirlockEvents", "AirlockEngine", "airlock"],

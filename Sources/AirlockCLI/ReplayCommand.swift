@@ -347,6 +347,12 @@ final class ReplayAlerts {
     let pipeline: AlertPipeline
     let builder = DecisionEventBuilder()
 
+    /// Alerts through a pipeline configured elsewhere (`watch --alerts FILE`, as `serve`).
+    init(pipeline: AlertPipeline, path: String) {
+        self.pipeline = pipeline
+        self.path = path
+    }
+
     init?(path: String?, format: String?) throws {
         guard let path else {
             if format != nil { throw UsageError.missingArgument("--alerts FILE (for --alerts-format)") }

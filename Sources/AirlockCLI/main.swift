@@ -10,6 +10,8 @@ let usage = """
       replay FILE...        run the detection engine over pcap/pcapng captures
       report FILE... -o OUT.html
                             one self-contained HTML page: what was flagged, timelines, why, per client
+      watch -i IFACE | --dnstap unix:PATH|FILE
+                            watch live traffic passively (libpcap, or a resolver's dnstap)
       explain NAME...       show how the engine scores a name, feature by feature
       serve --policy FILE   run the DNS proxy: inspect, enforce the policy, forward
       check-policy FILE     validate a policy file and summarise it
@@ -28,6 +30,7 @@ do {
     switch arguments.first {
     case "replay": status = try ReplayCommand.run(Array(arguments.dropFirst()))
     case "report": status = try ReportCommand.run(Array(arguments.dropFirst()))
+    case "watch": status = try WatchCommand.run(Array(arguments.dropFirst()))
     case "explain": status = try ExplainCommand.run(Array(arguments.dropFirst()))
     case "serve": status = try ServeCommand.run(Array(arguments.dropFirst()))
     case "check-policy": status = try CheckPolicyCommand.run(Array(arguments.dropFirst()))

@@ -1,5 +1,6 @@
 import AirlockCapture
 import AirlockDNSLog
+import AirlockDnstap
 import AirlockDNSWire
 import AirlockLDNS
 import AirlockEvents
@@ -35,6 +36,10 @@ struct ReplayReader {
     static let batchSize = 2048
 
     func run() {
+        if let live = options.live {
+            runLive(live)
+            return
+        }
         var decoder = PacketDecoder(configuration: options.packetConfiguration)
         var sink = ReaderSink(queue: queue, parser: options.parser, renderAnswers: options.dnsLog)
         for file in options.files {
@@ -64,6 +69,76 @@ struct ReplayReader {
         }
         sink.flush()
         queue.close()
+    }
+}
+
+extension ReplayReader {
+    /// A live interface or dnstap: one input, read until it ends or `live.stop` is set. Batches are
+    /// handed over after every packet or record, so decisions come out as traffic happens.
+    func runLive(_ live: LiveInput) {
+        var sink = ReaderSink(queue: queue, parser: options.parser, renderAnswers: options.dnsLog)
+        sink.counters = FileCounters(file: live.name)
+        sink.append(.fileStart(live.name))
+        sink.flush()
+        switch live.source {
+        case .interface(let interface, let promiscuous):
+            var decoder = PacketDecoder(configuration: options.packetConfiguration)
+            do {
+                let capture = try LiveCapture(interface: interface, filter: options.filter, promiscuous: promiscuous)
+                let linkType = capture.linkType
+                announce(live, &sink)
+                let outcome = capture.forEachPacket(stop: { live.stop.isSet }) { record, bytes in
+                    sink.counters.packets += 1
+                    decoder.decode(linkType: linkType, time: record.time, bytes: bytes, into: &sink)
+                    sink.flush()
+                }
+                decoder.finish(into: &sink)
+                sink.counters.outcome = outcome
+                if let dropped = capture.statistics?.dropped, dropped > 0 { sink.counters.malformed["kernel_dropped"] = dropped }
+            } catch {
+                sink.counters.failure = String(describing: error)
+            }
+        case .dnstap(let location):
+            var source = DnstapSource()
+            let deliver: (DnstapMessage) -> Void = { message in
+                sink.counters.packets += 1
+                sink.dnsMessage(
+                    FlowContext(
+                        time: message.time, source: message.source, destination: message.destination,
+                        transport: message.transport), message.message.span)
+                sink.flush()
+            }
+            do {
+                switch DnstapSource.Location(location) {
+                case .file(let path):
+                    announce(live, &sink)
+                    if let problem = try source.readFile(path, stop: { live.stop.isSet }, deliver) {
+                        sink.counters.outcome = .stopped(atPacket: source.records, byteOffset: nil, reason: problem)
+                    } else {
+                        sink.counters.outcome = .complete
+                    }
+                case .socket(let path):
+                    try source.serve(path, stop: { live.stop.isSet }, ready: { announce(live, &sink) }, deliver)
+                    sink.counters.outcome = .complete
+                }
+            } catch {
+                sink.counters.failure = "dnstap \(location): \(error)"
+            }
+            if source.badFrames > 0 { sink.counters.malformed["dnstap_bad_frame"] = source.badFrames }
+            if source.badRecords > 0 { sink.counters.malformed["dnstap_bad_record"] = source.badRecords }
+        }
+        sink.append(.fileEnd(sink.counters))
+        sink.flush()
+        queue.close()
+    }
+}
+
+extension ReplayReader {
+    /// Tells the engine thread the input is open (a progress report with no packet yet), so `watch`
+    /// says "watching" only once packets can really be seen.
+    func announce(_ live: LiveInput, _ sink: inout ReaderSink) {
+        sink.append(.progress(ReplayProgress(file: live.name, packets: 0)))
+        sink.flush()
     }
 }
 

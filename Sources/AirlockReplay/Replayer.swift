@@ -43,6 +43,8 @@ public struct ReplayOptions: Sendable {
     /// Whether to build the Zeek-style `dns.log` (`onDNSLog`): answers are rendered while the
     /// message bytes exist, queries and responses joined per connection and transaction ID.
     public var dnsLog = false
+    /// Live input (`airlock watch`) instead of `files`: an interface or dnstap, until stopped.
+    public var live: LiveInput?
 
     public init(files: [String], filter: String? = nil) {
         self.files = files
@@ -58,6 +60,13 @@ public struct ReplayProgress: Sendable {
     /// Bytes of the file read (compressed bytes for gzip) and its size, when known (not for a pipe).
     public var bytesRead: Int64?
     public var totalBytes: Int64?
+
+    public init(file: String, packets: Int, bytesRead: Int64? = nil, totalBytes: Int64? = nil) {
+        self.file = file
+        self.packets = packets
+        self.bytesRead = bytesRead
+        self.totalBytes = totalBytes
+    }
 
     /// Share of the file read, in [0, 1], when the size is known.
     public var fraction: Double? {
