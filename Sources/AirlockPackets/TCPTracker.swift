@@ -46,22 +46,36 @@ struct TCPTracker {
         var finished = false
     }
 
-    struct Flow {
-        var lastSeen: Int64
-        let isDNS: Bool
-        /// Closed (FIN both ways, RST, or first payload delivered and FIN seen): kept only to absorb
-        /// late segments until it idles out.
-        var isClosed = false
-        // DNS connections.
+    /// A DNS connection: both directions reassembled and split into messages.
+    struct DNSStream {
         var low = DNSDirection()
         var high = DNSDirection()
-        // Other connections.
+    }
+
+    /// Any other connection: followed until the client's first payload is delivered.
+    struct FirstPayloadFlow {
+        /// Which endpoint is the client: from the handshake, else the higher port; nil until known.
         var clientIsLow: Bool?
         var collector = FirstPayloadCollector()
+    }
 
-        init(lastSeen: Int64, isDNS: Bool) {
-            self.lastSeen = lastSeen
-            self.isDNS = isDNS
+    /// What a tracked connection is, and whether it is still followed.
+    enum FlowState {
+        case dnsStream(DNSStream)
+        case firstPayload(FirstPayloadFlow)
+        /// Closed (FIN both ways, RST, or first payload delivered and FIN seen): kept only to absorb
+        /// late segments until it idles out. Also stands in while a stream is taken out of the table
+        /// to be changed, so its buffers keep one owner (no copy on write).
+        case closed
+    }
+
+    struct Flow {
+        var lastSeen: Int64
+        var state: FlowState
+
+        var isClosed: Bool {
+            if case .closed = state { return true }
+            return false
         }
     }
 
@@ -106,10 +120,6 @@ struct TCPTracker {
                 index = created
             }
             flows.values[index].lastSeen = now
-            guard !flows.values[index].isClosed else {
-                statistics.tcpSegmentsUntracked += 1
-                return
-            }
             Self.process(
                 limits: limits, &flows.values[index], key: key, fromLow: fromLow, segment, payload: payload,
                 statistics: &statistics, sink: &sink)
@@ -130,8 +140,12 @@ struct TCPTracker {
 
     /// A SYN on a known connection is a new connection when the old one closed or used another ISN.
     private func isNewConnection(_ flow: Flow, fromLow: Bool, _ segment: TCPSegment) -> Bool {
-        if flow.isClosed { return true }
-        let assembler = flow.isDNS ? (fromLow ? flow.low.assembler : flow.high.assembler) : flow.collector.assembler
+        let assembler: SegmentAssembler
+        switch flow.state {
+        case .closed: return true
+        case .dnsStream(let stream): assembler = fromLow ? stream.low.assembler : stream.high.assembler
+        case .firstPayload(let first): assembler = first.collector.assembler
+        }
         guard assembler.isStarted else { return false }
         let distance = SegmentAssembler.distance(assembler.nextSequence, from: segment.sequence &+ 1)
         // A retransmitted SYN has the same ISN; data since then moves nextSequence a little ahead.
@@ -143,7 +157,7 @@ struct TCPTracker {
     ) -> Dictionary<Key, Flow>.Index? {
         if flows.count >= limits.maxFlows { makeRoom(now: now, statistics: &statistics, sink: &sink) }
         if isDNS { statistics.tcpDNSFlows += 1 } else { statistics.tcpOtherFlows += 1 }
-        flows[key] = Flow(lastSeen: now, isDNS: isDNS)
+        flows[key] = Flow(lastSeen: now, state: isDNS ? .dnsStream(DNSStream()) : .firstPayload(FirstPayloadFlow()))
         return flows.index(forKey: key)
     }
 
@@ -151,26 +165,38 @@ struct TCPTracker {
         limits: Limits, _ flow: inout Flow, key: Key, fromLow: Bool, _ segment: TCPSegment, payload: Span<UInt8>,
         statistics: inout PacketStatistics, sink: inout Sink
     ) {
-        if flow.isDNS {
-            Self.processDNS(limits: limits, &flow, key: key, fromLow: fromLow, segment, payload: payload, statistics: &statistics, sink: &sink)
-        } else {
-            Self.processOther(limits: limits, &flow, key: key, fromLow: fromLow, segment, payload: payload, statistics: &statistics, sink: &sink)
+        switch flow.state {
+        case .closed:
+            statistics.tcpSegmentsUntracked += 1
+        case .dnsStream(var stream):
+            flow.state = .closed
+            let open = Self.processDNS(
+                limits: limits, &stream, key: key, fromLow: fromLow, segment, payload: payload, statistics: &statistics,
+                sink: &sink)
+            if open { flow.state = .dnsStream(stream) }
+        case .firstPayload(var first):
+            flow.state = .closed
+            let open = Self.processOther(
+                limits: limits, &first, key: key, fromLow: fromLow, segment, payload: payload, statistics: &statistics,
+                sink: &sink)
+            if open { flow.state = .firstPayload(first) }
         }
     }
 
     // MARK: DNS connections
 
+    /// One segment of a DNS connection; false when it closed the connection.
     private static func processDNS<Sink: PacketSink>(
-        limits: Limits, _ flow: inout Flow, key: Key, fromLow: Bool, _ segment: TCPSegment, payload: Span<UInt8>,
+        limits: Limits, _ flow: inout DNSStream, key: Key, fromLow: Bool, _ segment: TCPSegment, payload: Span<UInt8>,
         statistics: inout PacketStatistics, sink: inout Sink
-    ) {
+    ) -> Bool {
         let context = FlowContext(
             time: segment.time, source: segment.source, destination: segment.destination, transport: .tcp)
         let reverse = FlowContext(
             time: segment.time, source: segment.destination, destination: segment.source, transport: .tcp)
         if segment.has(TCPSegment.rst) {
-            Self.close(limits: limits, &flow, key: key, time: segment.time, statistics: &statistics, sink: &sink)
-            return
+            Self.finish(limits: limits, &flow, key: key, time: segment.time, statistics: &statistics, sink: &sink)
+            return false
         }
         if segment.has(TCPSegment.syn) && segment.has(TCPSegment.ack) {
             // A SYN-ACK names the client's first sequence number even if the capture missed the SYN.
@@ -193,8 +219,10 @@ struct TCPTracker {
             Self.receive(limits: limits, &flow.high, segment, payload: payload, context: context, statistics: &statistics, sink: &sink)
         }
         if flow.low.finished && flow.high.finished {
-            Self.close(limits: limits, &flow, key: key, time: segment.time, statistics: &statistics, sink: &sink)
+            Self.finish(limits: limits, &flow, key: key, time: segment.time, statistics: &statistics, sink: &sink)
+            return false
         }
+        return true
     }
 
     private static func startFromHandshake(_ direction: inout DNSDirection, at sequence: UInt32) {
@@ -339,10 +367,11 @@ struct TCPTracker {
 
     // MARK: Other connections
 
+    /// One segment of another connection; false when it closed the connection.
     private static func processOther<Sink: PacketSink>(
-        limits: Limits, _ flow: inout Flow, key: Key, fromLow: Bool, _ segment: TCPSegment, payload: Span<UInt8>,
-        statistics: inout PacketStatistics, sink: inout Sink
-    ) {
+        limits: Limits, _ flow: inout FirstPayloadFlow, key: Key, fromLow: Bool, _ segment: TCPSegment,
+        payload: Span<UInt8>, statistics: inout PacketStatistics, sink: inout Sink
+    ) -> Bool {
         if segment.has(TCPSegment.syn) {
             if flow.clientIsLow == nil {
                 // SYN comes from the client, SYN-ACK from the server.
@@ -373,8 +402,10 @@ struct TCPTracker {
         }
         if segment.has(TCPSegment.rst) || segment.has(TCPSegment.fin) {
             // Either side closing means no more first payload is coming worth waiting for.
-            Self.close(limits: limits, &flow, key: key, time: segment.time, statistics: &statistics, sink: &sink)
+            Self.finish(limits: limits, &flow, key: key, time: segment.time, statistics: &statistics, sink: &sink)
+            return false
         }
+        return true
     }
 
     private static func collect<Sink: PacketSink>(
@@ -411,24 +442,41 @@ struct TCPTracker {
     private static func close<Sink: PacketSink>(
         limits: Limits, _ flow: inout Flow, key: Key, time: Timestamp, statistics: inout PacketStatistics, sink: inout Sink
     ) {
-        guard !flow.isClosed else { return }
-        flow.isClosed = true
-        if flow.isDNS {
-            Self.finishDirection(
-                limits: limits, &flow.low, context: FlowContext(time: time, source: key.low, destination: key.high, transport: .tcp),
-                statistics: &statistics, sink: &sink)
-            Self.finishDirection(
-                limits: limits, &flow.high, context: FlowContext(time: time, source: key.high, destination: key.low, transport: .tcp),
-                statistics: &statistics, sink: &sink)
-            flow.low = DNSDirection()
-            flow.high = DNSDirection()
-        } else {
-            let clientIsLow = flow.clientIsLow ?? true
-            let context = FlowContext(
-                time: time, source: clientIsLow ? key.low : key.high, destination: clientIsLow ? key.high : key.low,
-                transport: .tcp)
-            flow.collector.finish(context: context, statistics: &statistics, sink: &sink)
+        let state = flow.state
+        flow.state = .closed
+        switch state {
+        case .closed:
+            break
+        case .dnsStream(var stream):
+            Self.finish(limits: limits, &stream, key: key, time: time, statistics: &statistics, sink: &sink)
+        case .firstPayload(var first):
+            Self.finish(limits: limits, &first, key: key, time: time, statistics: &statistics, sink: &sink)
         }
+    }
+
+    /// A DNS connection ends: both directions deliver or report what they hold.
+    private static func finish<Sink: PacketSink>(
+        limits: Limits, _ stream: inout DNSStream, key: Key, time: Timestamp, statistics: inout PacketStatistics,
+        sink: inout Sink
+    ) {
+        Self.finishDirection(
+            limits: limits, &stream.low, context: FlowContext(time: time, source: key.low, destination: key.high, transport: .tcp),
+            statistics: &statistics, sink: &sink)
+        Self.finishDirection(
+            limits: limits, &stream.high, context: FlowContext(time: time, source: key.high, destination: key.low, transport: .tcp),
+            statistics: &statistics, sink: &sink)
+    }
+
+    /// Another connection ends: what the client sent so far is its first payload.
+    private static func finish<Sink: PacketSink>(
+        limits: Limits, _ flow: inout FirstPayloadFlow, key: Key, time: Timestamp, statistics: inout PacketStatistics,
+        sink: inout Sink
+    ) {
+        let clientIsLow = flow.clientIsLow ?? true
+        let context = FlowContext(
+            time: time, source: clientIsLow ? key.low : key.high, destination: clientIsLow ? key.high : key.low,
+            transport: .tcp)
+        flow.collector.finish(context: context, statistics: &statistics, sink: &sink)
     }
 
     /// Forgets connections idle longer than the timeout, reporting what they still held.

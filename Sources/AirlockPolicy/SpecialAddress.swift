@@ -44,4 +44,23 @@ public enum SpecialAddress {
         for range in ranges where range.cidr.contains(address) { return range.category }
         return nil
     }
+
+    /// Cloud metadata services: where instance credentials live. Link-local ones are private anyway;
+    /// Azure's WireServer is a global address, so it needs its own entry. The HTTP proxy refuses them
+    /// unless `allow_private_destinations` names them, and a DNS answer pointing at one raises a
+    /// metadata-access alert: both read this one table.
+    public static let metadataServices: [(address: IPAddress, service: String)] = [
+        (IPAddress("169.254.169.254")!, "cloud instance metadata (AWS, GCP, Azure, OCI, OpenStack)"),
+        (IPAddress("fd00:ec2::254")!, "AWS instance metadata (IPv6)"),
+        (IPAddress("169.254.170.2")!, "AWS ECS task metadata"),
+        (IPAddress("100.100.100.200")!, "Alibaba Cloud instance metadata"),
+        (IPAddress("168.63.129.16")!, "Azure WireServer"),
+    ]
+
+    /// The metadata service at `address` (IPv4-mapped addresses judged by the IPv4 inside), nil when
+    /// it is none.
+    public static func metadataService(at address: IPAddress) -> String? {
+        let address = address.unmappedIPv4
+        return metadataServices.first { $0.address == address }?.service
+    }
 }

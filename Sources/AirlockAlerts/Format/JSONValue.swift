@@ -1,5 +1,8 @@
+import AirlockEnforcement
+
 /// A JSON value with object keys kept in insertion order, so records are byte-for-byte reproducible
-/// (the same traffic gives the same lines live and in replay) and read in a sensible order.
+/// (the same traffic gives the same lines live and in replay) and read in a sensible order. Strings
+/// and numbers are written by ``JSON``, as every other JSON Airlock prints.
 public indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
@@ -21,15 +24,8 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
-        case .double(let d):
-            if !d.isFinite {
-                out += "null"
-            } else if d == d.rounded() && abs(d) < 1e15 {
-                out += String(Int64(d))
-            } else {
-                out += String((d * 10_000).rounded() / 10_000)
-            }
-        case .string(let s): Self.writeString(s, to: &out)
+        case .double(let d): out += JSON.number(d)
+        case .string(let s): JSON.appendString(s, to: &out)
         case .array(let items):
             out += "["
             for (i, item) in items.enumerated() {
@@ -41,30 +37,12 @@ public indirect enum JSONValue: Sendable, Equatable {
             out += "{"
             for (i, member) in members.enumerated() {
                 if i > 0 { out += "," }
-                Self.writeString(member.key, to: &out)
+                JSON.appendString(member.key, to: &out)
                 out += ":"
                 member.value.write(to: &out)
             }
             out += "}"
         }
-    }
-
-    static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x2028 || scalar.value == 0x2029:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }
 

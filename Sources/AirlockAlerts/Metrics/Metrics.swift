@@ -161,7 +161,6 @@ public final class Metrics: Sendable {
             .replacingOccurrences(of: "\n", with: "\\n")
     }
 
-    static func number(_ v: Double) -> String {
-        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
-    }
+    /// Prometheus sample values and bucket bounds: ``JSON``'s numbers to the nanosecond.
+    static func number(_ v: Double) -> String { JSON.number(v, decimals: 9) }
 }

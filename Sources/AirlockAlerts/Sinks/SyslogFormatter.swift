@@ -83,12 +83,8 @@ public struct SyslogFormatter: Sendable {
         return sd + "] "
     }
 
-    /// Two decimals at most, integers without a fraction.
-    static func number(_ v: Double) -> String {
-        guard v.isFinite else { return "0" }
-        if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
-        return String((v * 100).rounded() / 100)
-    }
+    /// ``JSON``'s numbers with two decimals at most (structured-data values have no null: 0).
+    static func number(_ v: Double) -> String { v.isFinite ? JSON.number(v, decimals: 2) : "0" }
 
     /// RFC 6587 octet-counting frame for TCP: `LEN SP MSG`.
     public static func octetCounted(_ message: [UInt8]) -> [UInt8] {

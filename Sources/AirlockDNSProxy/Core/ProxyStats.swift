@@ -97,7 +97,7 @@ public struct ProxyStats: Sendable {
         var out = "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",")
         out +=
             ",\"malformed\":{"
-            + malformed.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }
+            + malformed.sorted { $0.key < $1.key }.map { "\(JSON.string($0.key)):\($0.value)" }
             .joined(separator: ",") + "}}"
         return out
     }

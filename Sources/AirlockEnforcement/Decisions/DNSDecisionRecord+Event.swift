@@ -3,14 +3,6 @@ import AirlockEvents
 import AirlockPolicy
 
 extension DecisionEventBuilder {
-    /// Cloud metadata service addresses: an answer pointing a name at one of these is an attempt
-    /// to reach instance credentials from a sandbox.
-    static let metadataAddresses: Set<IPAddress> = [
-        IPAddress("169.254.169.254")!,  // AWS, GCP, Azure, OpenStack, DigitalOcean, Oracle
-        IPAddress("fd00:ec2::254")!,  // AWS IMDS over IPv6
-        IPAddress("100.100.100.200")!,  // Alibaba Cloud
-    ]
-
     /// A live DNS proxy decision record. Nil for records without a question (unparseable packets:
     /// those are counted as malformed, not decided).
     public func decision(record r: DNSDecisionRecord) -> DecisionEvent? {
@@ -42,7 +34,7 @@ extension DecisionEventBuilder {
             ]
             nameBytes = Int(used.rounded())
         case .rebinding(let decision)?:
-            if case .dnsAnswer(_, let address) = decision.subject, Self.metadataAddresses.contains(address) {
+            if case .dnsAnswer(_, let address) = decision.subject, SpecialAddress.metadataService(at: address) != nil {
                 reason = .metadataAccess
             } else {
                 reason = .policyDenial

@@ -21,17 +21,6 @@ public struct EgressGuard: Sendable {
         self.allowNonTLSTunnels = allowNonTLSTunnels
     }
 
-    /// Cloud metadata services. Link-local ones are private anyway; Azure's WireServer is a
-    /// global address, so it needs its own entry. Refused unless `allow_private_destinations`
-    /// names them explicitly.
-    public static let metadataAddresses: [(IPAddress, String)] = [
-        (IPAddress("169.254.169.254")!, "cloud instance metadata (AWS, GCP, Azure, OCI, OpenStack)"),
-        (IPAddress("fd00:ec2::254")!, "AWS instance metadata (IPv6)"),
-        (IPAddress("169.254.170.2")!, "AWS ECS task metadata"),
-        (IPAddress("100.100.100.200")!, "Alibaba Cloud instance metadata"),
-        (IPAddress("168.63.129.16")!, "Azure WireServer"),
-    ]
-
     // MARK: Target
 
     /// Host and port, before any DNS: built-in bypass checks, then the sandbox's lists.
@@ -71,7 +60,7 @@ public struct EgressGuard: Sendable {
                 kind: .policyDenial)
         }
         let explicit = sandbox.http.allowPrivateDestinations.first { $0.cidr.contains(address) }
-        if let (_, service) = Self.metadataAddresses.first(where: { $0.0 == address.unmappedIPv4 }) {
+        if let service = SpecialAddress.metadataService(at: address) {
             if let rule = explicit {
                 return EgressDecision(
                     deny: false, mode: sandbox.mode, rule: rule.id,

@@ -69,21 +69,21 @@ public enum DecisionFormat {
     }
 
     static func json(_ v: Verdict) -> String {
-        var out = "{\"kind\":" + JSONLine.string(v.kind.rawValue)
-        out += ",\"rule\":" + JSONLine.string(v.rule)
-        out += ",\"score\":" + JSONLine.number(v.score)
-        out += ",\"threshold\":" + JSONLine.number(v.threshold)
+        var out = "{\"kind\":" + JSON.string(v.kind.rawValue)
+        out += ",\"rule\":" + JSON.string(v.rule)
+        out += ",\"score\":" + JSON.number(v.score)
+        out += ",\"threshold\":" + JSON.number(v.threshold)
         out += ",\"queries\":\(v.queries),\"name_bytes\":\(v.nameBytes),\"first\":\(v.isFirst)"
         if !v.members.isEmpty {
-            out += ",\"campaign\":[" + v.members.map { JSONLine.string($0.value) }.joined(separator: ",") + "]"
+            out += ",\"campaign\":[" + v.members.map { JSON.string($0.value) }.joined(separator: ",") + "]"
             out += ",\"campaign_size\":\(v.memberCount)"
         }
         out += ",\"evidence\":["
         for (i, e) in v.evidence.enumerated() {
             if i > 0 { out += "," }
-            out += "{\"feature\":" + JSONLine.string(e.feature) + ",\"value\":" + JSONLine.number(e.value)
-            out += ",\"threshold\":" + JSONLine.number(e.threshold) + ",\"contribution\":"
-            out += JSONLine.number(e.contribution) + "}"
+            out += "{\"feature\":" + JSON.string(e.feature) + ",\"value\":" + JSON.number(e.value)
+            out += ",\"threshold\":" + JSON.number(e.threshold) + ",\"contribution\":"
+            out += JSON.number(e.contribution) + "}"
         }
         return out + "]}"
     }

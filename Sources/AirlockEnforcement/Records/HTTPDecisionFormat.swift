@@ -35,8 +35,8 @@ public enum HTTPDecisionFormat {
         var evidence = "["
         for (i, e) in r.evidence.enumerated() {
             if i > 0 { evidence += "," }
-            evidence += "{\"feature\":" + JSONLine.string(e.feature) + ",\"value\":" + JSONLine.number(e.value)
-            evidence += ",\"threshold\":" + JSONLine.number(e.threshold) + "}"
+            evidence += "{\"feature\":" + JSON.string(e.feature) + ",\"value\":" + JSON.number(e.value)
+            evidence += ",\"threshold\":" + JSON.number(e.threshold) + "}"
         }
         line.add("evidence", raw: evidence + "]")
         line.add("policy_version", "sha256:" + r.policyVersion)

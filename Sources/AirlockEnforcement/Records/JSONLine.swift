@@ -31,7 +31,7 @@ package struct JSONLine {
     package mutating func add(_ name: String, _ value: String?) {
         key(name)
         guard let value else { return appendNull() }
-        Self.appendString(value, to: &bytes)
+        JSON.appendString(value, to: &bytes)
     }
 
     package mutating func add(_ name: String, _ value: Int?) {
@@ -47,7 +47,7 @@ package struct JSONLine {
 
     package mutating func add(_ name: String, _ value: Double) {
         key(name)
-        bytes.append(contentsOf: Self.number(value).utf8)
+        bytes.append(contentsOf: JSON.number(value).utf8)
     }
 
     /// Adds an already-serialised JSON value (an object or array).
@@ -63,36 +63,4 @@ package struct JSONLine {
     }
 
     private mutating func appendNull() { bytes.append(contentsOf: "null".utf8) }
-
-    /// At most 4 decimals, integers without a fraction, non-finite values as null.
-    package static func number(_ v: Double) -> String {
-        guard v.isFinite else { return "null" }
-        if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
-        return String((v * 10_000).rounded() / 10_000)
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped.
-    package static func appendString(_ s: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
-            case UInt8(ascii: "\n"): out.append(contentsOf: "\\n".utf8)
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: "\\u00".utf8)
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xF)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    package static func string(_ s: String) -> String {
-        var out: [UInt8] = []
-        appendString(s, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
 }

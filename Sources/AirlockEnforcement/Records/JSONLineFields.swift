@@ -33,7 +33,7 @@ enum JSONLineFields {
     /// `"198.18.1.2:41000"`, or the general form for IPv6.
     static func append(_ endpoint: Endpoint, to out: inout [UInt8]) {
         guard case .v4(let v) = endpoint.address else {
-            JSONLine.appendString(endpoint.description, to: &out)
+            JSON.appendString(endpoint.description, to: &out)
             return
         }
         out.append(UInt8(ascii: "\""))

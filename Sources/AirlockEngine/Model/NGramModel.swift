@@ -1,3 +1,5 @@
+import AirlockEvents
+
 /// A character trigram model of DNS labels, scoring how much a label looks like the names people
 /// register and name hosts with.
 ///
@@ -45,6 +47,15 @@ public struct NGramModel: Sendable {
         self.costs = costs
         self.scale = scale
         self.symbolOfByte = Self.makeSymbolMap()
+    }
+
+    /// The model's table from its base64 literal (``Base64``), failures named for the model.
+    static func decodeBase64(_ text: String) throws(NGramModelError) -> [UInt8] {
+        switch Base64.decode(text) {
+        case .success(let bytes): return bytes
+        case .failure(.length(let length)): throw .base64Length(length)
+        case .failure(.invalid(let offset)): throw .invalidBase64(offset: offset)
+        }
     }
 
     /// A model from the base64 form the training script writes, verified against its FNV-1a 64 checksum.

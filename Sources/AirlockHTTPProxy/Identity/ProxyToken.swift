@@ -104,7 +104,9 @@ public struct ProxyToken: Hashable, Sendable {
         let scheme = parts[0].lowercased()
         let rest = parts[1].trimmingCharacters(" ")
         if scheme == "bearer" { return rest }
-        guard scheme == "basic", let decoded = Base64.decode(rest) else { return nil }
+        guard scheme == "basic", rest.utf8.count <= 4096, case .success(let decoded) = Base64.decode(rest) else {
+            return nil
+        }
         guard let colon = decoded.firstIndex(of: UInt8(ascii: ":")) else { return nil }
         return String(decoding: decoded[(colon + 1)...], as: UTF8.self)
     }
