@@ -282,4 +282,5 @@ extension AlertAggregator {
 extension AlertPipeline: DecisionSink {
     public func countQuery() { metrics.queries.increment() }
     public func countMalformed(reason: String) { metrics.malformed.increment(reason) }
+    public func observeHTTP(_ record: HTTPDecisionRecord) { metrics.observe(http: record) }
 }

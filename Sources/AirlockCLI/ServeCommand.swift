@@ -83,6 +83,7 @@ enum ServeCommand {
                     sink: pipeline, forwardingTo: log, nextLevel: configuration.logLevel,
                     builder: DecisionEventBuilder(enforcement: .enforce, quarantine: true, policyVersion: policy.version))
                 alerts = pipeline
+                pipeline.metrics.policyVersion.withLock { $0 = policy.version }
                 // Alerting sees every record; the JSON-lines log still gets only what --log-level asks.
                 configuration.logLevel = .all
                 let latency = pipeline.metrics.upstreamLatency
@@ -153,8 +154,11 @@ enum ServeCommand {
                 logFiles.reopenAll(alerts: alerts, command: "serve", signal: "SIGHUP", err: err)
                 switch server.reload(path: policyPath) {
                 case .success(let snapshot):
+                    alerts?.metrics.policyReloads.increment()
+                    alerts?.metrics.policyVersion.withLock { $0 = snapshot.version }
                     err.line("airlock serve: SIGHUP: policy \(policyPath) reloaded, now sha256:\(snapshot.version)")
                 case .failure(let error):
+                    alerts?.metrics.policyReloadFailures.increment()
                     err.line(
                         "airlock serve: SIGHUP: policy \(policyPath) refused, still running sha256:"
                             + "\(server.shared.policy.version):\n\(error)")

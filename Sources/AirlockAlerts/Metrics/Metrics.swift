@@ -1,4 +1,5 @@
 import AirlockEnforcement
+import AirlockSystem
 import Foundation
 import Synchronization
 
@@ -97,7 +98,37 @@ public final class Metrics: Sendable {
     public let spoolDepth = Mutex<[String: Int]>([:])
     public let spoolBytes = Mutex<[String: Int]>([:])
 
-    public init() {}
+    /// HTTP proxy decisions by stage and action (`request/allow`, `destination/block`, …; end
+    /// records are exchanges, counted below).
+    public let httpDecisions = DynamicCounter()
+    /// HTTP exchanges that ended (response relayed, tunnel closed, exchange cut), their bytes by
+    /// direction, and their duration from the request head to the end.
+    public let httpExchanges = Counter()
+    public let httpBytesUp = Counter()
+    public let httpBytesDown = Counter()
+    public let httpDuration = Histogram(bounds: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300])
+    /// Policy reloads (SIGHUP) accepted and refused, and the version in force.
+    public let policyReloads = Counter()
+    public let policyReloadFailures = Counter()
+    public let policyVersion = Mutex<String?>(nil)
+    /// Version of this build, for `airlock_build_info`.
+    public let buildVersion: String
+
+    public init(buildVersion: String = ProductInfo.airlock.version) {
+        self.buildVersion = buildVersion
+    }
+
+    /// Counts one HTTP proxy record.
+    public func observe(http r: HTTPDecisionRecord) {
+        guard r.action == .end else {
+            httpDecisions.increment("\(r.stage.rawValue)/\(r.action.rawValue)")
+            return
+        }
+        httpExchanges.increment()
+        httpBytesUp.increment(by: r.bytesUp ?? 0)
+        httpBytesDown.increment(by: r.bytesDown ?? 0)
+        if let seconds = r.durationSeconds { httpDuration.observe(seconds: seconds) }
+    }
 
     /// The Prometheus text exposition format (version 0.0.4).
     public func render() -> String {
@@ -152,6 +183,51 @@ public final class Metrics: Sendable {
         family("airlock_spool_bytes", "gauge", "Bytes waiting in a sink's spool.")
         for (sink, n) in spoolBytes.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
             sample("airlock_spool_bytes", [("sink", sink)], String(n))
+        }
+
+        family("airlock_http_decisions_total", "counter", "HTTP proxy decisions by stage and action.")
+        for (key, n) in httpDecisions.snapshot.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+            sample("airlock_http_decisions_total", [("stage", parts[0]), ("action", parts.count > 1 ? parts[1] : "")], String(n))
+        }
+        family("airlock_http_exchanges_total", "counter", "HTTP exchanges and CONNECT tunnels that ended.")
+        sample("airlock_http_exchanges_total", [], String(httpExchanges.value))
+        family("airlock_http_bytes_total", "counter", "HTTP body and tunnel bytes relayed, by direction.")
+        sample("airlock_http_bytes_total", [("direction", "up")], String(httpBytesUp.value))
+        sample("airlock_http_bytes_total", [("direction", "down")], String(httpBytesDown.value))
+        let d = httpDuration.snapshot
+        family("airlock_http_exchange_duration_seconds", "histogram", "HTTP exchange time from request head to end.")
+        for (bound, count) in zip(httpDuration.bounds, d.cumulative) {
+            sample("airlock_http_exchange_duration_seconds_bucket", [("le", Self.number(bound))], String(count))
+        }
+        sample("airlock_http_exchange_duration_seconds_bucket", [("le", "+Inf")], String(d.count))
+        sample("airlock_http_exchange_duration_seconds_sum", [], Self.number(d.sum))
+        sample("airlock_http_exchange_duration_seconds_count", [], String(d.count))
+
+        family("airlock_policy_reloads_total", "counter", "Policy reloads (SIGHUP) accepted.")
+        sample("airlock_policy_reloads_total", [], String(policyReloads.value))
+        family("airlock_policy_reload_failures_total", "counter", "Policy reloads refused (the old policy stayed).")
+        sample("airlock_policy_reload_failures_total", [], String(policyReloadFailures.value))
+        if let version = policyVersion.withLock({ $0 }) {
+            family("airlock_policy_info", "gauge", "The policy in force: its SHA-256 as a label.")
+            sample("airlock_policy_info", [("version", "sha256:" + version)], "1")
+        }
+        family("airlock_build_info", "gauge", "This build: version as a label.")
+        sample("airlock_build_info", [("version", buildVersion)], "1")
+
+        if let p = ProcessStats.current() {
+            family("process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.")
+            sample("process_cpu_seconds_total", [], Self.number(p.cpuSeconds))
+            family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")
+            sample("process_resident_memory_bytes", [], String(p.residentBytes))
+            family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.")
+            sample("process_virtual_memory_bytes", [], String(p.virtualBytes))
+            family("process_open_fds", "gauge", "Number of open file descriptors.")
+            sample("process_open_fds", [], String(p.openFileDescriptors))
+            family("process_max_fds", "gauge", "Maximum number of open file descriptors.")
+            sample("process_max_fds", [], String(p.maxFileDescriptors))
+            family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.")
+            sample("process_start_time_seconds", [], Self.number(p.startTimeSeconds))
         }
         return out
     }

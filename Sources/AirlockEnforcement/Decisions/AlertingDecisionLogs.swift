@@ -13,6 +13,12 @@ public protocol DecisionSink: Sendable {
     func countQuery()
     /// A packet that could not be read, labelled with why.
     func countMalformed(reason: String)
+    /// Every HTTP proxy record, end-of-exchange ones included, for request, byte and latency metrics.
+    func observeHTTP(_ record: HTTPDecisionRecord)
+}
+
+extension DecisionSink {
+    public func observeHTTP(_ record: HTTPDecisionRecord) {}
 }
 
 /// The DNS proxy's ``DecisionLog`` that feeds alerting (and, optionally, another log): `airlock
@@ -100,6 +106,7 @@ public final class AlertingHTTPDecisionLog: HTTPDecisionLog {
             }
         }
         for r in records {
+            sink.observeHTTP(r)
             guard let decision = builder.decision(http: r) else { continue }
             if decision.reason == .routine && decision.action == .allow {
                 sink.submitRoutine(action: .allow, time: r.time)

@@ -32,6 +32,7 @@ public enum HTTPDecisionFormat {
         line.add("status", r.status)
         if let up = r.bytesUp { line.add("bytes_up", up) }
         if let down = r.bytesDown { line.add("bytes_down", down) }
+        if let seconds = r.durationSeconds { line.add("duration_ms", Int((seconds * 1000).rounded())) }
         var evidence = "["
         for (i, e) in r.evidence.enumerated() {
             if i > 0 { evidence += "," }

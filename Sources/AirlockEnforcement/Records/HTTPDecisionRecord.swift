@@ -58,6 +58,9 @@ public struct HTTPDecisionRecord: Sendable {
     public var bytesUp: Int?
     public var bytesDown: Int?
     public var policyVersion: String
+    /// For `end` records: seconds from the request head to the end of the exchange (a tunnel's
+    /// whole life for CONNECT).
+    public var durationSeconds: Double?
 
     public init(
         time: Timestamp, stage: Stage, action: Action, sandbox: String?, identity: String, client: Endpoint,

@@ -103,6 +103,7 @@ extension ConnectionMachine {
         exchange = Exchange(
             head: head, authority: authority, sandbox: sandbox, identity: identity,
             ledgerKey: context.ledgerKey(sandbox: sandbox.name, host: authority.host))
+        exchange?.started = now.monotonic
         let target = context.egressGuard.decideTarget(sandbox, host: authority.host, port: authority.port)
         if let refusal = judge(target, stage: .request, keepAlive: keepAfterRefusal, now: now) { return refusal }
         for decision in heuristics(head, sandbox, now: now) {

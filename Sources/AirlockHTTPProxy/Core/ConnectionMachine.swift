@@ -61,6 +61,8 @@ public struct ConnectionMachine {
         var responseStarted = false
         var bytesUp = 0
         var bytesDown = 0
+        /// Monotonic nanoseconds when the request head was read (the exchange's duration starts here).
+        var started: Int64 = 0
         /// Report mode: the upload budget was passed and logged once.
         var budgetReported = false
     }
@@ -226,6 +228,9 @@ public struct ConnectionMachine {
         if action == .end {
             record.bytesUp = ex?.bytesUp
             record.bytesDown = ex?.bytesDown
+            if let started = ex?.started, started > 0 {
+                record.durationSeconds = Double(max(0, now.monotonic - started)) / 1e9
+            }
         }
         if configuration.logLevel.wants(record) { records.append(record) }
     }
