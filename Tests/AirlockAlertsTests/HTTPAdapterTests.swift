@@ -51,4 +51,40 @@ import Testing
         #expect(builder.decision(http: record(.transfer, .end, kind: .routine, rule: "http.transfer")) == nil)
         #expect(builder.decision(http: record(.upstream, .error, kind: .error, rule: "http.upstream")) == nil)
     }
+
+    /// A request for a cloud metadata service is a High metadata-access alert whichever rule refused
+    /// it: the default deny, a deny list, the private-destination rule, an IPv6 or IPv4-mapped form.
+    @Test func metadataRequestsAlertAsMetadataAccessWhicheverRuleRefusedThem() throws {
+        let builder = DecisionEventBuilder()
+        for (host, destination, rule, stage) in [
+            ("169.254.169.254", nil, "http.default", HTTPDecisionRecord.Stage.request),
+            ("169.254.169.254", nil, "http.deny[2]", .request),
+            ("[fd00:ec2::254]", nil, "http.allow_private_destinations", .request),
+            ("metadata.internal.example", "::ffff:169.254.170.2", "http.allow_private_destinations", .destination),
+            ("168.63.129.16", nil, "http.default", .request),
+        ] as [(String, String?, String, HTTPDecisionRecord.Stage)] {
+            var r = record(stage, .block, kind: .policyDenial, rule: rule)
+            r.method = "GET"
+            r.host = host
+            r.port = 80
+            r.destination = destination.map { Endpoint(address: IPAddress($0)!, port: 80) }
+            let decision = try #require(builder.decision(http: r))
+            #expect(decision.alertKind == .metadataAccess, "\(host) \(rule)")
+            #expect(decision.alertKind?.severityID == 4)
+            #expect(decision.rule == rule)
+            #expect(decision.message.contains("refused by \(rule)"), "\(decision.message)")
+        }
+        // Report mode too; an explicit allow of the address is the operator's choice and no alert.
+        var report = record(.request, .wouldBlock, kind: .policyDenial, rule: "http.default")
+        report.host = "169.254.169.254"
+        #expect(try #require(builder.decision(http: report)).alertKind == .metadataAccess)
+        var allowed = record(.destination, .allow, kind: .routine, rule: "http.allow_private_destinations")
+        allowed.host = "169.254.169.254"
+        #expect(try #require(builder.decision(http: allowed)).alertKind == nil)
+        // Other private destinations stay policy denials.
+        var lan = record(.request, .block, kind: .policyDenial, rule: "http.allow_private_destinations")
+        lan.host = "10.0.0.5"
+        lan.destination = nil
+        #expect(try #require(builder.decision(http: lan)).alertKind == .policyDenial)
+    }
 }

@@ -59,7 +59,7 @@ extension DNSProxyIntegration {
                 "airlock_policy_reload_failures_total 1", "airlock_policy_reloads_total 1",
                 "airlock_policy_info{version=\"sha256:", "airlock_build_info{version=\"", "process_resident_memory_bytes ",
                 "process_open_fds ", "process_cpu_seconds_total ", "airlock_http_exchange_duration_seconds_count ",
-                "airlock_http_bytes_total{direction=\"up\"} ", "airlock_alerts_total{kind=\"metadata-access\"} ",
+                "airlock_http_bytes_total{direction=\"up\"} ", "airlock_alerts_total{kind=\"metadata-access\"} 1", "airlock_alerts_total{kind=\"policy-denial\"} 1",
             ] {
                 #expect(text.contains(expected), "\(expected)")
             }
