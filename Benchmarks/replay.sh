@@ -3,9 +3,20 @@
 # and tshark extracting query names, on one capture of >= 1,000,000 real packets, in one run.
 #   bash Benchmarks/replay.sh            # full run (1.2M packets, tshark included: a minute or two)
 #   bash Benchmarks/replay.sh --smoke    # CI smoke: 50k packets, tshark skipped
+#   bash Benchmarks/replay.sh --profile  # also `perf record -g` one replay and write where the time goes
+#                                          to Benchmarks/out/replay-profile.txt (Benchmarks/perf-report.py)
+# The machine's load average is printed before and after: on a shared 2-core machine read the ratios
+# (both readers in the same run), not the absolute times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-smoke=0; [[ "${1:-}" == "--smoke" ]] && smoke=1
+smoke=0; profile=0
+for arg in "$@"; do
+  case "$arg" in
+    --smoke) smoke=1 ;;
+    --profile) profile=1 ;;
+    *) echo "usage: $0 [--smoke] [--profile]" >&2; exit 64 ;;
+  esac
+done
 AIRLOCK_BENCH=1 bash Deploy/install-deps.sh
 swift build -c release --product airlock >/dev/null
 bin=.build/release/airlock
@@ -22,6 +33,7 @@ size=$(stat -c %s "$work/big.pcap")
 packets=$(capinfos -c -M "$work/big.pcap" | awk '/Number of packets/ {print $NF}')
 echo "capture: $packets packets, $((size / 1048576)) MB"
 
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
 best() { # best of 3 runs
   local b=999999 t
@@ -32,7 +44,8 @@ raw=$(best tcpdump -r "$work/big.pcap" -w /dev/null)
 air=$(best "$bin" replay --summary "$work/big.pcap")
 "$bin" replay --summary "$work/big.pcap" > "$work/summary.json"
 if ((smoke)); then tsh=""; else tsh=$(seconds tshark -r "$work/big.pcap" -T fields -e dns.qry.name); fi
-rss=$( { /usr/bin/time -f "%M" "$bin" replay --summary "$work/big.pcap" >/dev/null; } 2>&1 | tail -1)
+read -r rss cpu < <( { /usr/bin/time -f "%M %U %S" "$bin" replay --summary "$work/big.pcap" >/dev/null; } 2>&1 \
+  | tail -1 | awk '{printf "%d %.3f\n", $1, $2 + $3}')
 
 pps() { echo "$packets / $1" | bc -l | xargs printf "%.0f"; }
 printf "%-34s %10s %14s\n" "reader" "seconds" "packets/s"
@@ -41,9 +54,18 @@ printf "%-34s %10.3f %14s\n" "airlock replay --summary F" "$air" "$(pps "$air")"
 [[ -n "$tsh" ]] && printf "%-34s %10.3f %14s\n" "tshark -T fields -e dns.qry.name" "$tsh" "$(pps "$tsh")"
 printf "airlock / raw read time: %.2fx\n" "$(echo "$air / $raw" | bc -l)"
 [[ -n "$tsh" ]] && printf "tshark / airlock time: %.1fx\n" "$(echo "$tsh / $air" | bc -l)"
-echo "airlock peak RSS: $((rss / 1024)) MB"
+echo "airlock peak RSS: $((rss / 1024)) MB, CPU (user+sys) $cpu s"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$work/summary.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 print(f"airlock: {s['dns_messages']} DNS messages, {s['malformed']} malformed, {len(s['flagged'])} flagged domain entries")
 PY
+if ((profile)); then
+  command -v perf >/dev/null || { echo "replay.sh: --profile needs perf (apt-get install linux-perf)" >&2; exit 1; }
+  mkdir -p Benchmarks/out
+  perf record -g -o "$work/perf.data" "$bin" replay --summary "$work/big.pcap" >/dev/null 2>"$work/perf.log"
+  python3 Benchmarks/perf-report.py "$work/perf.data" --top 60 > Benchmarks/out/replay-profile.txt
+  echo "profile: Benchmarks/out/replay-profile.txt"
+  sed -n '1,25p' Benchmarks/out/replay-profile.txt
+fi

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Turns a `perf record -g` profile into a report of where the time goes, by function.
+
+`perf report` on this machine does not resolve the symbols of executables (perf 6.1 under a newer
+kernel gives up on every ELF file it did not find in a build-id cache, Swift or C alike), so this
+script reads the raw call chains with `perf script`, resolves every address with `llvm-symbolizer`
+(from the Swift toolchain: inlined frames included, from the binary's DWARF) and demangles Swift
+names with `swift-demangle`. It prints two tables: self time (the innermost function, inlined code
+attributed to the function it was inlined from) and inclusive time (samples with the function
+anywhere on the stack), each with the share of all samples.
+
+    python3 Benchmarks/perf-report.py PERF.DATA [--top N] [--comm NAME] > report.txt
+"""
+import argparse
+import collections
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+FRAME = re.compile(r"^\s+([0-9a-f]+) \((.*)\)$")
+
+
+def tool(name):
+    for folder in ("/opt/swift/usr/bin", os.path.dirname(shutil.which("swift") or "") or "/usr/bin"):
+        path = os.path.join(folder, name)
+        if os.access(path, os.X_OK):
+            return path
+    found = shutil.which(name)
+    if not found:
+        sys.exit(f"perf-report: {name} not found (it comes with the Swift toolchain)")
+    return found
+
+
+def load_segments(path):
+    """(file offset, size, virtual address) of each LOAD segment: perf gives file offsets."""
+    try:
+        out = subprocess.run(["readelf", "-lW", path], capture_output=True, text=True).stdout
+    except OSError:
+        return []
+    segments = []
+    for line in out.splitlines():
+        parts = line.split()
+        if parts and parts[0] == "LOAD":
+            segments.append((int(parts[1], 16), int(parts[4], 16), int(parts[2], 16)))
+    return segments
+
+
+def samples(data, comm):
+    """Yields each sample's frames, innermost first, as (dso, address) pairs."""
+    cmd = ["perf", "script", "-i", data, "-F", "comm,ip,dso"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    frames, keep = [], True
+    for line in proc.stdout:
+        if not line.strip():
+            if frames and keep:
+                yield frames
+            frames = []
+            continue
+        match = FRAME.match(line)
+        if match:
+            frames.append((match.group(2), int(match.group(1), 16)))
+        else:
+            keep = comm is None or line.split()[0] == comm
+    if frames and keep:
+        yield frames
+    proc.wait()
+
+
+def symbolize(dso, offsets, segments):
+    """Maps each file offset in `dso` to its chain of functions, outermost first (inlining)."""
+    def vaddr(offset):
+        for start, size, virtual in segments:
+            if start <= offset < start + size:
+                return offset - start + virtual
+        return offset
+
+    addresses = sorted(offsets)
+    if not os.path.exists(dso):
+        return {a: [f"[{os.path.basename(dso)}]"] for a in addresses}
+    text = "\n".join(hex(vaddr(a)) for a in addresses) + "\n"
+    out = subprocess.run(
+        [tool("llvm-symbolizer"), f"--obj={dso}", "--output-style=JSON", "--no-demangle"],
+        input=text, capture_output=True, text=True).stdout
+    result = {}
+    for address, line in zip(addresses, out.splitlines()):
+        entry = json.loads(line)
+        names = [s.get("FunctionName") or "??" for s in entry.get("Symbol", [])]
+        names = [n for n in names if n != "??"] or [f"{os.path.basename(dso)}+{address:#x}"]
+        result[address] = list(reversed(names))  # llvm-symbolizer lists the innermost first
+    return result
+
+
+def demangle(names):
+    names = sorted(names)
+    out = subprocess.run(
+        [tool("swift-demangle"), "--simplified", "--compact"], input="\n".join(names) + "\n",
+        capture_output=True, text=True).stdout.splitlines()
+    return dict(zip(names, out)) if len(out) == len(names) else {n: n for n in names}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("data")
+    ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--comm", help="only samples of this command (thread) name")
+    ap.add_argument("--callers", action="append", default=[], metavar="TEXT",
+                    help="also list who calls the functions whose name contains TEXT (repeatable)")
+    args = ap.parse_args()
+
+    all_samples = list(samples(args.data, args.comm))
+    wanted = collections.defaultdict(set)
+    for frames in all_samples:
+        for dso, address in frames:
+            if not dso.startswith("["):
+                wanted[dso].add(address)
+    chains = {}
+    for dso, offsets in wanted.items():
+        for address, names in symbolize(dso, offsets, load_segments(dso)).items():
+            chains[(dso, address)] = names
+    readable = demangle({n for names in chains.values() for n in names})
+
+    def frame_names(dso, address):
+        if dso.startswith("["):
+            return ["[kernel]" if "kernel" in dso else dso]
+        return [readable.get(n, n) for n in chains[(dso, address)]]
+
+    total = len(all_samples)
+    self_time = collections.Counter()
+    inclusive = collections.Counter()
+    callers = {text: collections.Counter() for text in args.callers}
+    for frames in all_samples:
+        frames = [f for f in frames if not (f[0] == "[unknown]" and f[1] == 0)]
+        if not frames:
+            continue
+        stack = []  # innermost first, inlined functions expanded
+        for dso, address in frames:
+            stack.extend(reversed(frame_names(dso, address)))
+        self_time[stack[0]] += 1
+        inclusive.update(set(stack))
+        for text, counter in callers.items():
+            # The innermost function matching TEXT, and the first different function outside it.
+            for i, name in enumerate(stack):
+                if text in name:
+                    outside = next((n for n in stack[i + 1:] if text not in n and not n.startswith(
+                        ("specialized", "outlined", "protocol witness", "partial apply", "[unknown]"))), "?")
+                    counter[outside] += 1
+                    break
+
+    def table(title, counter):
+        print(f"{title} ({total} samples)")
+        for name, count in counter.most_common(args.top):
+            print(f"{100 * count / max(1, total):6.2f}%  {name[:200]}")
+        print()
+
+    table("Self time by function (inlined code under the function it was inlined from)", self_time)
+    table("Inclusive time by function", inclusive)
+    for text, counter in callers.items():
+        table(f"Callers of functions named like '{text}' (first caller outside them)", counter)
+
+
+if __name__ == "__main__":
+    main()
