@@ -61,7 +61,10 @@ def samples(data, comm):
             continue
         match = FRAME.match(line)
         if match:
-            frames.append((match.group(2), int(match.group(1), 16)))
+            address = int(match.group(1), 16)
+            # Callers' frames hold return addresses, which can fall on the next (inlined) line of code:
+            # the call instruction is the byte before.
+            frames.append((match.group(2), address - 1 if frames and address > 0 else address))
         else:
             keep = comm is None or line.split()[0] == comm
     if frames and keep:

@@ -46,13 +46,16 @@ enum DNSNameReader {
                 length += n + 1
                 guard length <= 255 else { throw .nameTooLong(offset: start) }
                 if trackCase {
-                    for i in (pos + 1)..<(pos + 1 + n) {
+                    // A while loop over the span: a range's iterator was not inlined here (a call per byte).
+                    var i = pos + 1
+                    while i <= pos + n {
                         let c = s[i]
-                        if c >= 0x41 && c <= 0x5A {
+                        if c &- 0x41 < 26 {
                             sawUpper = true
-                        } else if c >= 0x61 && c <= 0x7A {
+                        } else if c &- 0x61 < 26 {
                             sawLower = true
                         }
+                        i += 1
                     }
                 }
                 pos += 1 + n
@@ -87,9 +90,11 @@ enum DNSNameReader {
                 continue
             }
             wire.append(b)
-            for i in (pos + 1)..<(pos + 1 + Int(b)) {
+            var i = pos + 1
+            while i <= pos + Int(b) {
                 let c = s[i]
-                wire.append(c >= 0x41 && c <= 0x5A ? c | 0x20 : c)
+                wire.append(c &- 0x41 < 26 ? c | 0x20 : c)
+                i += 1
             }
             pos += 1 + Int(b)
         }

@@ -39,6 +39,8 @@ public struct DetectionEngine: Sendable {
     private var hostAddresses = HostAddresses()
     /// Distinct clients per domain: a fleet's shared services never join a campaign.
     private var popularity = DomainPopularity()
+    /// Features of recent names: a name asked again, or answered, is read once.
+    private var featureCache = FeatureCache()
 
     public init(
         configuration: DetectionConfiguration = .default, exemptions: DomainExemptions = .defaults,
@@ -95,7 +97,7 @@ public struct DetectionEngine: Sendable {
     /// Assesses a query leaving a sandbox and updates its domain's windows, its client's campaigns and
     /// its check-in timing.
     public mutating func inspect(_ query: DNSQueryEvent) -> DNSAssessment {
-        let features = extractor.features(of: query.name, groupLabels: query.domain.labelCount)
+        let features = featureCache.features(of: query.name, groupLabels: query.domain.labelCount, extractor)
         let nameScore = nameScorer.score(features)
         if exemptions.contains(query.name) {
             return DNSAssessment(
@@ -169,7 +171,8 @@ public struct DetectionEngine: Sendable {
         // slot's frame, a CDN object), not a tunnel's name; a readable name's answers teach the addresses.
         var hostLookup: QueryFacts?
         if !response.addresses.isEmpty && !local {
-            let features = extractor.features(of: response.name, groupLabels: response.domain.labelCount)
+            let features = featureCache.features(
+                of: response.name, groupLabels: response.domain.labelCount, extractor)
             let facts = QueryFacts(
                 features, nameScore: nameScorer.score(features), qtype: response.qtype, time: response.time,
                 nameBytes: 0, c)
@@ -224,7 +227,7 @@ public struct DetectionEngine: Sendable {
                 CampaignKey(client: key.client, scope: .unfamiliarDomains), query, facts, seenBefore, joining: joining)
         }
         if found == nil && query.domain.kind == .unlistedSuffix {
-            let whole = extractor.features(of: query.name, groupLabels: 1)
+            let whole = featureCache.features(of: query.name, groupLabels: 1, extractor)
             let wholeFacts = QueryFacts(
                 whole, nameScore: nameScorer.score(whole), qtype: query.qtype, time: query.time,
                 nameBytes: query.name.presentationLength, configuration)
@@ -337,7 +340,12 @@ public struct DetectionEngine: Sendable {
     /// FNV-1a of a name's wire form.
     static func hash(_ name: DNSName) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in name.wire { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let wire = name.wire.span
+        var i = 0
+        while i < wire.count {
+            hash = (hash ^ UInt64(wire[i])) &* 0x100_0000_01b3
+            i += 1
+        }
         return hash
     }
 

@@ -7,14 +7,14 @@ import AirlockEvents
 /// The cache key is the name's last five labels in wire form (no public suffix has more than four
 /// labels, so eTLD+1 lies within them) plus the server when the grouping falls back to it.
 public struct GroupingCache: Sendable {
-    private struct Entry {
-        var hash: UInt64
-        var tail: [UInt8]
-        var key: DomainKey
-    }
-
     private let grouper: DomainGrouper
-    private var slots: [Entry?]
+    /// Per slot (parallel arrays, so a lookup copies nothing but the key it returns): the tail's
+    /// FNV-1a hash (0: empty), the tail's bytes, the key, and for a ``DomainKey/Kind/serverAddress``
+    /// key the server it holds for.
+    private var hashes: [UInt64]
+    private var tails: [[UInt8]]
+    private var keys: [DomainKey]
+    private var servers: [IPAddress?]
     private let mask: Int
     public private(set) var hits = 0
     public private(set) var misses = 0
@@ -24,43 +24,64 @@ public struct GroupingCache: Sendable {
         var size = 1
         while size < capacity { size <<= 1 }
         self.grouper = grouper
-        self.slots = Array(repeating: nil, count: size)
+        hashes = [UInt64](repeating: 0, count: size)
+        tails = [[UInt8]](repeating: [], count: size)
+        keys = [DomainKey](repeating: DomainKey(value: "", kind: .suffixOnly, labelCount: 0), count: size)
+        servers = [IPAddress?](repeating: nil, count: size)
         self.mask = size - 1
     }
 
     public mutating func key(for name: DNSName, server: Endpoint) -> DomainKey {
         let wire = name.wire
+        let bytes = wire.span
         let tailStart = Self.tailStart(wire, labels: 5)
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for i in tailStart..<wire.count { hash = (hash ^ UInt64(wire[i])) &* 0x100_0000_01b3 }
+        var i = tailStart
+        while i < bytes.count {
+            hash = (hash ^ UInt64(bytes[i])) &* 0x100_0000_01b3
+            i += 1
+        }
+        hash |= 1
         let slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
-        if let entry = slots[slot], entry.hash == hash, entry.tail.elementsEqual(wire[tailStart...]) {
-            if entry.key.kind != .serverAddress {
+        if hashes[slot] == hash && Self.tail(tails[slot], equals: bytes, from: tailStart) {
+            if servers[slot] == nil || servers[slot] == server.address {
                 hits += 1
-                return entry.key
-            }
-            if entry.key.value == server.address.description {
-                hits += 1
-                return entry.key
+                return keys[slot]
             }
         }
         misses += 1
         let key = grouper.key(for: name, server: server)
         // A group whose labels reach beyond the tail would not be determined by it: don't cache.
         if key.kind == .serverAddress || key.labelCount <= Self.labelCount(wire, from: tailStart) {
-            slots[slot] = Entry(hash: hash, tail: Array(wire[tailStart...]), key: key)
+            hashes[slot] = hash
+            tails[slot] = Array(wire[tailStart...])
+            keys[slot] = key
+            servers[slot] = key.kind == .serverAddress ? server.address : nil
         }
         return key
     }
 
+    /// Whether `tail` holds the bytes of `wire` from `start` on.
+    private static func tail(_ stored: [UInt8], equals wire: Span<UInt8>, from start: Int) -> Bool {
+        let tail = stored.span
+        guard tail.count == wire.count - start else { return false }
+        var i = 0
+        while i < tail.count {
+            if tail[i] != wire[start + i] { return false }
+            i += 1
+        }
+        return true
+    }
+
     /// Byte offset where the last `labels` labels begin.
     static func tailStart(_ wire: [UInt8], labels: Int) -> Int {
+        let bytes = wire.span
         var starts = InlineArray<8, Int>(repeating: 0)
         var count = 0, i = 0
-        while i < wire.count {
+        while i < bytes.count {
             starts[count & 7] = i
             count += 1
-            i += Int(wire[i]) + 1
+            i += Int(bytes[i]) + 1
         }
         return count <= labels ? 0 : starts[(count - labels) & 7]
     }

@@ -31,66 +31,31 @@ public enum DNSDecision: Sendable {
 }
 
 /// Parsed DNS message → event → engine. The one path both the offline replay and the live DNS proxy
-/// use, so the same traffic gets the same verdicts wherever it is seen.
+/// use, so the same traffic gets the same verdicts wherever it is seen: ``DNSEventBuilder`` makes the
+/// event, the ``DetectionEngine`` judges it.
 public struct DNSPipeline: Sendable {
     public private(set) var engine: DetectionEngine
-    private var grouper: GroupingCache
-    private let sandboxes: SandboxDirectory
-    private var pending: PendingQueries
+    private var builder: DNSEventBuilder
 
-    public private(set) var queries = 0
-    public private(set) var responses = 0
-    public private(set) var unmatchedResponses = 0
+    public var queries: Int { builder.queries }
+    public var responses: Int { builder.responses }
+    public var unmatchedResponses: Int { builder.unmatchedResponses }
 
     public init(
         engine: DetectionEngine = DetectionEngine(), grouper: GroupingCache = GroupingCache(),
         sandboxes: SandboxDirectory = .none
     ) {
         self.engine = engine
-        self.grouper = grouper
-        self.sandboxes = sandboxes
-        self.pending = PendingQueries()
+        self.builder = DNSEventBuilder(grouper: grouper, sandboxes: sandboxes)
     }
 
     /// Feeds one parsed message; queries are assessed, responses paired and observed.
     public mutating func handle(_ message: DNSMessage, from origin: MessageOrigin) -> DNSDecision {
-        guard let question = message.question else { return .noQuestion(message) }
-        if message.isResponse {
-            return handleResponse(message, question, origin)
+        switch builder.event(for: message, from: origin) {
+        case .query(let event): return .query(event, engine.inspect(event))
+        case .response(let event): return .response(event, engine.observe(event))
+        case .unmatchedResponse: return .unmatchedResponse(message)
+        case .noQuestion: return .noQuestion(message)
         }
-        queries += 1
-        let client = origin.source, server = origin.destination
-        let domain = grouper.key(for: question.name, server: server)
-        let sandbox = sandboxes.sandbox(for: client.address)
-        let event = DNSQueryEvent(
-            time: origin.time, client: client, server: server, transport: origin.transport, id: message.id,
-            name: question.name, qtype: question.type, domain: domain, sandbox: sandbox,
-            recursionDesired: message.flags.rd)
-        let assessment = engine.inspect(event)
-        pending.insert(
-            .init(client: client, server: server, id: message.id),
-            .init(time: origin.time, name: question.name, qtype: question.type, domain: domain, sandbox: sandbox))
-        return .query(event, assessment)
-    }
-
-    private mutating func handleResponse(
-        _ message: DNSMessage, _ question: DNSQuestion, _ origin: MessageOrigin
-    ) -> DNSDecision {
-        responses += 1
-        let client = origin.destination, server = origin.source
-        guard
-            let query = pending.take(
-                .init(client: client, server: server, id: message.id), name: question.name, qtype: question.type,
-                at: origin.time)
-        else {
-            unmatchedResponses += 1
-            return .unmatchedResponse(message)
-        }
-        let event = DNSResponseEvent(
-            time: origin.time, client: client, server: server, transport: origin.transport, id: message.id,
-            name: query.name, qtype: query.qtype, domain: query.domain, sandbox: query.sandbox, rcode: message.rcode,
-            answerTypes: message.answerTypes, payloadBytes: message.payloadBytes, addresses: message.answerAddresses,
-            minTTL: message.minAnswerTTL, truncated: message.flags.tc, recursionDesired: message.flags.rd)
-        return .response(event, engine.observe(event))
     }
 }

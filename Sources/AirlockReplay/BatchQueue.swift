@@ -4,10 +4,10 @@ import Foundation
 ///
 /// Batches (thousands of items) keep the lock off the per-message path; the bound keeps a fast reader
 /// from buffering a whole capture in memory when the engine is the slower side.
-final class BatchQueue<Item: Sendable>: @unchecked Sendable {
+final class BatchQueue<Batch: Sendable>: @unchecked Sendable {
     // @unchecked: every access to `batches` and `closed` happens under `condition`.
     private let condition = NSCondition()
-    private var batches: [[Item]] = []
+    private var batches: [Batch] = []
     private var closed = false
     private let limit: Int
 
@@ -16,7 +16,7 @@ final class BatchQueue<Item: Sendable>: @unchecked Sendable {
     }
 
     /// Blocks while the queue is full.
-    func put(_ batch: [Item]) {
+    func put(_ batch: Batch) {
         condition.lock()
         while batches.count >= limit { condition.wait() }
         batches.append(batch)
@@ -25,7 +25,7 @@ final class BatchQueue<Item: Sendable>: @unchecked Sendable {
     }
 
     /// The next batch, or nil once the queue is closed and drained.
-    func take() -> [Item]? {
+    func take() -> Batch? {
         condition.lock()
         defer { condition.unlock() }
         while batches.isEmpty && !closed { condition.wait() }

@@ -3,6 +3,7 @@ import AirlockDNSLog
 import AirlockDnstap
 import AirlockDNSWire
 import AirlockLDNS
+import AirlockNames
 import AirlockEvents
 import AirlockPackets
 import AirlockPipeline
@@ -10,12 +11,39 @@ import AirlockPipeline
 /// What the reader thread hands to the engine thread, in capture order.
 enum ReplayItem: Sendable {
     case fileStart(String)
-    /// A parsed message; with `dnsLog`, a response's answers rendered for `dns.log` (the bytes are gone later).
-    case message(DNSMessage, MessageOrigin, answers: [ZeekAnswer]?)
+    /// A query event (its index in ``ReplayBatch/queries``) and, when messages are kept, its message's
+    /// index in ``ReplayBatch/messages`` (else -1).
+    case query(Int, message: Int)
+    /// A response paired with its query (index in ``ReplayBatch/responses``), and its message's index.
+    case response(Int, message: Int)
+    /// A message that made no event (an unmatched response, no question): sent only when messages are
+    /// kept, for `dns.log`.
+    case other(message: Int)
     case bypass(FlowContext, BypassFinding)
     case progress(ReplayProgress)
     /// A file is done: its counters and how the read ended (or why it could not start).
     case fileEnd(FileCounters)
+}
+
+/// One batch from the reader thread: items in capture order, the events they point to in arrays
+/// beside them (read in place by the engine thread, never copied through an enum payload), and —
+/// only for `--policy` and `--dns-log`, which read the messages themselves — the parsed messages.
+struct ReplayBatch: Sendable {
+    var items: [ReplayItem] = []
+    var queries: [DNSQueryEvent] = []
+    var responses: [DNSResponseEvent] = []
+    /// Kept messages and where each travelled.
+    var messages: [DNSMessage] = []
+    var origins: [MessageOrigin] = []
+    /// With `dnsLog`, per kept message: a response's answers rendered for `dns.log` (the bytes are gone
+    /// later), nil for a query.
+    var answers: [[ZeekAnswer]?] = []
+
+    init(capacity: Int) {
+        items.reserveCapacity(capacity)
+        queries.reserveCapacity(capacity / 2 + 1)
+        responses.reserveCapacity(capacity / 2 + 1)
+    }
 }
 
 /// Counters the reader keeps per file.
@@ -26,14 +54,21 @@ struct FileCounters: Sendable {
     var malformed: [String: Int] = [:]
     var outcome: ReadOutcome?
     var failure: String?
+    /// Queries, responses and unmatched responses the event builder saw in this file.
+    var queries = 0
+    var responses = 0
+    var unmatchedResponses = 0
 }
 
-/// Stage 1–2 of replay on its own thread: capture → packets → DNS messages (parsed) and flow starts
-/// (classified), batched into a ``BatchQueue``. Everything after parsing runs on the engine thread.
+/// Stages 1–3 of replay on their own thread: capture → packets → DNS messages (parsed) → events
+/// (grouped, sandbox-labelled, responses paired: ``DNSEventBuilder``), and flow starts (classified),
+/// batched into a ``BatchQueue``. The engine thread judges the events in the same order.
 struct ReplayReader {
     let options: ReplayOptions
-    let queue: BatchQueue<ReplayItem>
+    let queue: BatchQueue<ReplayBatch>
     static let batchSize = 2048
+    /// Grouping cache slots: replay can afford more than a live proxy's default (≈ 130 bytes each).
+    static let groupingCacheSlots = 65_536
 
     func run() {
         if let live = options.live {
@@ -41,11 +76,15 @@ struct ReplayReader {
             return
         }
         var decoder = PacketDecoder(configuration: options.packetConfiguration)
-        var sink = ReaderSink(queue: queue, parser: options.parser, renderAnswers: options.dnsLog)
+        var sink = ReaderSink(
+            queue: queue, parser: options.parser, builder: builder(), keepMessages: options.keepsMessages,
+            renderAnswers: options.dnsLog)
         for file in options.files {
-            if !options.continuous { decoder = PacketDecoder(configuration: options.packetConfiguration) }
-            sink.counters = FileCounters(file: file)
-            sink.append(.fileStart(file))
+            if !options.continuous {
+                decoder = PacketDecoder(configuration: options.packetConfiguration)
+                sink.builder = builder()
+            }
+            sink.start(file)
             do {
                 let reader = try PcapFileReader(path: file, filter: options.filter)
                 let linkType = reader.linkType
@@ -65,11 +104,24 @@ struct ReplayReader {
             } catch {
                 sink.counters.failure = String(describing: error)
             }
-            sink.append(.fileEnd(sink.counters))
+            sink.end()
         }
         sink.flush()
         queue.close()
     }
+
+    /// A new event builder, with the sandboxes the run labels events with (the policy's, if any).
+    private func builder() -> DNSEventBuilder {
+        DNSEventBuilder(
+            grouper: GroupingCache(capacity: Self.groupingCacheSlots),
+            sandboxes: options.policy.map(SandboxDirectory.init(policy:)) ?? options.sandboxes)
+    }
+}
+
+extension ReplayOptions {
+    /// Whether the engine thread needs the parsed messages themselves (the policy's rebinding check
+    /// reads answers; `dns.log` logs every message).
+    var keepsMessages: Bool { dnsLog || policy != nil }
 }
 
 extension ReplayReader {
@@ -144,31 +196,52 @@ extension ReplayReader {
 
 /// The decoder's sink on the reader thread.
 struct ReaderSink: PacketSink {
-    let queue: BatchQueue<ReplayItem>
+    let queue: BatchQueue<ReplayBatch>
     let bypasses = BypassDetector()
     let parser: DNSParserChoice
+    var builder: DNSEventBuilder
+    /// Whether the parsed messages travel with the events.
+    let keepMessages: Bool
     /// Whether responses' answers are rendered for the Zeek-style `dns.log`.
     let renderAnswers: Bool
     var counters = FileCounters(file: "")
-    private var batch: [ReplayItem] = []
+    /// The builder's counts when the file started (it carries on across files with `--continuous`).
+    private var countsAtStart = (queries: 0, responses: 0, unmatched: 0)
+    private var batch = ReplayBatch(capacity: ReplayReader.batchSize)
 
-    init(queue: BatchQueue<ReplayItem>, parser: DNSParserChoice, renderAnswers: Bool = false) {
+    init(
+        queue: BatchQueue<ReplayBatch>, parser: DNSParserChoice, builder: DNSEventBuilder = DNSEventBuilder(),
+        keepMessages: Bool = false, renderAnswers: Bool = false
+    ) {
         self.queue = queue
         self.parser = parser
+        self.builder = builder
+        self.keepMessages = keepMessages || renderAnswers
         self.renderAnswers = renderAnswers
-        batch.reserveCapacity(ReplayReader.batchSize)
+    }
+
+    mutating func start(_ file: String) {
+        counters = FileCounters(file: file)
+        countsAtStart = (builder.queries, builder.responses, builder.unmatchedResponses)
+        append(.fileStart(file))
+    }
+
+    mutating func end() {
+        counters.queries = builder.queries - countsAtStart.queries
+        counters.responses = builder.responses - countsAtStart.responses
+        counters.unmatchedResponses = builder.unmatchedResponses - countsAtStart.unmatched
+        append(.fileEnd(counters))
     }
 
     mutating func append(_ item: ReplayItem) {
-        batch.append(item)
-        if batch.count >= ReplayReader.batchSize { flush() }
+        batch.items.append(item)
+        if batch.items.count >= ReplayReader.batchSize { flush() }
     }
 
     mutating func flush() {
-        guard !batch.isEmpty else { return }
+        guard !batch.items.isEmpty else { return }
         queue.put(batch)
-        batch = []
-        batch.reserveCapacity(ReplayReader.batchSize)
+        batch = ReplayBatch(capacity: ReplayReader.batchSize)
     }
 
     mutating func dnsMessage(_ context: FlowContext, _ message: Span<UInt8>) {
@@ -193,13 +266,28 @@ struct ReaderSink: PacketSink {
                 return
             }
         }
-        let answers = renderAnswers && parsed.isResponse ? ZeekAnswerRenderer.answers(message) ?? [] : nil
-        append(
-            .message(
-                parsed,
-                MessageOrigin(
-                    time: context.time, source: context.source, destination: context.destination,
-                    transport: context.transport), answers: answers))
+        let origin = MessageOrigin(
+            time: context.time, source: context.source, destination: context.destination,
+            transport: context.transport)
+        var kept = -1
+        if keepMessages {
+            kept = batch.messages.count
+            batch.messages.append(parsed)
+            batch.origins.append(origin)
+            if renderAnswers {
+                batch.answers.append(parsed.isResponse ? ZeekAnswerRenderer.answers(message) ?? [] : nil)
+            }
+        }
+        switch builder.event(for: parsed, from: origin) {
+        case .query(let event):
+            batch.queries.append(event)
+            append(.query(batch.queries.count - 1, message: kept))
+        case .response(let event):
+            batch.responses.append(event)
+            append(.response(batch.responses.count - 1, message: kept))
+        case .unmatchedResponse, .noQuestion:
+            if keepMessages { append(.other(message: kept)) }
+        }
     }
 
     /// ldns's error text as a snake_case counter key ("Label longer than 63 bytes" → label_longer_than_63_bytes).

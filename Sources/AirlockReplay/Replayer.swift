@@ -83,9 +83,10 @@ public enum DNSParserChoice: String, Sendable, CaseIterable {
 
 /// Runs capture files through the same pipeline the live proxies use.
 ///
-/// Two threads: a reader thread does capture → packets → DNS parsing (``ReplayReader``) and the calling
-/// thread runs the pipeline and engine on the parsed messages in capture order (``ReplayAnalyzer``), so
-/// verdicts are the same as a single-threaded run and the callbacks run on the caller's thread.
+/// Two threads: a reader thread does capture → packets → DNS parsing → events (``ReplayReader``: the
+/// first half of the pipeline, ``DNSEventBuilder``) and the calling thread runs the engine on the
+/// events in capture order (``ReplayAnalyzer``), so verdicts are the same as a single-threaded run
+/// and the callbacks run on the caller's thread.
 public struct Replayer {
     public let options: ReplayOptions
 
@@ -104,14 +105,14 @@ public struct Replayer {
         var summary = ReplaySummary()
         let clock = ContinuousClock()
         let start = clock.now
-        let queue = BatchQueue<ReplayItem>(limit: 16)
+        let queue = BatchQueue<ReplayBatch>(limit: 16)
         let reader = ReplayReader(options: options, queue: queue)
         let thread = Thread { reader.run() }
         thread.stackSize = 8 << 20
         thread.start()
         var analyzer: ReplayAnalyzer?
         while let batch = queue.take() {
-            for item in batch {
+            for item in batch.items {
                 switch item {
                 case .fileStart(let file):
                     summary.files += 1
@@ -121,8 +122,26 @@ public struct Replayer {
                         analyzer = ReplayAnalyzer(options: options)
                     }
                     analyzer!.file = file
-                case .message(let message, let origin, let answers):
-                    analyzer!.handle(message, origin, answers, onRecord, onDNSLog)
+                case .query(let index, let message):
+                    if message < 0 {
+                        analyzer!.query(batch.queries[index], onRecord)
+                    } else {
+                        analyzer!.query(
+                            batch.queries[index], batch.messages[message], batch.origins[message],
+                            onRecord, onDNSLog)
+                    }
+                case .response(let index, let message):
+                    if message < 0 {
+                        analyzer!.response(batch.responses[index], onRecord)
+                    } else {
+                        analyzer!.response(
+                            batch.responses[index], batch.messages[message], batch.origins[message],
+                            batch.answers.isEmpty ? nil : batch.answers[message], onRecord, onDNSLog)
+                    }
+                case .other(let message):
+                    analyzer!.other(
+                        batch.messages[message], batch.origins[message],
+                        batch.answers.isEmpty ? nil : batch.answers[message], onDNSLog)
                 case .bypass(let context, let finding):
                     analyzer!.bypass(context, finding, onRecord)
                 case .progress(let progress):
@@ -130,6 +149,9 @@ public struct Replayer {
                 case .fileEnd(let counters):
                     summary.packets += counters.packets
                     summary.dnsMessages += counters.dnsMessages
+                    summary.queries += counters.queries
+                    summary.responses += counters.responses
+                    summary.unmatchedResponses += counters.unmatchedResponses
                     for (reason, count) in counters.malformed { summary.malformedByReason[reason, default: 0] += count }
                     if let failure = counters.failure { summary.failures.append((counters.file, failure)) }
                     if case .stopped(let packet, let offset, let reason) = counters.outcome {
@@ -148,10 +170,11 @@ public struct Replayer {
     }
 }
 
-/// One engine's worth of replay state: the pipeline, and what it found.
+/// One engine's worth of replay state: the engine (the second half of the pipeline; the reader
+/// thread made the events), and what it found.
 struct ReplayAnalyzer {
     var file = ""
-    var pipeline: DNSPipeline
+    var engine: DetectionEngine
     var flagged: [DomainKey: FlaggedDomain] = [:]
     var flaggedOrder: [DomainKey] = []
     /// Whose evidence first flagged each domain (for its final query count).
@@ -180,60 +203,88 @@ struct ReplayAnalyzer {
     init(options: ReplayOptions) {
         recordEveryDecision = options.recordEveryDecision
         suspiciousScore = options.configuration.suspiciousNameScore
-        pipeline = DNSPipeline(
-            engine: DetectionEngine(configuration: options.configuration, exemptions: options.exemptions),
-            sandboxes: options.policy.map(SandboxDirectory.init(policy:)) ?? options.sandboxes)
+        engine = DetectionEngine(configuration: options.configuration, exemptions: options.exemptions)
         policy = options.policy.map(PolicyReplay.init(policy:))
         if options.dnsLog { dnsLog = DNSLogJoiner() }
     }
 
-    mutating func handle(
-        _ message: DNSMessage, _ origin: MessageOrigin, _ answers: [ZeekAnswer]?, _ emit: (ReplayRecord) -> Void,
+    /// A query: the engine's assessment, what it flags, and (with `--policy`) the policy's decision.
+    mutating func query(_ event: DNSQueryEvent, _ emit: (ReplayRecord) -> Void) {
+        let assessment = engine.inspect(event)
+        judged(event, assessment, emit)
+    }
+
+    /// The same, for a query whose message travelled with it (`--dns-log`, `--policy`).
+    mutating func query(
+        _ event: DNSQueryEvent, _ message: DNSMessage, _ origin: MessageOrigin, _ emit: (ReplayRecord) -> Void,
         _ log: (ZeekDNSRecord) -> Void
     ) {
-        let decision = pipeline.handle(message, from: origin)
-        if dnsLog != nil { self.log(message, origin, answers, decision, log) }
-        switch decision {
-        case .query(let event, let assessment):
-            if let verdict = assessment.verdict {
-                note(verdict, event.time, event.client, event.sandbox, pipeline.engine.evidenceKey(for: event))
-            } else if assessment.nameScore >= suspiciousScore && !assessment.exempt {
-                noteSuspicious(event, assessment.nameScore)
-            }
-            if recordEveryDecision || assessment.verdict != nil { emit(.query(file: file, event, assessment)) }
-            if let record = policy?.query(event, assessment, file: file), recordEveryDecision || record.isNotable {
-                emit(.policy(file: file, record))
-            }
-        case .response(let event, let verdict):
-            if let verdict {
-                note(verdict, event.time, event.client, event.sandbox, pipeline.engine.evidenceKey(for: event))
-                emit(.responseVerdict(file: file, event, verdict))
-            }
-            if let record = policy?.response(message, event, verdict, file: file) { emit(.policy(file: file, record)) }
-        case .unmatchedResponse, .noQuestion:
-            break
+        let assessment = engine.inspect(event)
+        if dnsLog != nil {
+            dnsLog!.query(
+                message, logOrigin(origin), airlock: AirlockDNSFields(event: event, assessment: assessment),
+                into: &logBuffer)
+            flushLog(log)
+        }
+        judged(event, assessment, emit)
+    }
+
+    private mutating func judged(_ event: DNSQueryEvent, _ assessment: DNSAssessment, _ emit: (ReplayRecord) -> Void) {
+        if let verdict = assessment.verdict {
+            note(verdict, event.time, event.client, event.sandbox, engine.evidenceKey(for: event))
+        } else if assessment.nameScore >= suspiciousScore && !assessment.exempt {
+            noteSuspicious(event, assessment.nameScore)
+        }
+        if recordEveryDecision || assessment.verdict != nil { emit(.query(file: file, event, assessment)) }
+        if let record = policy?.query(event, assessment, file: file), recordEveryDecision || record.isNotable {
+            emit(.policy(file: file, record))
         }
     }
 
-    /// Feeds the `dns.log` join and passes on the records it completes.
-    private mutating func log(
-        _ message: DNSMessage, _ origin: MessageOrigin, _ answers: [ZeekAnswer]?, _ decision: DNSDecision,
-        _ log: (ZeekDNSRecord) -> Void
+    /// A response paired with its query: folded into its domain's evidence.
+    mutating func response(_ event: DNSResponseEvent, _ emit: (ReplayRecord) -> Void) {
+        if let verdict = engine.observe(event) { responseVerdict(event, verdict, emit) }
+    }
+
+    /// The same, for a response whose message travelled with it (`--dns-log`, `--policy`).
+    mutating func response(
+        _ event: DNSResponseEvent, _ message: DNSMessage, _ origin: MessageOrigin, _ answers: [ZeekAnswer]?,
+        _ emit: (ReplayRecord) -> Void, _ log: (ZeekDNSRecord) -> Void
     ) {
-        let o = DNSLogJoiner.Origin(
-            time: origin.time, source: origin.source, destination: origin.destination, transport: origin.transport)
-        switch decision {
-        case .query(let event, let assessment):
-            dnsLog!.query(message, o, airlock: AirlockDNSFields(event: event, assessment: assessment), into: &logBuffer)
-        case .response(_, let verdict):
-            dnsLog!.response(message, o, answers: answers ?? [], verdict: verdict, into: &logBuffer)
-        case .unmatchedResponse, .noQuestion:
-            if message.isResponse {
-                dnsLog!.response(message, o, answers: answers ?? [], into: &logBuffer)
-            } else {
-                dnsLog!.query(message, o, airlock: nil, into: &logBuffer)
-            }
+        let verdict = engine.observe(event)
+        if dnsLog != nil {
+            dnsLog!.response(message, logOrigin(origin), answers: answers ?? [], verdict: verdict, into: &logBuffer)
+            flushLog(log)
         }
+        if let verdict { responseVerdict(event, verdict, emit) }
+        if let record = policy?.response(message, event, verdict, file: file) { emit(.policy(file: file, record)) }
+    }
+
+    private mutating func responseVerdict(_ event: DNSResponseEvent, _ verdict: Verdict, _ emit: (ReplayRecord) -> Void) {
+        note(verdict, event.time, event.client, event.sandbox, engine.evidenceKey(for: event))
+        emit(.responseVerdict(file: file, event, verdict))
+    }
+
+    /// A message that made no event (an unmatched response, no question): only `dns.log` shows it.
+    mutating func other(
+        _ message: DNSMessage, _ origin: MessageOrigin, _ answers: [ZeekAnswer]?, _ log: (ZeekDNSRecord) -> Void
+    ) {
+        guard dnsLog != nil else { return }
+        if message.isResponse {
+            dnsLog!.response(message, logOrigin(origin), answers: answers ?? [], into: &logBuffer)
+        } else {
+            dnsLog!.query(message, logOrigin(origin), airlock: nil, into: &logBuffer)
+        }
+        flushLog(log)
+    }
+
+    private func logOrigin(_ origin: MessageOrigin) -> DNSLogJoiner.Origin {
+        DNSLogJoiner.Origin(
+            time: origin.time, source: origin.source, destination: origin.destination, transport: origin.transport)
+    }
+
+    /// Passes on the `dns.log` records the join completed.
+    private mutating func flushLog(_ log: (ZeekDNSRecord) -> Void) {
         for record in logBuffer { log(record) }
         logBuffer.removeAll(keepingCapacity: true)
     }
@@ -327,12 +378,9 @@ struct ReplayAnalyzer {
 
     /// Adds this session's figures to the run's summary.
     func fold(into summary: inout ReplaySummary) {
-        summary.queries += pipeline.queries
-        summary.responses += pipeline.responses
-        summary.unmatchedResponses += pipeline.unmatchedResponses
         for key in flaggedOrder {
             var f = flagged[key]!
-            if let evidenceKey = flaggedKeys[key], let totals = pipeline.engine.totals(for: evidenceKey) {
+            if let evidenceKey = flaggedKeys[key], let totals = engine.totals(for: evidenceKey) {
                 f.queries = max(f.queries, totals.queries)
             }
             summary.flagged.append(f)
@@ -341,7 +389,7 @@ struct ReplayAnalyzer {
         summary.suspiciousNames += suspicious.values
             .filter { flagged[$0.domain] == nil }
             .sorted { ($0.score, $0.name) > ($1.score, $1.name) }
-        summary.peakTrackedDomains = max(summary.peakTrackedDomains, pipeline.engine.trackedDomains)
+        summary.peakTrackedDomains = max(summary.peakTrackedDomains, engine.trackedDomains)
         if let policy { summary.policy.append(policy.summary) }
     }
 }

@@ -23,7 +23,11 @@ struct ConvictedDomains: Sendable {
 
     var count: Int { current.count + previous.count }
 
-    func conviction(of domain: DomainKey) -> Conviction? { current[domain] ?? previous[domain] }
+    func conviction(of domain: DomainKey) -> Conviction? {
+        // Nearly always empty: no hashing then.
+        if current.isEmpty && previous.isEmpty { return nil }
+        return current[domain] ?? previous[domain]
+    }
 
     mutating func convict(_ domain: DomainKey, _ conviction: Conviction) {
         if current[domain] != nil { return }

@@ -41,15 +41,24 @@ public struct DomainExemptions: Sendable {
 
     /// Whether `wire` ends with one of `suffixes` (wire form) at a label boundary.
     static func hasSuffix(_ wire: [UInt8], _ suffixes: [[UInt8]]) -> Bool {
-        for suffix in suffixes where suffix.count <= wire.count {
-            let start = wire.count - suffix.count
-            guard wire[start...].elementsEqual(suffix) else { continue }
-            if start == 0 { return true }
-            // The match must begin at a label boundary: walk the labels to see whether `start` is one.
-            var i = 0
-            while i < start { i += Int(wire[i]) + 1 }
-            if i == start { return true }
-        }
+        let name = wire.span
+        for suffix in suffixes where ends(name, with: suffix) { return true }
         return false
+    }
+
+    /// Whether `name` ends with `suffix` at a label boundary. Compared from the end (the last bytes
+    /// differ first) over spans: this runs for every query and response against every suffix.
+    private static func ends(_ name: Span<UInt8>, with suffixBytes: [UInt8]) -> Bool {
+        let suffix = suffixBytes.span
+        guard suffix.count <= name.count else { return false }
+        let start = name.count - suffix.count
+        var j = suffix.count - 1
+        while j >= 0 && name[start + j] == suffix[j] { j -= 1 }
+        guard j < 0 else { return false }
+        if start == 0 { return true }
+        // The match must begin at a label boundary: walk the labels to see whether `start` is one.
+        var i = 0
+        while i < start { i += Int(name[i]) + 1 }
+        return i == start
     }
 }

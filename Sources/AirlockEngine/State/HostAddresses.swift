@@ -56,7 +56,20 @@ struct DomainPopularity: Sendable {
 
     /// Records that `client` asked for `domain`; returns how many distinct clients did (at most 8).
     mutating func record(_ domain: DomainKey, _ client: ClientIdentity) -> Int {
-        var entry = current[domain] ?? previous.removeValue(forKey: domain) ?? Clients()
+        // One hash of the key when the domain is in the current generation (the usual case).
+        if let index = current.index(forKey: domain) { return Self.add(client, to: &current.values[index]) }
+        var entry = previous.removeValue(forKey: domain) ?? Clients()
+        let count = Self.add(client, to: &entry)
+        if current.count >= generationSize {
+            previous = current
+            current = [:]
+        }
+        current[domain] = entry
+        return count
+    }
+
+    /// Adds `client` to a domain's clients (up to 8); returns how many there are.
+    private static func add(_ client: ClientIdentity, to entry: inout Clients) -> Int {
         if entry.count < 8 {
             let hash = UInt32(truncatingIfNeeded: client.hashValue) | 1
             var known = false
@@ -66,11 +79,6 @@ struct DomainPopularity: Sendable {
                 entry.count += 1
             }
         }
-        if current[domain] == nil && current.count >= generationSize {
-            previous = current
-            current = [:]
-        }
-        current[domain] = entry
         return Int(entry.count)
     }
 
