@@ -6,6 +6,9 @@ struct DNSNameScan {
     var wireLength: Int
     /// Whether the labels mix upper- and lower-case ASCII letters (only when case was tracked).
     var mixedCase: Bool
+    /// FNV-1a of the name's lower-cased wire bytes (length bytes included, root excluded; only when
+    /// case was tracked, else 0): worked out in the same pass, for ``DNSNameTable``.
+    var hash: UInt64 = 0
 }
 
 /// Reads compressed names (RFC 1035 §4.1.4) strictly, without allocating.
@@ -32,6 +35,7 @@ enum DNSNameReader {
         var hops = 0
         var sawUpper = false
         var sawLower = false
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         while true {
             guard pos < bound else { throw truncated }
             let b = s[pos]
@@ -39,7 +43,8 @@ enum DNSNameReader {
             case 0x00:
                 if b == 0 {
                     return DNSNameScan(
-                        end: end < 0 ? pos + 1 : end, wireLength: length, mixedCase: sawUpper && sawLower)
+                        end: end < 0 ? pos + 1 : end, wireLength: length, mixedCase: sawUpper && sawLower,
+                        hash: trackCase ? hash : 0)
                 }
                 let n = Int(b)
                 guard pos + 1 + n <= bound else { throw truncated }
@@ -47,14 +52,17 @@ enum DNSNameReader {
                 guard length <= 255 else { throw .nameTooLong(offset: start) }
                 if trackCase {
                     // A while loop over the span: a range's iterator was not inlined here (a call per byte).
+                    hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3
                     var i = pos + 1
                     while i <= pos + n {
-                        let c = s[i]
+                        var c = s[i]
                         if c &- 0x41 < 26 {
                             sawUpper = true
+                            c |= 0x20
                         } else if c &- 0x61 < 26 {
                             sawLower = true
                         }
+                        hash = (hash ^ UInt64(c)) &* 0x100_0000_01b3
                         i += 1
                     }
                 }
@@ -94,6 +102,30 @@ enum DNSNameReader {
             while i <= pos + Int(b) {
                 let c = s[i]
                 wire.append(c &- 0x41 < 26 ? c | 0x20 : c)
+                i += 1
+            }
+            pos += 1 + Int(b)
+        }
+    }
+
+    /// Whether ``copyLowercased`` would produce exactly `wire` (whose length the caller checked).
+    static func lowercasedEquals(_ s: Span<UInt8>, at start: Int, _ wire: Span<UInt8>) -> Bool {
+        var pos = start
+        var k = 0
+        while true {
+            let b = s[pos]
+            if b == 0 { return k == wire.count }
+            if b >= 0xC0 {
+                pos = Int(b & 0x3F) << 8 | Int(s[pos + 1])
+                continue
+            }
+            guard k + 1 + Int(b) <= wire.count, wire[k] == b else { return false }
+            k += 1
+            var i = pos + 1
+            while i <= pos + Int(b) {
+                let c = s[i]
+                if wire[k] != (c &- 0x41 < 26 ? c | 0x20 : c) { return false }
+                k += 1
                 i += 1
             }
             pos += 1 + Int(b)

@@ -14,8 +14,20 @@ public enum DNSWireReader {
     /// ``DNSMessage/trailingBytes``, not rejected.
     public static func parse(_ bytes: Span<UInt8>) -> Result<DNSMessage, DNSParseError> {
         var none: [DNSRecordInfo]? = nil
+        var noTable = DNSNameTable.disabled
         do {
-            return .success(try read(bytes, records: &none))
+            return .success(try read(bytes, records: &none, names: &noTable))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The same, with the question name taken from `names` when it is there (no copy) and put there
+    /// when not: for a reader that parses a stream of messages (replay's reader thread).
+    public static func parse(_ bytes: Span<UInt8>, names: inout DNSNameTable) -> Result<DNSMessage, DNSParseError> {
+        var none: [DNSRecordInfo]? = nil
+        do {
+            return .success(try read(bytes, records: &none, names: &names))
         } catch {
             return .failure(error)
         }
@@ -27,7 +39,8 @@ public enum DNSWireReader {
     public static func records(_ bytes: Span<UInt8>) -> Result<[DNSRecordInfo], DNSParseError> {
         var all: [DNSRecordInfo]? = []
         do {
-            _ = try read(bytes, records: &all)
+            var noTable = DNSNameTable.disabled
+            _ = try read(bytes, records: &all, names: &noTable)
             return .success(all ?? [])
         } catch {
             return .failure(error)
@@ -52,7 +65,9 @@ public enum DNSWireReader {
         UInt32(s[i]) << 24 | UInt32(s[i + 1]) << 16 | UInt32(s[i + 2]) << 8 | UInt32(s[i + 3])
     }
 
-    static func read(_ s: Span<UInt8>, records: inout [DNSRecordInfo]?) throws(DNSParseError) -> DNSMessage {
+    static func read(
+        _ s: Span<UInt8>, records: inout [DNSRecordInfo]?, names: inout DNSNameTable
+    ) throws(DNSParseError) -> DNSMessage {
         guard s.count <= 65535 else { throw .messageTooLarge(length: s.count) }
         guard let header = header(s) else { throw .truncatedHeader(length: s.count) }
         var pos = DNSHeader.byteCount
@@ -64,9 +79,10 @@ public enum DNSWireReader {
             let name = try DNSNameReader.scan(s, at: pos, limit: s.count, truncated: truncated, trackCase: index == 0)
             guard name.end + 4 <= s.count else { throw truncated }
             if index == 0 {
-                let wire = DNSNameReader.copyLowercased(s, at: pos, wireLength: name.wireLength)
+                let questionName = names.name(
+                    s, at: pos, wireLength: name.wireLength, mixedCase: name.mixedCase, hash: name.hash)
                 question = DNSQuestion(
-                    name: DNSName(validatedWire: wire, hadMixedCase: name.mixedCase),
+                    name: questionName,
                     type: u16(s, name.end), qclass: u16(s, name.end + 2))
                 questionRange = pos..<(name.end + 4)
             }

@@ -49,31 +49,41 @@ public struct DomainKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The grouping value: a lower-case domain without trailing dot, or a server address.
-    public var value: String { didSet { code = Self.code(value, kind, labelCount) } }
-    public var kind: Kind { didSet { code = Self.code(value, kind, labelCount) } }
+    public var value: String { didSet { code = Self.code(value, kind, storedLabelCount) } }
+    public var kind: Kind { didSet { code = Self.code(value, kind, storedLabelCount) } }
     /// How many rightmost labels of the query name the key covers (0 for ``Kind/serverAddress``).
-    public var labelCount: Int { didSet { code = Self.code(value, kind, labelCount) } }
+    public var labelCount: Int {
+        get { Int(storedLabelCount) }
+        set {
+            storedLabelCount = UInt16(clamping: newValue)
+            code = Self.code(value, kind, storedLabelCount)
+        }
+    }
+    /// A name has at most 127 labels; 16 bits keep the key at 24 bytes (it is part of every
+    /// per-domain entry: see MemoryBudgetTests).
+    private var storedLabelCount: UInt16
     /// FNV-1a of the three fields, worked out once: the engine's tables hash a query's key several
     /// times (per-client state, popularity, convictions), and hashing the string each time was a
     /// measurable share of replay.
-    private var code: UInt64
+    private var code: UInt32
 
     public init(value: String, kind: Kind, labelCount: Int) {
         self.value = value
         self.kind = kind
-        self.labelCount = labelCount
-        code = Self.code(value, kind, labelCount)
+        self.storedLabelCount = UInt16(clamping: labelCount)
+        code = Self.code(value, kind, storedLabelCount)
     }
 
     public var description: String { value }
 
     public static func == (lhs: DomainKey, rhs: DomainKey) -> Bool {
-        lhs.code == rhs.code && lhs.labelCount == rhs.labelCount && lhs.kind == rhs.kind && lhs.value == rhs.value
+        lhs.code == rhs.code && lhs.storedLabelCount == rhs.storedLabelCount && lhs.kind == rhs.kind
+            && lhs.value == rhs.value
     }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
-    private static func code(_ value: String, _ kind: Kind, _ labelCount: Int) -> UInt64 {
+    private static func code(_ value: String, _ kind: Kind, _ labelCount: UInt16) -> UInt32 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in value.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         hash = (hash ^ UInt64(truncatingIfNeeded: labelCount)) &* 0x100_0000_01b3
@@ -84,7 +94,8 @@ public struct DomainKey: Hashable, Sendable, CustomStringConvertible {
             case .suffixOnly: 3
             case .serverAddress: 4
             }
-        return (hash ^ kindCode) &* 0x100_0000_01b3
+        hash = (hash ^ kindCode) &* 0x100_0000_01b3
+        return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
     }
 }
 

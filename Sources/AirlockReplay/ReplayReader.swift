@@ -208,6 +208,8 @@ struct ReaderSink: PacketSink {
     /// The builder's counts when the file started (it carries on across files with `--continuous`).
     private var countsAtStart = (queries: 0, responses: 0, unmatched: 0)
     private var batch = ReplayBatch(capacity: ReplayReader.batchSize)
+    /// Question names parsed recently: a response's name (its query's) and names asked again are not copied.
+    private var names = DNSNameTable()
 
     init(
         queue: BatchQueue<ReplayBatch>, parser: DNSParserChoice, builder: DNSEventBuilder = DNSEventBuilder(),
@@ -249,7 +251,7 @@ struct ReaderSink: PacketSink {
         let parsed: DNSMessage
         switch parser {
         case .fast:
-            switch DNSWireReader.parse(message) {
+            switch DNSWireReader.parse(message, names: &names) {
             case .success(let m): parsed = m
             case .failure(let error):
                 counters.malformed["dns_" + error.reason, default: 0] += 1

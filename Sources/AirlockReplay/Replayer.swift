@@ -112,6 +112,10 @@ public struct Replayer {
         thread.start()
         var analyzer: ReplayAnalyzer?
         while let batch = queue.take() {
+            // Events are read through spans: borrowed in place (an array subscript copied each event
+            // out, retaining its name and key, then released it).
+            let queries = batch.queries.span
+            let responses = batch.responses.span
             for item in batch.items {
                 switch item {
                 case .fileStart(let file):
@@ -124,18 +128,18 @@ public struct Replayer {
                     analyzer!.file = file
                 case .query(let index, let message):
                     if message < 0 {
-                        analyzer!.query(batch.queries[index], onRecord)
+                        analyzer!.query(queries[index], onRecord)
                     } else {
                         analyzer!.query(
-                            batch.queries[index], batch.messages[message], batch.origins[message],
+                            queries[index], batch.messages[message], batch.origins[message],
                             onRecord, onDNSLog)
                     }
                 case .response(let index, let message):
                     if message < 0 {
-                        analyzer!.response(batch.responses[index], onRecord)
+                        analyzer!.response(responses[index], onRecord)
                     } else {
                         analyzer!.response(
-                            batch.responses[index], batch.messages[message], batch.origins[message],
+                            responses[index], batch.messages[message], batch.origins[message],
                             batch.answers.isEmpty ? nil : batch.answers[message], onRecord, onDNSLog)
                     }
                 case .other(let message):
@@ -335,9 +339,11 @@ struct ReplayAnalyzer {
     private mutating func noteOne(
         _ verdict: Verdict, _ time: Timestamp, _ client: Endpoint, _ sandbox: SandboxID?, _ key: EvidenceKey
     ) {
-        if var existing = flagged[verdict.domain] {
-            existing.queries = max(existing.queries, verdict.queries)
-            if existing.verdict == .suspiciousName && verdict.kind == .tunnel {
+        if let index = flagged.index(forKey: verdict.domain) {
+            // In place: a convicted domain's every further query carries its verdict.
+            flagged.values[index].queries = max(flagged.values[index].queries, verdict.queries)
+            if flagged.values[index].verdict == .suspiciousName && verdict.kind == .tunnel {
+                var existing = flagged.values[index]
                 // A domain first seen as one odd name, then convicted: report the tunnel.
                 existing.verdict = .tunnel
                 existing.rule = verdict.rule
@@ -348,8 +354,8 @@ struct ReplayAnalyzer {
                 existing.score = verdict.score
                 existing.reasons = verdict.reasons
                 existing.explanation = verdict.explanation
+                flagged.values[index] = existing
             }
-            flagged[verdict.domain] = existing
             return
         }
         flaggedOrder.append(verdict.domain)

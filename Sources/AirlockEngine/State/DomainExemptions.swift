@@ -7,10 +7,10 @@ import AirlockEvents
 /// server of its own. Operators add or remove entries through policy allowlists.
 public struct DomainExemptions: Sendable {
     /// Exempt suffixes in wire form (length-prefixed labels), compared against the tail of a name.
-    private let suffixes: [[UInt8]]
+    private let suffixes: SuffixSet
 
     public init(suffixes: some Sequence<String>) {
-        self.suffixes = suffixes.compactMap { DNSName($0)?.wire }
+        self.suffixes = SuffixSet(suffixes.compactMap { DNSName($0)?.wire })
     }
 
     /// Reverse zones, major DNSBL/URIBL zones and AV cloud lookups that put hashes or addresses in names.
@@ -36,29 +36,6 @@ public struct DomainExemptions: Sendable {
 
     /// Whether `name` is an exempt suffix or lies below one (label boundaries respected).
     public func contains(_ name: DNSName) -> Bool {
-        Self.hasSuffix(name.wire, suffixes)
-    }
-
-    /// Whether `wire` ends with one of `suffixes` (wire form) at a label boundary.
-    static func hasSuffix(_ wire: [UInt8], _ suffixes: [[UInt8]]) -> Bool {
-        let name = wire.span
-        for suffix in suffixes where ends(name, with: suffix) { return true }
-        return false
-    }
-
-    /// Whether `name` ends with `suffix` at a label boundary. Compared from the end (the last bytes
-    /// differ first) over spans: this runs for every query and response against every suffix.
-    private static func ends(_ name: Span<UInt8>, with suffixBytes: [UInt8]) -> Bool {
-        let suffix = suffixBytes.span
-        guard suffix.count <= name.count else { return false }
-        let start = name.count - suffix.count
-        var j = suffix.count - 1
-        while j >= 0 && name[start + j] == suffix[j] { j -= 1 }
-        guard j < 0 else { return false }
-        if start == 0 { return true }
-        // The match must begin at a label boundary: walk the labels to see whether `start` is one.
-        var i = 0
-        while i < start { i += Int(name[i]) + 1 }
-        return i == start
+        suffixes.contains(name.wire)
     }
 }

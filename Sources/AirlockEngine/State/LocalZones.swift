@@ -19,10 +19,10 @@ import AirlockEvents
 /// `test` and `example` (RFC 6761) are left out on purpose: documentation and this project's own
 /// tunnel tests run real tunnels under them, and an operator who wants them local can name them.
 public struct LocalZones: Sendable {
-    private let suffixes: [[UInt8]]
+    private let suffixes: SuffixSet
 
     public init(suffixes: some Sequence<String>) {
-        self.suffixes = suffixes.compactMap { DNSName($0)?.wire }.filter { !$0.isEmpty }
+        self.suffixes = SuffixSet(suffixes.compactMap { DNSName($0)?.wire }.filter { !$0.isEmpty })
     }
 
     /// The special-use and private zones listed above.
@@ -47,6 +47,6 @@ public struct LocalZones: Sendable {
     /// Whether `name` is a single label, or at or below one of the zones (label boundaries respected).
     public func contains(_ name: DNSName) -> Bool {
         if name.labelCount <= 1 { return true }
-        return DomainExemptions.hasSuffix(name.wire, suffixes)
+        return suffixes.contains(name.wire)
     }
 }

@@ -1,0 +1,76 @@
+@testable import AirlockEngine
+import AirlockEvents
+import Testing
+
+/// The engine's speed-ups must answer exactly what the plain computation answers: a suffix set is a
+/// walk over every suffix, a feature cache is the extractor.
+@Suite struct LookupTableTests {
+    /// The comparison the suffix set replaced: the name's end against every suffix, at a label boundary.
+    static func naiveContains(_ wire: [UInt8], _ suffixes: [[UInt8]]) -> Bool {
+        for suffix in suffixes where suffix.count <= wire.count {
+            let start = wire.count - suffix.count
+            guard wire[start...].elementsEqual(suffix) else { continue }
+            var i = 0
+            while i < start { i += Int(wire[i]) + 1 }
+            if i == start { return true }
+        }
+        return false
+    }
+
+    static let suffixes = [
+        "in-addr.arpa", "ip6.arpa", "spamhaus.org", "zen.spamhaus.org", "hashlookup.circl.lu", "cymru.com",
+        "internal.cloudapp.net", "local", "lan", "a.b.c.d.e.f.g.h.i.j.k", "x\u{2E}y.com",
+    ]
+
+    @Test func suffixSetAnswersLikeComparingEverySuffix() throws {
+        let wires = Self.suffixes.compactMap { DNSName($0)?.wire }
+        let set = SuffixSet(wires)
+        var names = [
+            "1.2.0.192.in-addr.arpa", "in-addr.arpa", "arpa", "xin-addr.arpa", "spamhaus.org.evil.com",
+            "evilspamhaus.org", "zen.spamhaus.org", "hashlookup.circl.lu", "circl.lu", "printer.local",
+            "local.example.com", "a.b.c.d.e.f.g.h.i.j.k", "z.a.b.c.d.e.f.g.h.i.j.k", "b.c.d.e.f.g.h.i.j.k",
+            "www.example.com", "cymru.com", "origin.asn.cymru.com", "y.com", "lan", "x.lan",
+        ]
+        var random = Random(state: 16)
+        for _ in 0..<2000 {
+            let labels = (0..<Int(random.next() % 6)).map { _ in random.string("abcdlnmoprx-", length: 1 + Int(random.next() % 4)) }
+            let tail = Self.suffixes[Int(random.next() % UInt64(Self.suffixes.count))]
+            names.append((labels + [tail]).joined(separator: "."))
+            names.append(labels.joined(separator: "."))
+        }
+        for text in names {
+            guard let name = DNSName(text) else { continue }
+            #expect(set.contains(name.wire) == Self.naiveContains(name.wire, wires), "\(text)")
+        }
+        // A label holding a dot byte is not two labels: `x\.y.com` is one label then `com`.
+        let dotted = try #require(DNSName(labels: [Array("x.y".utf8), Array("com".utf8)]))
+        #expect(set.contains(dotted.wire) == Self.naiveContains(dotted.wire, wires))
+    }
+
+    @Test func theRootSuffixMatchesEveryNameAndNoSuffixNone() {
+        let name = DNSName("www.example.com")!
+        #expect(SuffixSet([[]]).contains(name.wire))
+        #expect(!SuffixSet([]).contains(name.wire))
+        #expect(!SuffixSet([]).contains([]))
+    }
+
+    @Test func featureCacheReturnsWhatTheExtractorDoes() {
+        let extractor = NameFeatureExtractor()
+        var cache = FeatureCache()
+        var random = Random(state: 42)
+        var names: [DNSName] = []
+        for i in 0..<6000 {
+            // Repeats (hits), new names (misses) and slot collisions over a table of 4096.
+            if i % 3 == 0, !names.isEmpty {
+                names.append(names[Int(random.next() % UInt64(names.count))])
+            } else {
+                names.append(DNSName(random.string("abcdef0123456789", length: 4 + Int(random.next() % 30)) + ".example.com")!)
+            }
+        }
+        for name in names {
+            for labels in [1, 2, 3] {
+                #expect(cache.features(of: name, groupLabels: labels, extractor) == extractor.features(of: name, groupLabels: labels))
+            }
+        }
+    }
+}
