@@ -39,11 +39,6 @@ struct ReplayBatch: Sendable {
     /// later), nil for a query.
     var answers: [[ZeekAnswer]?] = []
 
-    init(capacity: Int) {
-        items.reserveCapacity(capacity)
-        queries.reserveCapacity(capacity / 2 + 1)
-        responses.reserveCapacity(capacity / 2 + 1)
-    }
 }
 
 /// Counters the reader keeps per file.
@@ -111,7 +106,7 @@ struct ReplayReader {
     }
 
     /// A new event builder, with the sandboxes the run labels events with (the policy's, if any).
-    private func builder() -> DNSEventBuilder {
+    func builder() -> DNSEventBuilder {
         DNSEventBuilder(
             grouper: GroupingCache(capacity: Self.groupingCacheSlots),
             sandboxes: options.policy.map(SandboxDirectory.init(policy:)) ?? options.sandboxes)
@@ -128,9 +123,10 @@ extension ReplayReader {
     /// A live interface or dnstap: one input, read until it ends or `live.stop` is set. Batches are
     /// handed over after every packet or record, so decisions come out as traffic happens.
     func runLive(_ live: LiveInput) {
-        var sink = ReaderSink(queue: queue, parser: options.parser, renderAnswers: options.dnsLog)
-        sink.counters = FileCounters(file: live.name)
-        sink.append(.fileStart(live.name))
+        var sink = ReaderSink(
+            queue: queue, parser: options.parser, builder: builder(), keepMessages: options.keepsMessages,
+            renderAnswers: options.dnsLog)
+        sink.start(live.name)
         sink.flush()
         switch live.source {
         case .interface(let interface, let promiscuous):
@@ -179,7 +175,7 @@ extension ReplayReader {
             if source.badFrames > 0 { sink.counters.malformed["dnstap_bad_frame"] = source.badFrames }
             if source.badRecords > 0 { sink.counters.malformed["dnstap_bad_record"] = source.badRecords }
         }
-        sink.append(.fileEnd(sink.counters))
+        sink.end()
         sink.flush()
         queue.close()
     }
@@ -207,7 +203,7 @@ struct ReaderSink: PacketSink {
     var counters = FileCounters(file: "")
     /// The builder's counts when the file started (it carries on across files with `--continuous`).
     private var countsAtStart = (queries: 0, responses: 0, unmatched: 0)
-    private var batch = ReplayBatch(capacity: ReplayReader.batchSize)
+    private var batch = ReplayBatch()
     /// Question names parsed recently: a response's name (its query's) and names asked again are not copied.
     private var names = DNSNameTable()
 
@@ -243,7 +239,7 @@ struct ReaderSink: PacketSink {
     mutating func flush() {
         guard !batch.items.isEmpty else { return }
         queue.put(batch)
-        batch = ReplayBatch(capacity: ReplayReader.batchSize)
+        batch = ReplayBatch()
     }
 
     mutating func dnsMessage(_ context: FlowContext, _ message: Span<UInt8>) {

@@ -1,5 +1,6 @@
 @testable import AirlockEngine
 import AirlockEvents
+import AirlockTestSupport
 import Testing
 
 /// The engine's speed-ups must answer exactly what the plain computation answers: a suffix set is a
@@ -31,7 +32,7 @@ import Testing
             "local.example.com", "a.b.c.d.e.f.g.h.i.j.k", "z.a.b.c.d.e.f.g.h.i.j.k", "b.c.d.e.f.g.h.i.j.k",
             "www.example.com", "cymru.com", "origin.asn.cymru.com", "y.com", "lan", "x.lan",
         ]
-        var random = Random(state: 16)
+        var random = SeededRandom(seed: 16)
         for _ in 0..<2000 {
             let labels = (0..<Int(random.next() % 6)).map { _ in random.string("abcdlnmoprx-", length: 1 + Int(random.next() % 4)) }
             let tail = Self.suffixes[Int(random.next() % UInt64(Self.suffixes.count))]
@@ -57,7 +58,7 @@ import Testing
     @Test func featureCacheReturnsWhatTheExtractorDoes() {
         let extractor = NameFeatureExtractor()
         var cache = FeatureCache()
-        var random = Random(state: 42)
+        var random = SeededRandom(seed: 42)
         var names: [DNSName] = []
         for i in 0..<6000 {
             // Repeats (hits), new names (misses) and slot collisions over a table of 4096.
