@@ -10,6 +10,7 @@ import AirlockHTTPProxy
 enum TokenCommand {
     static let usage = """
         usage: airlock token --sandbox NAME --ttl SECONDS --key-file FILE [--bind] [--policy FILE]
+               airlock token --new-key FILE [--sandbox NAME --ttl SECONDS ...]
 
         Prints a proxy token for one agent session: the sandbox name and an expiry, signed with
         HMAC-SHA256 under the key the proxy was started with (--token-key). Use it as the password of
@@ -22,21 +23,33 @@ enum TokenCommand {
                              sandboxes[].match); without it the token is a bearer token: it also works
                              from an address in no sandbox, for whoever holds a copy
           --policy FILE      check that the policy defines the sandbox
+          --new-key FILE     create the key: 32 random bytes, mode 600, never over an existing file
+                             (give it to the proxy as --token-key); with --sandbox, also mint a token
         """
 
     static func run(_ args: [String]) throws -> Int32 {
         let parsed = try Arguments(
-            args, valued: ["--sandbox", "--ttl", "--key-file", "--policy"], switches: ["--help", "-h", "--bind"])
+            args, valued: ["--sandbox", "--ttl", "--key-file", "--policy", "--new-key"], switches: ["--help", "-h", "--bind"])
         if parsed.has("--help") || parsed.has("-h") {
             OutputStream.standardOutput.line(usage)
             return 0
+        }
+        if let newKey = parsed.value("--new-key") {
+            do { try ProxyKey.create(path: newKey) } catch {
+                OutputStream.standardError.line("airlock token: --new-key \(error)")
+                return 1
+            }
+            OutputStream.standardError.line("airlock token: created \(newKey) (32 random bytes, mode 600)")
+            if parsed.value("--sandbox") == nil { return 0 }
         }
         guard let sandbox = parsed.value("--sandbox") else { throw UsageError.missingArgument("--sandbox NAME") }
         guard let ttlText = parsed.value("--ttl") else { throw UsageError.missingArgument("--ttl SECONDS") }
         guard let ttl = Int64(ttlText), ttl >= 1, ttl <= 86_400 else {
             throw UsageError.invalidValue(option: "--ttl", value: ttlText, expected: "seconds from 1 to 86400")
         }
-        guard let keyPath = parsed.value("--key-file") else { throw UsageError.missingArgument("--key-file FILE") }
+        guard let keyPath = parsed.value("--key-file") ?? parsed.value("--new-key") else {
+            throw UsageError.missingArgument("--key-file FILE")
+        }
         guard !sandbox.isEmpty, sandbox.utf8.count <= 64,
             sandbox.unicodeScalars.allSatisfy({
                 $0.isASCII

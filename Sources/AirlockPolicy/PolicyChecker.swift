@@ -1,3 +1,5 @@
+import AirlockEvents
+
 /// `airlock check-policy FILE`: validate a policy and say what it means, or list every error.
 ///
 /// A library function so the CLI stays a thin shell and tests can check the exact output.
@@ -30,9 +32,10 @@ public enum PolicyChecker {
             let overrides = policy.detection.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.value)" }
             lines.append("  detection overrides: " + overrides.joined(separator: ", "))
         }
-        lines += policy.warnings.map(\.description)
-        if !policy.warnings.isEmpty {
-            lines.append("\(policy.file): \(policy.warnings.count) warning\(policy.warnings.count == 1 ? "" : "s")")
+        let warnings = policy.warnings + crossSectionWarnings(policy)
+        lines += warnings.map(\.description)
+        if !warnings.isEmpty {
+            lines.append("\(policy.file): \(warnings.count) warning\(warnings.count == 1 ? "" : "s")")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -57,5 +60,37 @@ public enum PolicyChecker {
 
     private static func count(_ rules: HostRuleSet, _ action: PolicyRule.Action) -> Int {
         rules.rules.count { $0.action == action }
+    }
+
+    /// Warnings that need two sections at once: an HTTP allow rule for names the same sandbox's DNS
+    /// policy refuses (the HTTP proxy resolves through Airlock's DNS, so the request would fail at
+    /// resolution). A rule for subdomains is judged on a subdomain of its base and on the base.
+    public static func crossSectionWarnings(_ policy: Policy) -> [PolicyDiagnostic] {
+        var out: [PolicyDiagnostic] = []
+        var seen: Set<String> = []
+        for sandbox in [policy.defaults] + policy.sandboxes {
+            for rule in sandbox.http.rules.rules where rule.action == .allow {
+                guard case .pattern(let pattern) = rule.host else { continue }
+                var names = [pattern.base]
+                if pattern.kind == .subdomains, let sub = DNSName("x." + pattern.base.description) { names = [sub] }
+                // Only where HTTP would really allow it (a sandbox's own deny may override an inherited allow).
+                let port = rule.ports?.min() ?? 443
+                guard names.allSatisfy({ !sandbox.decideHTTP(host: $0.description, port: port).wouldBlock }) else { continue }
+                let denials = names.map { sandbox.decideDNS(name: $0, qtype: DNSRecordType.a) }
+                guard let denial = denials.first, denials.allSatisfy(\.wouldBlock) else { continue }
+                // A top-level rule is copied into every sandbox: warn once per rule and DNS rule, naming
+                // the sandbox only when its own DNS settings are what refuses.
+                guard seen.insert("\(rule.id) \(denial.ruleID)").inserted else { continue }
+                let field = rule.id + (sandbox.name.map { " (sandbox \($0))" } ?? "")
+                out.append(
+                    PolicyDiagnostic(
+                        location: rule.location,
+                        problem: .httpAllowDeniedByDNS(
+                            field: field, rule: rule.description, name: names[0].description, dnsRule: denial.ruleID,
+                            at: denial.location),
+                        severity: .warning))
+            }
+        }
+        return out
     }
 }

@@ -12,7 +12,9 @@ struct PolicyDecoder {
 
     // MARK: Schema
 
-    static let topKeys = ["version", "mode", "dns", "http", "detection", "sandboxes"]
+    /// `alerts` belongs to the alerting configuration (`airlock serve --alerts FILE` may name the
+    /// policy file itself); the policy leaves it alone and `airlock check-policy` validates it.
+    static let topKeys = ["version", "mode", "dns", "http", "detection", "sandboxes", "alerts"]
     static let dnsKeys = [
         "default", "block_response", "allow", "deny", "allowed_types", "quarantine_seconds", "leak_budget",
         "rebinding", "upstreams", "timeout_ms", "attempts",

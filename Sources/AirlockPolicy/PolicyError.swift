@@ -57,6 +57,9 @@ public enum PolicyProblem: Hashable, Sendable, CustomStringConvertible {
     case duplicateRule(field: String, rule: String, first: SourceLocation)
     /// An allow rule a deny rule with the same pattern always beats (deny wins ties).
     case shadowedRule(field: String, rule: String, by: String, at: SourceLocation)
+    /// An HTTP allow rule whose names the same sandbox's DNS policy refuses: the proxy resolves
+    /// through Airlock's DNS, so the request can never get an address.
+    case httpAllowDeniedByDNS(field: String, rule: String, name: String, dnsRule: String, at: SourceLocation?)
 
     public var description: String {
         switch self {
@@ -131,6 +134,10 @@ public enum PolicyProblem: Hashable, Sendable, CustomStringConvertible {
         case .shadowedRule(let field, let rule, let by, let at):
             return "\(field): allow rule '\(rule)' never applies: deny rule \(by) (at \(at.shortDescription)) "
                 + "has the same pattern, and deny wins ties"
+        case .httpAllowDeniedByDNS(let field, let rule, let name, let dnsRule, let at):
+            return "\(field): allow rule '\(rule)' can never work: the HTTP proxy resolves \(name) through Airlock's "
+                + "DNS, and \(dnsRule)" + (at.map { " (at \($0.shortDescription))" } ?? " (built-in default)")
+                + " denies it; allow the name in dns too"
         }
     }
 }

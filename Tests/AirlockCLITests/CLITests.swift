@@ -197,3 +197,86 @@ struct CLIReplayTests {
         #expect(r.stdout.contains("1 file(s), 438 packets, 434 DNS messages"))
     }
 }
+
+@Suite struct TokenKeyTests {
+    @Test func newKeyCreatesAPrivateRandomKeyOnceAndMintsWithIt() throws {
+        let dir = NSTemporaryDirectory() + "airlock-key-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let key = dir + "/token.key"
+        let created = try CLI.run(["token", "--new-key", key])
+        #expect(created.status == 0 && created.stdout.isEmpty, "\(created.stderr)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: key)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect((attributes[.size] as? Int) == 32)
+        let again = try CLI.run(["token", "--new-key", key])
+        #expect(again.status == 1 && again.stderr.contains("exists"))
+        let other = dir + "/other.key"
+        _ = try CLI.run(["token", "--new-key", other])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: key)) != Data(contentsOf: URL(fileURLWithPath: other)))
+        let token = try CLI.run(["token", "--key-file", key, "--sandbox", "agent-1", "--ttl", "60"])
+        #expect(token.status == 0 && token.stdout.hasPrefix("v1.agent-1."), "\(token.stderr)")
+        let both = try CLI.run(["token", "--new-key", dir + "/third.key", "--sandbox", "agent-1", "--ttl", "60"])
+        #expect(both.status == 0 && both.stdout.hasPrefix("v1.agent-1."), "\(both.stderr)")
+    }
+}
+
+@Suite struct CheckPolicyCrossCheckTests {
+    static func write(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "airlock-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// An HTTP allow the same sandbox's DNS policy refuses is a warning naming both rules; a sandbox's
+    /// own HTTP deny of an inherited allow is intended and not warned about.
+    @Test func anHTTPAllowThatDNSDeniesIsAWarning() throws {
+        let path = try Self.write(
+            """
+            version: 1
+            dns:
+              default: deny
+              allow: [.pypi.org]
+            http:
+              default: deny
+              allow: [pypi.org, api.openai.com]
+            sandboxes:
+              - name: builder
+                match: [198.18.2.0/24]
+                dns:
+                  deny: [pypi.org]
+              - name: quiet
+                match: [198.18.3.0/24]
+                http:
+                  deny: [api.openai.com]
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try CLI.run(["check-policy", path])
+        #expect(r.status == 0)
+        let warnings = r.stdout.split(separator: "\n").filter { $0.contains("warning:") }
+        #expect(warnings.count == 2, "\(r.stdout)")
+        #expect(r.stdout.contains(
+            "\(path):7:21: warning: http.allow[1]: allow rule 'api.openai.com' can never work: the HTTP proxy resolves "
+                + "api.openai.com through Airlock's DNS, and dns.default (at 3:12) denies it; allow the name in dns too"))
+        #expect(r.stdout.contains("http.allow[0] (sandbox builder): allow rule 'pypi.org' can never work"))
+        #expect(r.stdout.contains("sandboxes[0].dns.deny[0] (at 12:14) denies it"))
+    }
+
+    @Test func theAlertsSectionIsValidatedInTheSameFileOrAnother() throws {
+        let both = try Self.write("version: 1\nalerts:\n  format: eve\n  stdout: true\n")
+        defer { try? FileManager.default.removeItem(atPath: both) }
+        let ok = try CLI.run(["check-policy", both])
+        #expect(ok.status == 0 && ok.stdout.contains("\(both): alerts: OK, format eve, window 60 s; stdout"), "\(ok.stderr)")
+        let bad = try Self.write("version: 1\nalerts:\n  format: evee\n  windw_seconds: 5\n")
+        defer { try? FileManager.default.removeItem(atPath: bad) }
+        let refused = try CLI.run(["check-policy", bad])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("\(bad):4:3: alerts.windw_seconds: unknown key (did you mean 'window_seconds'?)"))
+        #expect(refused.stderr.contains("\(bad):3:11: alerts.format: must be one of ocsf, eve, found 'evee'"))
+        let policyOnly = try Self.write("version: 1\n")
+        defer { try? FileManager.default.removeItem(atPath: policyOnly) }
+        let separate = try CLI.run(["check-policy", "--alerts", bad, policyOnly])
+        #expect(separate.status == 1 && separate.stderr.contains("alerts.format"))
+        #expect(try CLI.run(["check-policy", policyOnly]).stdout.contains("alerts:") == false)
+    }
+}

@@ -126,6 +126,7 @@ import Testing
 
         let check = PolicyChecker.check(path: path)
         #expect(check.ok)
+        #expect(!check.output.contains("warning"), "\(check.output)")
         #expect(
             check.output.hasPrefix("\(path): OK, policy version sha256:\(policy.version)\n  top level: mode enforce\n"))
         #expect(check.output.contains("  sandbox agent-1 (198.18.1.0/24, 2001:db8:1::/64): mode report\n"))
