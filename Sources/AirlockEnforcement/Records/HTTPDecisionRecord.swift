@@ -6,6 +6,8 @@ import AirlockPolicy
 public struct HTTPDecisionRecord: Sendable {
     /// Which step decided.
     public enum Stage: String, Sendable {
+        /// The client's connection itself: its share of the proxy's connections (refused or closed).
+        case connection
         /// The client's identity (token).
         case identity
         /// The request head itself (malformed → 400).

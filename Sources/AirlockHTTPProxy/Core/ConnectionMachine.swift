@@ -110,6 +110,10 @@ public struct ConnectionMachine {
     /// Whether the machine is relaying a tunnel (the server copies bytes itself).
     public var isTunnel: Bool { state == .tunnel }
     public var isClosed: Bool { state == .closed }
+    /// Waiting for a request head (before the first or between keep-alive requests), nothing in
+    /// flight: what may be closed to make room for other clients (``ClientShares``).
+    public var isWaitingForRequest: Bool { state == .idle }
+
     /// Whether client bytes are consumed now (otherwise they wait in the server's buffer, and the
     /// server stops reading once that holds ``HTTPProxyConfiguration/relayBufferBytes``).
     public var consumesClientInput: Bool {

@@ -14,8 +14,16 @@ public struct HTTPProxyConfiguration: Sendable {
     public var threads: Int = 1
     /// Head size, header count and chunk bounds for the parsers.
     public var limits = HTTPLimits()
-    /// Open client connections per worker; past it new ones are accepted and closed at once.
+    /// Open client connections per worker; when full, the client holding the most loses its oldest
+    /// idle connection to a newcomer holding fewer, else the newcomer is accepted and closed at once.
     public var maxConnectionsPerWorker: Int = 4_096
+    /// Connections one client address may hold per worker (a sixteenth of the worker's: sixteen
+    /// clients at their share fill it). At it, a new one closes the client's oldest idle connection,
+    /// or is refused when all are busy.
+    public var maxConnectionsPerClient: Int = 256
+    /// Connections one client address may hold per worker that wait for a request head (pending
+    /// heads: idle keep-alives, slow or silent openers); each new one past it closes the oldest.
+    public var maxIdleConnectionsPerClient: Int = 64
     /// Time from connect (or the end of the previous exchange) to a complete request head.
     public var headTimeoutSeconds: Int = 30
     /// Keep-alive connections with nothing in flight are closed after this long.

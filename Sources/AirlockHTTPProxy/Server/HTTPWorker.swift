@@ -25,7 +25,7 @@ final class HTTPWorker: @unchecked Sendable {
     static func tag(_ kind: Kind, _ id: UInt64) -> UInt64 { kind.rawValue << 56 | id }
 
     let index: Int
-    private let context: EgressContext
+    let context: EgressContext
     private let resolver: any NameResolver
     private let log: HTTPDecisionLog?
     private let poll: EventPoll
@@ -34,9 +34,15 @@ final class HTTPWorker: @unchecked Sendable {
     private var listeners: [Int32] = []
     private var transparentListeners: [Int32] = []
     private var connections: [UInt64: HTTPConnection] = [:]
+    /// Who holds this worker's connections (per-client limits).
+    var shares: ClientShares
+    /// Per client, refusals and closes by the connection limits not yet logged (one record per
+    /// client per ``limitLogSeconds``, so a flood of connects is a line, not a flood of lines).
+    var limitNotes: [IPAddress: ClientLimitNote] = [:]
+    static let limitLogSeconds: Int64 = 10
     private var nextID: UInt64 = 1
     private let scratch: UnsafeMutableRawBufferPointer
-    private var records: [HTTPDecisionRecord] = []
+    var records: [HTTPDecisionRecord] = []
     private let resolved = Mutex<[(UInt64, ResolveOutcome)]>([])
     private var lastTick: Int64 = 0
     /// When worker 0 last listed the host's addresses for the own-host check.
@@ -60,6 +66,11 @@ final class HTTPWorker: @unchecked Sendable {
         self.context = context
         self.resolver = resolver
         self.log = log
+        let configuration = context.configuration
+        shares = ClientShares(
+            limits: .init(
+                total: configuration.maxConnectionsPerWorker, perClient: configuration.maxConnectionsPerClient,
+                idlePerClient: configuration.maxIdleConnectionsPerClient))
         poll = try EventPoll()
         wake = try WakeEvent()
         scratch = .allocate(byteCount: 65_536, alignment: 16)
@@ -111,6 +122,7 @@ final class HTTPWorker: @unchecked Sendable {
                     perform(c, c.machine.tick(now: now), now: now)
                 }
                 published.withLock { $0 = stats }
+                flushLimitNotes(now: now, all: false)
                 if index == 0 && now.monotonic - lastHostAddresses >= 5_000_000_000 {
                     lastHostAddresses = now.monotonic
                     context.updateOwnHost(HostAddresses.current())
@@ -119,6 +131,7 @@ final class HTTPWorker: @unchecked Sendable {
             writeLog()
         }
         for c in Array(connections.values) { finish(c, now: ProxyTime.now(), why: "proxy stopping") }
+        flushLimitNotes(now: ProxyTime.now(), all: true)
         writeLog()
         published.withLock { $0 = stats }
     }
@@ -164,14 +177,23 @@ final class HTTPWorker: @unchecked Sendable {
         let now = self.now
         for _ in 0..<64 {
             guard let (fd, peer) = Socket.accept(listener) else { return }
-            guard connections.count < configuration.maxConnectionsPerWorker else {
+            let id = nextID
+            nextID += 1
+            let admission = shares.admit(id, from: peer.address) { self.connections[$0]?.machine.isWaitingForRequest ?? false }
+            guard case .admit(let closing) = admission else {
                 stats.refusedConnections += 1
+                stats.clientLimitRefused += 1
+                noteLimit(peer, refused: 1, now: now)
                 close(fd)
                 continue
             }
+            for victim in closing {
+                guard let old = connections[victim] else { continue }
+                stats.clientIdleClosed += 1
+                noteLimit(old.peer, closed: 1, now: now)
+                finish(old, now: now, why: nil)
+            }
             try? Socket.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "TCP_NODELAY")
-            let id = nextID
-            nextID += 1
             // A redirected connection carries its original destination; without one (not redirected)
             // the listener's own address stands in, and TLS must then name its server by SNI.
             let original = transparent ? (OriginalDestination.of(fd) ?? Socket.localEndpoint(fd)) : nil
@@ -180,6 +202,7 @@ final class HTTPWorker: @unchecked Sendable {
                 machine: ConnectionMachine(context: context, client: peer, now: now, originalDestination: original))
             c.clientEvents = EventPoll.readable
             guard (try? poll.add(fd, tag: Self.tag(.client, id), events: c.clientEvents)) != nil else {
+                shares.remove(id, from: peer.address)
                 close(fd)
                 continue
             }
@@ -469,6 +492,7 @@ final class HTTPWorker: @unchecked Sendable {
     /// Closes a connection for good; `why` (when given) ends a tunnel's log with its byte counts.
     private func finish(_ c: HTTPConnection, now: ProxyTime, why: String?) {
         guard connections.removeValue(forKey: c.id) != nil else { return }
+        shares.remove(c.id, from: c.peer.address)
         if let why { c.machine.tunnelEnded(now: now, why: why) }
         records += c.machine.takeRecords()
         closeDescriptors(c)
@@ -537,6 +561,12 @@ final class HTTPWorker: @unchecked Sendable {
 public struct HTTPProxyStats: Sendable {
     public var connections = 0
     public var refusedConnections = 0
+    /// Connections refused because their client was at its share (all its connections busy) or
+    /// the worker was full with no client over its share.
+    public var clientLimitRefused = 0
+    /// Idle connections closed to make room: a client past its pending heads or its share, or the
+    /// client holding the most when the worker was full.
+    public var clientIdleClosed = 0
     public var lookups = 0
     public var tunnels = 0
     public var bytesUp = 0
@@ -550,6 +580,8 @@ public struct HTTPProxyStats: Sendable {
         events += other.events
         connections += other.connections
         refusedConnections += other.refusedConnections
+        clientLimitRefused += other.clientLimitRefused
+        clientIdleClosed += other.clientIdleClosed
         lookups += other.lookups
         tunnels += other.tunnels
         bytesUp += other.bytesUp
@@ -557,7 +589,8 @@ public struct HTTPProxyStats: Sendable {
     }
 
     public var json: String {
-        "{\"connections\":\(connections),\"refused_connections\":\(refusedConnections),\"lookups\":\(lookups),"
+        "{\"connections\":\(connections),\"refused_connections\":\(refusedConnections),"
+            + "\"client_limit_refused\":\(clientLimitRefused),\"client_idle_closed\":\(clientIdleClosed),\"lookups\":\(lookups),"
             + "\"tunnels\":\(tunnels),\"bytes_up\":\(bytesUp),\"bytes_down\":\(bytesDown),"
             + "\"loop_turns\":\(loopTurns),\"events\":\(events)}"
     }
