@@ -10,6 +10,8 @@
 #   Benchmarks/dns-proxy.sh            full run (3 × 10 s per path, medians; ~5 minutes)
 #   Benchmarks/dns-proxy.sh --smoke    one second per path with the debug build: checks that every path
 #                                      works (CI); its figures mean nothing
+#   Benchmarks/dns-proxy.sh --profile  only profiles Airlock (no cache) under the same load: `perf record -g`
+#                                      for --duration seconds → Benchmarks/out/dns-proxy-profile.txt
 #   options: --duration S  --runs N  --threads N (airlock threads and dnsdist listeners; default nproc)
 #
 # Everything listens on 127.0.0.1 high ports; every process started here is stopped by PID on exit.
@@ -21,13 +23,15 @@ duration=10
 runs=3
 threads=$(nproc)
 smoke=0
+profile=0
 while (($#)); do
   case "$1" in
     --smoke) smoke=1; duration=1; runs=1 ;;
+    --profile) profile=1 ;;
     --duration) duration="$2"; shift ;;
     --runs) runs="$2"; shift ;;
     --threads) threads="$2"; shift ;;
-    *) echo "usage: $0 [--smoke] [--duration S] [--runs N] [--threads N]" >&2; exit 64 ;;
+    *) echo "usage: $0 [--smoke] [--profile] [--duration S] [--runs N] [--threads N]" >&2; exit 64 ;;
   esac
   shift
 done
@@ -185,6 +189,24 @@ start_airlock() { # port cache-entries log-level [log-file]
 }
 
 stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
+
+if ((profile)); then
+  command -v perf >/dev/null || { echo "dns-proxy.sh: --profile needs perf (apt-get install linux-perf)" >&2; exit 1; }
+  wait_ready "$nsd_port"
+  port=$(free_port)
+  start_airlock "$port" 0 notable; wait_ready "$port"
+  echo "profiling airlock serve (no cache) for $duration s under dnsperf -c 20 -q 200; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  perf record -g -o "$work/perf.data" -p "$server_pid" -- sleep "$duration" 2>"$work/perf.log" &
+  perf_pid=$!
+  measure "$port" "$server_pid" | awk '{printf "while profiling: %s qps, %s ms average, %s queries per server CPU-second\n", $1, $2, $3}'
+  wait "$perf_pid" || true
+  stop_server
+  mkdir -p Benchmarks/out
+  python3 Benchmarks/perf-report.py "$work/perf.data" --top 60 >Benchmarks/out/dns-proxy-profile.txt
+  echo "profile: Benchmarks/out/dns-proxy-profile.txt"
+  sed -n '1,30p' Benchmarks/out/dns-proxy-profile.txt
+  exit 0
+fi
 
 echo "dns-proxy benchmark: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run, ${runs} × ${duration} s per path, dnsperf -c 20 -q 200, $(wc -l <"$work/queries") names in 50 domains; airlock threads / dnsdist listeners: $threads" >&2
 wait_ready "$nsd_port"

@@ -12,6 +12,7 @@ anywhere on the stack), each with the share of all samples.
     python3 Benchmarks/perf-report.py PERF.DATA [--top N] [--comm NAME] > report.txt
 """
 import argparse
+import bisect
 import collections
 import json
 import os
@@ -49,14 +50,14 @@ def load_segments(path):
 
 
 def samples(data, comm):
-    """Yields each sample's frames, innermost first, as (dso, address) pairs."""
-    cmd = ["perf", "script", "-i", data, "-F", "comm,ip,dso"]
+    """Yields each sample's thread id and frames, innermost first, as (dso, address) pairs."""
+    cmd = ["perf", "script", "-i", data, "-F", "comm,tid,ip,dso"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    frames, keep = [], True
+    frames, keep, tid = [], True, 0
     for line in proc.stdout:
         if not line.strip():
             if frames and keep:
-                yield frames
+                yield tid, frames
             frames = []
             continue
         match = FRAME.match(line)
@@ -66,9 +67,11 @@ def samples(data, comm):
             # the call instruction is the byte before.
             frames.append((match.group(2), address - 1 if frames and address > 0 else address))
         else:
-            keep = comm is None or line.split()[0] == comm
+            fields = line.split()
+            keep = comm is None or fields[0] == comm
+            tid = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else 0
     if frames and keep:
-        yield frames
+        yield tid, frames
     proc.wait()
 
 
@@ -96,6 +99,21 @@ def symbolize(dso, offsets, segments):
     return result
 
 
+def kernel_symbols():
+    """Sorted (address, name) of the kernel's text symbols, when /proc/kallsyms shows addresses."""
+    symbols = []
+    try:
+        with open("/proc/kallsyms") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 3 and parts[1] in ("T", "t") and parts[0] != "0" * len(parts[0]):
+                    symbols.append((int(parts[0], 16), parts[2]))
+    except OSError:
+        pass
+    symbols.sort()
+    return symbols
+
+
 def demangle(names):
     names = sorted(names)
     out = subprocess.run(
@@ -109,11 +127,21 @@ def main():
     ap.add_argument("data")
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--comm", help="only samples of this command (thread) name")
+    ap.add_argument("--thread", type=int, help="only the Nth busiest thread (1: the busiest)")
     ap.add_argument("--callers", action="append", default=[], metavar="TEXT",
                     help="also list who calls the functions whose name contains TEXT (repeatable)")
     args = ap.parse_args()
 
-    all_samples = list(samples(args.data, args.comm))
+    tagged = list(samples(args.data, args.comm))
+    threads = collections.Counter(tid for tid, _ in tagged)
+    print("Samples per thread: " + ", ".join(f"thread {i + 1} (tid {tid}) {count}" for i, (tid, count) in
+                                               enumerate(threads.most_common())))
+    print()
+    if args.thread:
+        ranked = [tid for tid, _ in threads.most_common()]
+        chosen = ranked[args.thread - 1] if args.thread <= len(ranked) else None
+        tagged = [(tid, frames) for tid, frames in tagged if tid == chosen]
+    all_samples = [frames for _, frames in tagged]
     wanted = collections.defaultdict(set)
     for frames in all_samples:
         for dso, address in frames:
@@ -125,8 +153,14 @@ def main():
             chains[(dso, address)] = names
     readable = demangle({n for names in chains.values() for n in names})
 
+    kernel = kernel_symbols()
+    kernel_starts = [a for a, _ in kernel]
+
     def frame_names(dso, address):
         if dso.startswith("["):
+            if "kernel" in dso and kernel:
+                i = bisect.bisect_right(kernel_starts, address) - 1
+                return ["[k] " + kernel[i][1]] if i >= 0 else ["[kernel]"]
             return ["[kernel]" if "kernel" in dso else dso]
         return [readable.get(n, n) for n in chains[(dso, address)]]
 

@@ -12,23 +12,73 @@ extension DNSProxyCore {
     public mutating func receiveUpstream(
         _ bytes: [UInt8], from upstream: Endpoint, transport: Transport, at time: ProxyTime
     ) -> ProxyAction {
+        switch admitAnswer(bytes, upstream, transport, time) {
+        case .answered(let action):
+            return action
+        case .observe(let answer):
+            let verdict = shared.enforcer.withLock { $0.observe(response: answer.sent, origin: answer.reply) }
+            return finishAnswer(answer, verdict)
+        }
+    }
+
+    /// Handles a batch of upstream answers (one `recvmmsg`), in order, with one acquisition of the
+    /// shared inspection's lock for all the answers the engine must see.
+    public mutating func receiveUpstreams(
+        _ answers: [(bytes: [UInt8], upstream: Endpoint)], transport: Transport, at time: ProxyTime,
+        into actions: inout [ProxyAction]
+    ) {
+        var admitted: [PreparedAnswer] = []
+        admitted.reserveCapacity(answers.count)
+        for answer in answers {
+            switch admitAnswer(answer.bytes, answer.upstream, transport, time) {
+            case .answered(let action): actions.append(action)
+            case .observe(let prepared): admitted.append(prepared)
+            }
+        }
+        guard !admitted.isEmpty else { return }
+        let verdicts = shared.enforcer.withLock { state in
+            admitted.map { state.observe(response: $0.sent, origin: $0.reply) }
+        }
+        for (answer, verdict) in zip(admitted, verdicts) { actions.append(finishAnswer(answer, verdict)) }
+    }
+
+    /// An upstream answer matched and made ready for the client: what the engine is shown, and what
+    /// the client gets.
+    struct PreparedAnswer {
+        var entry: PendingUpstreamQueries.Entry
+        var context: SandboxContext
+        var rebinding: PolicyDecision?
+        var out: [UInt8]
+        var sent: DNSMessage
+        var time: ProxyTime
+        var reply: MessageOrigin
+    }
+
+    enum AnswerAdmission {
+        case answered(ProxyAction)
+        case observe(PreparedAnswer)
+    }
+
+    private mutating func admitAnswer(
+        _ bytes: [UInt8], _ upstream: Endpoint, _ transport: Transport, _ time: ProxyTime
+    ) -> AnswerAdmission {
         guard case .success(var message) = DNSWireReader.parse(bytes.span) else {
             stats.upstreamMalformed += 1
-            return .none
+            return .answered(.none)
         }
         guard message.isResponse, let question = message.question else {
             stats.upstreamUnmatched += 1
-            return .none
+            return .answered(.none)
         }
         let key = PendingUpstreamQueries.Key(upstream: upstream, transport: transport, id: message.id)
         var entry: PendingUpstreamQueries.Entry
         switch pending.take(key, question: question) {
         case .none:
             stats.upstreamUnmatched += 1
-            return .none
+            return .answered(.none)
         case .otherQuestion:
             stats.upstreamMismatched += 1
-            return .none
+            return .answered(.none)
         case .entry(let waiting):
             entry = waiting
         }
@@ -37,7 +87,7 @@ extension DNSProxyCore {
         if message.flags.tc && transport == .udp && entry.client.transport == .tcp {
             // The client can take the whole answer: fetch it over TCP from the same upstream.
             stats.tcpFallbacks += 1
-            return send(entry, transport: .tcp, at: time)
+            return .answered(send(entry, transport: .tcp, at: time))
         }
         let rcode = message.rcode
         let failed =
@@ -45,7 +95,7 @@ extension DNSProxyCore {
         if failed && entry.attempt + 1 < entry.maxAttempts {
             stats.retries += 1
             entry.attempt += 1
-            return send(entry, transport: .udp, at: time)
+            return .answered(send(entry, transport: .udp, at: time))
         }
 
         let context = policy.context(for: entry.client.peer.address)
@@ -77,7 +127,15 @@ extension DNSProxyCore {
         let reply = MessageOrigin(
             time: time.wall, source: entry.client.local, destination: entry.client.peer,
             transport: entry.client.transport)
-        let verdict = shared.enforcer.withLock { $0.observe(response: sent, origin: reply) }
+        return .observe(
+            PreparedAnswer(
+                entry: entry, context: context, rebinding: rebinding, out: out, sent: sent, time: time, reply: reply))
+    }
+
+    /// After the engine saw the answer: what it tipped, noted; the answer to the client.
+    private mutating func finishAnswer(_ answer: PreparedAnswer, _ verdict: Verdict?) -> ProxyAction {
+        let entry = answer.entry, context = answer.context, rebinding = answer.rebinding, time = answer.time
+        let blockRcode = context.blockRcode
         if rebinding != nil || verdict != nil {
             let event = eventStub(entry, time, context)
             if let rebinding {
@@ -85,7 +143,7 @@ extension DNSProxyCore {
             }
             if let verdict { noteAnswerVerdict(verdict, event, entry.client, time, context) }
         }
-        return .respond(entry.client, out)
+        return .respond(entry.client, answer.out)
     }
 
     /// An upstream could not be reached: a TCP connection for query `id` failed, or (with `id` nil)

@@ -72,67 +72,108 @@ public struct DNSProxyCore {
     public mutating func receiveQuery(
         _ bytes: [UInt8], from client: ClientHandle, at time: ProxyTime, oversized: Bool = false
     ) -> ProxyAction {
+        switch admit(bytes, client, time, oversized: oversized) {
+        case .answered(let action):
+            return action
+        case .inspect(let query):
+            let outcome = shared.enforcer.withLock { $0.inspect(query) }
+            return finish(query, outcome)
+        }
+    }
+
+    /// Handles a batch of queries (one `recvmmsg`), in order, with one acquisition of the shared
+    /// inspection's lock for all of them: the engine sees them in the same order as one by one, and
+    /// the workers contend once per batch instead of once per query. Queries answered before the
+    /// engine (malformed, NOTIMP, BADVERS) get their actions first.
+    public mutating func receiveQueries(
+        _ queries: [IncomingQuery], at time: ProxyTime, into actions: inout [ProxyAction]
+    ) {
+        var admitted: [PreparedQuery] = []
+        admitted.reserveCapacity(queries.count)
+        for query in queries {
+            switch admit(query.bytes, query.client, time, oversized: query.oversized) {
+            case .answered(let action): actions.append(action)
+            case .inspect(let prepared): admitted.append(prepared)
+            }
+        }
+        guard !admitted.isEmpty else { return }
+        let outcomes = shared.enforcer.withLock { state in admitted.map { state.inspect($0) } }
+        for (query, outcome) in zip(admitted, outcomes) { actions.append(finish(query, outcome)) }
+    }
+
+    /// A query's checks before the engine: answered at once, or ready for the shared inspection.
+    enum Admission {
+        case answered(ProxyAction)
+        case inspect(PreparedQuery)
+    }
+
+    private mutating func admit(
+        _ bytes: [UInt8], _ client: ClientHandle, _ time: ProxyTime, oversized: Bool
+    ) -> Admission {
         stats.queries += 1
         if oversized || (client.transport == .udp && bytes.count > configuration.maxUDPQueryBytes) {
-            return badPacket(bytes, client, time, reason: "oversized", detail: "oversized: \(bytes.count) bytes")
+            return .answered(
+                badPacket(bytes, client, time, reason: "oversized", detail: "oversized: \(bytes.count) bytes"))
         }
         let message: DNSMessage
         switch DNSWireReader.parse(bytes.span) {
         case .success(let parsed): message = parsed
         case .failure(let error):
-            return badPacket(bytes, client, time, reason: error.reason, detail: error.description)
+            return .answered(badPacket(bytes, client, time, reason: error.reason, detail: error.description))
         }
         if message.isResponse {
             stats.malformed["response_as_query", default: 0] += 1
             stats.dropped += 1
             note(packetRecord(client, time, .drop, detail: "a response sent as a query"))
-            return .none
+            return .answered(.none)
         }
         if message.flags.opcode != 0 {
             stats.notimp += 1
             note(
                 packetRecord(
                     client, time, .notimp, detail: "opcode \(message.flags.opcode)", rcode: DNSResponseCode.notImp))
-            return .respond(
-                client, MessageEditing.response(to: bytes.span, id: message.id, rcode: DNSResponseCode.notImp))
+            return .answered(
+                .respond(client, MessageEditing.response(to: bytes.span, id: message.id, rcode: DNSResponseCode.notImp)))
         }
         guard message.questionCount == 1, let question = message.question else {
-            return badPacket(
-                bytes, client, time, reason: "question_count", detail: "\(message.questionCount) questions")
+            return .answered(
+                badPacket(bytes, client, time, reason: "question_count", detail: "\(message.questionCount) questions"))
         }
         // A query is a question: records beside it (answer, authority, additional other than OPT)
         // have no meaning in one, and would be room for data.
         let records = message.additionalCount - (message.edns == nil ? 0 : 1)
         if message.answerCount + message.authorityCount + records > 0 {
-            return badPacket(
-                bytes, client, time, reason: "records_in_query",
-                detail:
-                    "a query carrying records: \(message.answerCount) answer, \(message.authorityCount) authority, "
-                    + "\(records) additional")
+            return .answered(
+                badPacket(
+                    bytes, client, time, reason: "records_in_query",
+                    detail:
+                        "a query carrying records: \(message.answerCount) answer, \(message.authorityCount) authority, "
+                        + "\(records) additional"))
         }
         if let edns = message.edns, edns.version > 0 {
             // RFC 6891 §6.1.3: the proxy speaks EDNS version 0 only; it answers for itself.
             stats.badVersion += 1
             let detail = "EDNS version \(edns.version)"
             note(packetRecord(client, time, .notimp, detail: detail, rcode: DNSResponseBuilder.badVersion))
-            return .respond(
-                client, MessageEditing.response(to: bytes.span, id: message.id, rcode: DNSResponseBuilder.badVersion))
+            return .answered(
+                .respond(
+                    client, MessageEditing.response(to: bytes.span, id: message.id, rcode: DNSResponseBuilder.badVersion)))
         }
-        return query(message, question, bytes, client, time)
+        return .inspect(prepare(message, question, bytes, client, time))
     }
 
-    private mutating func query(
+    /// Everything before the engine: the policy's list/type decision, what the upstream query will
+    /// leave out, and the cache (this worker's own, so looked up before the lock; the answer the client
+    /// will get is then known inside it and shown to the engine in the same critical section).
+    private mutating func prepare(
         _ message: DNSMessage, _ question: DNSQuestion, _ bytes: [UInt8], _ client: ClientHandle, _ time: ProxyTime
-    ) -> ProxyAction {
+    ) -> PreparedQuery {
         let context = policy.context(for: client.peer.address)
         let decision = context.decideDNS(name: question.name, qtype: question.type)
         let stripped = UpstreamQueryWriter.stripped(bytes, message)
         if !stripped.isEmpty { stats.countStripped(stripped) }
-        let blockRcode = context.blockRcode
         let udpLimit = client.transport == .udp ? MessageEditing.udpLimit(of: message) : 65_535
 
-        // The cache is looked up before the lock (it is this worker's own) so the answer the client
-        // will get is known inside it and shown to the engine in the same critical section.
         let cacheKey =
             cache.isEnabled
             ? PacketCache.Key(question: question, message: message, upstreamGroup: context.upstreamGroup) : nil
@@ -150,25 +191,20 @@ public struct DNSProxyCore {
                 cached = fitted(answer.bytes, sent, limit: udpLimit)
             }
         }
-        let cachedBlocked = cachedRebinding != nil && context.mode == .enforce
-        let origin = MessageOrigin(
-            time: time.wall, source: client.peer, destination: client.local, transport: client.transport)
-        let reply = MessageOrigin(
-            time: time.wall, source: client.local, destination: client.peer, transport: client.transport)
+        return PreparedQuery(
+            message: message, question: question, bytes: bytes, client: client, time: time, context: context,
+            decision: decision, stripped: stripped, udpLimit: udpLimit, cacheKey: cacheKey, cached: cached,
+            cachedRebinding: cachedRebinding)
+    }
 
-        let outcome = shared.enforcer.withLock { enforcer -> (QueryJudgement, Verdict?)? in
-            guard
-                let judgement = enforcer.judge(query: message, origin: origin, terms: context.terms, decision: decision)
-            else { return nil }
-            var sent: DNSMessage?
-            if judgement.blocks || cachedBlocked {
-                sent = MessageEditing.synthesized(message, rcode: blockRcode)
-            } else if let cached {
-                sent = cached.message
-            }
-            let verdict = sent.flatMap { enforcer.observe(response: $0, origin: reply) }
-            return (judgement, verdict)
-        }
+    /// Everything after the engine: counters, the decision record, and the answer or the forward.
+    private mutating func finish(_ prepared: PreparedQuery, _ outcome: (QueryJudgement, Verdict?)?) -> ProxyAction {
+        let message = prepared.message, question = prepared.question, bytes = prepared.bytes
+        let client = prepared.client, time = prepared.time, context = prepared.context
+        let stripped = prepared.stripped, udpLimit = prepared.udpLimit, cacheKey = prepared.cacheKey
+        let cached = prepared.cached, cachedRebinding = prepared.cachedRebinding
+        let cachedBlocked = prepared.cachedBlocked
+        let blockRcode = context.blockRcode
         guard let (judgement, answerVerdict) = outcome else {
             return badPacket(bytes, client, time, reason: "question_count", detail: "no question")
         }

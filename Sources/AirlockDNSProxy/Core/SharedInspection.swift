@@ -86,3 +86,22 @@ struct InspectionState: Sendable {
         return verdict
     }
 }
+
+extension InspectionState {
+    /// The engine's part of one query, as ``DNSProxyCore`` runs it under the lock: the judgement, and
+    /// the answer the proxy makes itself (a block, a cached answer) shown to the engine at once.
+    mutating func inspect(_ query: PreparedQuery) -> (QueryJudgement, Verdict?)? {
+        guard
+            let judgement = judge(
+                query: query.message, origin: query.origin, terms: query.context.terms, decision: query.decision)
+        else { return nil }
+        var sent: DNSMessage?
+        if judgement.blocks || query.cachedBlocked {
+            sent = MessageEditing.synthesized(query.message, rcode: query.context.blockRcode)
+        } else if let cached = query.cached {
+            sent = cached.message
+        }
+        let verdict = sent.flatMap { observe(response: $0, origin: query.reply) }
+        return (judgement, verdict)
+    }
+}

@@ -51,6 +51,9 @@ package final class ProxyWorker: @unchecked Sendable {
     private let tcpClients: TCPClients
     private let scratch: UnsafeMutableRawBufferPointer
     private var actions: [ProxyAction] = []
+    /// Reused per batch: the datagrams of one `recvmmsg`, handed to the core together.
+    private var incoming: [IncomingQuery] = []
+    private var upstreamAnswers: [(bytes: [UInt8], upstream: Endpoint)] = []
     private var lastHousekeeping: Int64 = 0
     /// The worker's counters, copied out about once a second and at exit.
     let published = Mutex<ProxyStats>(ProxyStats())
@@ -172,13 +175,16 @@ package final class ProxyWorker: @unchecked Sendable {
             let n = received.receive(listener.fd)
             guard n > 0 else { return }
             let time = ProxyTime.now()
+            incoming.removeAll(keepingCapacity: true)
             for i in 0..<n {
                 let (bytes, peer, truncated) = received.datagram(i)
                 guard let peer else { continue }
                 let client = ClientHandle(
                     transport: .udp, peer: peer, local: listener.local, channel: UInt64(listenerIndex))
-                actions.append(core.receiveQuery(bytes, from: client, at: time, oversized: truncated))
+                incoming.append(IncomingQuery(bytes: bytes, client: client, oversized: truncated))
             }
+            // The whole batch through the shared engine under one lock acquisition.
+            core.receiveQueries(incoming, at: time, into: &actions)
             perform(at: time)
             flush(at: time)
             if n < received.capacity { return }
@@ -196,10 +202,9 @@ package final class ProxyWorker: @unchecked Sendable {
                 core.upstreamFailed(socket.upstream, transport: .udp, id: nil, at: time, into: &actions)
                 break
             }
-            for i in 0..<n {
-                let bytes = answers.datagram(i).bytes
-                actions.append(core.receiveUpstream(bytes, from: socket.upstream, transport: .udp, at: time))
-            }
+            upstreamAnswers.removeAll(keepingCapacity: true)
+            for i in 0..<n { upstreamAnswers.append((answers.datagram(i).bytes, socket.upstream)) }
+            core.receiveUpstreams(upstreamAnswers, transport: .udp, at: time, into: &actions)
             // Answers go out now, not at the end of the loop turn: other ready sockets may hold a
             // long batch of work, and these clients have waited a full round trip already.
             perform(at: time)
