@@ -19,6 +19,7 @@ run benign-stress python3 Tools/benign-stress.py
 [[ -f Benchmarks/dns-proxy.sh ]] && run dns-proxy bash Benchmarks/dns-proxy.sh --smoke
 [[ -f Benchmarks/http-proxy.sh ]] && run http-proxy bash Benchmarks/http-proxy.sh --smoke
 [[ -f Benchmarks/alerting.sh ]] && run alerting bash Benchmarks/alerting.sh --smoke
+[[ -f Benchmarks/feeds.sh ]] && run feeds bash Benchmarks/feeds.sh --smoke
 [[ -f Benchmarks/live-flood.sh ]] && run live-flood bash Benchmarks/live-flood.sh --smoke
 [[ -f Tools/fuzz/run.sh ]] && run fuzz bash Tools/fuzz/run.sh --smoke
 echo "all smokes passed"

@@ -29,9 +29,11 @@ struct PolicyBuilder {
 
     mutating func build(_ raw: RawPolicy, version: String, file: String) -> Policy {
         let mode = raw.mode ?? Self.builtInMode
-        let top = SandboxPolicy(
+        var top = SandboxPolicy(
             name: nil, match: [], mode: mode.value, modeOrigin: mode.origin,
             dns: resolve(raw.dns, over: Self.builtInDNS), http: resolve(raw.http, over: Self.builtInHTTP))
+        feedDirectory = file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : ""
+        top.dns.feeds += loadFeeds(raw.dns.feeds)
         checkRules(top, inherited: nil)
 
         var sandboxes: [SandboxPolicy] = []
@@ -60,9 +62,10 @@ struct PolicyBuilder {
             }
             claimed += rawSandbox.match.map { ($0, name) }
             let sandboxMode = rawSandbox.mode ?? Located(value: top.mode, origin: top.modeOrigin)
-            let sandbox = SandboxPolicy(
+            var sandbox = SandboxPolicy(
                 name: name, match: rawSandbox.match, mode: sandboxMode.value, modeOrigin: sandboxMode.origin,
                 dns: resolve(rawSandbox.dns, over: top.dns), http: resolve(rawSandbox.http, over: top.http))
+            sandbox.dns.feeds += loadFeeds(rawSandbox.dns.feeds)
             checkRules(sandbox, inherited: top)
             sandboxes.append(sandbox)
         }
@@ -145,6 +148,42 @@ struct PolicyBuilder {
                 }
             }
         }
+    }
+
+    /// Feed files are read here, with the policy: a reload (SIGHUP) reads them again. An unreadable
+    /// feed refuses the policy (the old one keeps running); skipped lines are a warning.
+    static let maxFeedBytes = 1 << 30
+
+    /// The policy file's directory: relative feed paths are read from there.
+    private var feedDirectory = ""
+
+    private mutating func loadFeeds(_ raws: [RawFeed]) -> [FeedTable] {
+        var tables: [FeedTable] = []
+        for var raw in raws {
+            if !raw.path.hasPrefix("/") && !feedDirectory.isEmpty { raw.path = feedDirectory + "/" + raw.path }
+            switch FileReader.read(path: raw.path, limit: Self.maxFeedBytes) {
+            case .success(let bytes):
+                let table = FeedParser.parse(bytes, id: raw.id, name: raw.name, path: raw.path, format: raw.format)
+                if table.skipped > 0 {
+                    warn(
+                        raw.location,
+                        .feedLinesSkipped(
+                            field: raw.id, path: raw.path, skipped: table.skipped, examples: table.skippedExamples))
+                }
+                tables.append(table)
+            case .failure(.system(let reason)):
+                errors.append(
+                    PolicyDiagnostic(
+                        location: raw.location, problem: .unreadableFeed(field: raw.id, path: raw.path, reason: reason)))
+            case .failure(.tooLarge(let bytes)):
+                errors.append(
+                    PolicyDiagnostic(
+                        location: raw.location,
+                        problem: .unreadableFeed(
+                            field: raw.id, path: raw.path, reason: "larger than \(Self.maxFeedBytes) bytes (\(bytes))")))
+            }
+        }
+        return tables
     }
 
     private mutating func warn(_ location: SourceLocation, _ problem: PolicyProblem) {

@@ -51,7 +51,9 @@ public enum PolicyChecker {
                 + "blocked names get \(dns.blockResponse.rawValue); types \(types)",
             "          quarantine \(dns.quarantineSeconds) s, leak budget \(dns.leakBudget), "
                 + "\(dns.privateAnswersAllowed.rules.count) rebinding exceptions; upstreams \(upstreams) "
-                + "(timeout \(dns.timeoutMilliseconds) ms, \(dns.attempts) attempts)",
+                + "(timeout \(dns.timeoutMilliseconds) ms, \(dns.attempts) attempts)"
+                + (dns.feeds.isEmpty
+                    ? "" : "; feeds " + dns.feeds.map { "\($0.name) (\($0.format.rawValue), \($0.entries) entries)" }.joined(separator: ", ")),
             "    http: default \(http.defaultAction.rawValue), \(count(http.rules, .allow)) allow / \(count(http.rules, .deny)) deny rules, "
                 + "\(http.dohEndpoints.rules.count) extra DoH endpoints, \(http.allowPrivateDestinations.count) private destinations, "
                 + "upload budget \(http.uploadBudget)",

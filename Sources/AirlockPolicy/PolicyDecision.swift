@@ -29,6 +29,8 @@ public struct PolicyDecision: Sendable, CustomStringConvertible {
         case privateAddressAllowed(category: String, rule: CIDRRule)
         /// A global address: nothing to check.
         case publicAddress
+        /// A threat-intelligence feed's entry (RPZ, hosts or domain list).
+        case feed(FeedMatch)
     }
 
     public var action: PolicyAction
@@ -97,6 +99,9 @@ public struct PolicyDecision: Sendable, CustomStringConvertible {
             return "\(what) is a \(category) address allowed by \(rule.cidr) (\(ruleID)\(at))"
         case .publicAddress:
             return "\(what) is a global address"
+        case .feed(let match):
+            return "\(what) matches feed '\(match.feedName)' entry '\(match.entry)' (\(match.action)) at "
+                + "\(match.file):\(match.line) (\(ruleID))"
         }
     }
 

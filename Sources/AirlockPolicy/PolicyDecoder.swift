@@ -17,8 +17,9 @@ struct PolicyDecoder {
     static let topKeys = ["version", "mode", "dns", "http", "detection", "sandboxes", "alerts"]
     static let dnsKeys = [
         "default", "block_response", "allow", "deny", "allowed_types", "quarantine_seconds", "leak_budget",
-        "rebinding", "upstreams", "timeout_ms", "attempts",
+        "rebinding", "upstreams", "timeout_ms", "attempts", "feeds",
     ]
+    static let feedKeys = ["name", "path", "format"]
     static let httpKeys = ["default", "allow", "deny", "doh_endpoints", "allow_private_destinations", "upload_budget"]
     static let budgetKeys = ["bytes", "window_seconds"]
     static let rebindingKeys = ["allow_private_answers_for"]
@@ -109,6 +110,8 @@ struct PolicyDecoder {
                 }
             case "attempts":
                 dns.attempts = integer(value, field: field, range: Self.attemptsRange).map { located($0, field, value) }
+            case "feeds":
+                dns.feeds = feeds(value, field: field)
             default:
                 break
             }
@@ -208,6 +211,32 @@ struct PolicyDecoder {
     }
 
     // MARK: Lists
+
+    /// `feeds: [{name: urlhaus, path: feeds/urlhaus.rpz, format: rpz}]`; `name` defaults to the file
+    /// name. Paths are read by the builder, relative to the working directory or absolute.
+    private mutating func feeds(_ node: YAMLNode, field: String) -> [RawFeed] {
+        guard let items = sequence(node, field: field) else { return [] }
+        var out: [RawFeed] = []
+        for (index, item) in items.enumerated() {
+            let itemField = "\(field)[\(index)]"
+            guard let fields = mappingFields(of: item, path: itemField, known: Self.feedKeys) else { continue }
+            guard let pathEntry = fields["path"] else {
+                error(item.location, .missingKey(key: "path", section: itemField))
+                continue
+            }
+            guard let formatEntry = fields["format"] else {
+                error(item.location, .missingKey(key: "format", section: itemField))
+                continue
+            }
+            guard let path = string(pathEntry.value, field: itemField + ".path"),
+                let format = choice(formatEntry.value, field: itemField + ".format", FeedTable.Format.allCases)
+            else { continue }
+            let name = fields["name"].flatMap { string($0.value, field: itemField + ".name") }
+                ?? String(path.split(separator: "/").last ?? Substring(path))
+            out.append(RawFeed(id: itemField, name: name, path: path, format: format, location: item.location))
+        }
+        return out
+    }
 
     private mutating func nameRules(_ node: YAMLNode, field: String, action: PolicyRule.Action) -> [PolicyRule] {
         hostRules(node, field: field, action: action, allowAddresses: false)

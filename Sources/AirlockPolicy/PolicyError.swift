@@ -60,6 +60,10 @@ public enum PolicyProblem: Hashable, Sendable, CustomStringConvertible {
     /// An HTTP allow rule whose names the same sandbox's DNS policy refuses: the proxy resolves
     /// through Airlock's DNS, so the request can never get an address.
     case httpAllowDeniedByDNS(field: String, rule: String, name: String, dnsRule: String, at: SourceLocation?)
+    /// A feed file that cannot be read (an error: the policy is refused).
+    case unreadableFeed(field: String, path: String, reason: String)
+    /// Lines of a feed that were skipped (unsupported triggers, local data), with the first reasons.
+    case feedLinesSkipped(field: String, path: String, skipped: Int, examples: [String])
 
     public var description: String {
         switch self {
@@ -138,6 +142,10 @@ public enum PolicyProblem: Hashable, Sendable, CustomStringConvertible {
             return "\(field): allow rule '\(rule)' can never work: the HTTP proxy resolves \(name) through Airlock's "
                 + "DNS, and \(dnsRule)" + (at.map { " (at \($0.shortDescription))" } ?? " (built-in default)")
                 + " denies it; allow the name in dns too"
+        case .unreadableFeed(let field, let path, let reason):
+            return "\(field): cannot read feed \(path): \(reason)"
+        case .feedLinesSkipped(let field, let path, let skipped, let examples):
+            return "\(field): \(skipped) line\(skipped == 1 ? "" : "s") of \(path) skipped (\(examples.joined(separator: "; ")))"
         }
     }
 }

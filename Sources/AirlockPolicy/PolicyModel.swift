@@ -23,6 +23,8 @@ public enum BlockResponse: String, Hashable, Sendable, CaseIterable {
     case nxdomain
     /// DNS: REFUSED, "not allowed" (clients may try another resolver).
     case refused
+    /// DNS: NOERROR with an empty answer ("no records of this type"): an RPZ NODATA action.
+    case nodata
     /// HTTP: 403 Forbidden (a CONNECT or request the HTTP proxy refuses).
     case forbidden
 }
@@ -103,6 +105,9 @@ public struct DNSPolicy: Sendable {
     public var upstreams: [Endpoint]
     public var timeoutMilliseconds: Int
     public var attempts: Int
+    /// Threat-intelligence feeds (RPZ, hosts, domain lists), top-level ones first, then the
+    /// sandbox's own; consulted for names no allow or deny rule names, before the default.
+    public var feeds: [FeedTable] = []
 
     /// Types allowed when a policy does not say: ordinary lookups, not the tunnel carriers
     /// (NULL, ANY, zone transfers, private and unassigned types).

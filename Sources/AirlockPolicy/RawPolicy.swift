@@ -28,6 +28,16 @@ struct RawDNS {
     var upstreams: Located<[Endpoint]>?
     var timeoutMilliseconds: Located<Int>?
     var attempts: Located<Int>?
+    var feeds: [RawFeed] = []
+}
+
+/// One `dns.feeds` entry as written: the file is read by the builder.
+struct RawFeed {
+    var id: String
+    var name: String
+    var path: String
+    var format: FeedTable.Format
+    var location: SourceLocation
 }
 
 struct RawHTTP {

@@ -27,6 +27,16 @@ public struct SandboxPolicy: Sendable {
         let nameDecision: PolicyDecision
         if let rule = dns.rules.bestMatch(name) {
             nameDecision = decision(rule.action == .deny ? deny : .allow, subject, .rule(rule), rule.id, rule.location)
+        } else if let match = feedMatch(name) {
+            // A feed names it and no rule of the policy's own does: the feed decides (its PASSTHRU
+            // entries let a name through whatever the default says).
+            let action: PolicyAction
+            switch match.action {
+            case .nxdomain, .drop: action = .deny(.nxdomain)
+            case .nodata: action = .deny(.nodata)
+            case .passthru: action = .allow
+            }
+            nameDecision = decision(action, subject, .feed(match), match.feedID, nil)
         } else {
             let action: PolicyAction = dns.defaultAction == .deny ? deny : .allow
             nameDecision = decision(
@@ -37,6 +47,18 @@ public struct SandboxPolicy: Sendable {
             return decision(deny, subject, .typeNotAllowed, dns.allowedTypesOrigin.id, dns.allowedTypesOrigin.location)
         }
         return nameDecision
+    }
+
+    /// The first feed entry for `name` in feed order; a PASSTHRU in any feed wins over blocks, as a
+    /// response-policy exception list does.
+    public func feedMatch(_ name: DNSName) -> FeedMatch? {
+        var first: FeedMatch?
+        for feed in dns.feeds {
+            guard let match = feed.match(name) else { continue }
+            if match.action == .passthru { return match }
+            if first == nil { first = match }
+        }
+        return first
     }
 
     /// Decides one address in an answer for `name`: private, loopback, link-local and other non-global

@@ -222,7 +222,7 @@ public struct DNSProxyCore {
             var record = queryRecord(judgement, client, time)
             if !stripped.isEmpty { record.stripped = stripped }
             if judgement.blocks {
-                record.rcode = blockRcode
+                record.rcode = judgement.block?.responseCode(default: blockRcode) ?? blockRcode
             } else if let cached {
                 record.cached = true
                 record.rcode = cached.message.rcode
@@ -240,7 +240,8 @@ public struct DNSProxyCore {
             return .respond(
                 client,
                 MessageEditing.response(
-                    to: bytes.span, id: message.id, rcode: blockRcode,
+                    to: bytes.span, id: message.id,
+                    rcode: judgement.blocks ? judgement.block?.responseCode(default: blockRcode) ?? blockRcode : blockRcode,
                     extendedError: basis?.extendedError(name: question.name)))
         }
         if let cached {

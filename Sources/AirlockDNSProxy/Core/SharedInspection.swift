@@ -97,7 +97,9 @@ extension InspectionState {
         else { return nil }
         var sent: DNSMessage?
         if judgement.blocks || query.cachedBlocked {
-            sent = MessageEditing.synthesized(query.message, rcode: query.context.blockRcode)
+            let rcode = query.context.blockRcode
+            sent = MessageEditing.synthesized(
+                query.message, rcode: judgement.blocks ? judgement.block?.responseCode(default: rcode) ?? rcode : rcode)
         } else if let cached = query.cached {
             sent = cached.message
         }

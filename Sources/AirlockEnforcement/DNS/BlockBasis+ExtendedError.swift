@@ -25,6 +25,8 @@ extension BlockBasis {
                     text = "\(decision.ruleID) record type not allowed on \(name)"
                 }
             case .rule(let rule): text = "\(decision.ruleID) '\(rule.host)' on \(name)"
+            case .feed(let match):
+                text = "\(decision.ruleID) feed \(match.feedName) entry '\(match.entry)' (\(match.action)) on \(name)"
             case .defaultAction: text = "\(decision.ruleID) deny on \(name)"
             default: text = "\(decision.ruleID) on \(name)"
             }
@@ -41,5 +43,22 @@ extension BlockBasis {
             }
         }
         return ExtendedDNSError(infoCode: code, extraText: "airlock: " + text)
+    }
+
+    /// The RCODE a block answers with: the policy's `block_response`, except where a feed's entry says
+    /// which answer it wants (RPZ NXDOMAIN, or NODATA: NOERROR with no records).
+    public func responseCode(default rcode: UInt16) -> UInt16 {
+        guard case .policy(let decision) = self, case .feed = decision.basis else { return rcode }
+        switch decision.action {
+        case .deny(.nodata): return DNSResponseCode.noError
+        case .deny(.nxdomain): return DNSResponseCode.nxDomain
+        default: return rcode
+        }
+    }
+
+    /// A threat-intelligence feed refused it (such a block raises an alert).
+    public var isFeed: Bool {
+        if case .policy(let decision) = self, case .feed = decision.basis { return true }
+        return false
     }
 }

@@ -39,7 +39,11 @@ extension DecisionEventBuilder {
             } else {
                 reason = .policyDenial
             }
-        case .policy?, nil:
+        case .policy(let decision)?:
+            // A threat-intelligence feed's block is an incident, not routine list upkeep: it alerts,
+            // naming the feed and the entry (rule dns.feeds[i], message the feed line).
+            if case .feed = decision.basis, action != .allow { reason = .policyDenial }
+        case nil:
             break
         }
         if let verdict = r.verdict, verdict.kind == .tunnel || r.basis == nil {

@@ -42,6 +42,10 @@ public enum DecisionFormat {
         line.add("domain", record.domain?.value)
         line.add("rule", record.rule)
         line.add("reason", record.basis?.reason ?? record.verdict.map(\.explanation))
+        if case .policy(let decision)? = record.basis, case .feed(let match) = decision.basis {
+            line.add("feed", match.feedName)
+            line.add("feed_entry", match.entry)
+        }
         line.add("mode", record.mode?.rawValue)
         line.add("rcode", record.rcode.map(rcodeName))
         line.add("cached", record.cached)

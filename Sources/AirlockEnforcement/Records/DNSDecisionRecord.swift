@@ -94,8 +94,10 @@ public struct DNSDecisionRecord: Sendable {
             action: judgement.blocks ? .block : judgement.wouldBlock ? .wouldBlock : .allow,
             sandbox: event.sandbox?.name, client: event.client, transport: event.transport, name: event.name,
             qtype: event.qtype, domain: event.domain, basis: judgement.mode == .open ? nil : judgement.block,
-            verdict: verdict, alert: judgement.quarantineStarted || (verdict?.isFirst ?? false), mode: judgement.mode,
-            policyVersion: policyVersion)
+            verdict: verdict,
+            alert: judgement.quarantineStarted || (verdict?.isFirst ?? false)
+                || (judgement.mode != .open && judgement.block?.isFeed == true),
+            mode: judgement.mode, policyVersion: policyVersion)
     }
 
     /// The policy rule that refused it, else the engine rule of its verdict.
