@@ -6,6 +6,8 @@ struct DNSNameScan {
     var wireLength: Int
     /// Whether the labels mix upper- and lower-case ASCII letters (only when case was tracked).
     var mixedCase: Bool
+    /// Compression pointers followed.
+    var hops = 0
     /// FNV-1a of the name's lower-cased wire bytes (length bytes included, root excluded; only when
     /// case was tracked, else 0): worked out in the same pass, for ``DNSNameTable``.
     var hash: UInt64 = 0
@@ -18,6 +20,13 @@ struct DNSNameScan {
 /// pointer to a later byte (never written by a real encoder) is refused. Hops are also capped at
 /// 127, the most labels a 255-byte name can have, so a chain of pointers cannot make one name cost
 /// thousands of steps.
+/// A name validated at `offset` in the message being read (scanned with the message's end as limit).
+struct KnownName {
+    var offset: Int
+    var wireLength: Int
+    var hops: Int
+}
+
 enum DNSNameReader {
     static let maxHops = 127
 
@@ -25,7 +34,8 @@ enum DNSNameReader {
     /// RDATA end for a name inside RDATA); bytes reached through a pointer are bounded by the message.
     /// Running out of bytes throws `truncated`, so the caller names the section it was reading.
     static func scan(
-        _ s: Span<UInt8>, at start: Int, limit: Int, truncated: DNSParseError, trackCase: Bool
+        _ s: Span<UInt8>, at start: Int, limit: Int, truncated: DNSParseError, trackCase: Bool,
+        known: KnownName? = nil
     ) throws(DNSParseError) -> DNSNameScan {
         var pos = start
         var bound = limit
@@ -44,7 +54,7 @@ enum DNSNameReader {
                 if b == 0 {
                     return DNSNameScan(
                         end: end < 0 ? pos + 1 : end, wireLength: length, mixedCase: sawUpper && sawLower,
-                        hash: trackCase ? hash : 0)
+                        hops: hops, hash: trackCase ? hash : 0)
                 }
                 let n = Int(b)
                 guard pos + 1 + n <= bound else { throw truncated }
@@ -75,6 +85,17 @@ enum DNSNameReader {
                 guard target < pos else { throw .pointerForward(offset: pos, target: target) }
                 hops += 1
                 guard target < segmentStart, hops <= maxHops else { throw .compressionLoop(offset: start) }
+                // A pointer to a name this message already validated (the question, which answers'
+                // owners point at): walking it again would take the same steps under the same rules
+                // and succeed, so its length and hops are added instead — when the sums stay within
+                // the limits; otherwise the walk below finds the same error the same way.
+                if let known, !trackCase, target == known.offset, length + known.wireLength - 1 <= 255,
+                    hops + known.hops <= maxHops
+                {
+                    return DNSNameScan(
+                        end: end, wireLength: length + known.wireLength - 1, mixedCase: false,
+                        hops: hops + known.hops)
+                }
                 segmentStart = target
                 pos = target
                 bound = s.count

@@ -32,36 +32,37 @@ extension DNSWireReader {
     /// RFC 6698, RFC 6742, RFC 8659, RFC 9460); names inside follow the same compression rules as
     /// owner names. Types outside ``layoutCheckedTypes`` are left alone.
     static func checkRDATALayout(
-        _ s: Span<UInt8>, type: UInt16, start: Int, end: Int, section: DNSSection, index: Int
+        _ s: Span<UInt8>, type: UInt16, start: Int, end: Int, section: DNSSection, index: Int,
+        known: KnownName? = nil
     ) throws(DNSParseError) {
         let bad = DNSParseError.badRDATA(section: section, index: index, type: type)
         var pos = start
         switch type {
         case 2, 3, 4, 5, 7, 8, 9, 12, 39:
-            try name(s, &pos, end, bad)
+            try name(s, &pos, end, bad, known)
         case 15, 18, 21, 36, 107:
             try fixed(2, &pos, end, bad)
-            try name(s, &pos, end, bad)
+            try name(s, &pos, end, bad, known)
         case 14, 17, 58:
-            try name(s, &pos, end, bad)
-            try name(s, &pos, end, bad)
+            try name(s, &pos, end, bad, known)
+            try name(s, &pos, end, bad, known)
         case 6:  // mname, rname, serial refresh retry expire minimum
-            try name(s, &pos, end, bad)
-            try name(s, &pos, end, bad)
+            try name(s, &pos, end, bad, known)
+            try name(s, &pos, end, bad, known)
             try fixed(20, &pos, end, bad)
         case 33:  // priority weight port, target
             try fixed(6, &pos, end, bad)
-            try name(s, &pos, end, bad)
+            try name(s, &pos, end, bad, known)
         case 26:  // preference, map822, mapx400
             try fixed(2, &pos, end, bad)
-            try name(s, &pos, end, bad)
-            try name(s, &pos, end, bad)
+            try name(s, &pos, end, bad, known)
+            try name(s, &pos, end, bad, known)
         case 35:  // order preference, flags, services, regexp, replacement
             try fixed(4, &pos, end, bad)
             try string(s, &pos, end, bad)
             try string(s, &pos, end, bad)
             try string(s, &pos, end, bad)
-            try name(s, &pos, end, bad)
+            try name(s, &pos, end, bad, known)
         case 13:  // cpu, os
             try string(s, &pos, end, bad)
             try string(s, &pos, end, bad)
@@ -69,10 +70,10 @@ extension DNSWireReader {
             while pos < end { try string(s, &pos, end, bad) }
         case 24, 46:  // type covered .. key tag (18 bytes), signer, signature
             try fixed(18, &pos, end, bad)
-            try name(s, &pos, end, bad)
+            try name(s, &pos, end, bad, known)
             pos = end
         case 30, 47:  // next name, type bitmap
-            try name(s, &pos, end, bad)
+            try name(s, &pos, end, bad, known)
             pos = end
         case 50:  // algorithm flags iterations, salt, next hashed owner, type bitmap
             try fixed(4, &pos, end, bad)
@@ -84,15 +85,15 @@ extension DNSWireReader {
             try string(s, &pos, end, bad)
         case 64, 65:  // priority, target, parameters
             try fixed(2, &pos, end, bad)
-            try name(s, &pos, end, bad)
+            try name(s, &pos, end, bad, known)
             pos = end
         case 249:  // algorithm, inception expiration mode error, key, other
-            try name(s, &pos, end, bad)
+            try name(s, &pos, end, bad, known)
             try fixed(12, &pos, end, bad)
             try lengthPrefixed(s, &pos, end, bad)
             try lengthPrefixed(s, &pos, end, bad)
         case 250:  // algorithm, time signed + fudge, MAC, original ID + error, other
-            try name(s, &pos, end, bad)
+            try name(s, &pos, end, bad, known)
             try fixed(8, &pos, end, bad)
             try lengthPrefixed(s, &pos, end, bad)
             try fixed(4, &pos, end, bad)
@@ -123,9 +124,10 @@ extension DNSWireReader {
     }
 
     @inline(__always)
-    private static func name(_ s: Span<UInt8>, _ pos: inout Int, _ end: Int, _ bad: DNSParseError) throws(DNSParseError)
-    {
-        pos = try DNSNameReader.scan(s, at: pos, limit: end, truncated: bad, trackCase: false).end
+    private static func name(
+        _ s: Span<UInt8>, _ pos: inout Int, _ end: Int, _ bad: DNSParseError, _ known: KnownName? = nil
+    ) throws(DNSParseError) {
+        pos = try DNSNameReader.scan(s, at: pos, limit: end, truncated: bad, trackCase: false, known: known).end
     }
 
     /// A <character-string>: a length byte and that many bytes.

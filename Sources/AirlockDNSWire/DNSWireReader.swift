@@ -23,14 +23,11 @@ public enum DNSWireReader {
     }
 
     /// The same, with the question name taken from `names` when it is there (no copy) and put there
-    /// when not: for a reader that parses a stream of messages (replay's reader thread).
-    public static func parse(_ bytes: Span<UInt8>, names: inout DNSNameTable) -> Result<DNSMessage, DNSParseError> {
+    /// when not: for a reader that parses a stream of messages (replay's reader thread). Throws
+    /// instead of returning a `Result`, so the ~0.5 KB message is not copied into and out of one.
+    public static func parse(_ bytes: Span<UInt8>, names: inout DNSNameTable) throws(DNSParseError) -> DNSMessage {
         var none: [DNSRecordInfo]? = nil
-        do {
-            return .success(try read(bytes, records: &none, names: &names))
-        } catch {
-            return .failure(error)
-        }
+        return try read(bytes, records: &none, names: &names)
     }
 
     /// Every resource record of every section (OPT included), in wire order, with where its RDATA
@@ -74,6 +71,8 @@ public enum DNSWireReader {
 
         var question: DNSQuestion?
         var questionRange: Range<Int>?
+        /// The first question's name: answers' owners and names in RDATA point at it.
+        var known: KnownName?
         for index in 0..<Int(header.questionCount) {
             let truncated = DNSParseError.truncatedQuestion(index: index)
             let name = try DNSNameReader.scan(s, at: pos, limit: s.count, truncated: truncated, trackCase: index == 0)
@@ -85,6 +84,7 @@ public enum DNSWireReader {
                     name: questionName,
                     type: u16(s, name.end), qclass: u16(s, name.end + 2))
                 questionRange = pos..<(name.end + 4)
+                known = KnownName(offset: pos, wireLength: name.wireLength, hops: name.hops)
             }
             pos = name.end + 4
         }
@@ -103,7 +103,8 @@ public enum DNSWireReader {
                 }
             for index in 0..<Int(count) {
                 let truncated = DNSParseError.truncatedRR(section: section, index: index)
-                let owner = try DNSNameReader.scan(s, at: pos, limit: s.count, truncated: truncated, trackCase: false)
+                let owner = try DNSNameReader.scan(
+                    s, at: pos, limit: s.count, truncated: truncated, trackCase: false, known: known)
                 let fixed = owner.end
                 guard fixed + 10 <= s.count else { throw truncated }
                 let type = u16(s, fixed)
@@ -144,7 +145,8 @@ public enum DNSWireReader {
                         address = readAddress(s, at: rdStart, count: expected)
                     }
                 } else if !updateMeta {
-                    try checkRDATALayout(s, type: type, start: rdStart, end: rdEnd, section: section, index: index)
+                    try checkRDATALayout(
+                        s, type: type, start: rdStart, end: rdEnd, section: section, index: index, known: known)
                 }
 
                 let record = DNSRecordSummary(

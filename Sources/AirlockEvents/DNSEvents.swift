@@ -83,6 +83,9 @@ public struct DomainKey: Hashable, Sendable, CustomStringConvertible {
 
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
+    /// The stored hash code, for keys that fold it with other fields into one combine.
+    package var hashCode: UInt32 { code }
+
     private static func code(_ value: String, _ kind: Kind, _ labelCount: UInt16) -> UInt32 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in value.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }

@@ -33,6 +33,16 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     public var isIPv4: Bool { if case .v4 = self { return true } else { return false } }
 
+    /// The address folded into 64 bits, for keys that hash several fields with one `Hasher.combine`
+    /// (each combine is a SipHash round; table keys are hashed several times per query). Not unique:
+    /// equality still compares the addresses.
+    public var folded: UInt64 {
+        switch self {
+        case .v4(let v): return UInt64(v) | 0x4_0000_0000
+        case .v6(let high, let low): return (high &* 0x9E37_79B9_7F4A_7C15) ^ low ^ 0x6
+        }
+    }
+
     /// Dotted quad, or RFC 5952 text for IPv6 (longest zero run compressed, IPv4-mapped shown dotted).
     public var description: String {
         switch self {

@@ -9,23 +9,31 @@ import AirlockEvents
 public struct GroupingCache: Sendable {
     private let grouper: DomainGrouper
     /// Per slot (parallel arrays, so a lookup copies nothing but the key it returns): the tail's
-    /// FNV-1a hash (0: empty), the tail's bytes, the key, and for a ``DomainKey/Kind/serverAddress``
-    /// key the server it holds for.
+    /// FNV-1a hash (0: empty), the tail's length and bytes (in one flat array, ``tailStride`` bytes a
+    /// slot: no array per tail to retain on every lookup), the key, and for a
+    /// ``DomainKey/Kind/serverAddress`` key the server it holds for.
     private var hashes: [UInt64]
-    private var tails: [[UInt8]]
+    private var tailLengths: [UInt8]
+    private var tailBytes: [UInt8]
+    /// Tails longer than ``tailStride`` (data labels inside the last five), kept apart.
+    private var longTails: [[UInt8]]
     private var keys: [DomainKey]
     private var servers: [IPAddress?]
     private let mask: Int
     public private(set) var hits = 0
     public private(set) var misses = 0
+    /// Bytes of a tail stored inline; longer ones (rare: data labels) go to ``longTails``.
+    static let tailStride = 64
 
-    /// - Parameter capacity: slots, rounded up to a power of two (memory: capacity × ~100 bytes).
+    /// - Parameter capacity: slots, rounded up to a power of two (memory: capacity × ~150 bytes).
     public init(grouper: DomainGrouper = DomainGrouper(), capacity: Int = 8192) {
         var size = 1
         while size < capacity { size <<= 1 }
         self.grouper = grouper
         hashes = [UInt64](repeating: 0, count: size)
-        tails = [[UInt8]](repeating: [], count: size)
+        tailLengths = [UInt8](repeating: 0, count: size)
+        tailBytes = [UInt8](repeating: 0, count: size * Self.tailStride)
+        longTails = [[UInt8]](repeating: [], count: size)
         keys = [DomainKey](repeating: DomainKey(value: "", kind: .suffixOnly, labelCount: 0), count: size)
         servers = [IPAddress?](repeating: nil, count: size)
         self.mask = size - 1
@@ -43,7 +51,12 @@ public struct GroupingCache: Sendable {
         }
         hash |= 1
         let slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
-        if hashes[slot] == hash && Self.tail(tails[slot], equals: bytes, from: tailStart) {
+        let length = bytes.count - tailStart
+        if hashes[slot] == hash && Int(tailLengths[slot]) == min(length, 255)
+            && (length <= Self.tailStride
+                ? Self.equal(tailBytes.span, at: slot * Self.tailStride, bytes, from: tailStart)
+                : Self.equal(longTails[slot], bytes, from: tailStart))
+        {
             if servers[slot] == nil || servers[slot] == server.address {
                 hits += 1
                 return keys[slot]
@@ -54,20 +67,34 @@ public struct GroupingCache: Sendable {
         // A group whose labels reach beyond the tail would not be determined by it: don't cache.
         if key.kind == .serverAddress || key.labelCount <= Self.labelCount(wire, from: tailStart) {
             hashes[slot] = hash
-            tails[slot] = Array(wire[tailStart...])
+            tailLengths[slot] = UInt8(min(length, 255))
+            if length <= Self.tailStride {
+                var j = 0
+                while j < length {
+                    tailBytes[slot * Self.tailStride + j] = bytes[tailStart + j]
+                    j += 1
+                }
+                if !longTails[slot].isEmpty { longTails[slot] = [] }
+            } else {
+                longTails[slot] = Array(wire[tailStart...])
+            }
             keys[slot] = key
             servers[slot] = key.kind == .serverAddress ? server.address : nil
         }
         return key
     }
 
-    /// Whether `tail` holds the bytes of `wire` from `start` on.
-    private static func tail(_ stored: [UInt8], equals wire: Span<UInt8>, from start: Int) -> Bool {
-        let tail = stored.span
-        guard tail.count == wire.count - start else { return false }
+    /// Whether `stored` holds `wire` from `start` on.
+    private static func equal(_ stored: [UInt8], _ wire: Span<UInt8>, from start: Int) -> Bool {
+        guard stored.count == wire.count - start else { return false }
+        return equal(stored.span, at: 0, wire, from: start)
+    }
+
+    /// Whether the stored bytes at `offset` hold `wire` from `start` on (lengths already equal).
+    private static func equal(_ stored: Span<UInt8>, at offset: Int, _ wire: Span<UInt8>, from start: Int) -> Bool {
         var i = 0
-        while i < tail.count {
-            if tail[i] != wire[start + i] { return false }
+        while start + i < wire.count {
+            if stored[offset + i] != wire[start + i] { return false }
             i += 1
         }
         return true

@@ -9,6 +9,13 @@ struct PendingQueries {
         var client: Endpoint
         var server: Endpoint
         var id: UInt16
+
+        /// One combine of the fields folded together (every query and response hashes a key).
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(
+                client.address.folded &* 0xBF58_476D_1CE4_E5B9 ^ server.address.folded
+                    ^ UInt64(client.port) << 48 ^ UInt64(server.port) << 32 ^ UInt64(id) << 16)
+        }
     }
 
     struct Entry {

@@ -247,9 +247,9 @@ struct ReaderSink: PacketSink {
         let parsed: DNSMessage
         switch parser {
         case .fast:
-            switch DNSWireReader.parse(message, names: &names) {
-            case .success(let m): parsed = m
-            case .failure(let error):
+            do {
+                parsed = try DNSWireReader.parse(message, names: &names)
+            } catch {
                 counters.malformed["dns_" + error.reason, default: 0] += 1
                 return
             }

@@ -27,7 +27,7 @@ import Testing
         for (i, owner) in owners.enumerated() {
             let bytes = Self.query(owner, id: UInt16(truncatingIfNeeded: i))
             let plain = try DNSWireReader.parse(bytes.span).get()
-            let interned = try DNSWireReader.parse(bytes.span, names: &table).get()
+            let interned = try DNSWireReader.parse(bytes.span, names: &table)
             #expect(interned == plain)
             #expect(interned.question?.name.hadMixedCase == plain.question?.name.hadMixedCase)
         }
@@ -39,8 +39,8 @@ import Testing
         var table = DNSNameTable()
         let plain = Wire.header(flags: 0x8180, an: 1) + Wire.question(Wire.name("Mail.Example.org"))
             + Wire.rr(Wire.pointer(12), type: DNSRecordType.a, rdata: [192, 0, 2, 1])
-        let first = try DNSWireReader.parse(plain.span, names: &table).get()
-        let again = try DNSWireReader.parse(plain.span, names: &table).get()
+        let first = try DNSWireReader.parse(plain.span, names: &table)
+        let again = try DNSWireReader.parse(plain.span, names: &table)
         #expect(first == again)
         #expect(again.question?.name.wire == DNSName("mail.example.org")?.wire)
         #expect(again.question?.name.hadMixedCase == true)
@@ -49,7 +49,7 @@ import Testing
     @Test func aMalformedMessageIsRefusedAsWithoutTheTable() {
         var table = DNSNameTable()
         let bytes = Wire.header() + [3, 0x61, 0x62]
-        #expect(throws: DNSParseError.self) { try DNSWireReader.parse(bytes.span, names: &table).get() }
+        #expect(throws: DNSParseError.self) { try DNSWireReader.parse(bytes.span, names: &table) }
         #expect(throws: DNSParseError.self) { try DNSWireReader.parse(bytes.span).get() }
     }
 }

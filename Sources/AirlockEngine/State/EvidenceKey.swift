@@ -36,4 +36,17 @@ public struct EvidenceKey: Hashable, Sendable {
         self.domain = domain
         self.client = client
     }
+
+    /// The domain's stored code and the client folded into one combine: the per-client state, beacon
+    /// and campaign tables hash a key for every query and response.
+    public func hash(into hasher: inout Hasher) {
+        let domainCode = UInt64(domain.hashCode) << 32
+        switch client {
+        case .address(let address): hasher.combine(domainCode ^ address.folded &* 0x9E37_79B9_7F4A_7C15)
+        case .everyone: hasher.combine(domainCode ^ 0x5A5A)
+        case .sandbox(let sandbox):
+            hasher.combine(domainCode)
+            hasher.combine(sandbox.name)
+        }
+    }
 }
