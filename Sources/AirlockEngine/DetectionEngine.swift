@@ -115,7 +115,8 @@ public struct DetectionEngine: Sendable {
         let elsewhere = local ? nil : convicted.conviction(of: query.domain)
         let named = (query.domain.kind == .registeredDomain || query.domain.kind == .unlistedSuffix) && !local
         let popular = named && Double(popularity.record(query.domain, key.client)) >= c.popularDomainClients
-        let memberKind = named && !popular
+        // Names under made-up suffixes pool by server (their own scope), not with registered domains.
+        let memberKind = named && !popular && query.domain.kind == .registeredDomain
         var joining: DomainState?
         var member = false
         let (domainScore, domainVerdict, domainIsTunnel, recall) = domains.withState(key, time: query.time) {
@@ -167,8 +168,9 @@ public struct DetectionEngine: Sendable {
         let key = evidenceKey(for: response)
         let local = localZones.contains(response.name)
         var member = false
-        // An odd name answered with an address a readable host was served from is a host lookup (an ad
-        // slot's frame, a CDN object), not a tunnel's name; a readable name's answers teach the addresses.
+        // An odd name answered with an address a readable host of the same domain was served from is
+        // a host lookup (an ad slot's frame, a CDN object), not a tunnel's name; a readable name's answers
+        // teach the addresses. Per domain, so a tunnel can't borrow a popular site's address.
         var hostLookup: QueryFacts?
         if !response.addresses.isEmpty && !local {
             let features = featureCache.features(
@@ -176,10 +178,11 @@ public struct DetectionEngine: Sendable {
             let facts = QueryFacts(
                 features, nameScore: nameScorer.score(features), qtype: response.qtype, time: response.time,
                 nameBytes: 0, c)
+            let zone = response.domain.hashValue
             if facts.oddName {
-                if response.addresses.contains(where: { hostAddresses.contains($0) }) { hostLookup = facts }
+                if response.addresses.contains(where: { hostAddresses.contains($0, zone: zone) }) { hostLookup = facts }
             } else {
-                for address in response.addresses { hostAddresses.insert(address) }
+                for address in response.addresses { hostAddresses.insert(address, zone: zone) }
             }
         }
         var tookBack = false

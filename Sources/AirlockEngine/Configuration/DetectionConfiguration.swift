@@ -122,12 +122,21 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// Mean n-gram likelihood (log₂ per character) where a subdomain starts to count as odd, and where it
     /// counts fully. Random labels of 5–12 characters measure −5 to −8.5, readable hosts −3 to −4.5
     /// (`api-eu` −4.9 is the odd one out), so the ramp sits below the readable range.
-    public var oddNameLow: Double = -4.8
-    public var oddNameHigh: Double = -5.8
+    public var oddNameLow: Double = -4.4
+    public var oddNameHigh: Double = -5.6
     /// Distinct odd names a client sent one domain (or one campaign) in the churn window to cross;
     /// a data signal. Names the client resolved as hosts (asked again, A then AAAA) don't count.
     public var oddNamesThreshold: Double = 8
     public var oddNamesWeight: Double = 1.0
+    /// Readable names at least this long (subdomain bytes) that a client sends a domain once each count as
+    /// fresh names: a word-list encoding (`rain-open-lake-aged-fund.example.org`) reads like hosts but
+    /// never repeats, and at a slow rate stays under the information threshold. Names embedding another
+    /// name (a search-list expansion: `pypi.org.corp.example.com`) never count.
+    public var freshNameMinLength: Double = 20
+    /// Fresh names per churn window (an hour) to cross: a data signal. Clients repeat the hosts they use;
+    /// 64 long readable names, each asked once, from one client to one domain in an hour is data.
+    public var freshNamesThreshold: Double = 64
+    public var freshNamesWeight: Double = 1.0
     /// Answers whose smallest TTL is at most this many seconds defeat the resolver's cache: every
     /// query reaches the zone's server (iodine answers with TTL 0, Cobalt Strike's default is 1).
     public var lowTTLSeconds: Double = 1
@@ -149,10 +158,11 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// nothing but odd names.
     public var campaignMemberOddNames: Double = 2
     /// A domain asked for by at least this many distinct clients is a shared service (an ad network, a
-    /// cloud API), not one implant's lookalike: it never joins a campaign, and the day-long window (made
-    /// for one client's low-and-slow exfiltration) does not judge it; the short window still does. A C2's
-    /// rotation domains are asked by the implants alone; a fleet's services by many of its sandboxes.
-    /// Data spread thinly over many sandboxes to one domain is the fleet leak budget's to stop.
+    /// cloud API) handing out identifiers, not one implant's lookalike: it never joins a campaign, its
+    /// odd, suspicious and fresh names don't count, and the day-long window does not judge it; the
+    /// information volume in names (5 minutes) and the downstream payload still do, and so do beacons.
+    /// A C2's rotation domains are asked by the implants alone; a fleet's services by many of its
+    /// sandboxes. Data spread thinly over many sandboxes to one domain is the leak budget's to stop.
     public var popularDomainClients: Double = 5
     /// Member domains a campaign needs before its own verdict (one domain is its own evidence).
     public var campaignMinMembers: Double = 2
@@ -216,6 +226,9 @@ extension DetectionConfiguration {
         "odd_name_high": \.oddNameHigh,
         "odd_names_threshold": \.oddNamesThreshold,
         "odd_names_weight": \.oddNamesWeight,
+        "fresh_name_min_length": \.freshNameMinLength,
+        "fresh_names_threshold": \.freshNamesThreshold,
+        "fresh_names_weight": \.freshNamesWeight,
         "low_ttl_seconds": \.lowTTLSeconds,
         "low_ttl_share_threshold": \.lowTTLShareThreshold,
         "low_ttl_share_weight": \.lowTTLShareWeight,

@@ -54,6 +54,9 @@ public struct NameFeatures: Sendable, Equatable {
     /// and `oddNameHigh`; non-hostname bytes make a label fully odd). `a3f1.6f2a91c3.api` is mostly
     /// odd although its readable `api` label lifts its mean likelihood.
     public var oddShare: Double = 0
+    /// A label below the domain group is a common top-level domain (`pypi.org.corp.example.com`): the
+    /// name embeds another name, as a resolver's search list makes it.
+    public var embedsTLD = false
 
     public init() {}
 }
@@ -75,6 +78,22 @@ public struct NameFeatureExtractor: Sendable {
         self.oddLikelihood = c.ngramHigh
         self.oddShareLow = c.oddNameLow
         self.oddShareHigh = c.oddNameHigh
+    }
+
+    /// Top-level domains most names end in (a search-list expansion embeds one): packed labels.
+    static let commonTLDs: Set<UInt32> = Set(
+        ["com", "net", "org", "io", "dev", "ai", "app", "co", "us", "uk", "de", "fr", "jp", "cn", "ru", "br", "in",
+         "it", "nl", "au", "ca", "es", "eu", "info", "biz", "edu", "gov", "cloud", "tech", "xyz", "me", "tv", "cc",
+         "ch", "se", "no", "pl", "kr", "sh", "gg", "ly", "so", "to", "site", "online", "aws"].map { pack(Array($0.utf8)) })
+
+    static func pack(_ bytes: [UInt8]) -> UInt32 {
+        bytes.reduce(UInt32(bytes.count)) { ($0 << 8) | UInt32($1) }
+    }
+
+    static func isCommonTLD(_ label: Span<UInt8>) -> Bool {
+        var packed = UInt32(label.count)
+        for i in 0..<label.count { packed = (packed << 8) | UInt32(label[i]) }
+        return commonTLDs.contains(packed)
     }
 
     /// c·log₂(c) for c in 0…255.
@@ -105,7 +124,7 @@ public struct NameFeatureExtractor: Sendable {
             hash = (hash ^ UInt64(length)) &* 0x100_0000_01b3
             // This label's alphabet, for its payload capacity.
             var labelLetters = false, labelDigits = false, labelHexOnly = true, labelPunct = false
-            var labelBase64 = 0, labelOther = 0
+            var labelBase64 = 0, labelOther = 0, labelLetterCount = 0, labelDigitCount = 0
             for i in start..<end {
                 let b = wire[i]
                 hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3
@@ -115,11 +134,13 @@ public struct NameFeatureExtractor: Sendable {
                     slot = Int(b - 0x61)
                     hasLetter = true
                     labelLetters = true
+                    labelLetterCount += 1
                     if b > 0x66 { hexOnly = false; labelHexOnly = false }
                 case 0x30...0x39:
                     slot = 26 + Int(b - 0x30)
                     digits += 1
                     labelDigits = true
+                    labelDigitCount += 1
                     if b < 0x32 || b > 0x37 { base32Only = false }
                 case 0x2D: slot = 36; hexOnly = false; base32Only = false; labelPunct = true
                 case 0x5F: slot = 37; hexOnly = false; base32Only = false; labelPunct = true
@@ -130,13 +151,22 @@ public struct NameFeatureExtractor: Sendable {
                 }
                 counts[slot] &+= 1
             }
+            if (2...4).contains(length) && !labelDigits && !labelPunct && labelOther + labelBase64 == 0
+                && Self.isCommonTLD(wire.span.extracting(start..<end))
+            {
+                f.embedsTLD = true
+            }
             var oddness = 0.0
             if length >= 3 {
                 let ll = model.averageLogLikelihood(wire.span.extracting(start..<end))
                 likelihoodSum += ll * Double(length)
                 likelihoodChars += length
                 oddness = ramp(-ll, -readableLikelihood, -oddLikelihood)
-                oddChars += Double(length) * (labelOther + labelBase64 > 0 ? 1 : ramp(-ll, -oddShareLow, -oddShareHigh))
+                // Hex of 6 or more with both letters and digits is an encoding whatever its likelihood
+                // (hex scores −5 to −8: `c557067cbbe8` sits at −5.4, close to readable ids).
+                let hexLabel = labelHexOnly && !labelPunct && length >= 6 && labelLetterCount >= 2 && labelDigitCount >= 2
+                oddChars += Double(length)
+                    * (labelOther + labelBase64 > 0 || hexLabel ? 1 : ramp(-ll, -oddShareLow, -oddShareHigh))
             } else if labelOther + labelBase64 > 0 {
                 oddChars += Double(length)
                 likelihoodCharsForShare += length

@@ -26,7 +26,13 @@ struct DomainScorer: Sendable {
         }
         // Counters decay continuously, so a burst of exactly N events reads slightly under N.
         let slack = 0.95
-        add("suspicious_names", s.suspiciousNames, c.suspiciousNamesThreshold * slack, c.suspiciousNamesWeight)
+        // A domain many clients ask for is a shared service handing out identifiers (an ad slot's frame,
+        // a function URL): its odd names are addresses, so only the volume of information and the
+        // downstream judge it (a tunnel used from five sandboxes still moves its data through names).
+        let identifiersCount = !s.popular
+        if identifiersCount {
+            add("suspicious_names", s.suspiciousNames, c.suspiciousNamesThreshold * slack, c.suspiciousNamesWeight)
+        }
         add("name_information_bytes", s.informationBytes, c.nameInformationThreshold, c.nameInformationWeight)
         // The long window only adds what the short one doesn't already see (no double counting of a burst).
         // A domain many clients ask for is a shared service: a day of its identifiers (an ad network's
@@ -49,7 +55,10 @@ struct DomainScorer: Sendable {
             add("nxdomain_ratio", s.nxdomains / s.responses, c.nxdomainRatioThreshold, c.nxdomainRatioWeight)
         }
         add("response_payload_bytes", s.payloadBytes, c.responsePayloadThreshold, c.responsePayloadWeight)
-        add("odd_names", s.oddNames, c.oddNamesThreshold * slack, c.oddNamesWeight)
+        if identifiersCount {
+            add("odd_names", s.oddNames, c.oddNamesThreshold * slack, c.oddNamesWeight)
+            add("fresh_long_names", s.freshNames, c.freshNamesThreshold * slack, c.freshNamesWeight)
+        }
         if s.ttlAnswers >= c.minUniqueNames * slack {
             add("low_ttl_share", s.lowTTLAnswers / s.ttlAnswers, c.lowTTLShareThreshold, c.lowTTLShareWeight)
         }
@@ -74,25 +83,31 @@ struct DomainScorer: Sendable {
         func crossed(_ value: Double, _ threshold: Double, _ weight: Double) -> Bool {
             weight > 0 && threshold > 0 && value >= threshold
         }
-        return crossed(s.suspiciousNames, c.suspiciousNamesThreshold * slack, c.suspiciousNamesWeight)
-            || crossed(s.informationBytes, c.nameInformationThreshold, c.nameInformationWeight)
-            || (!s.popular && crossed(s.longSuspiciousNames, c.longSuspiciousNamesThreshold * slack, c.longSuspiciousNamesWeight))
-            || (!s.popular && crossed(s.longInformationBytes, c.longInformationThreshold, c.longInformationWeight))
+        if crossed(s.informationBytes, c.nameInformationThreshold, c.nameInformationWeight)
             || crossed(s.payloadBytes, c.responsePayloadThreshold, c.responsePayloadWeight)
+        {
+            return true
+        }
+        guard !s.popular else { return false }
+        return crossed(s.suspiciousNames, c.suspiciousNamesThreshold * slack, c.suspiciousNamesWeight)
+            || crossed(s.longSuspiciousNames, c.longSuspiciousNamesThreshold * slack, c.longSuspiciousNamesWeight)
+            || crossed(s.longInformationBytes, c.longInformationThreshold, c.longInformationWeight)
             || crossed(s.oddNames, c.oddNamesThreshold * slack, c.oddNamesWeight)
+            || crossed(s.freshNames, c.freshNamesThreshold * slack, c.freshNamesWeight)
             || isFirstContactProbe(s)
     }
 
     /// A handshake: soon after the client's first query to the domain, several distinct names that are
-    /// nearly all odd, answered the way tunnels answer (uncacheable TTLs, rare record types, NXDOMAIN).
+    /// nearly all odd (as first asked: an implant using getaddrinfo asks A and AAAA like a browser),
+    /// answered the way tunnels answer (uncacheable TTLs, rare record types, NXDOMAIN).
     /// iodine's version, login and codec probes and a C2 check-in look like this before any data flows;
     /// a client meeting an ordinary domain asks for readable hosts, answered with cacheable addresses.
     func isFirstContactProbe(_ s: DomainState) -> Bool {
         let c = configuration
         let slack = 0.95
-        guard c.firstContactWeight > 0, s.lastTime.seconds(since: s.firstTime) <= c.firstContactSeconds,
-            Double(s.distinctNames) >= c.firstContactNames, s.oddShare >= c.firstContactOddShare,
-            Double(s.distinctOddNames) >= c.firstContactNames * slack
+        guard c.firstContactWeight > 0, !s.popular, s.lastTime.seconds(since: s.firstTime) <= c.firstContactSeconds,
+            Double(s.distinctNames) >= c.firstContactNames, s.askedOddShare >= c.firstContactOddShare,
+            Double(s.oddNamesAsked) >= c.firstContactNames * slack
         else { return false }
         let lowTTL = s.ttlAnswers >= 2 && s.lowTTLAnswers / s.ttlAnswers >= c.lowTTLShareThreshold
         let rare = s.queries >= 2 && s.rareTypeQueries / s.queries >= c.rareTypeShareThreshold

@@ -29,13 +29,15 @@ struct DomainState {
     var ttlAnswers = 0.0
     // Churn-window counter (an hour): distinct odd names, weighted by how odd.
     var oddNames = 0.0
+    /// Churn-window counter: long readable names asked once (word-list encodings).
+    var freshNames = 0.0
     // Long-window counters (same events, a much longer time constant).
     var longSuspiciousNames = 0.0
     var longInformationBytes = 0.0
 
     // Inter-query gap statistics (exponentially weighted mean and variance).
-    var gapMean = 0.0
-    var gapVariance = 0.0
+    var gapMean: Float = 0
+    var gapVariance: Float = 0
 
     /// 32-bit hashes of the 16 most recent distinct subdomains: a repeat is not new information.
     /// (A tunnel repeats almost nothing; a client repeats its few names constantly.)
@@ -50,8 +52,13 @@ struct DomainState {
     var peakScore = 0.0
     /// Distinct names and distinct mostly-odd names since first contact (less those later resolved as
     /// hosts): the odd share.
-    var distinctNames: Float = 0
-    var distinctOddNames: Float = 0
+    /// (Saturating 16-bit counts: a ratio is all they are for.)
+    var distinctNames: UInt16 = 0
+    var distinctOddNames: UInt16 = 0
+    /// Distinct mostly-odd names as first asked, never taken back: what a client's first contact
+    /// looked like, whether or not it later resolved them as hosts (an implant calling getaddrinfo asks
+    /// A and AAAA too).
+    var oddNamesAsked: UInt16 = 0
 
     /// Ends of the last new subdomain: what the next new one is compared with (see ``NameEnds``).
     var lastEnds = NameEnds()
@@ -74,7 +81,9 @@ struct DomainState {
     }
 
     /// Share of this client's distinct names for the domain that were odd.
-    var oddShare: Double { distinctNames > 0 ? Double(distinctOddNames / distinctNames) : 0 }
+    var oddShare: Double { distinctNames > 0 ? Double(distinctOddNames) / Double(distinctNames) : 0 }
+    /// Share of the distinct names that were odd when first asked.
+    var askedOddShare: Double { distinctNames > 0 ? Double(oddNamesAsked) / Double(distinctNames) : 0 }
 
     /// Ages every window counter to `time`. Out-of-order times (captures merged from several
     /// interfaces) age nothing rather than inflate.
@@ -84,7 +93,9 @@ struct DomainState {
         let longFactor = Math.exp(-dt / longWindow)
         longSuspiciousNames *= longFactor
         longInformationBytes *= longFactor
-        oddNames *= Math.exp(-dt / churnWindow)
+        let churnFactor = Math.exp(-dt / churnWindow)
+        oddNames *= churnFactor
+        freshNames *= churnFactor
         let factor = Math.exp(-dt / window)
         queries *= factor
         uniqueNames *= factor
@@ -150,20 +161,20 @@ struct DomainState {
     mutating func recordGap(_ gap: Double) {
         if gaps < Int32.max { gaps += 1 }  // saturates: a busy domain of a long-running proxy
         if gaps == 1 {
-            gapMean = gap
+            gapMean = Float(gap)
             gapVariance = 0
             return
         }
         let alpha = 0.125
-        let delta = gap - gapMean
-        gapMean += alpha * delta
-        gapVariance = (1 - alpha) * (gapVariance + alpha * delta * delta)
+        let delta = Float(gap) - gapMean
+        gapMean += Float(alpha) * delta
+        gapVariance = (1 - Float(alpha)) * (gapVariance + Float(alpha) * delta * delta)
     }
 
     /// Coefficient of variation of the gaps (standard deviation / mean); nil before two gaps.
     var gapVariation: Double? {
         guard gaps >= 2, gapMean > 0 else { return nil }
-        return gapVariance.squareRoot() / gapMean
+        return Double(gapVariance.squareRoot() / gapMean)
     }
 
     /// Whether this state is worth keeping through an eviction round: it holds evidence.

@@ -1,31 +1,33 @@
 import AirlockEvents
 
-/// Addresses that answered readable host names (`www.example.com`, `pagead2.googlesyndication.com`):
-/// where real services are served from.
+/// Addresses that answered readable host names of a domain (`pagead2.googlesyndication.com`): where
+/// that domain's services are served from.
 ///
 /// Servers hand clients identifiers to resolve — an ad slot's `<32 hex>.safeframe.googlesyndication.com`,
 /// a CDN object's host — and those names look like data. But they resolve to the same front ends as the
 /// service's readable hosts, while a tunnel's server answers its data names with addresses of its own
-/// (or none). An odd name answered with a known host address is treated like a host lookup. Unspecified
-/// and loopback answers (sinkholes, blocked names) say nothing and are never recorded.
+/// (or none). An odd name answered with one of its own domain's known host addresses is treated like a
+/// host lookup. Kept per domain: any domain's answers are the attacker's to choose, so a tunnel answering
+/// with a popular site's address gains nothing unless its own readable hosts resolve there too.
+/// Unspecified and loopback answers (sinkholes, blocked names) say nothing and are never recorded.
 ///
 /// A fixed direct-mapped table of address hashes (65,536 slots, 512 KB); a collision can only make an
 /// address look unknown, or (one in 2⁶⁴) known.
 struct HostAddresses: Sendable {
     private var slots = [UInt64](repeating: 0, count: 1 << 16)
 
-    mutating func insert(_ address: IPAddress) {
-        guard let hash = Self.hash(address) else { return }
+    mutating func insert(_ address: IPAddress, zone: Int) {
+        guard let hash = Self.hash(address, zone) else { return }
         slots[Int(truncatingIfNeeded: hash & 0xFFFF)] = hash
     }
 
-    func contains(_ address: IPAddress) -> Bool {
-        guard let hash = Self.hash(address) else { return false }
+    func contains(_ address: IPAddress, zone: Int) -> Bool {
+        guard let hash = Self.hash(address, zone) else { return false }
         return slots[Int(truncatingIfNeeded: hash & 0xFFFF)] == hash
     }
 
-    private static func hash(_ address: IPAddress) -> UInt64? {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    private static func hash(_ address: IPAddress, _ zone: Int) -> UInt64? {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(bitPattern: Int64(zone))
         switch address {
         case .v4(let v):
             guard v != 0, v >> 24 != 127 else { return nil }

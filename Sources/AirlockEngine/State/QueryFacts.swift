@@ -19,6 +19,8 @@ struct QueryFacts {
     var oddness: Double
     /// Mostly odd (``oddness`` ≥ 0.5): counts as one odd name toward the odd share of a domain.
     var oddName: Bool { oddness >= 0.5 }
+    /// A long readable name, not a search-list expansion (``DetectionConfiguration/freshNameMinLength``).
+    var freshCandidate: Bool
     /// Bytes of information the name carries, pronounceable names counted at the readable share.
     var information: Double
     /// Bytes of information, whole (length × entropy).
@@ -46,6 +48,7 @@ struct QueryFacts {
         } else {
             oddness = features.oddShare
         }
+        freshCandidate = oddness < 0.5 && Double(features.subdomainLength) >= c.freshNameMinLength && !features.embedsTLD
         let unpronounceable = ramp(-features.ngramLogLikelihood, -c.ngramLow, -c.ngramHigh)
         let share = c.readableInformationShare + (1 - c.readableInformationShare) * unpronounceable
         information = features.informationBits / 8 * share
@@ -74,7 +77,7 @@ extension DomainState {
             return .repeated
         case .new:
             uniqueNames += 1
-            distinctNames += 1
+            distinctNames &+= distinctNames < .max ? 1 : 0
             // Only the part between the ends this name shares with the previous new one is news.
             let novel = Double(q.ends.length - q.ends.sharedBytes(with: lastEnds)) / Double(max(1, q.ends.length))
             lastEnds = q.ends
@@ -87,7 +90,11 @@ extension DomainState {
                 longSuspiciousNames += q.carried
             }
             oddNames += q.oddness
-            if q.oddName { distinctOddNames += 1 }
+            if q.freshCandidate { freshNames += 1 }
+            if q.oddName {
+                distinctOddNames &+= distinctOddNames < .max ? 1 : 0
+                oddNamesAsked &+= oddNamesAsked < .max ? 1 : 0
+            }
         case .firstRepeat:
             // A client asking again for the same name (A, then AAAA, then HTTPS) is resolving a host it
             // means to reach — a CDN endpoint, an ad slot's frame — not sending data: a tunnel's names are
@@ -108,7 +115,8 @@ extension DomainState {
             longSuspiciousNames = max(0, longSuspiciousNames - q.carried)
         }
         oddNames = max(0, oddNames - q.oddness)
-        if q.oddName { distinctOddNames = max(0, distinctOddNames - 1) }
+        if q.freshCandidate { freshNames = max(0, freshNames - 1) }
+        if q.oddName && distinctOddNames > 0 { distinctOddNames -= 1 }
         longInformationBytes = max(0, longInformationBytes - q.information)
     }
 
@@ -155,12 +163,16 @@ extension DomainState {
         lowTTLAnswers += other.lowTTLAnswers
         ttlAnswers += other.ttlAnswers
         oddNames += other.oddNames
+        freshNames += other.freshNames
         longSuspiciousNames += other.longSuspiciousNames
         longInformationBytes += other.longInformationBytes
         totalQueries += other.totalQueries
         totalNameBytes += other.totalNameBytes
-        distinctNames += other.distinctNames
-        distinctOddNames += other.distinctOddNames
+        distinctNames = distinctNames.addingReportingOverflow(other.distinctNames).overflow ? .max : distinctNames + other.distinctNames
+        distinctOddNames = distinctOddNames.addingReportingOverflow(other.distinctOddNames).overflow
+            ? .max : distinctOddNames + other.distinctOddNames
+        oddNamesAsked = oddNamesAsked.addingReportingOverflow(other.oddNamesAsked).overflow
+            ? .max : oddNamesAsked + other.oddNamesAsked
         firstTime = min(firstTime, other.firstTime)
     }
 }
