@@ -16,6 +16,9 @@ run replay bash Benchmarks/replay.sh --smoke
 [[ -f Benchmarks/report.sh ]] && run report bash Benchmarks/report.sh --smoke
 if [[ -d ../shared/captures ]]; then run flood bash Benchmarks/flood.sh 100000; fi
 run benign-stress python3 Tools/benign-stress.py
+run detection-report python3 Tools/detection-report.py --airlock .build/release/airlock
+run techniques python3 Tools/techniques.py --smoke --airlock .build/release/airlock
+run benign-day python3 Tools/benign-day.py --smoke --airlock .build/release/airlock
 [[ -f Benchmarks/dns-proxy.sh ]] && run dns-proxy bash Benchmarks/dns-proxy.sh --smoke
 [[ -f Benchmarks/http-proxy.sh ]] && run http-proxy bash Benchmarks/http-proxy.sh --smoke
 [[ -f Benchmarks/alerting.sh ]] && run alerting bash Benchmarks/alerting.sh --smoke

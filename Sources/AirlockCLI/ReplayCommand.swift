@@ -25,6 +25,8 @@ enum ReplayCommand {
           --continuous       one engine across all files, in order (a rotated capture of one session)
           --set KEY=VALUE    override a detection threshold (see DetectionConfiguration.tunableKeys)
           --no-exemptions    score reverse zones, DNSBLs and AV lookups like any other domain
+          --local-zone NAME  a search suffix of the capture's resolvers (corp.example.com): never
+                             convicted, as cluster.local and .internal are not (repeatable)
           --alerts FILE      write the alert records live operation would send (JSON lines, aggregated
                              per sandbox, domain and kind; the same records and ids for the same traffic)
           --alerts-format F  ocsf (default) or eve
@@ -49,7 +51,9 @@ enum ReplayCommand {
 
     static func run(_ args: [String]) throws -> Int32 {
         let parsed = try Arguments(
-            args, valued: ["--filter", "--set", "--alerts", "--alerts-format", "--parser", "--policy", "--dns-log"],
+            args, valued: [
+                "--filter", "--set", "--alerts", "--alerts-format", "--parser", "--policy", "--dns-log", "--local-zone",
+            ],
             switches: ["--summary", "--jsonl", "--continuous", "--no-exemptions", "--help", "-h"])
         if parsed.has("--help") || parsed.has("-h") {
             OutputStream.standardOutput.line(usage)
@@ -73,11 +77,23 @@ enum ReplayCommand {
                 let policy = try PolicyLoader.load(path: path, knownDetectionKeys: PolicySnapshot.knownDetectionKeys)
                 options.policy = policy
                 options.configuration = PolicySnapshot.detection(for: policy)
+                options.localZones = LocalZones.defaults(adding: policy.localZones)
             } catch {
                 OutputStream.standardError.line(
                     "airlock replay: policy refused:\n" + error.diagnostics.map(\.description).joined(separator: "\n"))
                 return 1
             }
+        }
+        let zones = parsed.values("--local-zone")
+        if !zones.isEmpty {
+            var names: [String] = []
+            for zone in zones {
+                guard case .success(let pattern) = HostPattern.parse(zone) else {
+                    throw UsageError.invalidValue(option: "--local-zone", value: zone, expected: "a domain name")
+                }
+                names.append(pattern.base.description)
+            }
+            options.localZones = LocalZones.defaults(adding: (options.policy?.localZones ?? []) + names)
         }
         var overrides: [String: Double] = [:]
         for setting in parsed.values("--set") {

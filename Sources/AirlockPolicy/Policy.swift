@@ -15,13 +15,16 @@ public struct Policy: Sendable {
     public let sandboxes: [SandboxPolicy]
     /// Engine threshold overrides from `detection:`, keys already checked against the engine's list.
     public let detection: [String: DetectionOverride]
+    /// `dns.local_zones`: suffixes the resolvers' search lists add (a corporate domain, a cloud's
+    /// internal zone) that the engine must never convict, on top of its built-in special-use zones.
+    public let localZones: [String]
     /// Things that are legal but probably not meant (duplicate rules, rules a deny makes dead).
     public let warnings: [PolicyDiagnostic]
 
     func with(warnings: [PolicyDiagnostic]) -> Policy {
         Policy(
             version: version, schemaVersion: schemaVersion, file: file, defaults: defaults, sandboxes: sandboxes,
-            detection: detection, warnings: warnings)
+            detection: detection, localZones: localZones, warnings: warnings)
     }
 
     /// The resolved policy for a client address: the sandbox whose `match` contains it, else the

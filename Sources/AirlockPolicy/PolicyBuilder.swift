@@ -71,7 +71,7 @@ struct PolicyBuilder {
         }
         return Policy(
             version: version, schemaVersion: raw.version?.value ?? 1, file: file, defaults: top, sandboxes: sandboxes,
-            detection: raw.detection, warnings: warnings)
+            detection: raw.detection, localZones: raw.dns.localZones, warnings: warnings)
     }
 
     // MARK: Merge

@@ -28,6 +28,9 @@ public enum PolicyChecker {
             lines.append("  sandbox \(sandbox.name ?? "?") (\(match)): mode \(sandbox.mode.rawValue)")
             lines += describe(sandbox)
         }
+        if !policy.localZones.isEmpty {
+            lines.append("  local zones (never convicted): " + policy.localZones.joined(separator: ", "))
+        }
         if !policy.detection.isEmpty {
             let overrides = policy.detection.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.value)" }
             lines.append("  detection overrides: " + overrides.joined(separator: ", "))

@@ -17,7 +17,7 @@ struct PolicyDecoder {
     static let topKeys = ["version", "mode", "dns", "http", "detection", "sandboxes", "alerts"]
     static let dnsKeys = [
         "default", "block_response", "allow", "deny", "allowed_types", "quarantine_seconds", "leak_budget",
-        "rebinding", "upstreams", "timeout_ms", "attempts", "feeds",
+        "rebinding", "upstreams", "timeout_ms", "attempts", "feeds", "local_zones",
     ]
     static let feedKeys = ["name", "path", "format"]
     static let httpKeys = ["default", "allow", "deny", "doh_endpoints", "allow_private_destinations", "upload_budget"]
@@ -112,6 +112,16 @@ struct PolicyDecoder {
                 dns.attempts = integer(value, field: field, range: Self.attemptsRange).map { located($0, field, value) }
             case "feeds":
                 dns.feeds = feeds(value, field: field)
+            case "local_zones":
+                // One detection engine judges every sandbox, and a zone's verdict covers all of them.
+                guard path == "dns" else {
+                    error(entry.keyLocation, .topLevelOnly(field: field))
+                    continue
+                }
+                dns.localZones = nameRules(value, field: field, action: .allow).compactMap { rule in
+                    guard case .pattern(let pattern) = rule.host else { return nil }
+                    return pattern.base.description
+                }
             default:
                 break
             }

@@ -51,6 +51,8 @@ public enum PolicyProblem: Hashable, Sendable, CustomStringConvertible {
     case overlappingSandboxes(
         cidr: String, sandbox: String, otherCIDR: String, otherSandbox: String, otherLocation: SourceLocation)
     case unknownDetectionKey(key: String, suggestion: String?, known: [String])
+    /// A setting that applies to the whole proxy written inside a sandbox (`sandboxes[0].dns.local_zones`).
+    case topLevelOnly(field: String)
 
     // Warnings: legal, but almost certainly not what was meant.
     /// The same rule twice in one list.
@@ -127,6 +129,8 @@ public enum PolicyProblem: Hashable, Sendable, CustomStringConvertible {
             let owner = sandbox == otherSandbox ? "" : " of sandbox '\(otherSandbox)'"
             return "\(cidr) in sandbox '\(sandbox)' overlaps \(otherCIDR)\(owner) "
                 + "(at \(otherLocation.shortDescription)); a client address must belong to one sandbox"
+        case .topLevelOnly(let field):
+            return "'\(field)' applies to every sandbox (one engine judges them all); write it at the top level"
         case .unknownDetectionKey(let key, let suggestion, let known):
             if known.isEmpty {
                 return "unknown detection key '\(key)' (this build accepts no detection overrides)"

@@ -29,6 +29,8 @@ struct RawDNS {
     var timeoutMilliseconds: Located<Int>?
     var attempts: Located<Int>?
     var feeds: [RawFeed] = []
+    /// `dns.local_zones` (top level only): suffixes the engine never convicts, lower-cased.
+    var localZones: [String] = []
 }
 
 /// One `dns.feeds` entry as written: the file is read by the builder.

@@ -30,6 +30,8 @@ public struct ReplayOptions: Sendable {
     public var continuous = false
     public var configuration: DetectionConfiguration = .default
     public var exemptions: DomainExemptions = .defaults
+    /// Zones never convicted (built-in special-use zones; `--local-zone` and the policy add more).
+    public var localZones: LocalZones = .defaults
     public var sandboxes: SandboxDirectory = .none
     public var packetConfiguration = PacketDecoderConfiguration()
     /// Whether `onRecord` wants every query's decision; off (`--summary`), only what the summary needs
@@ -207,7 +209,8 @@ struct ReplayAnalyzer {
     init(options: ReplayOptions) {
         recordEveryDecision = options.recordEveryDecision
         suspiciousScore = options.configuration.suspiciousNameScore
-        engine = DetectionEngine(configuration: options.configuration, exemptions: options.exemptions)
+        engine = DetectionEngine(
+            configuration: options.configuration, exemptions: options.exemptions, localZones: options.localZones)
         policy = options.policy.map(PolicyReplay.init(policy:))
         if options.dnsLog { dnsLog = DNSLogJoiner() }
     }

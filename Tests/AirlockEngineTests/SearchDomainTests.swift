@@ -24,9 +24,10 @@ import Testing
     }()
 
     private func run(
-        _ names: [String], groupLabels: Int, types: [UInt16] = [DNSRecordType.a, DNSRecordType.aaaa]
+        _ names: [String], groupLabels: Int, types: [UInt16] = [DNSRecordType.a, DNSRecordType.aaaa],
+        localZones: LocalZones = .defaults
     ) -> [Verdict] {
-        var engine = DetectionEngine()
+        var engine = DetectionEngine(localZones: localZones)
         var factory = QueryFactory()
         var verdicts: [Verdict] = []
         for name in names {
@@ -65,6 +66,22 @@ import Testing
         let verdicts = run(names, groupLabels: 2, types: [DNSRecordType.txt]).filter { $0.kind == .tunnel }
         #expect(verdicts.first?.isFirst == true)
         #expect((verdicts.first?.queries ?? .max) <= 6)
+    }
+
+    /// A zone the policy names in `dns.local_zones` (its resolvers' search suffix) is never convicted,
+    /// even when what is asked there looks like data; the odd names are still reported one by one.
+    @Test func aSearchSuffixThePolicyNamesIsNeverConvicted() {
+        var random = SeededRandom(seed: 17)
+        let labels = (0..<40).map { _ in
+            random.string(base32Alphabet, length: 52) + "." + random.string(base32Alphabet, length: 52)
+        }
+        let local = run(labels.map { $0 + ".corp.example.com" }, groupLabels: 2, types: [DNSRecordType.txt],
+            localZones: .defaults(adding: ["corp.example.com"]))
+        #expect(!local.contains { $0.kind != .suspiciousName }, "\(local.first?.explanation ?? "")")
+        #expect(local.contains { $0.kind == .suspiciousName })
+        let elsewhere = run(labels.map { $0 + ".corp.example.net" },
+            groupLabels: 2, types: [DNSRecordType.txt], localZones: .defaults(adding: ["corp.example.com"]))
+        #expect(elsewhere.contains { $0.kind == .tunnel })
     }
 }
 

@@ -69,6 +69,10 @@ import Testing
             "12:14: http.allow[1].ports must be a non-empty list of ports (leave it out for every port), found an empty list",
         ],
         "root_list.yaml": ["1:1: the policy must be a mapping, found a list"],
+        "local_zones.yaml": [
+            "3:35: dns.local_zones[1]: bad host pattern 'exa mple': contains whitespace",
+            "8:7: 'sandboxes[0].dns.local_zones' applies to every sandbox (one engine judges them all); write it at the top level",
+        ],
         "sandboxes.yaml": [
             "6:13: 198.18.0.0/16 in sandbox 'agent-2' overlaps 198.18.1.0/24 of sandbox 'agent-1' (at 4:13); a client address must belong to one sandbox",
             "7:11: duplicate sandbox name 'agent-1' (first at 3:11)",

@@ -57,13 +57,14 @@ import Testing
         #expect(top.dns.quarantineSeconds == 0)
         #expect(top.dns.leakBudget == Budget(bytes: 2048, windowSeconds: 60))
         #expect(top.dns.privateAnswersAllowed.rules.map(\.description) == [".corp.internal"])
+        #expect(policy.localZones == ["corp.example.com", "svc.example"])
         #expect(
             top.dns.upstreams.map(\.description) == [
                 "198.18.0.53:53", "198.18.0.54:5353", "[2001:db8::53]:53", "[2001:db8::54]:5353",
             ])
         #expect(top.dns.timeoutMilliseconds == 1500 && top.dns.attempts == 3)
         #expect(policy.detection["tunnel_score"]?.value == 0.75)
-        #expect(policy.detection["tunnel_score"]?.location.shortDescription == "19:17")
+        #expect(policy.detection["tunnel_score"]?.location.shortDescription == "20:17")
         #expect(policy.detection["entropy_threshold"]?.value == 4)
         #expect(top.http.defaultAction == .allow)
         #expect(

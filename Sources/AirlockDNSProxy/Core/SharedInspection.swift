@@ -32,7 +32,8 @@ public final class SharedInspection: Sendable {
 
     private static func pipeline(_ policy: PolicySnapshot, _ exemptions: DomainExemptions, _ slots: Int) -> DNSPipeline {
         DNSPipeline(
-            engine: DetectionEngine(configuration: policy.detection, exemptions: exemptions),
+            engine: DetectionEngine(
+                configuration: policy.detection, exemptions: exemptions, localZones: policy.localZones),
             grouper: GroupingCache(capacity: slots), sandboxes: SandboxDirectory(policy: policy.policy))
     }
 
@@ -40,7 +41,7 @@ public final class SharedInspection: Sendable {
     public var policy: PolicySnapshot { policies.policy }
 
     /// Installs a new policy. The engine's evidence and the quarantines are kept; when the new policy
-    /// changes the detection thresholds or sandboxes, the pipeline is rebuilt with them (evidence
+    /// changes the detection thresholds, local zones or sandboxes, the pipeline is rebuilt with them (evidence
     /// restarts, quarantines stay).
     public func install(_ snapshot: PolicySnapshot) {
         let old = policy
@@ -48,7 +49,9 @@ public final class SharedInspection: Sendable {
             old.policy.sandboxes.map(\.name) != snapshot.policy.sandboxes.map(\.name)
             || old.policy.sandboxes.map { $0.match.map(\.cidr) }
                 != snapshot.policy.sandboxes.map { $0.match.map(\.cidr) }
-        if old.detection != snapshot.detection || sandboxesChanged {
+        if old.detection != snapshot.detection || old.policy.localZones != snapshot.policy.localZones
+            || sandboxesChanged
+        {
             let pipeline = Self.pipeline(snapshot, exemptions, groupingCacheSlots)
             // Quarantines and budgets stay: a reload must not release a convicted domain.
             enforcer.withLock { $0.pipeline = pipeline }

@@ -56,6 +56,10 @@ public final class PolicySnapshot: Sendable {
     /// The `detection:` keys a policy may set.
     public static let knownDetectionKeys = Set(DetectionConfiguration.tunableKeys.keys)
 
+    /// The zones the engine never convicts: the built-in special-use zones plus the policy's
+    /// `dns.local_zones` (its resolvers' search suffixes).
+    public var localZones: LocalZones { LocalZones.defaults(adding: policy.localZones) }
+
     public var version: String { policy.version }
 
     /// The sandbox a client address belongs to (as ``Policy/sandbox(for:)`` decides: sandbox
