@@ -1,3 +1,4 @@
+import AirlockTestSupport
 import Foundation
 import Testing
 
@@ -118,8 +119,13 @@ extension DNSProxyIntegration {
                     #expect(r.seconds < maxSeconds, "\(mode): SERVFAIL after \(r.seconds) s")
                 }
                 #expect(proxy.isRunning)
-                let failures = lab.decisions("airlock-\(mode)").filter { $0["action"] as? String == "servfail" }
-                #expect(failures.count == 3, "\(mode)")
+                // The decision log is written by its own thread: the third line may land just after dig returns.
+                var failures = 0
+                eventually(seconds: 5) {
+                    failures = lab.decisions("airlock-\(mode)").filter { $0["action"] as? String == "servfail" }.count
+                    return failures >= 3
+                }
+                #expect(failures == 3, "\(mode)")
                 lab.stop(proxy)
             }
         }
