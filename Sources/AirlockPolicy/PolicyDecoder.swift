@@ -2,9 +2,9 @@ import AirlockEvents
 
 /// Checks a YAML tree against the schema and turns it into a ``RawPolicy``, collecting every error
 /// instead of stopping at the first: a bad entry is reported and left out, and decoding goes on.
-struct PolicyDecoder {
+struct PolicyDecoder: ConfigTreeReader {
     let knownDetectionKeys: Set<String>
-    private(set) var diagnostics: [PolicyDiagnostic] = []
+    var diagnostics: [PolicyDiagnostic] = []
 
     init(knownDetectionKeys: Set<String>) {
         self.knownDetectionKeys = knownDetectionKeys
@@ -12,19 +12,39 @@ struct PolicyDecoder {
 
     // MARK: Schema
 
-    /// `alerts` belongs to the alerting configuration (`airlock serve --alerts FILE` may name the
-    /// policy file itself); the policy leaves it alone and `airlock check-policy` validates it.
-    static let topKeys = ["version", "mode", "dns", "http", "detection", "sandboxes", "alerts"]
-    static let dnsKeys = [
-        "default", "block_response", "allow", "deny", "allowed_types", "quarantine_seconds", "leak_budget",
-        "rebinding", "upstreams", "timeout_ms", "attempts", "feeds", "local_zones",
-    ]
-    static let feedKeys = ["name", "path", "format"]
-    static let httpKeys = ["default", "allow", "deny", "doh_endpoints", "allow_private_destinations", "upload_budget"]
-    static let budgetKeys = ["bytes", "window_seconds"]
-    static let rebindingKeys = ["allow_private_answers_for"]
-    static let httpRuleKeys = ["host", "ports"]
-    static let sandboxKeys = ["name", "match", "mode", "dns", "http"]
+    /// Each section's keys. Sections are decoded by switching over every case, so a key listed here
+    /// without decoding does not compile.
+    enum TopKey: String, CaseIterable {
+        case version, mode, dns, http, detection, sandboxes
+        /// The alerting configuration's (`airlock serve --alerts FILE` may name the policy file
+        /// itself); the policy leaves it alone and `airlock check-policy` validates it.
+        case alerts
+    }
+    enum DNSKey: String, CaseIterable {
+        case `default`
+        case blockResponse = "block_response"
+        case allow, deny
+        case allowedTypes = "allowed_types"
+        case quarantineSeconds = "quarantine_seconds"
+        case leakBudget = "leak_budget"
+        case rebinding, upstreams
+        case timeoutMilliseconds = "timeout_ms"
+        case attempts, feeds
+        case localZones = "local_zones"
+    }
+    enum FeedKey: String, CaseIterable { case name, path, format }
+    enum HTTPKey: String, CaseIterable {
+        case `default`, allow, deny
+        case dohEndpoints = "doh_endpoints", allowPrivateDestinations = "allow_private_destinations"
+        case uploadBudget = "upload_budget"
+    }
+    enum BudgetKey: String, CaseIterable {
+        case bytes
+        case windowSeconds = "window_seconds"
+    }
+    enum RebindingKey: String, CaseIterable { case allowPrivateAnswersFor = "allow_private_answers_for" }
+    enum HTTPRuleKey: String, CaseIterable { case host, ports }
+    enum SandboxKey: String, CaseIterable { case name, match, mode, dns, http }
 
     static let quarantineRange = 0...86_400
     static let leakBytesRange = 1...16_777_216
@@ -36,30 +56,39 @@ struct PolicyDecoder {
 
     mutating func decode(_ root: YAMLNode) -> RawPolicy {
         var policy = RawPolicy()
-        guard let fields = mappingFields(of: root, path: "", known: Self.topKeys, what: "the policy") else {
-            return policy
-        }
-        if let entry = fields["version"] {
-            if let version = integer(entry.value, field: "version", range: Int.min...Int.max) {
-                if version != 1 {
-                    error(entry.value.location, .unsupportedVersion(found: String(version)))
+        guard let fields = fields(of: root, path: "", TopKey.self, what: "the policy") else { return policy }
+        for key in TopKey.allCases {
+            let entry = fields[key]
+            switch key {
+            case .version:
+                guard let entry else {
+                    error(root.location, .missingKey(key: "version", section: ""))
+                    continue
                 }
-                policy.version = located(version, "version", entry.value)
-            }
-        } else {
-            error(root.location, .missingKey(key: "version", section: ""))
-        }
-        if let entry = fields["mode"] {
-            policy.mode = choice(entry.value, field: "mode", PolicyMode.allCases).map {
-                located($0, "mode", entry.value)
-            }
-        }
-        if let entry = fields["dns"] { policy.dns = decodeDNS(entry.value, path: "dns") }
-        if let entry = fields["http"] { policy.http = decodeHTTP(entry.value, path: "http") }
-        if let entry = fields["detection"] { policy.detection = decodeDetection(entry.value) }
-        if let entry = fields["sandboxes"], let items = sequence(entry.value, field: "sandboxes") {
-            for (index, item) in items.enumerated() {
-                if let sandbox = decodeSandbox(item, path: "sandboxes[\(index)]") { policy.sandboxes.append(sandbox) }
+                if let version = integer(entry.value, field: "version", range: Int.min...Int.max) {
+                    if version != 1 {
+                        error(entry.value.location, .unsupportedVersion(found: String(version)))
+                    }
+                    policy.version = located(version, "version", entry.value)
+                }
+            case .mode:
+                guard let entry else { continue }
+                policy.mode = choice(entry.value, field: "mode", PolicyMode.allCases).map {
+                    located($0, "mode", entry.value)
+                }
+            case .dns:
+                if let entry { policy.dns = decodeDNS(entry.value, path: "dns") }
+            case .http:
+                if let entry { policy.http = decodeHTTP(entry.value, path: "http") }
+            case .detection:
+                if let entry { policy.detection = decodeDetection(entry.value) }
+            case .sandboxes:
+                guard let entry, let items = sequence(entry.value, field: "sandboxes") else { continue }
+                for (index, item) in items.enumerated() {
+                    if let sandbox = decodeSandbox(item, path: "sandboxes[\(index)]") { policy.sandboxes.append(sandbox) }
+                }
+            case .alerts:
+                break
             }
         }
         return policy
@@ -69,50 +98,50 @@ struct PolicyDecoder {
 
     private mutating func decodeDNS(_ node: YAMLNode, path: String) -> RawDNS {
         var dns = RawDNS()
-        guard let fields = mappingFields(of: node, path: path, known: Self.dnsKeys) else { return dns }
-        for key in Self.dnsKeys {
+        guard let fields = fields(of: node, path: path, DNSKey.self) else { return dns }
+        for key in DNSKey.allCases {
             guard let entry = fields[key] else { continue }
             let value = entry.value
-            let field = join(path, key)
+            let field = join(path, key.rawValue)
             switch key {
-            case "default":
+            case .default:
                 dns.defaultAction = choice(value, field: field, DefaultAction.allCases).map {
                     located($0, field, value)
                 }
-            case "block_response":
+            case .blockResponse:
                 dns.blockResponse = choice(value, field: field, [BlockResponse.nxdomain, .refused]).map {
                     located($0, field, value)
                 }
-            case "allow":
+            case .allow:
                 dns.allow = nameRules(value, field: field, action: .allow)
-            case "deny":
+            case .deny:
                 dns.deny = nameRules(value, field: field, action: .deny)
-            case "allowed_types":
+            case .allowedTypes:
                 dns.allowedTypes = recordTypes(value, field: field).map { located($0, field, value) }
-            case "quarantine_seconds":
+            case .quarantineSeconds:
                 dns.quarantineSeconds = integer(value, field: field, range: Self.quarantineRange).map {
                     located($0, field, value)
                 }
-            case "leak_budget":
+            case .leakBudget:
                 dns.leakBudget = budget(value, field: field, bytesRange: Self.leakBytesRange)
-            case "rebinding":
-                if let rebinding = mappingFields(of: value, path: field, known: Self.rebindingKeys),
-                    let list = rebinding["allow_private_answers_for"]
+            case .rebinding:
+                if let rebinding = self.fields(of: value, path: field, RebindingKey.self),
+                    let list = rebinding[.allowPrivateAnswersFor]
                 {
                     dns.privateAnswersAllowed = nameRules(
                         list.value, field: field + ".allow_private_answers_for", action: .allow)
                 }
-            case "upstreams":
+            case .upstreams:
                 dns.upstreams = upstreams(value, field: field).map { located($0, field, value) }
-            case "timeout_ms":
+            case .timeoutMilliseconds:
                 dns.timeoutMilliseconds = integer(value, field: field, range: Self.timeoutRange).map {
                     located($0, field, value)
                 }
-            case "attempts":
+            case .attempts:
                 dns.attempts = integer(value, field: field, range: Self.attemptsRange).map { located($0, field, value) }
-            case "feeds":
+            case .feeds:
                 dns.feeds = feeds(value, field: field)
-            case "local_zones":
+            case .localZones:
                 // One detection engine judges every sandbox, and a zone's verdict covers all of them.
                 guard path == "dns" else {
                     error(entry.keyLocation, .topLevelOnly(field: field))
@@ -122,8 +151,6 @@ struct PolicyDecoder {
                     guard case .pattern(let pattern) = rule.host else { return nil }
                     return pattern.base.description
                 }
-            default:
-                break
             }
         }
         return dns
@@ -131,28 +158,26 @@ struct PolicyDecoder {
 
     private mutating func decodeHTTP(_ node: YAMLNode, path: String) -> RawHTTP {
         var http = RawHTTP()
-        guard let fields = mappingFields(of: node, path: path, known: Self.httpKeys) else { return http }
-        for key in Self.httpKeys {
+        guard let fields = fields(of: node, path: path, HTTPKey.self) else { return http }
+        for key in HTTPKey.allCases {
             guard let entry = fields[key] else { continue }
             let value = entry.value
-            let field = join(path, key)
+            let field = join(path, key.rawValue)
             switch key {
-            case "default":
+            case .default:
                 http.defaultAction = choice(value, field: field, DefaultAction.allCases).map {
                     located($0, field, value)
                 }
-            case "allow":
+            case .allow:
                 http.allow = httpRules(value, field: field, action: .allow)
-            case "deny":
+            case .deny:
                 http.deny = httpRules(value, field: field, action: .deny)
-            case "doh_endpoints":
+            case .dohEndpoints:
                 http.dohEndpoints = hostRules(value, field: field, action: .deny, allowAddresses: true)
-            case "allow_private_destinations":
+            case .allowPrivateDestinations:
                 http.allowPrivateDestinations = cidrs(value, field: field)
-            case "upload_budget":
+            case .uploadBudget:
                 http.uploadBudget = budget(value, field: field, bytesRange: Self.uploadBytesRange)
-            default:
-                break
             }
         }
         return http
@@ -176,36 +201,46 @@ struct PolicyDecoder {
     }
 
     private mutating func decodeSandbox(_ node: YAMLNode, path: String) -> RawSandbox? {
-        guard let fields = mappingFields(of: node, path: path, known: Self.sandboxKeys) else { return nil }
+        guard let fields = fields(of: node, path: path, SandboxKey.self) else { return nil }
         var sandbox = RawSandbox(path: path, location: node.location)
-        if let entry = fields["name"] {
-            if let name = string(entry.value, field: path + ".name") {
-                if let reason = Self.sandboxNameProblem(name) {
-                    error(entry.value.location, .badSandboxName(name: name, reason: reason))
-                } else {
-                    sandbox.name = located(name, path + ".name", entry.value)
+        for key in SandboxKey.allCases {
+            let entry = fields[key]
+            let field = join(path, key.rawValue)
+            switch key {
+            case .name:
+                guard let entry else {
+                    error(node.location, .missingKey(key: "name", section: path))
+                    continue
                 }
+                if let name = string(entry.value, field: field) {
+                    if let reason = Self.sandboxNameProblem(name) {
+                        error(entry.value.location, .badSandboxName(name: name, reason: reason))
+                    } else {
+                        sandbox.name = located(name, field, entry.value)
+                    }
+                }
+            case .match:
+                guard let entry else {
+                    error(node.location, .missingKey(key: "match", section: path))
+                    continue
+                }
+                sandbox.match = cidrs(entry.value, field: field)
+                if case .sequence(let items) = entry.value.content, items.isEmpty {
+                    error(
+                        entry.value.location,
+                        .wrongType(field: field, expected: "a non-empty list of CIDRs", found: "an empty list"))
+                }
+            case .mode:
+                guard let entry else { continue }
+                sandbox.mode = choice(entry.value, field: field, PolicyMode.allCases).map {
+                    located($0, field, entry.value)
+                }
+            case .dns:
+                if let entry { sandbox.dns = decodeDNS(entry.value, path: field) }
+            case .http:
+                if let entry { sandbox.http = decodeHTTP(entry.value, path: field) }
             }
-        } else {
-            error(node.location, .missingKey(key: "name", section: path))
         }
-        if let entry = fields["match"] {
-            sandbox.match = cidrs(entry.value, field: path + ".match")
-            if case .sequence(let items) = entry.value.content, items.isEmpty {
-                error(
-                    entry.value.location,
-                    .wrongType(field: path + ".match", expected: "a non-empty list of CIDRs", found: "an empty list"))
-            }
-        } else {
-            error(node.location, .missingKey(key: "match", section: path))
-        }
-        if let entry = fields["mode"] {
-            sandbox.mode = choice(entry.value, field: path + ".mode", PolicyMode.allCases).map {
-                located($0, path + ".mode", entry.value)
-            }
-        }
-        if let entry = fields["dns"] { sandbox.dns = decodeDNS(entry.value, path: path + ".dns") }
-        if let entry = fields["http"] { sandbox.http = decodeHTTP(entry.value, path: path + ".http") }
         return sandbox
     }
 
@@ -229,19 +264,19 @@ struct PolicyDecoder {
         var out: [RawFeed] = []
         for (index, item) in items.enumerated() {
             let itemField = "\(field)[\(index)]"
-            guard let fields = mappingFields(of: item, path: itemField, known: Self.feedKeys) else { continue }
-            guard let pathEntry = fields["path"] else {
+            guard let fields = fields(of: item, path: itemField, FeedKey.self) else { continue }
+            guard let pathEntry = fields[.path] else {
                 error(item.location, .missingKey(key: "path", section: itemField))
                 continue
             }
-            guard let formatEntry = fields["format"] else {
+            guard let formatEntry = fields[.format] else {
                 error(item.location, .missingKey(key: "format", section: itemField))
                 continue
             }
             guard let path = string(pathEntry.value, field: itemField + ".path"),
                 let format = choice(formatEntry.value, field: itemField + ".format", FeedTable.Format.allCases)
             else { continue }
-            let name = fields["name"].flatMap { string($0.value, field: itemField + ".name") }
+            let name = fields[.name].flatMap { string($0.value, field: itemField + ".name") }
                 ?? String(path.split(separator: "/").last ?? Substring(path))
             out.append(RawFeed(id: itemField, name: name, path: path, format: format, location: item.location))
         }
@@ -275,14 +310,14 @@ struct PolicyDecoder {
         for (index, item) in items.enumerated() {
             let itemField = "\(field)[\(index)]"
             if case .mapping = item.content {
-                guard let fields = mappingFields(of: item, path: itemField, known: Self.httpRuleKeys) else { continue }
-                guard let hostEntry = fields["host"] else {
+                guard let fields = fields(of: item, path: itemField, HTTPRuleKey.self) else { continue }
+                guard let hostEntry = fields[.host] else {
                     error(item.location, .missingKey(key: "host", section: itemField))
                     continue
                 }
                 var ports: Set<UInt16>?
                 var portsFailed = false
-                if let portsEntry = fields["ports"] {
+                if let portsEntry = fields[.ports] {
                     if let list = sequence(portsEntry.value, field: itemField + ".ports") {
                         if list.isEmpty {
                             portsFailed = true
@@ -432,134 +467,20 @@ struct PolicyDecoder {
 
     private mutating func budget(_ node: YAMLNode, field: String, bytesRange: ClosedRange<Int>) -> RawBudget {
         var budget = RawBudget()
-        guard let fields = mappingFields(of: node, path: field, known: Self.budgetKeys) else { return budget }
-        if let entry = fields["bytes"] {
+        guard let fields = fields(of: node, path: field, BudgetKey.self) else { return budget }
+        if let entry = fields[.bytes] {
             budget.bytes = integer(entry.value, field: field + ".bytes", range: bytesRange).map {
                 located($0, field + ".bytes", entry.value)
             }
         }
-        if let entry = fields["window_seconds"] {
+        if let entry = fields[.windowSeconds] {
             budget.windowSeconds = integer(entry.value, field: field + ".window_seconds", range: Self.windowRange)
                 .map { located($0, field + ".window_seconds", entry.value) }
         }
         return budget
     }
 
-    // MARK: Nodes
-
-    /// The entries of a mapping, checked for kind, unknown keys (with a suggestion) and duplicates.
-    private mutating func mappingFields(of node: YAMLNode, path: String, known: [String], what: String? = nil)
-        -> [String: YAMLNode.Entry]?
-    {
-        guard let entries = uniqueEntries(of: node, path: path, what: what ?? path) else { return nil }
-        var result: [String: YAMLNode.Entry] = [:]
-        for entry in entries {
-            if known.contains(entry.key) {
-                result[entry.key] = entry
-            } else {
-                let suggestion = Suggestion.closest(to: entry.key, in: known)
-                error(entry.keyLocation, .unknownKey(key: entry.key, section: path, suggestion: suggestion))
-            }
-        }
-        return result
-    }
-
-    /// The entries of a mapping with duplicates reported and dropped (the first one counts).
-    private mutating func uniqueEntries(of node: YAMLNode, path: String, what: String) -> [YAMLNode.Entry]? {
-        guard case .mapping(let entries) = node.content else {
-            error(node.location, .wrongType(field: what, expected: "a mapping", found: node.kindDescription))
-            return nil
-        }
-        var seen: [String: SourceLocation] = [:]
-        var unique: [YAMLNode.Entry] = []
-        for entry in entries {
-            if let first = seen[entry.key] {
-                error(entry.keyLocation, .duplicateKey(key: entry.key, section: path, first: first))
-                continue
-            }
-            seen[entry.key] = entry.keyLocation
-            unique.append(entry)
-        }
-        return unique
-    }
-
-    private mutating func sequence(_ node: YAMLNode, field: String) -> [YAMLNode]? {
-        guard case .sequence(let items) = node.content else {
-            var found = node.kindDescription
-            if case .scalar(let s) = node.content, s.isNull { found += " (write [] for an empty list)" }
-            error(node.location, .wrongType(field: field, expected: "a list", found: found))
-            return nil
-        }
-        return items
-    }
-
-    /// Any non-empty scalar as text (plain numbers included: a sandbox may be called `007`).
-    private mutating func string(_ node: YAMLNode, field: String) -> String? {
-        guard case .scalar(let scalar) = node.content, !scalar.isNull else {
-            error(node.location, .wrongType(field: field, expected: "a string", found: node.kindDescription))
-            return nil
-        }
-        return scalar.text
-    }
-
-    /// A plain decimal integer within `range`; a quoted number is a string, not a number.
-    private mutating func integer(_ node: YAMLNode, field: String, range: ClosedRange<Int>) -> Int? {
-        guard case .scalar(let scalar) = node.content, scalar.style == .plain, Self.isDecimalInteger(scalar.text) else {
-            error(node.location, .wrongType(field: field, expected: "an integer", found: node.kindDescription))
-            return nil
-        }
-        guard let value = Int(scalar.text), range.contains(value) else {
-            error(
-                node.location,
-                .outOfRange(field: field, value: scalar.text, range: "\(range.lowerBound)-\(range.upperBound)"))
-            return nil
-        }
-        return value
-    }
-
-    /// A plain finite decimal number (`1`, `0.75`, `-2.5e-3`); no hex, no `.inf`, no `nan`.
-    private mutating func number(_ node: YAMLNode, field: String) -> Double? {
-        guard case .scalar(let scalar) = node.content, scalar.style == .plain,
-            !scalar.text.isEmpty,
-            scalar.text.utf8.allSatisfy({
-                ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x65 || $0 == 0x45
-            }),
-            let value = Double(scalar.text), value.isFinite
-        else {
-            error(node.location, .wrongType(field: field, expected: "a number", found: node.kindDescription))
-            return nil
-        }
-        return value
-    }
-
-    private mutating func choice<T: RawRepresentable<String>>(_ node: YAMLNode, field: String, _ choices: [T]) -> T? {
-        let words = choices.map(\.rawValue)
-        guard case .scalar(let scalar) = node.content, !scalar.isNull else {
-            error(
-                node.location,
-                .wrongType(
-                    field: field, expected: "one of " + words.joined(separator: ", "), found: node.kindDescription))
-            return nil
-        }
-        if let value = choices.first(where: { $0.rawValue == scalar.text }) { return value }
-        let suggestion = Suggestion.closest(to: scalar.text, in: words)
-        error(node.location, .invalidChoice(field: field, value: scalar.text, choices: words, suggestion: suggestion))
-        return nil
-    }
-
-    private static func isDecimalInteger(_ text: String) -> Bool {
-        var digits = Substring(text)
-        if digits.hasPrefix("-") || digits.hasPrefix("+") { digits = digits.dropFirst() }
-        return !digits.isEmpty && digits.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
-    }
-
     private func located<T: Sendable>(_ value: T, _ id: String, _ node: YAMLNode) -> Located<T> {
         Located(value: value, origin: SettingOrigin(id: id, location: node.location))
-    }
-
-    private func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : path + "." + key }
-
-    private mutating func error(_ location: SourceLocation, _ problem: PolicyProblem) {
-        diagnostics.append(PolicyDiagnostic(location: location, problem: problem))
     }
 }

@@ -39,6 +39,8 @@ public enum PolicyProblem: Hashable, Sendable, CustomStringConvertible {
     /// A word that is not one of the allowed words (`mode: enforcing`).
     case invalidChoice(field: String, value: String, choices: [String], suggestion: String?)
     case unsupportedVersion(found: String)
+    /// A value of the right kind that means nothing here (`metrics: {listen: nonsense}`).
+    case invalidValue(field: String, value: String, expected: String)
 
     // Values.
     case badHostPattern(field: String, pattern: String, reason: String)
@@ -111,6 +113,8 @@ public enum PolicyProblem: Hashable, Sendable, CustomStringConvertible {
         case .invalidChoice(let field, let value, let choices, let suggestion):
             return "\(field) is '\(value)'; it must be one of "
                 + choices.joined(separator: ", ") + didYouMean(suggestion)
+        case .invalidValue(let field, let value, let expected):
+            return "\(field) is '\(value)'; it must be \(expected)"
         case .unsupportedVersion(let found):
             return "version is \(found); this Airlock reads policy version 1"
         case .badHostPattern(let field, let pattern, let reason):

@@ -60,7 +60,7 @@ public enum PolicyLoader {
     }
 
     /// Sorted by line and column; diagnostics at the same place keep their order.
-    static func inFileOrder(_ diagnostics: [PolicyDiagnostic]) -> [PolicyDiagnostic] {
+    public static func inFileOrder(_ diagnostics: [PolicyDiagnostic]) -> [PolicyDiagnostic] {
         diagnostics.enumerated().sorted { a, b in
             (a.element.location.line, a.element.location.column, a.offset)
                 < (b.element.location.line, b.element.location.column, b.offset)

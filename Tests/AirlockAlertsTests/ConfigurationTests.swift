@@ -1,3 +1,4 @@
+import AirlockPolicy
 import AirlockSystem
 import Foundation
 import Testing
@@ -5,38 +6,34 @@ import Testing
 @testable import AirlockAlerts
 
 @Suite struct ConfigurationTests {
-    func map(_ entries: [(String, ConfigNode)], at line: Int = 1) -> ConfigNode {
-        .map(entries.map { ConfigEntry($0.0, $0.1, location: "serve.yaml:\(line):3") }, location: "serve.yaml:\(line):1")
+    /// The `alerts:` section of `yaml`, read as `airlock serve --alerts serve.yaml` reads it.
+    func decode(_ yaml: String) throws -> AlertingConfiguration {
+        let root = try YAMLLoader.load(bytes: Array(yaml.utf8), file: "serve.yaml")
+        guard case .mapping(let entries) = root.content, let section = entries.first(where: { $0.key == "alerts" }) else {
+            throw AlertingConfigurationErrors()
+        }
+        return try AlertingConfiguration.decode(section.value)
     }
-    func s(_ text: String) -> ConfigNode { .scalar(text) }
 
     @Test func aFullSectionDecodes() throws {
-        let node = map([
-            ("format", s("eve")),
-            ("window_seconds", s("30")),
-            ("file", map([("path", s("/var/log/airlock/alerts.jsonl")), ("max_bytes", s("1048576")), ("keep", s("3"))])),
-            ("stdout", s("true")),
-            (
-                "syslog",
-                .list([
-                    map([("transport", s("udp")), ("host", s("127.0.0.1")), ("port", s("5514"))]),
-                    map([
-                        ("transport", s("tcp")), ("host", s("127.0.0.1")), ("port", s("6514")), ("spool", s("/tmp/s1")),
-                        ("message", s("text")), ("facility", s("10")),
-                    ]),
-                ])
-            ),
-            (
-                "webhook",
-                map([
-                    ("url", s("https://127.0.0.1:8443/alerts")), ("spool", s("/tmp/w1")), ("batch_size", s("50")),
-                    ("ca_file", s("/etc/airlock/siem-ca.pem")),
-                    ("headers", map([("Authorization", s("Bearer x"))])),
-                ])
-            ),
-            ("metrics", map([("listen", s("127.0.0.1:9464"))])),
-        ])
-        let c = try AlertingConfiguration.decode(node)
+        let c = try decode(
+            """
+            alerts:
+              format: eve
+              window_seconds: 30
+              file: {path: /var/log/airlock/alerts.jsonl, max_bytes: 1048576, keep: 3}
+              stdout: true
+              syslog:
+                - {transport: udp, host: 127.0.0.1, port: 5514}
+                - {transport: tcp, host: 127.0.0.1, port: 6514, spool: /tmp/s1, message: text, facility: 10}
+              webhook:
+                url: https://127.0.0.1:8443/alerts
+                spool: /tmp/w1
+                batch_size: 50
+                ca_file: /etc/airlock/siem-ca.pem
+                headers: {Authorization: Bearer x}
+              metrics: {listen: "127.0.0.1:9464"}
+            """)
         #expect(c.format == .eve)
         #expect(c.windowSeconds == 30)
         #expect(c.file?.keep == 3)
@@ -50,22 +47,29 @@ import Testing
     }
 
     @Test func garbageIsReportedAllAtOnceWithTheSettingAndLine() {
-        let node = map([
-            ("formt", s("ocsf")),
-            ("window_seconds", s("-3")),
-            ("syslog", map([("transport", s("tcp")), ("host", s("127.0.0.1")), ("port", s("99999"))])),
-            ("webhook", map([("url", s("ftp://x")), ("spool", s("/tmp/w"))])),
-            ("metrics", s("nonsense")),
-        ])
         do {
-            _ = try AlertingConfiguration.decode(node)
+            _ = try decode(
+                """
+                alerts:
+                  formt: ocsf
+                  window_seconds: -3
+                  syslog: {transport: tcp, host: 127.0.0.1, port: 99999}
+                  webhook: {url: "ftp://x", spool: /tmp/w}
+                  metrics: nonsense
+                  stdout: yes
+                  file: {keep: 3}
+                """)
             Issue.record("garbage accepted")
-        } catch {
+        } catch let error as AlertingConfigurationErrors {
             let text = error.description
-            #expect(text.contains("serve.yaml:1:3: alerts.formt: unknown key (did you mean 'format'?)"), "\(text)")
-            #expect(text.contains("alerts.syslog.port: must be a whole number 1–65535, found '99999'"))
-            #expect(text.contains("alerts.metrics.listen: must be HOST:PORT"))
-            #expect(error.errors.count >= 3)
+            #expect(text.contains("serve.yaml:2:3: unknown key 'formt' in alerts (did you mean 'format'?)"), "\(text)")
+            #expect(text.contains("alerts.syslog.port is 99999; it must be 1-65535"), "\(text)")
+            #expect(text.contains("alerts.metrics.listen is 'nonsense'; it must be HOST:PORT"), "\(text)")
+            #expect(text.contains("alerts.stdout must be true or false, found a string ('yes')"), "\(text)")
+            #expect(text.contains("missing required key 'path' in alerts.file"), "\(text)")
+            #expect(error.diagnostics.count == 5, "\(text)")
+        } catch {
+            Issue.record("\(error)")
         }
     }
 

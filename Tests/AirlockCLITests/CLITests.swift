@@ -271,8 +271,8 @@ struct CLIReplayTests {
         defer { try? FileManager.default.removeItem(atPath: bad) }
         let refused = try CLI.run(["check-policy", bad])
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("\(bad):4:3: alerts.windw_seconds: unknown key (did you mean 'window_seconds'?)"))
-        #expect(refused.stderr.contains("\(bad):3:11: alerts.format: must be one of ocsf, eve, found 'evee'"))
+        #expect(refused.stderr.contains("\(bad):4:3: unknown key 'windw_seconds' in alerts (did you mean 'window_seconds'?)"))
+        #expect(refused.stderr.contains("\(bad):3:11: alerts.format is 'evee'; it must be one of ocsf, eve (did you mean 'eve'?)"))
         let policyOnly = try Self.write("version: 1\n")
         defer { try? FileManager.default.removeItem(atPath: policyOnly) }
         let separate = try CLI.run(["check-policy", "--alerts", bad, policyOnly])

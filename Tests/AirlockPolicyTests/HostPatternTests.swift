@@ -67,12 +67,12 @@ import Testing
     }
 
     @Test func suggestions() {
-        #expect(Suggestion.closest(to: "alow", in: PolicyDecoder.dnsKeys) == "allow")
-        #expect(Suggestion.closest(to: "dsn", in: PolicyDecoder.topKeys) == "dns")
+        #expect(Suggestion.closest(to: "alow", in: PolicyDecoder.DNSKey.allCases.map(\.rawValue)) == "allow")
+        #expect(Suggestion.closest(to: "dsn", in: PolicyDecoder.TopKey.allCases.map(\.rawValue)) == "dns")
         #expect(Suggestion.closest(to: "enforcing", in: PolicyMode.allCases.map(\.rawValue)) == "enforce")
         #expect(Suggestion.closest(to: "FOO", in: Array(RecordTypeNames.byName.keys)) == nil)
-        #expect(Suggestion.closest(to: "quarantine", in: PolicyDecoder.dnsKeys) == "quarantine_seconds")
-        #expect(Suggestion.closest(to: "zzzzzz", in: PolicyDecoder.dnsKeys) == nil)
+        #expect(Suggestion.closest(to: "quarantine", in: PolicyDecoder.DNSKey.allCases.map(\.rawValue)) == "quarantine_seconds")
+        #expect(Suggestion.closest(to: "zzzzzz", in: PolicyDecoder.DNSKey.allCases.map(\.rawValue)) == nil)
     }
 
     @Test func recordTypeNames() {

@@ -1,5 +1,7 @@
 import AirlockEvents
+import AirlockPolicy
 import AirlockSystem
+
 /// Where alerts go and how: the `alerts:` section of Airlock's configuration.
 ///
 /// Every sink can be set together with the others; each has its own format (OCSF by default).
@@ -207,6 +209,18 @@ public struct AlertingConfigurationError: Error, Equatable, Sendable, CustomStri
 
 /// All the problems of one configuration.
 public struct AlertingConfigurationErrors: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Mistakes in the file as written (YAML, unknown keys, wrong kinds, values out of range), each
+    /// at its `FILE:LINE:COL`, found by the policy's configuration-tree reader and worded as it words them.
+    public var diagnostics: [PolicyDiagnostic]
+    /// Settings that do not work (together), and files that could not be read.
     public var errors: [AlertingConfigurationError]
-    public var description: String { errors.map(\.description).joined(separator: "\n") }
+
+    public init(diagnostics: [PolicyDiagnostic] = [], errors: [AlertingConfigurationError] = []) {
+        self.diagnostics = diagnostics
+        self.errors = errors
+    }
+
+    public var description: String {
+        (diagnostics.map(\.description) + errors.map(\.description)).joined(separator: "\n")
+    }
 }
