@@ -1,4 +1,4 @@
-import AirlockEnforcement
+import AirlockEvents
 
 /// A small streaming JSON writer: one object per call, keys in the order written; strings and numbers
 /// as ``JSON`` writes them.

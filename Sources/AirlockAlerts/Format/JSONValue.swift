@@ -1,4 +1,4 @@
-import AirlockEnforcement
+import AirlockEvents
 
 /// A JSON value with object keys kept in insertion order, so records are byte-for-byte reproducible
 /// (the same traffic gives the same lines live and in replay) and read in a sensible order. Strings

@@ -1,4 +1,5 @@
 import AirlockEnforcement
+import AirlockEvents
 import AirlockSystem
 import Foundation
 import Synchronization

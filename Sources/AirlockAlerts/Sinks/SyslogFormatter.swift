@@ -1,5 +1,5 @@
-import AirlockEnforcement
 import AirlockEngine
+import AirlockEvents
 
 /// RFC 5424 syslog messages for alerts, with the alert's key facts as structured data:
 ///

@@ -1,4 +1,5 @@
 import AirlockEnforcement
+import AirlockEvents
 
 /// Counters one worker keeps; the server sums them for the status line and the exit summary.
 public struct ProxyStats: Sendable {

@@ -1,4 +1,5 @@
 import AirlockEngine
+import AirlockEvents
 
 /// One JSON object per line, the same shape of line the DNS proxy writes (`event: http_decision`):
 ///

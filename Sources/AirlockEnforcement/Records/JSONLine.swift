@@ -1,3 +1,5 @@
+import AirlockEvents
+
 /// Appends one JSON object to a byte buffer, keys in the order written.
 ///
 /// The proxy formats a batch of decisions straight into the output buffer it then writes with one

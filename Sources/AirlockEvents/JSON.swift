@@ -1,11 +1,11 @@
-/// The one JSON string escaper and number formatter: the decision logs, replay's reports and the
-/// alert records all write strings and numbers with these rules, so the same value reads the same
-/// wherever Airlock prints it.
+/// The one JSON string escaper and number formatter: the decision logs, replay's reports, the
+/// Zeek-style dns.log and the alert records all write strings and numbers with these rules, so the
+/// same value reads the same wherever Airlock prints it.
 ///
 /// Strings: `"` and `\` escaped, `\n` `\r` `\t` in their short forms, every other control character,
 /// DEL and the line/paragraph separators U+2028/U+2029 (which end a line for some readers) as `\uXXXX`.
-/// Numbers: integers without a fraction, others with at most `decimals` decimals (4 by default),
-/// non-finite values as `null` (JSON has none).
+/// Numbers: whole numbers (also those the rounding makes whole) without a fraction, others with at
+/// most `decimals` decimals (4 by default), non-finite values as `null` (JSON has none).
 public enum JSON {
     /// Appends `s` as a JSON string literal (quotes included) to UTF-8 bytes. Plain ASCII, the
     /// common case on the packet path, is copied as it is.
@@ -38,7 +38,9 @@ public enum JSON {
         if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
         var scale = 1.0
         for _ in 0..<max(decimals, 0) { scale *= 10 }
-        return String((v * scale).rounded() / scale)
+        let rounded = (v * scale).rounded() / scale
+        if rounded == rounded.rounded() && abs(rounded) < 1e15 { return String(Int64(rounded)) }
+        return String(rounded)
     }
 
     private static func append(_ scalar: Unicode.Scalar, to out: inout [UInt8]) {
