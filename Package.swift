@@ -130,9 +130,9 @@ var targets: [Target] = [
     .testTarget(name: "AirlockTLSWireTests", dependencies: ["AirlockTLSWire", "AirlockTestSupport"]),
     .testTarget(name: "AirlockHTTPWireTests", dependencies: ["AirlockHTTPWire", "AirlockTestSupport"]),
     // Root only (skips otherwise): Tests/Integration/http-bypass.sh against the built binary.
-    .testTarget(name: "AirlockHTTPProxyIntegrationTests", dependencies: ["airlock"]),
+    .testTarget(name: "AirlockHTTPProxyIntegrationTests", dependencies: ["airlock", "AirlockTestSupport"]),
     // Deploy/: systemd unit, policies, sandbox rules, Kubernetes, Containerfile (validated with the tools here).
-    .testTarget(name: "AirlockDeployTests", dependencies: ["airlock"]),
+    .testTarget(name: "AirlockDeployTests", dependencies: ["airlock", "AirlockTestSupport"]),
     .testTarget(
         name: "AirlockHTTPProxyTests",
         dependencies: [
@@ -157,14 +157,14 @@ var targets: [Target] = [
             "AirlockAlerts", "AirlockEngine", "AirlockEvents", "AirlockDNSProxy", "AirlockDNSWire", "AirlockPipeline",
             "AirlockPolicy", "AirlockTLSClient", "AirlockSystem", "AirlockEnforcement", "AirlockTestSupport",
         ], exclude: ["Fixtures"]),
-    .testTarget(name: "AirlockCLITests", dependencies: ["airlock"]),
+    .testTarget(name: "AirlockCLITests", dependencies: ["airlock", "AirlockTestSupport"]),
     // Chromium renders the report when it is installed; skips otherwise.
-    .testTarget(name: "AirlockReportTests", dependencies: ["AirlockReport", "AirlockReplay", "airlock"]),
+    .testTarget(name: "AirlockReportTests", dependencies: ["AirlockReport", "AirlockReplay", "airlock", "AirlockTestSupport"]),
     // Frame Streams and dnstap decoding; a real Unbound with dnstap on loopback (skips without it).
-    .testTarget(name: "AirlockDnstapTests", dependencies: ["AirlockDnstap", "AirlockEvents", "airlock"]),
+    .testTarget(name: "AirlockDnstapTests", dependencies: ["AirlockDnstap", "AirlockEvents", "airlock", "AirlockTestSupport"]),
     .testTarget(
         name: "AirlockDNSLogTests",
-        dependencies: ["AirlockDNSLog", "AirlockDNSWire", "AirlockEvents", "AirlockEngine", "airlock"],
+        dependencies: ["AirlockDNSLog", "AirlockDNSWire", "AirlockEvents", "AirlockEngine", "airlock", "AirlockTestSupport"],
         exclude: ["Fixtures"]),
     .testTarget(
         name: "AirlockDNSProxyTests",

@@ -1,21 +1,15 @@
+import AirlockTestSupport
 import Foundation
 import Testing
 
 /// Runs the built `airlock` binary, as a user would.
 struct CLI {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = Repository.root
     static let shared = root.deletingLastPathComponent().appendingPathComponent("shared/captures")
     static var sharedAvailable: Bool { FileManager.default.fileExists(atPath: shared.path) }
 
     /// The binary SwiftPM built for this test run (tests depend on the `airlock` target).
-    static var binary: URL {
-        let candidates = [
-            Bundle.main.bundleURL.appendingPathComponent("airlock"),
-            root.appendingPathComponent(".build/debug/airlock"),
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[1]
-    }
+    static var binary: URL { URL(fileURLWithPath: Repository.airlock) }
 
     struct Result {
         var status: Int32

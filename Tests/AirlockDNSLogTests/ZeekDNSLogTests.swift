@@ -1,6 +1,7 @@
 import AirlockDNSLog
 import AirlockDNSWire
 import AirlockEvents
+import AirlockTestSupport
 import Foundation
 import Testing
 
@@ -151,13 +152,9 @@ enum Wire {
 /// `airlock replay --dns-log` on bundled captures, against what Wireshark decodes from the same packets
 /// (`Fixtures/zeek-from-tshark.py` made the expected files; `compare-zeek.py` says what is compared).
 @Suite struct ReplayDNSLogTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = Repository.root
     static let fixtures = root.appendingPathComponent("Tests/AirlockDNSLogTests/Fixtures")
-    static var binary: String {
-        let bundled = Bundle.main.bundleURL.appendingPathComponent("airlock").path
-        return FileManager.default.isExecutableFile(atPath: bundled) ? bundled : root.appendingPathComponent(".build/debug/airlock").path
-    }
+    static var binary: String { Repository.airlock }
     static let hasTShark = FileManager.default.isExecutableFile(atPath: "/usr/bin/tshark")
 
     static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {

@@ -24,17 +24,10 @@ final class Lab {
         String(getpid() % 100_000, radix: 36) + String(Lab.counter.add(1, ordering: .relaxed).newValue % 36, radix: 36)
     private static let counter = Atomic<Int>(0)
 
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = Repository.root
 
     /// The `airlock` binary SwiftPM built for this test run.
-    static var airlock: String {
-        let candidates = [
-            Bundle.main.bundleURL.appendingPathComponent("airlock").path,
-            root.appendingPathComponent(".build/debug/airlock").path,
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
-    }
+    static var airlock: String { Repository.airlock }
 
     /// Why a test needing `tools` (and root, when `root`) cannot run here; nil when it can.
     static func missing(tools: [String], root: Bool) -> String? {
@@ -106,13 +99,7 @@ final class Lab {
     }
 
     /// Stops one process this lab started (SIGTERM, then SIGKILL after 2 s).
-    func stop(_ process: Process, signal: Int32 = SIGTERM) {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, signal)
-        eventually(seconds: 2) { !process.isRunning }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
+    func stop(_ process: Process, signal: Int32 = SIGTERM) { stopProcess(process, signal: signal) }
 
     struct Output {
         var status: Int32

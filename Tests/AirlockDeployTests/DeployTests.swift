@@ -1,3 +1,4 @@
+import AirlockTestSupport
 import Foundation
 import Testing
 
@@ -11,16 +12,10 @@ import Testing
 /// Containerfile (no image builder runs here). A check whose tool is missing is skipped
 /// (`.enabled(if:)`), and reported as skipped.
 @Suite struct DeployTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = Repository.root
     static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
-    static var airlock: String {
-        let candidates = [
-            Bundle.main.bundleURL.appendingPathComponent("airlock").path, path(".build/debug/airlock"),
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
-    }
+    static var airlock: String { Repository.airlock }
 
     static func tool(_ name: String) -> String? {
         ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"].map { "\($0)/\(name)" }

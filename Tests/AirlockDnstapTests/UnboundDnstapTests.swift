@@ -1,3 +1,4 @@
+import AirlockTestSupport
 import Foundation
 import Testing
 
@@ -66,12 +67,8 @@ struct UnboundDnstapTests {
 }
 
 enum Unbound {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static var airlock: String {
-        let bundled = Bundle.main.bundleURL.appendingPathComponent("airlock").path
-        return FileManager.default.isExecutableFile(atPath: bundled) ? bundled : root.appendingPathComponent(".build/debug/airlock").path
-    }
+    static let root = Repository.root
+    static var airlock: String { Repository.airlock }
     static var available: Bool {
         FileManager.default.isExecutableFile(atPath: "/usr/sbin/unbound") && FileManager.default.isExecutableFile(atPath: "/usr/bin/dig")
     }
@@ -137,14 +134,7 @@ enum Unbound {
         func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
         func read(_ name: String) -> String { (try? String(contentsOfFile: path(name), encoding: .utf8)) ?? "" }
 
-        func wait(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-            let deadline = Date().addingTimeInterval(seconds)
-            while Date() < deadline {
-                if condition() { return true }
-                usleep(50_000)
-            }
-            return condition()
-        }
+        func wait(_ seconds: Double, _ condition: () -> Bool) -> Bool { eventually(seconds: seconds, condition) }
 
         @discardableResult
         func start(_ executable: String, _ arguments: [String], log: String) throws -> Process {
@@ -169,14 +159,7 @@ enum Unbound {
             return process
         }
 
-        func stop(_ process: Process, signal: Int32 = SIGTERM) {
-            guard process.isRunning else { return }
-            kill(process.processIdentifier, signal)
-            let deadline = Date().addingTimeInterval(5)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
+        func stop(_ process: Process, signal: Int32 = SIGTERM) { stopProcess(process, signal: signal, grace: 5) }
 
         func stopUnbound() { if let unbound { stop(unbound) } }
 

@@ -1,3 +1,4 @@
+import AirlockTestSupport
 import Foundation
 import Testing
 
@@ -11,16 +12,9 @@ import Testing
 /// is not as expected. It runs only as root with the script's tools at hand (`.enabled(if:)`: a
 /// skip is reported as one); the script's own skip (exit 77) then counts as a failure.
 @Suite struct BypassMatrixTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = Repository.root
 
-    static var airlock: String {
-        let candidates = [
-            Bundle.main.bundleURL.appendingPathComponent("airlock").path,
-            root.appendingPathComponent(".build/debug/airlock").path,
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
-    }
+    static var airlock: String { Repository.airlock }
 
     /// What `http-bypass.sh` checks for before it runs (it exits 77 without them).
     static let tools = ["ip", "nft", "nsd", "openssl", "python3", "curl", "dig", "setpriv", "unshare", "ping"]

@@ -1,3 +1,4 @@
+import AirlockTestSupport
 import Foundation
 import Testing
 
@@ -10,15 +11,7 @@ import Testing
 /// limits on loopback: 127.0.0.2 opens more idle connections than a worker holds, then 127.0.0.3
 /// asks for a file from a real web server (python's http.server on 127.0.0.1) through the proxy.
 @Suite(.serialized) struct ConnectionShareTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static var airlock: String {
-        let candidates = [
-            Bundle.main.bundleURL.appendingPathComponent("airlock").path,
-            root.appendingPathComponent(".build/debug/airlock").path,
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
-    }
+    static var airlock: String { Repository.airlock }
 
     /// The hog's connections plus this process's own descriptors must fit the descriptor limit.
     static let hogConnections = 4_500
@@ -75,16 +68,6 @@ import Testing
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Waits until `condition` holds, up to `seconds`.
-    static func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(50_000)
-        }
-        return condition()
-    }
-
     static func freePort() -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
@@ -99,6 +82,15 @@ import Testing
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
         return UInt16(bigEndian: a.sin_port)
+    }
+
+    /// How many of `fds` the peer has closed or reset (looked at without reading or waiting).
+    static func ended(_ fds: [Int32]) -> Int {
+        var byte: UInt8 = 0
+        return fds.count { fd in
+            let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+            return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+        }
     }
 
     static func start(_ executable: String, _ arguments: [String], log: String) throws -> Process {
@@ -152,7 +144,7 @@ import Testing
         let host = "127.0.0.1:\(webPort)"
         let target = "http://\(host)/ok.txt"
         #expect(
-            Self.eventually(seconds: 10) { Self.request(from: "127.0.0.3", proxy: proxyPort, target: target, host: host).hasSuffix("ok\n") },
+            eventually(seconds: 10) { Self.request(from: "127.0.0.3", proxy: proxyPort, target: target, host: host).hasSuffix("ok\n") },
             "the proxy and the web server did not come up: \((try? String(contentsOfFile: dir + "/airlock.err", encoding: .utf8)) ?? "")")
 
         // The hog: idle connections from 127.0.0.2, never a byte sent.
@@ -162,8 +154,12 @@ import Testing
             let fd = Self.connect(from: "127.0.0.2", port: proxyPort)
             if fd >= 0 { hog.append(fd) }
         }
-        // Let the proxy accept everything the hog's connects left in its queue.
-        usleep(500_000)
+        // Wait until the proxy has taken every hog connection from its queue: all but the client's
+        // share (HTTPProxyConfiguration.maxConnectionsPerClient, 256) are refused or closed, and the
+        // hog sees them end.
+        #expect(
+            eventually(seconds: 30) { Self.ended(hog) >= hog.count - 256 },
+            "\(Self.ended(hog)) of the hog's \(hog.count) connections ended")
 
         // Another client's requests still work, every one of them.
         var served = 0
@@ -181,7 +177,7 @@ import Testing
         #expect(!log.contains("\"client\":\"127.0.0.3:\",\"rule\":\"http.client_connections\""))
         kill(proxy.processIdentifier, SIGUSR1)
         #expect(
-            Self.eventually(seconds: 5) {
+            eventually(seconds: 5) {
                 ((try? String(contentsOfFile: dir + "/airlock.err", encoding: .utf8)) ?? "").contains("\"client_limit_refused\":")
             })
     }

@@ -1,17 +1,13 @@
 import AirlockReplay
 import AirlockReport
+import AirlockTestSupport
 import Foundation
 import Testing
 
 enum Paths {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = Repository.root
     static func capture(_ name: String) -> String { root.appendingPathComponent("Captures/\(name)").path }
-    static var airlock: String {
-        let bundled = Bundle.main.bundleURL.appendingPathComponent("airlock").path
-        return FileManager.default.isExecutableFile(atPath: bundled)
-            ? bundled : root.appendingPathComponent(".build/debug/airlock").path
-    }
+    static var airlock: String { Repository.airlock }
     static func scratch() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
