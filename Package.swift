@@ -1,11 +1,27 @@
 // swift-tools-version:6.2
-// Airlock: egress and DNS-tunnel detection proxy for sandboxed AI-agent runtimes.
+// Airlock: egress and DNS-tunnel detection proxy for sandboxed AI-agent runtimes. Linux only: the
+// system layer is epoll, recvmmsg/sendmmsg, eventfd and getrandom.
 //
-// The module graph follows the detection flow:
-//   AirlockCapture (libpcap)  → AirlockPackets (link/IP/UDP/TCP) → AirlockDNSWire (DNS messages)
-//   → AirlockPipeline (events) → AirlockEngine (features → score → verdict) → AirlockReplay / proxies.
+// The module graph, in layers. A module imports from its own layer or below, never above, and no
+// server imports another server (Tests/AirlockModuleGraphTests checks the import lines):
+//
+//   root         airlock (CLI): builds the servers and joins them; hands the HTTP proxy the DNS
+//                core's NameResolver and both proxies' decision logs the alert pipeline
+//   servers      AirlockDNSProxy  AirlockHTTPProxy  AirlockAlerts  AirlockReplay (→ AirlockReport)
+//   I/O          AirlockSystem (sockets, epoll, threads, files; SystemError)  AirlockTLSClient  AirlockCapture
+//   enforcement  AirlockEnforcement (pure: verdict → action, DNS/HTTP decision records, PolicySnapshot)
+//   detection    AirlockPipeline (message → event → engine)  AirlockPolicy  AirlockDNSLog
+//   engine       AirlockEngine (features → score → verdict)
+//   parsers      AirlockPackets  AirlockDNSWire  AirlockLDNS  AirlockHTTPWire  AirlockTLSWire  AirlockDnstap
+//                AirlockNames
+//   values       AirlockEvents (addresses, names, events, HostPort, JSON, Base64)  AirlockDigest
+//
+// The detection flow runs up through it: AirlockCapture (libpcap) → AirlockPackets → AirlockDNSWire
+// → AirlockPipeline → AirlockEngine → a verdict that AirlockEnforcement turns into an action and a
+// decision record, which a proxy carries out, replay reports and the alerts deliver.
 // C libraries enter through one small wrapper module each (AirlockCapture, AirlockLDNS, AirlockNames,
-// AirlockPolicy, AirlockTLSClient); every other module is pure Swift built with strict memory safety.
+// AirlockPolicy, AirlockTLSClient, AirlockSystem); the modules in `safeModules` are pure Swift built
+// with strict memory safety.
 import PackageDescription
 
 /// Modules that must never touch an unsafe pointer: the compiler checks it for them.
@@ -172,6 +188,8 @@ var targets: [Target] = [
             "AirlockDNSProxy", "AirlockDNSWire", "AirlockPolicy", "AirlockEngine", "AirlockEvents", "AirlockSystem",
             "AirlockEnforcement",
         ]),
+    // The layers above hold: no server imports another, the alerts know no producer, enforcement does no I/O.
+    .testTarget(name: "AirlockModuleGraphTests", dependencies: ["AirlockTestSupport"]),
     // Real NSD, dig/kdig, iodine and dns2tcp around the built `airlock serve`; skips without root or tools.
     .testTarget(name: "AirlockDNSProxyIntegrationTests", dependencies: ["airlock", "AirlockTestSupport"]),
 ]
