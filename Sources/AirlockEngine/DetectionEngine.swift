@@ -420,6 +420,10 @@ struct VerdictRules: Sendable {
             _ state: inout DomainState, _ domain: DomainKey, nameScore: Double, features: NameFeatures
         ) -> (Double, Verdict?) {
             let (score, _) = domainScorer.score(state, explain: false)
+            // A search-list expansion (`<lambda id>.lambda-url.eu-west-1.on.aws.<node>.internal.cloudapp.net`)
+            // is judged when the name it embeds is asked on its own, right after: here the node's random
+            // suffix label would add its bytes to the name's and call an ordinary lookup a payload.
+            guard !features.embedsTLD else { return (score, nil) }
             return (score, singleName(&state, domain, nameScore: nameScore, features: features))
         }
 
