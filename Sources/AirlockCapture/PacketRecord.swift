@@ -18,12 +18,6 @@ public struct PacketRecord: Hashable, Sendable {
         self.capturedLength = capturedLength
         self.originalLength = originalLength
     }
-
-    /// Wireshark's 1-based frame number (equal to `index + 1` when no filter is set).
-    public var frameNumber: Int { index + 1 }
-
-    /// True when the snapshot length cut the packet short.
-    public var isTruncated: Bool { capturedLength < originalLength }
 }
 
 /// How a read over a capture file ended.

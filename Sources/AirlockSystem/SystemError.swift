@@ -20,5 +20,4 @@ public struct SystemError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String { "\(operation): \(String(cString: strerror(code)))" }
     /// No space left on the device (or quota): the spool's disk is full.
     public var isDiskFull: Bool { code == ENOSPC || code == EDQUOT }
-    public var isTimeout: Bool { code == ETIMEDOUT || code == EAGAIN }
 }

@@ -68,9 +68,6 @@ struct PacketCache {
     let maxNegativeTTL: UInt32
     private var current: [Key: Entry] = [:]
     private var previous: [Key: Entry] = [:]
-    private(set) var hits = 0
-    private(set) var misses = 0
-    private(set) var inserts = 0
 
     init(capacity: Int, maxTTL: UInt32, maxNegativeTTL: UInt32) {
         self.capacity = max(capacity, 0)
@@ -88,16 +85,11 @@ struct PacketCache {
             entry = old
             store(key, old)
         }
-        guard let entry else {
-            misses += 1
-            return nil
-        }
+        guard let entry else { return nil }
         guard now < entry.expiresAt else {
             current[key] = nil
-            misses += 1
             return nil
         }
-        hits += 1
         return entry
     }
 
@@ -118,7 +110,6 @@ struct PacketCache {
         let negative = rcode == DNSResponseCode.nxDomain || message.answerCount == 0
         let ttl = min(minTTL, negative ? maxNegativeTTL : maxTTL)
         guard ttl > 0 else { return }
-        inserts += 1
         store(
             key,
             Entry(

@@ -28,8 +28,6 @@ public struct ProxyConfiguration: Sendable {
     /// random ephemeral port). Fewer sockets mean larger batches per system call.
     public var upstreamSocketsPerUpstream: Int = 2
     public var upstreamSocketUses: Int = 512
-    /// Timeout and attempts when the policy does not set them (it always does after validation).
-    public var defaultTimeoutMilliseconds: Int = 2_000
     /// Which decisions reach the log.
     public var logLevel: DecisionLogLevel = .all
     /// Called with the seconds from a query's arrival to its upstream answer (retries included), on

@@ -19,9 +19,6 @@ public struct DNSEnforcer: Sendable {
 
     public init() {}
 
-    /// Domains currently held in the quarantine table (some may have run out).
-    public var quarantineEntries: Int { quarantine.count }
-
     /// Judges a query the engine has assessed: the sandbox's list and type decision first, then
     /// quarantine, then the leak budget. `decision` is pure and may be computed outside any lock.
     public mutating func judge(
