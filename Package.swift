@@ -8,6 +8,7 @@
 //   root         airlock (CLI): builds the servers and joins them; hands the HTTP proxy the DNS
 //                core's NameResolver and both proxies' decision logs the alert pipeline
 //   servers      AirlockDNSProxy  AirlockHTTPProxy  AirlockAlerts  AirlockReplay (→ AirlockReport)
+//                AirlockFleet (Redis; reaches the DNS enforcer through AirlockEnforcement's FleetPeer)
 //   I/O          AirlockSystem (sockets, epoll, threads, files; SystemError)  AirlockTLSClient  AirlockCapture
 //   enforcement  AirlockEnforcement (pure: verdict → action, DNS/HTTP decision records, PolicySnapshot)
 //   detection    AirlockPipeline (message → event → engine)  AirlockPolicy  AirlockDNSLog
@@ -127,12 +128,19 @@ var targets: [Target] = [
             "AirlockEngine", "AirlockEvents", "AirlockNames", "AirlockDigest", "AirlockEnforcement",
         ],
         exclude: ["README.md"]),
+    // Fleet mode: convictions and leak budgets shared through Redis. A pure core (RESP codec and a
+    // sync state machine: times, batches and reply bytes in, actions out) and one thread around it
+    // that talks to Redis; it reaches the enforcer only through AirlockEnforcement's FleetPeer.
+    .target(
+        name: "AirlockFleet",
+        dependencies: ["AirlockEnforcement", "AirlockEvents", "AirlockPolicy", "AirlockSystem", "AirlockTLSClient"],
+        exclude: ["README.md"]),
     .executableTarget(
         name: "airlock",
         dependencies: [
             "AirlockReplay", "AirlockEngine", "AirlockPipeline", "AirlockNames", "AirlockLDNS", "AirlockPolicy",
             "AirlockDNSProxy", "AirlockAlerts", "AirlockHTTPProxy", "AirlockSystem", "AirlockEnforcement",
-            "AirlockDNSLog", "AirlockReport", "AirlockCapture",
+            "AirlockDNSLog", "AirlockReport", "AirlockCapture", "AirlockFleet",
         ],
         path: "Sources/AirlockCLI"),
 
@@ -190,6 +198,10 @@ var targets: [Target] = [
         ]),
     // The layers above hold: no server imports another, the alerts know no producer, enforcement does no I/O.
     .testTarget(name: "AirlockModuleGraphTests", dependencies: ["AirlockTestSupport"]),
+    // The fleet core without sockets: RESP decoding, the sync state machine, conviction entries.
+    .testTarget(
+        name: "AirlockFleetTests",
+        dependencies: ["AirlockFleet", "AirlockEnforcement", "AirlockEvents", "AirlockPolicy", "AirlockTestSupport"]),
     // Real NSD, dig/kdig, iodine and dns2tcp around the built `airlock serve`; skips without root or tools.
     .testTarget(name: "AirlockDNSProxyIntegrationTests", dependencies: ["airlock", "AirlockTestSupport"]),
 ]

@@ -20,11 +20,13 @@ public struct Policy: Sendable {
     public let localZones: [String]
     /// Things that are legal but probably not meant (duplicate rules, rules a deny makes dead).
     public let warnings: [PolicyDiagnostic]
+    /// The `fleet:` section: nil when this instance works alone.
+    public let fleet: FleetPolicy?
 
     func with(warnings: [PolicyDiagnostic]) -> Policy {
         Policy(
             version: version, schemaVersion: schemaVersion, file: file, defaults: defaults, sandboxes: sandboxes,
-            detection: detection, localZones: localZones, warnings: warnings)
+            detection: detection, localZones: localZones, warnings: warnings, fleet: fleet)
     }
 
     /// The resolved policy for a client address: the sandbox whose `match` contains it, else the

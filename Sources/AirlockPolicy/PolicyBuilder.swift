@@ -71,7 +71,8 @@ struct PolicyBuilder {
         }
         return Policy(
             version: version, schemaVersion: raw.version?.value ?? 1, file: file, defaults: top, sandboxes: sandboxes,
-            detection: raw.detection, localZones: raw.dns.localZones, warnings: warnings)
+            detection: raw.detection, localZones: raw.dns.localZones, warnings: warnings,
+            fleet: raw.fleet.flatMap { buildFleet($0) })
     }
 
     // MARK: Merge
@@ -184,6 +185,53 @@ struct PolicyBuilder {
             }
         }
         return tables
+    }
+
+    /// The fleet section with its password read (first line, trailing newline dropped) and its CA
+    /// file checked for readability; relative paths are read from the policy file's directory.
+    private mutating func buildFleet(_ raw: RawFleet) -> FleetPolicy? {
+        var fleet = raw.policy
+        var failed = false
+        func resolved(_ path: String) -> String {
+            !path.hasPrefix("/") && !feedDirectory.isEmpty ? feedDirectory + "/" + path : path
+        }
+        func read(_ file: Located<String>, limit: Int) -> [UInt8]? {
+            let path = resolved(file.value)
+            let location = file.origin.location ?? fleet.location
+            switch FileReader.read(path: path, limit: limit) {
+            case .success(let bytes):
+                return bytes
+            case .failure(.system(let reason)):
+                errors.append(
+                    PolicyDiagnostic(
+                        location: location, problem: .unreadableFile(field: file.origin.id, path: path, reason: reason)))
+            case .failure(.tooLarge(let bytes)):
+                errors.append(
+                    PolicyDiagnostic(
+                        location: location,
+                        problem: .unreadableFile(
+                            field: file.origin.id, path: path, reason: "larger than \(limit) bytes (\(bytes))")))
+            }
+            failed = true
+            return nil
+        }
+        if let file = raw.passwordFile, let bytes = read(file, limit: 4096) {
+            let line = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false).first ?? []
+            let password = String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
+            if password.isEmpty {
+                errors.append(
+                    PolicyDiagnostic(
+                        location: file.origin.location ?? fleet.location,
+                        problem: .unreadableFile(field: file.origin.id, path: file.value, reason: "the first line is empty")))
+                failed = true
+            }
+            fleet.password = password
+            fleet.passwordFile = file.value
+        }
+        if let file = raw.caFile, read(file, limit: 1 << 20) != nil {
+            fleet.tls?.caFile = resolved(file.value)
+        }
+        return failed ? nil : fleet
     }
 
     private mutating func warn(_ location: SourceLocation, _ problem: PolicyProblem) {

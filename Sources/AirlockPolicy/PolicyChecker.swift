@@ -35,6 +35,7 @@ public enum PolicyChecker {
             let overrides = policy.detection.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.value)" }
             lines.append("  detection overrides: " + overrides.joined(separator: ", "))
         }
+        if let fleet = policy.fleet { lines.append("  fleet: \(fleet)") }
         let warnings = policy.warnings + crossSectionWarnings(policy)
         lines += warnings.map(\.description)
         if !warnings.isEmpty {

@@ -15,7 +15,7 @@ struct PolicyDecoder: ConfigTreeReader {
     /// Each section's keys. Sections are decoded by switching over every case, so a key listed here
     /// without decoding does not compile.
     enum TopKey: String, CaseIterable {
-        case version, mode, dns, http, detection, sandboxes
+        case version, mode, dns, http, detection, sandboxes, fleet
         /// The alerting configuration's (`airlock serve --alerts FILE` may name the policy file
         /// itself); the policy leaves it alone and `airlock check-policy` validates it.
         case alerts
@@ -87,6 +87,8 @@ struct PolicyDecoder: ConfigTreeReader {
                 for (index, item) in items.enumerated() {
                     if let sandbox = decodeSandbox(item, path: "sandboxes[\(index)]") { policy.sandboxes.append(sandbox) }
                 }
+            case .fleet:
+                if let entry { policy.fleet = decodeFleet(entry.value) }
             case .alerts:
                 break
             }
@@ -480,7 +482,7 @@ struct PolicyDecoder: ConfigTreeReader {
         return budget
     }
 
-    private func located<T: Sendable>(_ value: T, _ id: String, _ node: YAMLNode) -> Located<T> {
+    func located<T: Sendable>(_ value: T, _ id: String, _ node: YAMLNode) -> Located<T> {
         Located(value: value, origin: SettingOrigin(id: id, location: node.location))
     }
 }

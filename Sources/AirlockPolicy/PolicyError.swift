@@ -53,6 +53,12 @@ public enum PolicyProblem: Hashable, Sendable, CustomStringConvertible {
     case overlappingSandboxes(
         cidr: String, sandbox: String, otherCIDR: String, otherSandbox: String, otherLocation: SourceLocation)
     case unknownDetectionKey(key: String, suggestion: String?, known: [String])
+    /// A network address that is neither `HOST[:PORT]` nor `[IPv6][:PORT]` (`fleet.redis`).
+    case badAddress(field: String, text: String, reason: String)
+    /// A name that goes into keys, logs and metrics (`fleet.instance`, `fleet.key_prefix`).
+    case badName(field: String, name: String, reason: String)
+    /// A file the policy names that cannot be used (`fleet.password_file`, `fleet.tls.ca_file`).
+    case unreadableFile(field: String, path: String, reason: String)
     /// A setting that applies to the whole proxy written inside a sandbox (`sandboxes[0].dns.local_zones`).
     case topLevelOnly(field: String)
 
@@ -141,6 +147,12 @@ public enum PolicyProblem: Hashable, Sendable, CustomStringConvertible {
             }
             return "unknown detection key '\(key)'" + didYouMean(suggestion)
                 + "; known keys: " + known.joined(separator: ", ")
+        case .badAddress(let field, let text, let reason):
+            return "\(field): bad address '\(text)': \(reason)"
+        case .badName(let field, let name, let reason):
+            return "\(field): bad name '\(name)': \(reason)"
+        case .unreadableFile(let field, let path, let reason):
+            return "\(field): cannot use \(path): \(reason)"
         case .duplicateRule(let field, let rule, let first):
             return "\(field): '\(rule)' is listed twice (first at \(first.shortDescription))"
         case .shadowedRule(let field, let rule, let by, let at):

@@ -68,4 +68,13 @@ struct RawPolicy {
     var http = RawHTTP()
     var detection: [String: DetectionOverride] = [:]
     var sandboxes: [RawSandbox] = []
+    var fleet: RawFleet?
+}
+
+/// The `fleet:` section as written: the settings, and the files the builder reads (the password) or
+/// checks (the CA), with where each was named.
+struct RawFleet {
+    var policy: FleetPolicy
+    var passwordFile: Located<String>?
+    var caFile: Located<String>?
 }

@@ -28,7 +28,7 @@ import Testing
     }()
 
     /// The servers: each imports the layers below it, never another server.
-    static let servers = ["AirlockDNSProxy", "AirlockHTTPProxy", "AirlockAlerts", "AirlockReplay"]
+    static let servers = ["AirlockDNSProxy", "AirlockHTTPProxy", "AirlockAlerts", "AirlockReplay", "AirlockFleet"]
 
     @Test func theSourcesAreRead() {
         #expect(Self.imports.count >= 20, "\(Self.imports.keys.sorted())")

@@ -53,6 +53,22 @@ import Testing
             "4:3: duplicate key 'allow' in dns (first at 3:3)",
             "7:1: duplicate key 'dns' at the top level (first at 2:1)",
         ],
+        "fleet.yaml": [
+            "3:10: fleet.redis: bad address 'redis host:6379': 'redis host' is neither an IP address nor a host name",
+            "4:3: missing required key 'password_file' in fleet (a username needs a password)",
+            "5:13: fleet.instance: bad name 'node a': use letters, digits, '-', '_' and '.' only",
+            "6:15: fleet.key_prefix: bad name '': empty",
+            "7:24: fleet.share[1] is 'budgets'; it must be one of convictions, leak_budget",
+            "8:24: fleet.leak_budget.bytes is 0; it must be 1-1073741824",
+            "8:32: fleet.leak_budget.per is 'client'; it must be one of domain, sandbox",
+            "9:21: fleet.sync_interval_ms is 10; it must be 50-5000",
+            "10:20: fleet.max_convictions is 5; it must be 16-1048576",
+            "11:3: unknown key 'tsl' in fleet (did you mean 'tls'?)",
+        ],
+        "fleet_files.yaml": [
+            "4:18: fleet.password_file: cannot use /no/such/password: No such file or directory",
+            "6:14: fleet.tls.ca_file: cannot use /no/such/ca.pem: No such file or directory",
+        ],
         "empty.yaml": ["1:1: policy file is empty (no YAML document; at least 'version: 1' is required)"],
         "missing_version.yaml": ["1:1: missing required key 'version' at the top level"],
         "multiple_documents.yaml": [

@@ -30,10 +30,10 @@ extension BlockBasis {
             case .defaultAction: text = "\(decision.ruleID) deny on \(name)"
             default: text = "\(decision.ruleID) on \(name)"
             }
-        case .quarantine(let domain, _, _):
-            text = "\(rule) tunnel verdict on \(domain.value)"
-        case .leakBudget(let domain, _, _, let budget):
-            text = "\(rule) \(budget) of name information spent on \(domain.value)"
+        case .quarantine(let domain, _, _, let conviction):
+            text = "\(rule) tunnel verdict on \(domain.value)" + (conviction?.instance.map { " by \($0)" } ?? "")
+        case .leakBudget(let domain, _, _, let budget, let fleet):
+            text = "\(rule) \(budget) of name information spent on \(domain.value)" + (fleet ? " by the fleet" : "")
         case .rebinding(let decision):
             code = ExtendedDNSError.filtered
             if case .dnsAnswer(_, let address) = decision.subject, case .privateAddress(let category) = decision.basis {

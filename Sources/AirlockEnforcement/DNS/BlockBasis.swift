@@ -7,9 +7,11 @@ public enum BlockBasis: Sendable {
     /// The sandbox's lists, default or allowed record types said no.
     case policy(PolicyDecision)
     /// The registered domain got a tunnel verdict at `since`; queries to it are refused until `until`.
-    case quarantine(domain: DomainKey, since: Timestamp, until: Timestamp)
-    /// Forwarding this name would take the domain past the sandbox's bytes of name information.
-    case leakBudget(domain: DomainKey, used: Double, cost: Double, budget: Budget)
+    /// `by` is the other fleet instance's conviction when the verdict was reached there.
+    case quarantine(domain: DomainKey, since: Timestamp, until: Timestamp, by: Conviction? = nil)
+    /// Forwarding this name would take the domain past the bytes of name information allowed: the
+    /// sandbox's budget, or with `fleet` the fleet-wide budget (`used` is then the fleet's total).
+    case leakBudget(domain: DomainKey, used: Double, cost: Double, budget: Budget, fleet: Bool = false)
     /// The answer maps the name to a private, loopback, link-local or metadata address.
     case rebinding(PolicyDecision)
 
@@ -18,7 +20,7 @@ public enum BlockBasis: Sendable {
         switch self {
         case .policy(let decision), .rebinding(let decision): return decision.ruleID
         case .quarantine: return "dns.quarantine_seconds"
-        case .leakBudget: return "dns.leak_budget"
+        case .leakBudget(_, _, _, _, let fleet): return fleet ? "fleet.leak_budget" : "dns.leak_budget"
         }
     }
 
@@ -27,11 +29,13 @@ public enum BlockBasis: Sendable {
         switch self {
         case .policy(let decision), .rebinding(let decision):
             return decision.reason
-        case .quarantine(let domain, let since, let until):
-            return "\(domain.value) is quarantined after a tunnel verdict at \(since) until \(until)"
-        case .leakBudget(let domain, let used, let cost, let budget):
-            return "\(Int(used.rounded())) bytes of name information already sent to \(domain.value) in the window; "
-                + "\(Int(cost.rounded())) more would pass the budget of \(budget)"
+        case .quarantine(let domain, let since, let until, let conviction):
+            return "\(domain.value) is quarantined after a tunnel verdict"
+                + (conviction.map { " " + $0.attribution } ?? "") + " at \(since) until \(until)"
+        case .leakBudget(let domain, let used, let cost, let budget, let fleet):
+            return "\(Int(used.rounded())) bytes of name information already sent to \(domain.value) in the window"
+                + (fleet ? " by the fleet" : "") + "; \(Int(cost.rounded())) more would pass the "
+                + (fleet ? "fleet-wide budget" : "budget") + " of \(budget)"
         }
     }
 }

@@ -14,10 +14,18 @@ import AirlockPolicy
 public struct DNSEnforcer: Sendable {
     var quarantine = QuarantineTable()
     var budgets = LeakBudgetTable()
+    /// Fleet mode: shared convictions and the fleet-wide budget (nil when this instance works alone).
+    var fleet: FleetLedger?
     /// Tunnel verdicts that started a quarantine, for status output.
     public private(set) var quarantinesStarted = 0
 
     public init() {}
+
+    /// Puts the enforcer in a fleet: its quarantines are published, other instances' adopted, and
+    /// names are charged to the fleet-wide budget too (``FleetPeer`` is how the fleet layer reaches it).
+    public mutating func joinFleet(_ terms: FleetTerms) {
+        if fleet?.terms != terms { fleet = FleetLedger(terms: terms) }
+    }
 
     /// Judges a query the engine has assessed: the sandbox's list and type decision first, then
     /// quarantine, then the leak budget. `decision` is pure and may be computed outside any lock.
@@ -54,10 +62,15 @@ public struct DNSEnforcer: Sendable {
             }
             quarantineEnd = quarantine.end(of: domain, at: event.time, seconds: quarantineSeconds)
             judgement.quarantineStarted = quarantineEnd != nil
+            if quarantineEnd != nil {
+                fleet?.convicted(
+                    Conviction(verdict, domain: domain, since: event.time, quarantineSeconds: quarantineSeconds))
+            }
         }
         if judgement.block == nil, let end = quarantineEnd {
             let since = Timestamp(nanoseconds: end.nanoseconds - Int64(quarantineSeconds) * 1_000_000_000)
-            judgement.block = .quarantine(domain: domain, since: since, until: end)
+            judgement.block = .quarantine(
+                domain: domain, since: since, until: end, by: fleet?.remoteConviction(of: domain))
         }
 
         // Leak budget: charged only for names that leave (not blocked), exempt services excepted.
@@ -66,13 +79,31 @@ public struct DNSEnforcer: Sendable {
             let blockedBefore = judgement.block != nil
             let enforcing = terms.mode == .enforce
             let budget = terms.leakBudget
+            // The fleet-wide budget: the last known fleet total (never a wait on Redis) plus this name.
+            let fleetKey = fleet?.budgetKey(sandbox: terms.sandbox, domain: domain)
+            let fleetBudget = fleet?.terms.leakBudget
+            let fleetUsed = fleetKey.map {
+                fleet!.used($0, at: event.time, windowSeconds: fleetBudget!.windowSeconds)
+            }
+            var fleetOver = false
+            var forwarded = false
             let (used, cost, over) = budgets.check(
                 key, hash: assessment.features.subdomainHash,
                 bytes: (assessment.features.informationBits / 8).rounded(.up),
                 now: event.time, windowSeconds: budget.windowSeconds, limit: Double(budget.bytes)
-            ) { over in !((blockedBefore || over) && enforcing) }
+            ) { over, cost in
+                if let fleetUsed, let fleetBudget { fleetOver = fleetUsed + cost > Double(fleetBudget.bytes) }
+                forwarded = !((blockedBefore || over || fleetOver) && enforcing)
+                return forwarded
+            }
             if !blockedBefore && over {
                 judgement.block = .leakBudget(domain: domain, used: used, cost: cost, budget: budget)
+            } else if !blockedBefore && fleetOver, let fleetUsed, let fleetBudget {
+                judgement.block = .leakBudget(
+                    domain: domain, used: fleetUsed, cost: cost, budget: fleetBudget, fleet: true)
+            }
+            if forwarded, cost > 0, let fleetKey, let fleetBudget {
+                fleet!.charge(fleetKey, bytes: cost, at: event.time, windowSeconds: fleetBudget.windowSeconds)
             }
         }
         return judgement
@@ -84,7 +115,28 @@ public struct DNSEnforcer: Sendable {
         guard let verdict, verdict.kind == .tunnel, verdict.isFirst else { return }
         quarantine.start(event.domain, at: event.time, seconds: 0)
         quarantinesStarted += 1
+        if quarantine.longest > 0 {
+            fleet?.convicted(
+                Conviction(verdict, domain: event.domain, since: event.time, quarantineSeconds: quarantine.longest))
+        }
     }
+
+    // MARK: Fleet
+
+    /// See ``FleetPeer/takeOutgoing()``.
+    public mutating func takeFleetOutgoing() -> FleetOutgoing { fleet?.takeOutgoing() ?? FleetOutgoing() }
+
+    /// See ``FleetPeer/install(_:)``.
+    public mutating func installFleet(_ incoming: FleetIncoming) { fleet?.install(incoming, into: &quarantine) }
+
+    /// See ``FleetPeer/restore(_:)``.
+    public mutating func restoreFleet(_ outgoing: FleetOutgoing) { fleet?.restore(outgoing) }
+
+    /// See ``FleetPeer/localConvictions(now:)``.
+    public func localConvictions(now: Timestamp) -> [Conviction] { fleet?.localConvictions(now: now) ?? [] }
+
+    /// See ``FleetPeer/fleetLedgerStatus()``.
+    public var fleetStatus: FleetLedgerStatus { fleet?.currentStatus ?? FleetLedgerStatus() }
 
     /// The first answer address the sandbox's rebinding protection refuses, as a decision; nil when
     /// every A/AAAA answer is a global address or covered by an exception.

@@ -43,13 +43,14 @@ struct LeakBudgetTable: Sendable {
     ///
     /// - Parameters:
     ///   - limit: the budget's bytes; a name whose cost would take the window past it is over.
-    ///   - charge: decides, given whether the name is over budget, whether it is forwarded (and so
-    ///     charged): a report-mode sandbox forwards what it would block.
+    ///   - charge: decides, given whether the name is over budget and its cost, whether it is
+    ///     forwarded (and so charged): a report-mode sandbox forwards what it would block, and the
+    ///     fleet-wide budget may stop a name the local one lets through.
     /// - Returns: the bytes already used in the window, the name's cost (0 for a name sent recently),
     ///   and whether it is over.
     mutating func check(
         _ key: Key, hash: UInt64, bytes: Double, now: Timestamp, windowSeconds: Int, limit: Double,
-        charge: (_ over: Bool) -> Bool
+        charge: (_ over: Bool, _ cost: Double) -> Bool
     ) -> (used: Double, cost: Double, over: Bool) {
         let window = Int64(max(windowSeconds, 1)) * 1_000_000_000
         let now = now.nanoseconds
@@ -58,7 +59,7 @@ struct LeakBudgetTable: Sendable {
             let repeated = hash != 0 && entry.recent.indices.contains { entry.recent[$0] == hash }
             let cost = repeated ? 0 : bytes
             let over = used + cost > limit
-            if charge(over) && entry.remember(hash) { entry.window.add(cost) }
+            if charge(over, cost) && entry.remember(hash) { entry.window.add(cost) }
             return (used, cost, over)
         }
     }

@@ -23,6 +23,21 @@ struct QuarantineTable: Sendable {
         started[domain] = time
     }
 
+    /// Takes up a quarantine another instance started at `time`, unless this table already holds one
+    /// that started as late or later. Returns whether it did.
+    mutating func adopt(_ domain: DomainKey, at time: Timestamp) -> Bool {
+        if let existing = started[domain], existing >= time { return false }
+        if started[domain] == nil && started.count >= capacity { evict(now: time) }
+        started[domain] = time
+        return true
+    }
+
+    /// When `domain`'s quarantine started, if it is in the table.
+    func start(of domain: DomainKey) -> Timestamp? { started[domain] }
+
+    /// The longest `quarantine_seconds` any sandbox has applied so far.
+    var longest: Int { longestSeconds }
+
     /// When the quarantine of `domain` ends for a sandbox whose quarantine lasts `seconds`; nil when
     /// the domain is not quarantined at `time` (never was, or the time is up, or `seconds` is 0).
     func end(of domain: DomainKey, at time: Timestamp, seconds: Int) -> Timestamp? {

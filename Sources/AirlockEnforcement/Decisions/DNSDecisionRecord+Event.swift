@@ -23,14 +23,23 @@ extension DecisionEventBuilder {
         var evidence = r.verdict?.evidence ?? []
         var nameBytes = r.verdict?.nameBytes
         switch r.basis {
-        case .quarantine?:
+        case .quarantine(_, _, _, let conviction)?:
             if action == .block { action = .quarantine } else if action == .wouldBlock { action = .wouldQuarantine }
             reason = .quarantine
-        case .leakBudget(_, let used, let cost, let budget)?:
+            if let conviction {
+                // Another instance's verdict: its rule, score and features are the evidence here.
+                evidence = [
+                    Evidence(
+                        feature: "fleet_conviction", value: conviction.score, threshold: conviction.threshold,
+                        contribution: 1)
+                ]
+            }
+        case .leakBudget(_, let used, let cost, let budget, let fleet)?:
             reason = .budgetExhausted
             evidence = [
                 Evidence(
-                    feature: "leak_bytes", value: used + cost, threshold: Double(budget.bytes), contribution: 1)
+                    feature: fleet ? "fleet_leak_bytes" : "leak_bytes", value: used + cost,
+                    threshold: Double(budget.bytes), contribution: 1)
             ]
             nameBytes = Int(used.rounded())
         case .rebinding(let decision)?:

@@ -46,6 +46,10 @@ public enum DecisionFormat {
             line.add("feed", match.feedName)
             line.add("feed_entry", match.entry)
         }
+        if case .quarantine(_, _, _, let conviction?)? = record.basis {
+            line.add("convicted_by", conviction.instance)
+            line.add("conviction_rule", conviction.rule)
+        }
         line.add("mode", record.mode?.rawValue)
         line.add("rcode", record.rcode.map(rcodeName))
         line.add("cached", record.cached)
