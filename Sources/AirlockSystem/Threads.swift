@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -29,5 +31,30 @@ package enum Threads {
 
     package static func join(_ thread: pthread_t) {
         pthread_join(thread, nil)
+    }
+}
+
+/// The threads a server started, joined together when it stops: one per worker (the DNS and HTTP
+/// servers), or one (the DNS core's resolver).
+package final class ThreadGroup: Sendable {
+    private let threads = Mutex<[pthread_t]>([])
+
+    package init() {}
+
+    /// Starts one thread per body.
+    package func start(_ bodies: [@Sendable () -> Void]) throws(SystemError) {
+        for body in bodies {
+            let thread = try Threads.start(body)
+            threads.withLock { $0.append(thread) }
+        }
+    }
+
+    /// Waits for every thread started so far (tell their loops to stop first); a second call finds none.
+    package func join() {
+        let running = threads.withLock { list -> [pthread_t] in
+            defer { list = [] }
+            return list
+        }
+        for thread in running { Threads.join(thread) }
     }
 }

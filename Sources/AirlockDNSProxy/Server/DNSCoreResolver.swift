@@ -51,7 +51,7 @@ public final class DNSCoreResolver: NameResolver, @unchecked Sendable {
     private let local: Endpoint
     static let wakeTag = ProxyWorker.tag(.wake, 0)
 
-    private let thread = Mutex<pthread_t?>(nil)
+    private let thread = ThreadGroup()
 
     /// - Parameters:
     ///   - configuration: upstream resolvers, timeouts and cache, as the DNS server's (one thread;
@@ -89,20 +89,14 @@ public final class DNSCoreResolver: NameResolver, @unchecked Sendable {
 
     /// Starts the resolver's thread.
     public func start() throws(SystemError) {
-        let started = try Threads.start { self.run() }
-        thread.withLock { $0 = started }
+        try thread.start([{ self.run() }])
     }
 
     /// Stops the thread (lookups still waiting are answered `failed`) and waits for it.
     public func stop() {
         stopping.store(true, ordering: .releasing)
         wake.signal()
-        if let running = thread.withLock({ list -> pthread_t? in
-            defer { list = nil }
-            return list
-        }) {
-            Threads.join(running)
-        }
+        thread.join()
     }
 
     func run() {

@@ -4,10 +4,6 @@ import AirlockEvents
 import AirlockSystem
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The live DNS proxy: worker threads around ``DNSProxyCore``s sharing one ``SharedInspection``.
 ///
 /// Every worker binds its own UDP and TCP socket on every listen address with SO_REUSEPORT, so the
@@ -20,7 +16,7 @@ public final class DNSProxyServer: Sendable {
     /// The addresses actually served (ports resolved when 0 was asked for).
     public let listening: [Endpoint]
     private let workers: [ProxyWorker]
-    private let threads = Mutex<[pthread_t]>([])
+    private let threads = ThreadGroup()
 
     public init(configuration: ProxyConfiguration, policy: PolicySnapshot, log: DecisionLog?) throws(SystemError) {
         precondition(!configuration.listen.isEmpty, "nothing to listen on (the command line always gives an address)")
@@ -50,22 +46,13 @@ public final class DNSProxyServer: Sendable {
 
     /// Starts one thread per worker.
     public func start() throws(SystemError) {
-        var started: [pthread_t] = []
-        for worker in workers {
-            started.append(try Threads.start { worker.run() })
-        }
-        threads.withLock { $0 = started }
+        try threads.start(workers.map { worker in { worker.run() } })
     }
 
     /// Stops every worker and waits for its thread.
     public func stop() {
         for worker in workers { worker.stop() }
-        let running = threads.withLock { list -> [pthread_t] in
-            let out = list
-            list = []
-            return out
-        }
-        for thread in running { Threads.join(thread) }
+        threads.join()
     }
 
     /// Counters summed over the workers (as of their last report, at most a second old).

@@ -3,10 +3,6 @@ import AirlockEvents
 import AirlockSystem
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The live HTTP egress proxy: worker threads with their own SO_REUSEPORT listeners, resolving
 /// names through the ``NameResolver`` the composition root gives it (the DNS core's, in Airlock).
 ///
@@ -19,7 +15,7 @@ public final class HTTPProxyServer: Sendable {
     /// The transparent-mode addresses actually served.
     public let listeningTransparent: [Endpoint]
     private let workers: [HTTPWorker]
-    private let threads = Mutex<[pthread_t]>([])
+    private let threads = ThreadGroup()
 
     /// - Parameters:
     ///   - policies: the policy in force. Pass the DNS server's store so a reload changes both proxies.
@@ -69,22 +65,13 @@ public final class HTTPProxyServer: Sendable {
     }
 
     public func start() throws(SystemError) {
-        var started: [pthread_t] = []
-        for worker in workers {
-            started.append(try Threads.start { worker.run() })
-        }
-        threads.withLock { $0 = started }
+        try threads.start(workers.map { worker in { worker.run() } })
     }
 
     /// Stops the workers (closing every connection, logging tunnel ends).
     public func stop() {
         for worker in workers { worker.stop() }
-        let running = threads.withLock { list -> [pthread_t] in
-            let out = list
-            list = []
-            return out
-        }
-        for thread in running { Threads.join(thread) }
+        threads.join()
     }
 
     public func statistics() -> HTTPProxyStats {
