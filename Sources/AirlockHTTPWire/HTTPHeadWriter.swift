@@ -30,13 +30,19 @@ public enum HTTPHeadWriter {
         return !hopByHop.contains(name) && !listed.contains(name)
     }
 
+    /// The client's fields a forwarded request carries, in order: every one but `Host` (written
+    /// from the target) and the hop-by-hop ones.
+    public static func forwardedFields(_ head: HTTPRequestHead) -> [HTTPHeader] {
+        let listed = connectionListed(head.headers)
+        return head.headers.filter { !$0.is("host") && keep($0, dropping: listed) }
+    }
+
     /// The request head to send upstream: origin-form target, `Host` from `authority`, hop-by-hop
     /// fields removed, and `Connection` saying whether the proxy will reuse the upstream connection.
     public static func forwardedRequest(_ head: HTTPRequestHead, authority: HTTPAuthority, keepAlive: Bool) -> [UInt8] {
         var out = head.method + " " + head.pathAndQuery + " HTTP/1.1\r\n"
         out += "Host: " + authority.hostHeader(defaultPort: 80) + "\r\n"
-        let listed = connectionListed(head.headers)
-        for header in head.headers where !header.is("host") && keep(header, dropping: listed) {
+        for header in forwardedFields(head) {
             out += header.name + ": " + header.value + "\r\n"
         }
         out += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n"

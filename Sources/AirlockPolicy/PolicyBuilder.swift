@@ -23,7 +23,8 @@ struct PolicyBuilder {
     static let builtInHTTP = HTTPPolicy(
         defaultAction: .deny, defaultOrigin: SettingOrigin(id: "http.default", location: nil),
         rules: HostRuleSet(), dohEndpoints: HostRuleSet(), allowPrivateDestinations: [],
-        uploadBudget: Budget(bytes: 10_485_760, windowSeconds: 300))
+        uploadBudget: Budget(bytes: 10_485_760, windowSeconds: 300),
+        informationBudget: Budget(bytes: 32_768, windowSeconds: 300))
 
     static let builtInMode = Located(value: PolicyMode.enforce, origin: SettingOrigin(id: "mode", location: nil))
 
@@ -108,6 +109,7 @@ struct PolicyBuilder {
         for rule in raw.dohEndpoints { http.dohEndpoints.append(rule) }
         http.allowPrivateDestinations += raw.allowPrivateDestinations
         http.uploadBudget = merge(raw.uploadBudget, over: base.uploadBudget)
+        http.informationBudget = merge(raw.informationBudget, over: base.informationBudget)
         return http
     }
 

@@ -60,7 +60,7 @@ public enum PolicyChecker {
                     ? "" : "; feeds " + dns.feeds.map { "\($0.name) (\($0.format.rawValue), \($0.entries) entries)" }.joined(separator: ", ")),
             "    http: default \(http.defaultAction.rawValue), \(count(http.rules, .allow)) allow / \(count(http.rules, .deny)) deny rules, "
                 + "\(http.dohEndpoints.rules.count) extra DoH endpoints, \(http.allowPrivateDestinations.count) private destinations, "
-                + "upload budget \(http.uploadBudget)",
+                + "upload budget \(http.uploadBudget), information budget \(http.informationBudget)",
         ]
     }
 

@@ -37,6 +37,7 @@ struct PolicyDecoder: ConfigTreeReader {
         case `default`, allow, deny
         case dohEndpoints = "doh_endpoints", allowPrivateDestinations = "allow_private_destinations"
         case uploadBudget = "upload_budget"
+        case informationBudget = "information_budget"
     }
     enum BudgetKey: String, CaseIterable {
         case bytes
@@ -180,6 +181,8 @@ struct PolicyDecoder: ConfigTreeReader {
                 http.allowPrivateDestinations = cidrs(value, field: field)
             case .uploadBudget:
                 http.uploadBudget = budget(value, field: field, bytesRange: Self.uploadBytesRange)
+            case .informationBudget:
+                http.informationBudget = budget(value, field: field, bytesRange: Self.leakBytesRange)
             }
         }
         return http

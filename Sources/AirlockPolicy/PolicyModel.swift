@@ -130,4 +130,8 @@ public struct HTTPPolicy: Sendable {
     public var allowPrivateDestinations: [CIDRRule]
     /// Request-body bytes per destination registered domain per window.
     public var uploadBudget: Budget
+    /// Bytes of novel information in plain-HTTP request heads (method, host, path and query, header
+    /// fields forwarded) per destination registered domain per window: what a head tells the
+    /// destination that the sandbox's previous head to it did not (the DNS leak budget's idea).
+    public var informationBudget: Budget
 }

@@ -49,6 +49,7 @@ struct RawHTTP {
     var dohEndpoints: [PolicyRule] = []
     var allowPrivateDestinations: [CIDRRule] = []
     var uploadBudget = RawBudget()
+    var informationBudget = RawBudget()
 }
 
 struct RawSandbox {

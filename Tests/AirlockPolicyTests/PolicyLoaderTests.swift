@@ -25,6 +25,7 @@ import Testing
         #expect(top.dns.upstreams.isEmpty && top.dns.timeoutMilliseconds == 2000 && top.dns.attempts == 2)
         #expect(top.http.defaultAction == .deny)
         #expect(top.http.uploadBudget == Budget(bytes: 10_485_760, windowSeconds: 300))
+        #expect(top.http.informationBudget == Budget(bytes: 32_768, windowSeconds: 300))
         #expect(top.dns.defaultOrigin == SettingOrigin(id: "dns.default", location: nil))
     }
 
@@ -75,6 +76,7 @@ import Testing
         #expect(top.http.dohEndpoints.rules.map(\.description) == ["doh.example.net", "198.18.0.99"])
         #expect(top.http.allowPrivateDestinations.map(\.cidr.description) == ["10.0.0.0/8", "fd00::/8"])
         #expect(top.http.uploadBudget == Budget(bytes: 1_048_576, windowSeconds: 60))
+        #expect(top.http.informationBudget == Budget(bytes: 20_000, windowSeconds: 120))
 
         #expect(policy.sandboxes.map(\.name) == ["agent-1", "007"])
         let agent = try #require(policy.sandbox(named: "agent-1"))
@@ -145,7 +147,7 @@ import Testing
                   top level: mode enforce
                     dns:  default allow, 0 allow / 0 deny rules, blocked names get nxdomain; types A NS CNAME SOA PTR MX TXT AAAA SRV SVCB HTTPS CAA
                           quarantine 600 s, leak budget 4096 bytes per 300 s, 0 rebinding exceptions; upstreams from the proxy (timeout 2000 ms, 2 attempts)
-                    http: default deny, 0 allow / 0 deny rules, 0 extra DoH endpoints, 0 private destinations, upload budget 10485760 bytes per 300 s
+                    http: default deny, 0 allow / 0 deny rules, 0 extra DoH endpoints, 0 private destinations, upload budget 10485760 bytes per 300 s, information budget 32768 bytes per 300 s
 
                 """)
     }

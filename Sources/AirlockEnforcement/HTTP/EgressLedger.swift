@@ -1,5 +1,5 @@
-/// Per sandbox and destination, what went out recently: request count, upload bytes, and bits of
-/// high-entropy URL and header data. Shared by every worker behind one lock (one critical
+/// Per sandbox and destination, what went out recently: request count, upload bytes, bits of
+/// high-entropy URL and header data, and novel bytes of plain-HTTP heads (``HeadMemory``). Shared by every worker behind one lock (one critical
 /// section per request, and one per relayed chunk of a tunnel).
 ///
 /// Windows slide the two-bucket way the DNS leak budget's do (``SlidingWindow``). Memory is
@@ -21,6 +21,9 @@ public struct EgressLedger: Sendable {
         var requests = SlidingWindow()
         var upload = SlidingWindow()
         var entropy = SlidingWindow()
+        var information = SlidingWindow()
+        /// The previous plain-HTTP head sent to this destination, for counting what the next one adds.
+        var head = HeadMemory()
         /// Hashes of high-entropy tokens already charged (a repeated API key counts once).
         var recent = [UInt64](repeating: 0, count: 64)
         var recentNext = 0
@@ -76,6 +79,18 @@ public struct EgressLedger: Sendable {
             let total = entry.upload.total(now: now, length: Self.nanoseconds(windowSeconds))
             entry.upload.add(Double(bytes))
             return total + Double(bytes)
+        }
+    }
+
+    /// Adds the novel bytes of a plain-HTTP head; returns (total in the window, bytes added).
+    public mutating func chargeInformation(
+        _ key: Key, head: HeadLines, now: Int64, windowSeconds: Int
+    ) -> (total: Double, added: Double) {
+        with(key) { entry in
+            let total = entry.information.total(now: now, length: Self.nanoseconds(windowSeconds))
+            let added = Double(entry.head.charge(head))
+            entry.information.add(added)
+            return (total + added, added)
         }
     }
 

@@ -161,13 +161,17 @@ extension ConnectionMachine {
             body: "Airlock refused this request: \(decision.reason) (\(decision.rule))\n", keepAlive: keepAlive)
     }
 
-    /// Request rate, high-entropy URL and header data, and the upload budget for a declared body.
+    /// Request rate, high-entropy URL and header data, novel bytes of plain-HTTP heads, and the
+    /// upload budget for a declared body.
     mutating func heuristics(_ head: HTTPRequestHead, _ sandbox: SandboxPolicy, now: ProxyTime) -> [EgressDecision] {
-        guard let key = exchange?.ledgerKey else { return [] }
+        guard let key = exchange?.ledgerKey, let host = exchange?.authority.host else { return [] }
         let budget = sandbox.http.uploadBudget
+        let informationBudget = sandbox.http.informationBudget
         let tokens = configuration.entropy.tokens(of: head)
+        // A CONNECT head goes no further than the proxy; a plain request's head reaches the destination.
+        let lines = head.method == "CONNECT" ? nil : HeadLines.of(head, host: host)
         let declared: UInt64 = { if case .contentLength(let n) = head.framing { return n } else { return 0 } }()
-        let (requests, entropy, uploaded) = context.ledger.withLock { ledger in
+        let (requests, entropy, uploaded, information) = context.ledger.withLock { ledger in
             let requests = ledger.countRequest(
                 key, now: now.monotonic, windowSeconds: configuration.requestRateWindowSeconds)
             let entropy =
@@ -177,7 +181,12 @@ extension ConnectionMachine {
                     key, tokens: tokens.map { ($0.hash, $0.bits) }, now: now.monotonic,
                     windowSeconds: budget.windowSeconds)
             let uploaded = ledger.uploaded(key, now: now.monotonic, windowSeconds: budget.windowSeconds)
-            return (requests, entropy, uploaded)
+            let information =
+                lines.map {
+                    ledger.chargeInformation(
+                        key, head: $0, now: now.monotonic, windowSeconds: informationBudget.windowSeconds)
+                } ?? (total: 0.0, added: 0.0)
+            return (requests, entropy, uploaded, information)
         }
         var out: [EgressDecision] = []
         let destination = key.destination
@@ -213,6 +222,22 @@ extension ConnectionMachine {
                             threshold: configuration.entropyBudgetBits, contribution: 1),
                         Evidence(
                             feature: "high_entropy_tokens", value: Double(tokens.count), threshold: 0, contribution: 0),
+                    ]))
+        }
+        if information.added > 0 && information.total > Double(informationBudget.bytes) {
+            out.append(
+                EgressDecision(
+                    deny: true, mode: sandbox.mode, rule: "http.information_budget",
+                    reason:
+                        "\(Int(information.total)) bytes of new information in request heads (paths, queries, "
+                        + "fields) sent to \(destination) in \(informationBudget.windowSeconds) s, more than the "
+                        + "information budget of \(informationBudget.bytes)",
+                    kind: .budgetExhausted,
+                    evidence: [
+                        Evidence(
+                            feature: "head_information_bytes", value: information.total,
+                            threshold: Double(informationBudget.bytes), contribution: 1),
+                        Evidence(feature: "head_new_bytes", value: information.added, threshold: 0, contribution: 0),
                     ]))
         }
         if declared > 0 && uploaded + Double(declared) > Double(budget.bytes) {
