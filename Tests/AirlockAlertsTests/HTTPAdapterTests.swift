@@ -42,6 +42,13 @@ import Testing
         let entropy = try #require(
             builder.decision(http: record(.request, .wouldBlock, kind: .detection, rule: "http.url_entropy")))
         #expect(entropy.alertKind == .budgetExhausted && entropy.action == .wouldBlock)
+        // Issue #11: a client over its connection share and a head over the information budget alert per client.
+        let share = try #require(
+            builder.decision(http: record(.connection, .block, kind: .budgetExhausted, rule: "http.client_connections")))
+        #expect(share.alertKind == .budgetExhausted && share.client.address == IPAddress("198.18.1.2"))
+        let heads = try #require(
+            builder.decision(http: record(.request, .block, kind: .budgetExhausted, rule: "http.information_budget")))
+        #expect(heads.alertKind == .budgetExhausted && heads.rule == "http.information_budget")
         let denied = try #require(
             builder.decision(http: record(.request, .block, kind: .policyDenial, rule: "http.deny[0]")))
         #expect(denied.alertKind == .policyDenial)
