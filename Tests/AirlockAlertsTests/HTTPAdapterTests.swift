@@ -46,6 +46,9 @@ import Testing
         let share = try #require(
             builder.decision(http: record(.connection, .block, kind: .budgetExhausted, rule: "http.client_connections")))
         #expect(share.alertKind == .budgetExhausted && share.client.address == IPAddress("198.18.1.2"))
+        var limit = record(.connection, .block, kind: .budgetExhausted, rule: "http.client_connections")
+        (limit.method, limit.host, limit.port, limit.destination, limit.sni) = (nil, nil, nil, nil, nil)
+        #expect(builder.decision(http: limit)?.domain == "198.18.1.2", "alerts on a client's connections name the client")
         let heads = try #require(
             builder.decision(http: record(.request, .block, kind: .budgetExhausted, rule: "http.information_budget")))
         #expect(heads.alertKind == .budgetExhausted && heads.rule == "http.information_budget")

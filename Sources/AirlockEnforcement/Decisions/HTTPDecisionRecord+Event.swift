@@ -13,7 +13,8 @@ extension DecisionEventBuilder {
         case .wouldBlock: action = .wouldBlock
         case .error, .end: return nil
         }
-        let host = r.host ?? r.destination?.address.description ?? "-"
+        // A connection-limit record has no destination: it is about the client (alerts group per client).
+        let host = r.host ?? r.destination?.address.description ?? (r.stage == .connection ? r.client.address.description : "-")
         let request: DecisionRequest
         if r.stage == .tls, let destination = r.destination {
             request = .connection(destination: destination, transport: .tcp, serverName: r.sni)
