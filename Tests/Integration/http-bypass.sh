@@ -150,6 +150,7 @@ http:
   doh_endpoints: [doh.evil.test]
   allow_private_destinations: [198.18.100.0/24]
   upload_budget: {bytes: 1048576, window_seconds: 60}
+  information_budget: {bytes: 8192, window_seconds: 60}
 POLICY
 cat >"$LAB/etc/alerts.yaml" <<ALERTS
 alerts:
@@ -480,6 +481,17 @@ out=$(agent_t dig +time=2 +tries=1 @198.18.100.99 api.allowed.test 2>&1); status
 after=$(tcounter dropped_other_resolver_udp)
 row bypass "Name-based set: DNS to 198.18.100.99 after an answer put it in the set" "dropped (DNS/DoT rules come first)" \
   "exit $status; nft dropped_other_resolver_udp +$((after - before))" $([[ $status -ne 0 && $after -gt $before ]] && echo 1)
+
+# ---------------------------------------------------------------- data spelled in URLs (after the rows above:
+# it spends the plain-HTTP information budget of allowed.test for clients in no sandbox)
+before=$(http_log_count http.information_budget)
+out=$(agent $PY "$ROOT/Tests/Integration/red-team.py" syllables 198.18.1.1:3128 1000 http://api.allowed.test/w/ 2>&1 | tail -1)
+sleep 0.3
+after=$(http_log_count http.information_budget)
+leaked=$($PY -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["data_bytes_sent_ok"] if d["rule"] == "http.information_budget" else -1)' "$out" 2>/dev/null)
+row bypass "Data as syllables in plain-HTTP paths (30 bytes a request; budget 8192 novel bytes)" \
+  "403 within the budget, logged http.information_budget" "$out; log +$((after - before))" \
+  $([[ -n $leaked && $leaked -ge 0 && $leaked -le 8192 && $after -gt $before ]] && echo 1)
 
 # ---------------------------------------------------------------- Airlock's own surfaces
 out=$(agent sh -c "echo '# x' >> '$LAB/etc/policy.yaml'" 2>&1); status=$?

@@ -15,7 +15,7 @@ Attacks (inside a sandbox; each prints one JSON object of figures):
   hog PROXY N SECONDS       N idle connections to the proxy, held SECONDS
   requests PROXY N URL      N requests through the proxy; how many were answered 200 "ok"
   syllables PROXY N URL     up to N requests with 30 bytes of data spelled as syllables in the path,
-                            until the first refusal
+                            until Airlock refuses one (a response with X-Airlock-Rule)
 """
 import json
 import os
@@ -335,7 +335,8 @@ def syllables(proxy, n, url):
             if key.lower() == "x-airlock-rule":
                 rule = value.strip()
         f.read(length)
-        if " 200 " not in status:
+        # Any answer from the destination (200 or 404) means the path reached it; a refusal is Airlock's.
+        if rule is not None or not status.startswith("HTTP/1.1 "):
             refused_after = i
             break
         sent += 30
