@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs every Debian package Airlock builds, tests and benchmarks with.
 # Idempotent: packages already present are skipped by apt-get; services that
-# Debian would auto-start (nsd, dnsdist, unbound, rsyslog, squid, tinyproxy)
-# are kept from starting so they never grab port 53 or 3128 on this machine. dnsdist is a test
+# Debian would auto-start (nsd, dnsdist, unbound, rsyslog, squid, tinyproxy, redis-server)
+# are kept from starting so they never grab port 53, 3128 or 6379 on this machine (redis-server: the
+# fleet tests start their own on a free loopback port). dnsdist is a test
 # peer too: the tunnel tests route the test "internet" through it.
 set -euo pipefail
 
 BUILD_PKGS=(libpcap-dev libldns-dev libpsl-dev libyaml-dev libssl-dev zlib1g-dev pkg-config)
 TEST_PKGS=(python3-pip iodine dns2tcp tcpdump nsd knot-dnsutils dnsutils nftables iproute2 rsyslog python3 openssl dnsdist socat
-  curl iputils-ping util-linux python3-yaml systemd logrotate prometheus)
+  curl iputils-ping util-linux python3-yaml systemd logrotate prometheus redis-server)
 BENCH_PKGS=(tshark dnsperf tinyproxy bc time nginx-light)
 
 # Optional: the report's browser test (AirlockReportTests) renders the page in headless Chromium and

@@ -28,6 +28,7 @@ enum ServeCommand {
           --alerts FILE        alert sinks and metrics from the `alerts:` section of FILE (YAML): file,
                                stdout, syslog (udp/tcp), webhook, metrics; checked before serving
         \(HTTPOptions.usage)
+        \(FleetMode.usage)
 
         Signals: SIGHUP reloads the policy and reopens the log files, SIGUSR2 only reopens the log files
         (decision logs, alert file sinks: after logrotate moved them), SIGUSR1 prints counters to
@@ -37,7 +38,10 @@ enum ServeCommand {
     static func run(_ args: [String]) throws -> Int32 {
         let parsed = try Arguments(
             args,
-            valued: Set(["--policy", "--listen", "--upstream", "--threads", "--cache", "--log", "--log-level", "--alerts"])
+            valued: Set([
+                "--policy", "--listen", "--upstream", "--threads", "--cache", "--log", "--log-level", "--alerts",
+                "--fleet-instance",
+            ])
                 .union(HTTPOptions.valued),
             switches: Set(["--help", "-h"]).union(HTTPOptions.switches))
         if parsed.has("--help") || parsed.has("-h") {
@@ -135,6 +139,10 @@ enum ServeCommand {
         try server.start()
         try resolver?.start()
         try http?.start()
+        // Fleet sync runs on its own thread; the workers only meet it when a batch is swapped.
+        let fleet = try FleetMode.start(
+            policy: policy, shared: server.shared, instanceOption: parsed.value("--fleet-instance"), alerts: alerts,
+            err: err)
         if let http {
             err.line(
                 "airlock serve: HTTP proxy on \(http.listening.map { $0.description }.joined(separator: ", "))"
@@ -154,6 +162,9 @@ enum ServeCommand {
                 logFiles.reopenAll(alerts: alerts, command: "serve", signal: "SIGHUP", err: err)
                 switch server.reload(path: policyPath) {
                 case .success(let snapshot):
+                    if snapshot.policy.fleet != policy.policy.fleet {
+                        err.line("airlock serve: SIGHUP: the fleet section changed; it takes effect at the next start")
+                    }
                     alerts?.metrics.policyReloads.increment()
                     alerts?.metrics.policyVersion.withLock { $0 = snapshot.version }
                     err.line("airlock serve: SIGHUP: policy \(policyPath) reloaded, now sha256:\(snapshot.version)")
@@ -166,10 +177,12 @@ enum ServeCommand {
             case .status:
                 err.line("airlock serve: stats \(server.statistics().json)")
                 if let http { err.line("airlock serve: http stats \(http.statistics().json)") }
+                if let fleet { err.line("airlock serve: fleet \(FleetMode.status(fleet, server.shared))") }
             case .stop:
                 http?.stop()
                 resolver?.stop()
                 server.stop()
+                fleet?.stop()
                 alerts?.finish()
                 if let alerts, alerts.spooled > 0 {
                     // Durable sinks keep what they could not deliver in the drain time: it goes out

@@ -48,8 +48,9 @@ import Testing
         let alert = try #require(builder.decision(record: suspicious)?.alertKind)
         #expect(alert == .suspiciousName)
         #expect(alert.severityID == 2 && alert.title == "Suspicious DNS name")
-        // Existing kinds keep their Suricata signature ids (the new kind comes last).
+        // Existing kinds keep their Suricata signature ids (new kinds come last).
         #expect(EVEEncoder.signatureID(.tunnel) == 9_100_001)
-        #expect(EVEEncoder.signatureID(.suspiciousName) == 9_100_000 + AlertKind.allCases.count)
+        #expect(EVEEncoder.signatureID(.suspiciousName) == 9_100_008)
+        #expect(EVEEncoder.signatureID(.fleetSyncLost) == 9_100_009 && EVEEncoder.signatureID(.fleetSyncReturned) == 9_100_010)
     }
 }

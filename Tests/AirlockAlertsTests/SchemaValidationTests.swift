@@ -105,9 +105,15 @@ enum AlertCatalogue {
                 request: .connection(
                     destination: Endpoint(address: IPAddress("198.18.3.3")!, port: 22), transport: .tcp, serverName: nil),
                 rule: "http.transparent.deny", message: "no rule allows this destination", denied: true, crossBoundary: true),
+            enforce.fleetSync(
+                lost: true, time: t, redis: HostPort(host: "redis.airlock.svc", port: 6379), instance: "node-a",
+                detail: "cannot reach Redis at redis.airlock.svc:6379: connect: Connection refused"),
+            report.fleetSync(
+                lost: false, time: t, redis: HostPort(host: "2001:db8::6", port: 6380), instance: "node-b",
+                detail: "after 12.5 s"),
         ]
         // Repeat every non-tunnel-stream decision a second later, so each opens a run and rolls up.
-        let singles = out.suffix(from: out.count - 17)
+        let singles = out.suffix(from: out.count - 19)
         out += singles.map { d in
             var again = d
             again.time = Timestamp(nanoseconds: d.time.nanoseconds + 1_000_000_000)

@@ -74,6 +74,26 @@ public final class Histogram: Sendable {
     }
 }
 
+/// Fleet mode's figures at one moment, read when metrics are scraped (the CLI fills them from the
+/// fleet client and the enforcer; this module knows neither).
+public struct FleetGauges: Sendable {
+    /// Sync with Redis is up.
+    public var connected = false
+    /// Seconds since the last completed exchange with Redis (how stale the shared figures may be).
+    public var lagSeconds = 0.0
+    public var rounds = 0
+    public var commands = 0
+    public var failures = 0
+    public var convictionsPublished = 0
+    public var convictionsReceived = 0
+    public var convictionsDropped = 0
+    /// Budget keys counted fleet-wide now, and charges to keys past the cap (counted locally only).
+    public var budgetKeys = 0
+    public var budgetKeysRefused = 0
+
+    public init() {}
+}
+
 /// Airlock's metrics: one registry the proxies, replay and the alert pipeline increment, rendered
 /// in the Prometheus text format by ``MetricsServer``.
 public final class Metrics: Sendable {
@@ -112,6 +132,8 @@ public final class Metrics: Sendable {
     public let policyReloads = Counter()
     public let policyReloadFailures = Counter()
     public let policyVersion = Mutex<String?>(nil)
+    /// Fleet mode's figures, read at each scrape; nil when fleet mode is off.
+    public let fleet = Mutex<(@Sendable () -> FleetGauges)?>(nil)
     /// Version of this build, for `airlock_build_info`.
     public let buildVersion: String
 
@@ -212,6 +234,30 @@ public final class Metrics: Sendable {
         if let version = policyVersion.withLock({ $0 }) {
             family("airlock_policy_info", "gauge", "The policy in force: its SHA-256 as a label.")
             sample("airlock_policy_info", [("version", "sha256:" + version)], "1")
+        }
+        if let read = fleet.withLock({ $0 }) {
+            let f = read()
+            family("airlock_fleet_connected", "gauge", "Fleet sync with Redis is up (1) or lost (0).")
+            sample("airlock_fleet_connected", [], f.connected ? "1" : "0")
+            family("airlock_fleet_sync_lag_seconds", "gauge", "Seconds since the last completed exchange with Redis.")
+            sample("airlock_fleet_sync_lag_seconds", [], Self.number(f.lagSeconds))
+            family("airlock_fleet_rounds_total", "counter", "Sync rounds started (one per sync interval while up).")
+            sample("airlock_fleet_rounds_total", [], String(f.rounds))
+            family("airlock_fleet_redis_commands_total", "counter", "Commands sent to Redis.")
+            sample("airlock_fleet_redis_commands_total", [], String(f.commands))
+            family("airlock_fleet_sync_failures_total", "counter", "Connections to Redis that failed or were given up.")
+            sample("airlock_fleet_sync_failures_total", [], String(f.failures))
+            family("airlock_fleet_convictions_total", "counter", "Convictions published to and received from the fleet.")
+            sample("airlock_fleet_convictions_total", [("direction", "published")], String(f.convictionsPublished))
+            sample("airlock_fleet_convictions_total", [("direction", "received")], String(f.convictionsReceived))
+            family("airlock_fleet_convictions_dropped_total", "counter", "Convictions dropped unpublished (outbox full).")
+            sample("airlock_fleet_convictions_dropped_total", [], String(f.convictionsDropped))
+            family("airlock_fleet_budget_keys", "gauge", "Budget keys counted fleet-wide.")
+            sample("airlock_fleet_budget_keys", [], String(f.budgetKeys))
+            family(
+                "airlock_fleet_budget_keys_refused_total", "counter",
+                "Charges to budget keys past max_budget_keys (counted locally only).")
+            sample("airlock_fleet_budget_keys_refused_total", [], String(f.budgetKeysRefused))
         }
         family("airlock_build_info", "gauge", "This build: version as a label.")
         sample("airlock_build_info", [("version", buildVersion)], "1")

@@ -22,6 +22,11 @@ public enum AlertKind: String, Sendable, Equatable, Hashable, CaseIterable, Comp
     /// bytes of encoded data below its domain for a secret, or bytes no host name has). Last in the
     /// list so the other kinds keep their EVE signature ids.
     case suspiciousName = "dns-suspicious-name"
+    /// Fleet mode lost its link to Redis: convictions and fleet budgets are no longer shared until it
+    /// returns. Last in the list with the next, so the other kinds keep their EVE signature ids.
+    case fleetSyncLost = "fleet-sync-lost"
+    /// Fleet mode's link to Redis is back.
+    case fleetSyncReturned = "fleet-sync-returned"
 
     /// Which decisions raise which alert: every decision the DNS log marks `"alert":true` does
     /// (a tunnel verdict, a quarantine, a suspicious name), so the log and the sinks agree.
@@ -47,6 +52,8 @@ public enum AlertKind: String, Sendable, Equatable, Hashable, CaseIterable, Comp
         case .policyDenial:
             guard decision.action != .allow else { return nil }
             self = .policyDenial
+        case .fleetSyncLost: self = .fleetSyncLost
+        case .fleetSyncReturned: self = .fleetSyncReturned
         }
     }
 
@@ -54,8 +61,8 @@ public enum AlertKind: String, Sendable, Equatable, Hashable, CaseIterable, Comp
     public var severityID: Int {
         switch self {
         case .tunnel, .metadataAccess: return 4
-        case .quarantine, .budgetExhausted, .resolverBypass, .sniMismatch: return 3
-        case .policyDenial, .suspiciousName: return 2
+        case .quarantine, .budgetExhausted, .resolverBypass, .sniMismatch, .fleetSyncLost: return 3
+        case .policyDenial, .suspiciousName, .fleetSyncReturned: return 2
         }
     }
 
@@ -72,6 +79,8 @@ public enum AlertKind: String, Sendable, Equatable, Hashable, CaseIterable, Comp
         case .metadataAccess: return "Cloud metadata access"
         case .policyDenial: return "Policy denied cross-boundary access"
         case .suspiciousName: return "Suspicious DNS name"
+        case .fleetSyncLost: return "Fleet sync lost"
+        case .fleetSyncReturned: return "Fleet sync back"
         }
     }
 
@@ -128,7 +137,9 @@ public struct Alert: Sendable, Equatable {
 
     /// One line for humans and for the syslog MSG part.
     public var summary: String {
-        let who = decision.sandbox.map { "sandbox \($0)" } ?? "client \(decision.client.address)"
+        let who =
+            decision.source == .fleet
+            ? "this instance" : decision.sandbox.map { "sandbox \($0)" } ?? "client \(decision.client.address)"
         switch phase {
         case .first:
             return "\(kind.title) on \(decision.domain) from \(who) (\(decision.action.rawValue)): \(decision.message)"

@@ -43,6 +43,8 @@ public enum DecisionSource: String, Sendable, Equatable {
     case http
     /// A flow classified from its first bytes (ClientHello, destination).
     case flow
+    /// Fleet mode's link to the other instances (sync with Redis lost or back).
+    case fleet
 }
 
 /// Why a decision that is not a detection verdict was made: a policy rule, a budget, a bypass.
@@ -63,6 +65,10 @@ public enum DecisionReasonKind: String, Sendable, Equatable, CaseIterable {
     case policyDenial = "policy-denial"
     /// An ordinary allow or an ordinary list decision nobody needs to look at.
     case routine
+    /// Fleet sync with Redis was lost: this instance enforces with its own state only.
+    case fleetSyncLost = "fleet-sync-lost"
+    /// Fleet sync with Redis is back.
+    case fleetSyncReturned = "fleet-sync-returned"
 }
 
 /// One decision from any part of Airlock, with everything an analyst needs to understand it without

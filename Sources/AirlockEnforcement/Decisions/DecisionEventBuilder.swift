@@ -166,6 +166,28 @@ public struct DecisionEventBuilder: Sendable {
             policyVersion: policyVersion, domain: request.target)
     }
 
+    // MARK: Fleet
+
+    /// Fleet sync with Redis lost (`lost`) or back: one alert each way. `redis` is the address the
+    /// policy names; `detail` the failure (lost) or how long sync was away (back).
+    public func fleetSync(
+        lost: Bool, time: Timestamp, redis: HostPort, instance: String, detail: String
+    ) -> DecisionEvent {
+        let destination = IPAddress(redis.host).map { Endpoint(address: $0, port: redis.port) }
+            ?? Endpoint(address: .v4(0), port: redis.port)
+        let message =
+            lost
+            ? "fleet sync of instance \(instance) with Redis at \(redis) lost (\(detail)): enforcing with local "
+                + "state only (own convictions and budgets), retrying with backoff"
+            : "fleet sync of instance \(instance) with Redis at \(redis) is back (\(detail)): convictions "
+                + "made meanwhile republished"
+        return DecisionEvent(
+            time: time, source: .fleet, sandbox: nil, client: Endpoint(address: .v4(0), port: 0), server: destination,
+            request: .connection(destination: destination, transport: .tcp, serverName: nil),
+            action: lost ? .error : .alert, reason: lost ? .fleetSyncLost : .fleetSyncReturned, rule: "fleet.sync",
+            message: message, policyVersion: policyVersion, domain: redis.description)
+    }
+
     /// A TLS server name that does not match the host the request named.
     public func sniMismatch(
         time: Timestamp, sandbox: SandboxID?, client: Endpoint, requestedHost: String, port: UInt16, serverName: String,

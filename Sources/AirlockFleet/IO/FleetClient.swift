@@ -70,6 +70,15 @@ public final class FleetClient: Sendable {
     /// The sync state and counts as of the last step.
     public var status: FleetSyncStatus { published.withLock { $0 } }
 
+    /// When the client was made: the lag before the first exchange counts from here.
+    private let created = ProxyTime.now().wall
+
+    /// Seconds since the last completed exchange with Redis (since start when there was none).
+    public func lagSeconds(at now: Timestamp) -> Double {
+        let last = status.lastSync ?? created
+        return max(0, Double(now.nanoseconds - last.nanoseconds) / 1e9)
+    }
+
     /// Starts the fleet thread (it connects at once and retries with backoff while Redis is away).
     public func start() throws(SystemError) {
         let started = try Threads.start { [self] in run() }
