@@ -70,7 +70,7 @@ enum HTTPOptions {
             configuration.requestRateWindowSeconds = 60
         }
         if let level = parsed.value("--http-log-level") {
-            guard let value = HTTPLogLevel(rawValue: level) else {
+            guard let value = DecisionLogLevel(rawValue: level) else {
                 throw UsageError.invalidValue(
                     option: "--http-log-level", value: level, expected: "all, notable or none")
             }

@@ -48,13 +48,8 @@ public final class AlertingDecisionLog: DecisionLog {
 
     public func write(_ records: [DNSDecisionRecord]) {
         if let next {
-            switch nextLevel {
-            case .all: next.write(records)
-            case .notable:
-                let notable = records.filter(\.isNotable)
-                if !notable.isEmpty { next.write(notable) }
-            case .none: break
-            }
+            let kept = nextLevel.kept(records)
+            if !kept.isEmpty { next.write(kept) }
         }
         for r in records {
             switch r.stage {
@@ -82,11 +77,11 @@ public final class AlertingDecisionLog: DecisionLog {
 public final class AlertingHTTPDecisionLog: HTTPDecisionLog {
     public let sink: any DecisionSink
     private let next: HTTPDecisionLog?
-    private let nextLevel: HTTPLogLevel
+    private let nextLevel: DecisionLogLevel
     private let builder: DecisionEventBuilder
 
     public init(
-        sink: any DecisionSink, forwardingTo next: HTTPDecisionLog? = nil, nextLevel: HTTPLogLevel = .all,
+        sink: any DecisionSink, forwardingTo next: HTTPDecisionLog? = nil, nextLevel: DecisionLogLevel = .all,
         builder: DecisionEventBuilder = DecisionEventBuilder()
     ) {
         self.sink = sink
@@ -97,13 +92,8 @@ public final class AlertingHTTPDecisionLog: HTTPDecisionLog {
 
     public func write(_ records: [HTTPDecisionRecord]) {
         if let next {
-            switch nextLevel {
-            case .all: next.write(records)
-            case .notable:
-                let notable = records.filter(\.isNotable)
-                if !notable.isEmpty { next.write(notable) }
-            case .none: break
-            }
+            let kept = nextLevel.kept(records)
+            if !kept.isEmpty { next.write(kept) }
         }
         for r in records {
             sink.observeHTTP(r)

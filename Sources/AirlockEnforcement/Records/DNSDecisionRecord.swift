@@ -107,24 +107,6 @@ public struct DNSDecisionRecord: Sendable {
     public var isNotable: Bool { action != .allow || alert || verdict != nil || stripped?.isUnusual == true }
 }
 
-/// Which decisions reach the log.
-public enum DecisionLogLevel: String, Sendable, CaseIterable {
-    /// Every query (the "every decision").
-    case all
-    /// Blocks, would-blocks, verdicts, alerts and errors; not plain allowed queries.
-    case notable
-    /// Nothing.
-    case none
-
-    package func wants(_ record: DNSDecisionRecord) -> Bool {
-        switch self {
-        case .all: return true
-        case .notable: return record.isNotable
-        case .none: return false
-        }
-    }
-}
-
 /// Where decisions go. The proxy hands over a batch per event-loop turn, in decision order.
 public protocol DecisionLog: Sendable {
     func write(_ records: [DNSDecisionRecord])

@@ -98,25 +98,6 @@ public struct HTTPDecisionRecord: Sendable {
     public var isNotable: Bool { action == .block || action == .wouldBlock || action == .error }
 }
 
-/// Which HTTP decisions reach the log.
-public enum HTTPLogLevel: String, Sendable, CaseIterable {
-    /// Every request and tunnel, allowed or not.
-    case all
-    /// Denials, would-denials, errors and budget cut-offs.
-    case notable
-    case none
-}
-
-extension HTTPLogLevel {
-    package func wants(_ record: HTTPDecisionRecord) -> Bool {
-        switch self {
-        case .all: return true
-        case .notable: return record.isNotable
-        case .none: return false
-        }
-    }
-}
-
 /// Where HTTP decisions go; a worker hands over a batch per event-loop turn.
 public protocol HTTPDecisionLog: Sendable {
     func write(_ records: [HTTPDecisionRecord])

@@ -62,7 +62,7 @@ public struct HTTPProxyConfiguration: Sendable {
     /// What counts as a high-entropy token.
     public var entropy = RequestEntropy()
     /// Which decisions are logged.
-    public var logLevel: HTTPLogLevel = .all
+    public var logLevel: DecisionLogLevel = .all
 
     public init(listen: [Endpoint]) {
         self.listen = listen
