@@ -72,43 +72,7 @@ enum ReplayCommand {
             options.parser = choice
         }
         if parsed.has("--no-exemptions") { options.exemptions = .none }
-        if let path = parsed.value("--policy") {
-            do {
-                let policy = try PolicyLoader.load(path: path, knownDetectionKeys: PolicySnapshot.knownDetectionKeys)
-                options.policy = policy
-                options.configuration = PolicySnapshot.detection(for: policy)
-                options.localZones = LocalZones.defaults(adding: policy.localZones)
-            } catch {
-                OutputStream.standardError.line(
-                    "airlock replay: policy refused:\n" + error.diagnostics.map(\.description).joined(separator: "\n"))
-                return 1
-            }
-        }
-        let zones = parsed.values("--local-zone")
-        if !zones.isEmpty {
-            var names: [String] = []
-            for zone in zones {
-                guard case .success(let pattern) = HostPattern.parse(zone) else {
-                    throw UsageError.invalidValue(option: "--local-zone", value: zone, expected: "a domain name")
-                }
-                names.append(pattern.base.description)
-            }
-            options.localZones = LocalZones.defaults(adding: (options.policy?.localZones ?? []) + names)
-        }
-        var overrides: [String: Double] = [:]
-        for setting in parsed.values("--set") {
-            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let value = Double(parts[1]) else {
-                throw UsageError.invalidValue(option: "--set", value: setting, expected: "KEY=NUMBER")
-            }
-            overrides[parts[0]] = value
-        }
-        let unknown = options.configuration.apply(overrides: overrides)
-        if let key = unknown.first {
-            throw UsageError.invalidValue(
-                option: "--set", value: key,
-                expected: "one of " + DetectionConfiguration.tunableKeys.keys.sorted().joined(separator: ", "))
-        }
+        guard try options.applyPolicyAndSettings(parsed, command: "replay") else { return 1 }
 
         // Files that are not there or cannot be read are reported before anything is printed: no
         // empty table or zero summary ahead of the error.

@@ -37,30 +37,7 @@ enum ReportCommand {
         var options = ReplayOptions(files: parsed.positionals, filter: parsed.value("--filter"))
         options.continuous = parsed.has("--continuous")
         if parsed.has("--no-exemptions") { options.exemptions = .none }
-        if let policyPath = parsed.value("--policy") {
-            do {
-                let policy = try PolicyLoader.load(path: policyPath, knownDetectionKeys: PolicySnapshot.knownDetectionKeys)
-                options.policy = policy
-                options.configuration = PolicySnapshot.detection(for: policy)
-            } catch {
-                OutputStream.standardError.line(
-                    "airlock report: policy refused:\n" + error.diagnostics.map(\.description).joined(separator: "\n"))
-                return 1
-            }
-        }
-        var overrides: [String: Double] = [:]
-        for setting in parsed.values("--set") {
-            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let value = Double(parts[1]) else {
-                throw UsageError.invalidValue(option: "--set", value: setting, expected: "KEY=NUMBER")
-            }
-            overrides[parts[0]] = value
-        }
-        if let key = options.configuration.apply(overrides: overrides).first {
-            throw UsageError.invalidValue(
-                option: "--set", value: key,
-                expected: "one of " + DetectionConfiguration.tunableKeys.keys.sorted().joined(separator: ", "))
-        }
+        guard try options.applyPolicyAndSettings(parsed, command: "report") else { return 1 }
         if parsed.positionals.contains("-") {
             throw UsageError.invalidValue(option: "FILE", value: "-", expected: "capture files (the report reads them twice)")
         }

@@ -60,29 +60,7 @@ enum WatchCommand {
             interface.map { .interface($0, promiscuous: parsed.has("--promiscuous")) } ?? .dnstap(dnstap!)
         options.live = LiveInput(source, stop: stop)
         let inputName = interface ?? dnstap!
-        if let policyPath = parsed.value("--policy") {
-            do {
-                let policy = try PolicyLoader.load(path: policyPath, knownDetectionKeys: PolicySnapshot.knownDetectionKeys)
-                options.policy = policy
-                options.configuration = PolicySnapshot.detection(for: policy)
-            } catch {
-                err.line("airlock watch: policy refused:\n" + error.diagnostics.map(\.description).joined(separator: "\n"))
-                return 1
-            }
-        }
-        var overrides: [String: Double] = [:]
-        for setting in parsed.values("--set") {
-            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let value = Double(parts[1]) else {
-                throw UsageError.invalidValue(option: "--set", value: setting, expected: "KEY=NUMBER")
-            }
-            overrides[parts[0]] = value
-        }
-        if let key = options.configuration.apply(overrides: overrides).first {
-            throw UsageError.invalidValue(
-                option: "--set", value: key,
-                expected: "one of " + DetectionConfiguration.tunableKeys.keys.sorted().joined(separator: ", "))
-        }
+        guard try options.applyPolicyAndSettings(parsed, command: "watch") else { return 1 }
         let jsonl = parsed.has("--jsonl")
         let dnsLogPath = parsed.value("--dns-log")
         if dnsLogPath == "-" && jsonl {
