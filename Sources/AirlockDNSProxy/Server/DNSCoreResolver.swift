@@ -174,16 +174,7 @@ public final class DNSCoreResolver: NameResolver, @unchecked Sendable {
             case .none: break
             case .respond(let client, let bytes): answer(client.channel, bytes, at: time)
             case .forward(let query):
-                switch query.transport {
-                case .udp:
-                    if upstreams.sendUDP(query, now: time.monotonic) != 0 {
-                        core.upstreamFailed(query.upstream, transport: .udp, id: query.id, at: time, into: &actions)
-                    }
-                case .tcp:
-                    if !upstreams.startTCP(query, now: time.monotonic) {
-                        core.upstreamFailed(query.upstream, transport: .tcp, id: query.id, at: time, into: &actions)
-                    }
-                }
+                upstreams.forward(query, batched: false, core: &core, at: time, into: &actions)
             }
             i += 1
         }

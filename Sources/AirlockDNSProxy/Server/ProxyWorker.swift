@@ -238,16 +238,7 @@ package final class ProxyWorker: @unchecked Sendable {
                     tcpClients.respond(client.channel, bytes)
                 }
             case .forward(let query):
-                switch query.transport {
-                case .udp:
-                    if !upstreams.queueUDP(query, now: time.monotonic) {
-                        core.upstreamFailed(query.upstream, transport: .udp, id: query.id, at: time, into: &actions)
-                    }
-                case .tcp:
-                    if !upstreams.startTCP(query, now: time.monotonic) {
-                        core.upstreamFailed(query.upstream, transport: .tcp, id: query.id, at: time, into: &actions)
-                    }
-                }
+                upstreams.forward(query, batched: true, core: &core, at: time, into: &actions)
             }
             i += 1
         }

@@ -83,6 +83,21 @@ package final class UpstreamSockets {
         return Socket.send(fd, query.bytes) ? 0 : errno
     }
 
+    /// Carries out a core's `.forward`: UDP queued for the turn's batch (`batched`) or sent at once,
+    /// TCP connected. A query that cannot go is failed over by the core at once (a retry on another
+    /// upstream, or SERVFAIL), which appends to `actions`.
+    package func forward(
+        _ query: UpstreamQuery, batched: Bool, core: inout DNSProxyCore, at time: ProxyTime,
+        into actions: inout [ProxyAction]
+    ) {
+        let sent: Bool
+        switch query.transport {
+        case .udp: sent = batched ? queueUDP(query, now: time.monotonic) : sendUDP(query, now: time.monotonic) == 0
+        case .tcp: sent = startTCP(query, now: time.monotonic)
+        }
+        if !sent { core.upstreamFailed(query.upstream, transport: query.transport, id: query.id, at: time, into: &actions) }
+    }
+
     /// Queues a query for ``flushUDP(now:)``; false when it cannot even be queued (too big).
     package func queueUDP(_ query: UpstreamQuery, now: Int64) -> Bool {
         let batch: UDPBatch
