@@ -46,8 +46,7 @@ public func fuzzAlertEncoding(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CIn
     let eve = EVEEncoder().encode(alert).rendered
     for (format, text) in [("OCSF", ocsf), ("EVE", eve)] {
         require(!text.utf8.contains(0x0A) && !text.utf8.contains(0x0D), "\(format) record with a line break")
-        let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8))
-        require(parsed is [String: Any], "\(format) record that is not a JSON object: \(text)")
+        require(isJSONObject(Array(text.utf8)), "\(format) record that is not a JSON object: \(text)")
     }
     let message = syslog.format(alert, message: ocsf)
     require(!message.contains(0x0A) && !message.contains(0x0D), "syslog message with a line break")

@@ -186,8 +186,7 @@ private func checkLogLine(_ record: DNSDecisionRecord) {
     var line: [UInt8] = []
     DecisionFormat.append(record, to: &line)
     require(line.last == 0x0A && line.dropLast().allSatisfy { $0 != 0x0A }, "a decision log entry that is not one line")
-    let parsed = try? JSONSerialization.jsonObject(with: Data(line))
     require(
-        parsed is [String: Any],
+        isJSONObject(Array(line.dropLast())),
         "a decision log line that is not a JSON object: \(String(decoding: line, as: UTF8.self))")
 }
