@@ -36,11 +36,11 @@ public struct DetectionEngine: Sendable {
     /// Per client and domain: check-in timing of odd names.
     private var beacons = BeaconTable()
     /// Addresses that answered readable host names: where services are served from.
-    private var hostAddresses = HostAddresses()
+    private var hostAddresses: HostAddresses
     /// Distinct clients per domain: a fleet's shared services never join a campaign.
     private var popularity = DomainPopularity()
     /// Features of recent names: a name asked again, or answered, is read once.
-    private var featureCache = FeatureCache()
+    private var featureCache: FeatureCache
 
     public init(
         configuration: DetectionConfiguration = .default, exemptions: DomainExemptions = .defaults,
@@ -55,6 +55,8 @@ public struct DetectionEngine: Sendable {
         self.exemptions = exemptions
         self.localZones = localZones
         self.recentNames = RecentNames(slots: configuration.recentNameSlots)
+        self.hostAddresses = HostAddresses(slots: configuration.hostAddressSlots)
+        self.featureCache = FeatureCache(slots: configuration.featureCacheSlots)
     }
 
     /// Domain groups (per client) currently held in memory.

@@ -22,6 +22,12 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// a power of two, 256…67,108,864). A repeat found there is not new information. 1,048,576 slots
     /// (8 MB) remember the last ~million distinct names; a flood only makes repeats look new now and then.
     public var recentNameSlots: Double = 1_048_576
+    /// Slots of the cache of recently extracted name features (≈ 200 bytes each; rounded down to a
+    /// power of two, 16…65,536). Changes what a query costs, never its verdict.
+    public var featureCacheSlots: Double = 4_096
+    /// Slots of the table of addresses that answered readable host names (8 bytes each; rounded down
+    /// to a power of two, 256…16,777,216): 65,536 slots, 512 KB.
+    public var hostAddressSlots: Double = 65_536
     /// 1: evidence is kept per client (sandbox, else address) and domain; 0: per domain, all clients
     /// together. Per client is the default because a tunnel is one client moving data while CDNs, video
     /// caches and storage buckets are many clients asking for a few odd names each — summed over a
@@ -189,6 +195,8 @@ extension DetectionConfiguration {
         "window_seconds": \.windowSeconds,
         "evidence_per_client": \.evidencePerClient,
         "recent_name_slots": \.recentNameSlots,
+        "feature_cache_slots": \.featureCacheSlots,
+        "host_address_slots": \.hostAddressSlots,
         "long_window_seconds": \.longWindowSeconds,
         "long_information_threshold": \.longInformationThreshold,
         "long_information_weight": \.longInformationWeight,

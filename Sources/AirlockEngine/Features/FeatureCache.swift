@@ -9,10 +9,12 @@ import AirlockEvents
 /// time a query costs, never its verdict. A slot is reused only for the same name (bytes compared,
 /// not only hashed) and the same label count.
 ///
-/// A direct-mapped table of ``slotCount`` entries (≈ 200 bytes each: the name's bytes are shared
-/// with the events that carry it, not copied), so its memory is fixed whatever the traffic.
+/// A direct-mapped table (4,096 entries by default, ``DetectionConfiguration/featureCacheSlots``;
+/// ≈ 200 bytes each: the name's bytes are shared with the events that carry it, not copied), so its
+/// memory is fixed whatever the traffic.
 struct FeatureCache: Sendable {
-    static let slotCount = 4096
+    /// Slots less one (the count is a power of two).
+    private let mask: UInt64
 
     /// Per slot: the name's FNV-1a hash (0: empty), its wire bytes, the label count the features
     /// were taken with, and the features.
@@ -21,11 +23,16 @@ struct FeatureCache: Sendable {
     private var groupLabels: [Int]
     private var features: [NameFeatures]
 
-    init() {
-        hashes = [UInt64](repeating: 0, count: Self.slotCount)
-        names = [[UInt8]](repeating: [], count: Self.slotCount)
-        groupLabels = [Int](repeating: 0, count: Self.slotCount)
-        features = [NameFeatures](repeating: NameFeatures(), count: Self.slotCount)
+    /// `requested` slots, rounded down to a power of two within 16…65,536.
+    init(slots requested: Double = 4096) {
+        var bits = 4
+        while bits < 16 && Double(1 << (bits + 1)) <= requested { bits += 1 }
+        let count = 1 << bits
+        mask = UInt64(count - 1)
+        hashes = [UInt64](repeating: 0, count: count)
+        names = [[UInt8]](repeating: [], count: count)
+        groupLabels = [Int](repeating: 0, count: count)
+        features = [NameFeatures](repeating: NameFeatures(), count: count)
     }
 
     /// The features of `name` below its rightmost `labels` labels, from the cache or `extractor`.
@@ -40,7 +47,7 @@ struct FeatureCache: Sendable {
             i += 1
         }
         hash = ((hash ^ UInt64(truncatingIfNeeded: labels)) &* 0x100_0000_01b3) | 1
-        let slot = Int(truncatingIfNeeded: (hash ^ (hash >> 29)) & UInt64(Self.slotCount - 1))
+        let slot = Int(truncatingIfNeeded: (hash ^ (hash >> 29)) & mask)
         if hashes[slot] == hash && groupLabels[slot] == labels && names[slot] == name.wire {
             return features[slot]
         }

@@ -11,19 +11,30 @@ import AirlockEvents
 /// with a popular site's address gains nothing unless its own readable hosts resolve there too.
 /// Unspecified and loopback answers (sinkholes, blocked names) say nothing and are never recorded.
 ///
-/// A fixed direct-mapped table of address hashes (65,536 slots, 512 KB); a collision can only make an
-/// address look unknown, or (one in 2⁶⁴) known.
+/// A fixed direct-mapped table of address hashes (65,536 slots, 512 KB, by default:
+/// ``DetectionConfiguration/hostAddressSlots``); a collision can only make an address look unknown,
+/// or (one in 2⁶⁴) known.
 struct HostAddresses: Sendable {
-    private var slots = [UInt64](repeating: 0, count: 1 << 16)
+    private var slots: [UInt64]
+    /// Slots less one (the count is a power of two).
+    private let mask: UInt64
+
+    /// `requested` slots, rounded down to a power of two within 256…16,777,216.
+    init(slots requested: Double = 65_536) {
+        var bits = 8
+        while bits < 24 && Double(1 << (bits + 1)) <= requested { bits += 1 }
+        slots = [UInt64](repeating: 0, count: 1 << bits)
+        mask = UInt64((1 << bits) - 1)
+    }
 
     mutating func insert(_ address: IPAddress, zone: Int) {
         guard let hash = Self.hash(address, zone) else { return }
-        slots[Int(truncatingIfNeeded: hash & 0xFFFF)] = hash
+        slots[Int(truncatingIfNeeded: hash & mask)] = hash
     }
 
     func contains(_ address: IPAddress, zone: Int) -> Bool {
         guard let hash = Self.hash(address, zone) else { return false }
-        return slots[Int(truncatingIfNeeded: hash & 0xFFFF)] == hash
+        return slots[Int(truncatingIfNeeded: hash & mask)] == hash
     }
 
     private static func hash(_ address: IPAddress, _ zone: Int) -> UInt64? {

@@ -27,9 +27,13 @@ public func fuzzDNSPipeline(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
     // The engine's 8 MB table of recent names would be allocated and cleared for every input (most of
     // the time under ASan); a small one also makes its collisions likely.
     configuration.recentNameSlots = small ? 256 : 4096
+    // The same for the feature cache (800 KB) and the table of hosts' addresses (512 KB).
+    configuration.featureCacheSlots = small ? 16 : 256
+    configuration.hostAddressSlots = small ? 256 : 1024
     var pipeline = DNSPipeline(
         engine: DetectionEngine(configuration: configuration),
-        grouper: GroupingCache(grouper: grouper, capacity: small ? 4 : 8192), sandboxes: sandboxes)
+        // A grouping cache of 8,192 slots was half of what an input cost (cleared for each one).
+        grouper: GroupingCache(grouper: grouper, capacity: small ? 4 : 256), sandboxes: sandboxes)
     var time = fuzzEpoch
     while !input.isAtEnd {
         let control = input.byte()
