@@ -23,6 +23,7 @@ run benign-day python3 Tools/benign-day.py --smoke --airlock .build/release/airl
 [[ -f Benchmarks/http-proxy.sh ]] && run http-proxy bash Benchmarks/http-proxy.sh --smoke
 [[ -f Benchmarks/alerting.sh ]] && run alerting bash Benchmarks/alerting.sh --smoke
 [[ -f Benchmarks/feeds.sh ]] && run feeds bash Benchmarks/feeds.sh --smoke
+[[ -f Benchmarks/fleet.sh ]] && run fleet bash Benchmarks/fleet.sh --smoke
 [[ -f Benchmarks/live-flood.sh ]] && run live-flood bash Benchmarks/live-flood.sh --smoke
 [[ -f Tools/fuzz/run.sh ]] && run fuzz bash Tools/fuzz/run.sh --smoke
 echo "all smokes passed"

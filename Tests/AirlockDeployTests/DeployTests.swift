@@ -152,6 +152,36 @@ import Testing
         #expect(checked.status == 0, "\(checked.text)")
     }
 
+    /// The fleet overlay (`Deploy/kubernetes-fleet`): renders, and its structure holds (the replicas
+    /// name themselves, the policy names the Redis Service and the password Secret, Redis takes the
+    /// gateways' connections only).
+    @Test(.enabled(if: tool("kubectl") != nil && pythonYAML, "needs kubectl and python3-yaml"))
+    func kubernetesFleetOverlay() throws {
+        let kubectl = try #require(Self.tool("kubectl"))
+        let rendered = try Self.run(kubectl, ["kustomize", Self.path("Deploy/kubernetes-fleet")])
+        #expect(rendered.status == 0, "kubectl kustomize: \(rendered.text)")
+        let checked = try Self.run(
+            "/usr/bin/python3", [Self.path("Tests/Integration/check-kubernetes-fleet.py")], input: rendered.text)
+        #expect(checked.status == 0, "\(checked.text)")
+    }
+
+    /// The fleet overlay's policy validates, with its password file where the Secret would be.
+    @Test func fleetPolicyValidates() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-fleet-policy-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let password = dir.appendingPathComponent("password").path
+        try "example-password\n".write(toFile: password, atomically: true, encoding: .utf8)
+        let text = try String(contentsOfFile: Self.path("Deploy/kubernetes-fleet/policy.yaml"), encoding: .utf8)
+        #expect(text.contains("/var/run/airlock-redis/password"))
+        let policy = dir.appendingPathComponent("policy.yaml").path
+        try text.replacingOccurrences(of: "/var/run/airlock-redis/password", with: password)
+            .write(toFile: policy, atomically: true, encoding: .utf8)
+        let result = try Self.run(Self.airlock, ["check-policy", policy])
+        #expect(result.status == 0, "\(result.text)")
+        #expect(result.text.contains("fleet: redis 10.96.0.54:6379") && !result.text.contains("example-password"))
+    }
+
     /// No image builder runs here (no podman/buildah; docker has no daemon), so the Containerfile is
     /// checked statically: every file it copies exists, the base images are named, the final stage
     /// runs as a numeric non-root user, and start-up goes through the exec form.

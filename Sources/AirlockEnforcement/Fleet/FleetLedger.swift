@@ -70,7 +70,7 @@ struct FleetLedger: Sendable {
                 }
                 entries.values[index].pending = 0
             }
-            if entries.values[index].pending == 0 { dirty.append(key) }
+            if entries.values[index].pending == 0 { markDirty(key) }
             entries.values[index].pendingWindow = window
             entries.values[index].pending += bytes
             return
@@ -80,6 +80,15 @@ struct FleetLedger: Sendable {
             return
         }
         entries[key] = Entry(pending: bytes, pendingWindow: window)
+        markDirty(key)
+    }
+
+    /// Notes a key with pending bytes. While Redis is away nothing takes batches, and a key whose
+    /// window rolls is noted again: past twice the key cap the list is rebuilt from the table.
+    private mutating func markDirty(_ key: FleetBudgetKey) {
+        if dirty.count >= 2 * terms.maxBudgetKeys {
+            dirty = entries.compactMap { $0.value.pending > 0 ? $0.key : nil }
+        }
         dirty.append(key)
     }
 
@@ -148,7 +157,7 @@ struct FleetLedger: Sendable {
             let entry = entries.values[index]
             entries.values[index].inFlight = max(entry.inFlight - count.bytes, 0)
             if entry.pendingWindow == count.window || entry.pending == 0 {
-                if entry.pending == 0 { dirty.append(count.key) }
+                if entry.pending == 0 { markDirty(count.key) }
                 entries.values[index].pendingWindow = count.window
                 entries.values[index].pending += count.bytes
             } else if late.count < terms.maxBudgetKeys {
