@@ -169,9 +169,12 @@ var targets: [Target] = [
     .testTarget(name: "AirlockNamesTests", dependencies: ["AirlockNames", "AirlockEvents"]),
     .testTarget(
         name: "AirlockReplayTests",
-        dependencies: ["AirlockReplay", "AirlockPipeline", "AirlockEngine", "AirlockEvents", "AirlockNames"]),
+        dependencies: [
+            "AirlockReplay", "AirlockPipeline", "AirlockEngine", "AirlockEvents", "AirlockNames", "AirlockTestSupport",
+        ]),
     .testTarget(
-        name: "AirlockPolicyTests", dependencies: ["AirlockPolicy", "AirlockEvents", "AirlockDigest"], exclude: ["testdata"]),
+        name: "AirlockPolicyTests", dependencies: ["AirlockPolicy", "AirlockEvents", "AirlockDigest", "AirlockTestSupport"],
+        exclude: ["testdata"]),
     .testTarget(name: "AirlockDigestTests", dependencies: ["AirlockDigest"]),
     .testTarget(name: "AirlockEventsTests", dependencies: ["AirlockEvents"]),
     .testTarget(

@@ -2,6 +2,7 @@ import AirlockEnforcement
 import AirlockEngine
 import AirlockEvents
 import AirlockSystem
+import AirlockTestSupport
 import Foundation
 
 @testable import AirlockAlerts
@@ -85,9 +86,7 @@ enum Samples {
     }
 
     /// The repository root, from this file's path.
-    static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
+    static var repositoryRoot: URL { Repository.root }
 
     /// A free loopback TCP port (bound, read, released).
     static func freePort() -> UInt16 {

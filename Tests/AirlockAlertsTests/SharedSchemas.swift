@@ -1,3 +1,4 @@
+import AirlockTestSupport
 import Foundation
 
 /// The real published schemas beside the repository (`../shared/schemas`: OCSF 1.4.0 compiled,
@@ -24,15 +25,11 @@ enum SharedSchemas {
     }
 
     static func run(_ arguments: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do { try process.run() } catch { return (127, "\(error)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        do {
+            let r = try runProcess("/usr/bin/env", arguments, mergingStandardError: true)
+            return (r.status, r.stdout)
+        } catch {
+            return (127, "\(error)")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import AirlockTestSupport
 import Foundation
 import Testing
 
@@ -8,20 +9,7 @@ import Testing
 
     /// Runs the binary with a file as standard input; returns status, stdout, stderr.
     static func run(_ arguments: [String], stdinFile: String? = nil) throws -> CLI.Result {
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        if let stdinFile { process.standardInput = FileHandle(forReadingAtPath: stdinFile) }
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLI.Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        try runProcess(CLI.binary.path, arguments, stdinFile: stdinFile)
     }
 
     static func summary(_ r: CLI.Result) throws -> [String: Any] {
@@ -104,9 +92,8 @@ import Testing
         let path = dir.appendingPathComponent("big.pcap").path
         try big.write(to: URL(fileURLWithPath: path))
         let typescript = dir.appendingPathComponent("typescript").path
-        let r = try Self.run([
-            "-c", "'\(CLI.binary.path)' replay --summary '\(path)' >/dev/null", "-q", "-e", typescript,
-        ].reduce(into: [String]()) { $0.append($1) }, stdinFile: nil, executable: "/usr/bin/script")
+        let r = try runProcess(
+            "/usr/bin/script", ["-c", "'\(CLI.binary.path)' replay --summary '\(path)' >/dev/null", "-q", "-e", typescript])
         #expect(r.status == 0, "\(r.stderr)")
         let screen = try String(contentsOfFile: typescript, encoding: .utf8)
         #expect(screen.contains("big.pcap: "))
@@ -114,24 +101,5 @@ import Testing
         #expect(screen.contains("ETA "))
         let piped = try Self.run(["replay", "--summary", path])
         #expect(!piped.stderr.contains("% of"))
-    }
-}
-
-extension ReplayInputTests {
-    static func run(_ arguments: [String], stdinFile: String?, executable: String) throws -> CLI.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLI.Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
     }
 }

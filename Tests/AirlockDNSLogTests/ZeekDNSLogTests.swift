@@ -157,17 +157,10 @@ enum Wire {
     static var binary: String { Repository.airlock }
     static let hasTShark = FileManager.default.isExecutableFile(atPath: "/usr/bin/tshark")
 
+    /// Status and output (standard error included).
     static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = try runProcess(executable, arguments, mergingStandardError: true)
+        return (r.status, r.stdout)
     }
 
     static func dnsLog(_ capture: String) throws -> URL {

@@ -101,48 +101,17 @@ final class Lab {
     /// Stops one process this lab started (SIGTERM, then SIGKILL after 2 s).
     func stop(_ process: Process, signal: Int32 = SIGTERM) { stopProcess(process, signal: signal) }
 
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var seconds: Double
-    }
+    typealias Output = ProcessOutput
 
     /// Runs a command to completion (killed after `timeout` seconds).
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], namespace: String? = nil, timeout: Double = 20) throws
         -> Output
     {
-        let process = Process()
         if let namespace {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            process.arguments = ["netns", "exec", namespace, executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
+            return try runProcess("/usr/sbin/ip", ["netns", "exec", namespace, executable] + arguments, timeout: timeout)
         }
-        // Output goes to files, not pipes: a pipe fills at 64 KB and would block a chatty command.
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-run-\(UUID().uuidString)")
-        let outPath = base.path + ".out"
-        let errPath = base.path + ".err"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: outPath)
-            try? FileManager.default.removeItem(atPath: errPath)
-        }
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardInput = FileHandle.nullDevice
-        let started = Date()
-        try process.run()
-        eventually(seconds: timeout) { !process.isRunning }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus, stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
-            seconds: Date().timeIntervalSince(started))
+        return try runProcess(executable, arguments, timeout: timeout)
     }
 
     /// Waits until `condition` holds, up to `timeout` seconds.

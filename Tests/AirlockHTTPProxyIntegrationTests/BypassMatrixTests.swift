@@ -32,20 +32,11 @@ import Testing
         .timeLimit(.minutes(5)))
     func everyBypassFailsAndEveryAllowedPathWorks() throws {
         let script = Self.root.appendingPathComponent("Tests/Integration/http-bypass.sh").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script, Self.airlock]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
+        let run = try runProcess("/bin/bash", [script, Self.airlock], mergingStandardError: true)
+        let text = run.stdout
         print(text)
-        #expect(process.terminationStatus != 77, "the script skipped: \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
-        #expect(process.terminationStatus == 0, "bypass matrix has rows not as expected (see output)")
+        #expect(run.status != 77, "the script skipped: \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
+        #expect(run.status == 0, "bypass matrix has rows not as expected (see output)")
         #expect(text.contains("not as expected: 0"))
     }
 }

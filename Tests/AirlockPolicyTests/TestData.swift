@@ -1,11 +1,11 @@
+import AirlockTestSupport
 import Foundation
 
 /// Paths of the policy files under `testdata/` (found from this file, so no resource bundle is needed).
 enum TestData {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
         "testdata")
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    static let repositoryRoot = Repository.root
 
     static func path(_ folder: String, _ file: String) -> String {
         directory.appendingPathComponent(folder).appendingPathComponent(file).path

@@ -1,9 +1,9 @@
+import AirlockTestSupport
 import Foundation
 
 /// Locates capture files for tests: the project's own `Captures/` and the public ones in `../shared/captures`.
 enum CaptureFiles {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let repositoryRoot = Repository.root
     static let shared = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/captures")
     static let project = repositoryRoot.appendingPathComponent("Captures")
 

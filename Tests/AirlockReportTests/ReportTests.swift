@@ -71,17 +71,9 @@ enum Paths {
     static func page(_ files: [String], policy: String? = nil) throws -> String {
         var arguments = ["report", "-o", "-"] + files
         if let policy { arguments += ["--policy", policy] }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Paths.airlock)
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return String(decoding: data, as: UTF8.self)
+        let r = try runProcess(Paths.airlock, arguments)
+        #expect(r.status == 0, "\(r.stderr)")
+        return r.stdout
     }
 
     @Test func onePageWithNothingFetchedFromAnywhere() throws {
@@ -158,35 +150,15 @@ enum Chromium {
         FileManager.default.isExecutableFile(atPath: $0)
     }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     /// Headless, no network (a proxy that does not exist), a throwaway profile; killed after 60 s.
-    static func run(_ arguments: [String]) throws -> Result {
+    static func run(_ arguments: [String]) throws -> ProcessOutput {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("airlock-chromium-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: profile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path!)
-        process.arguments =
+        return try runProcess(
+            path!,
             [
                 "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(profile.path)",
                 "--proxy-server=127.0.0.1:9", "--enable-logging=stderr", "--v=0",
-            ] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: timer)
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        timer.cancel()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+            ] + arguments, timeout: 60)
     }
 }
