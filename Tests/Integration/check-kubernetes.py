@@ -90,6 +90,41 @@ for spec in gateway:
             if block and block["cidr"] == "0.0.0.0/0":
                 check("169.254.0.0/16" in block.get("except", []), "Airlock may reach link-local (metadata)")
 
+# Airlock must be able to reach its own upstream: a private upstream (the cluster resolver) is closed by
+# the 0.0.0.0/0 rule's exceptions, so another rule must open DNS to the resolver's pods.
+import ipaddress  # noqa: E402
+
+policy_text = next((v for cm in by_kind.get("ConfigMap", []) for k, v in cm.get("data", {}).items() if k.endswith(".yaml")), None)
+if policy_text is None:
+    with open(os.path.join(root, "policy.yaml")) as f:
+        policy_text = f.read()
+upstreams = (yaml.safe_load(policy_text).get("dns") or {}).get("upstreams") or []
+
+
+def dns_ports(rule):
+    ports = {(p.get("port"), p.get("protocol", "TCP")) for p in rule.get("ports", [])}
+    return not ports or (53, "UDP") in ports
+
+
+for upstream in upstreams:
+    address = ipaddress.ip_address(upstream.rsplit(":", 1)[0] if upstream.count(":") == 1 else upstream.strip("[]"))
+    reachable = False
+    for spec in gateway:
+        for rule in spec.get("egress", []):
+            if not dns_ports(rule):
+                continue
+            for peer in rule.get("to", []):
+                block = peer.get("ipBlock")
+                if block:
+                    inside = address in ipaddress.ip_network(block["cidr"])
+                    excepted = any(address in ipaddress.ip_network(e) for e in block.get("except", []))
+                    reachable |= inside and not excepted
+                elif address.is_private:
+                    # A private upstream is a cluster Service: reachable when a rule names the resolver's pods.
+                    selector = peer.get("podSelector", {}).get("matchLabels", {})
+                    reachable |= selector.get("k8s-app") == "kube-dns"
+    check(reachable, f"Airlock's upstream {upstream} (policy.yaml) is not reachable through its egress policy")
+
 for name, spec, labels in pod_specs():
     if labels.get("role") != "agent":
         continue
