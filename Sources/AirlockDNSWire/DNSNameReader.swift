@@ -4,13 +4,10 @@ struct DNSNameScan {
     var end: Int
     /// Expanded wire length including the root byte (1 for the root name).
     var wireLength: Int
-    /// Whether the labels mix upper- and lower-case ASCII letters (only when case was tracked).
-    var mixedCase: Bool
     /// Compression pointers followed.
     var hops = 0
-    /// FNV-1a of the name's lower-cased wire bytes (length bytes included, root excluded; only when
-    /// case was tracked, else 0): worked out in the same pass, for ``DNSNameTable``.
-    var hash: UInt64 = 0
+    /// Labels walked (the name's labels when no known name was added on).
+    var labels = 0
 }
 
 /// Reads compressed names (RFC 1035 §4.1.4) strictly, without allocating.
@@ -33,8 +30,10 @@ enum DNSNameReader {
     /// Validates the name at `start`. `limit` bounds the bytes read in place (the message end, or the
     /// RDATA end for a name inside RDATA); bytes reached through a pointer are bounded by the message.
     /// Running out of bytes throws `truncated`, so the caller names the section it was reading.
+    /// `known` is only used for names other than the one whose case and labels matter (`tracked` false):
+    /// owners and names in RDATA.
     static func scan(
-        _ s: Span<UInt8>, at start: Int, limit: Int, truncated: DNSParseError, trackCase: Bool,
+        _ s: Span<UInt8>, at start: Int, limit: Int, truncated: DNSParseError, tracked: Bool,
         known: KnownName? = nil
     ) throws(DNSParseError) -> DNSNameScan {
         var pos = start
@@ -43,39 +42,20 @@ enum DNSNameReader {
         var segmentStart = start
         var length = 1
         var hops = 0
-        var sawUpper = false
-        var sawLower = false
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var labels = 0
         while true {
             guard pos < bound else { throw truncated }
             let b = s[pos]
             switch b & 0xC0 {
             case 0x00:
                 if b == 0 {
-                    return DNSNameScan(
-                        end: end < 0 ? pos + 1 : end, wireLength: length, mixedCase: sawUpper && sawLower,
-                        hops: hops, hash: trackCase ? hash : 0)
+                    return DNSNameScan(end: end < 0 ? pos + 1 : end, wireLength: length, hops: hops, labels: labels)
                 }
                 let n = Int(b)
                 guard pos + 1 + n <= bound else { throw truncated }
                 length += n + 1
                 guard length <= 255 else { throw .nameTooLong(offset: start) }
-                if trackCase {
-                    // A while loop over the span: a range's iterator was not inlined here (a call per byte).
-                    hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3
-                    var i = pos + 1
-                    while i <= pos + n {
-                        var c = s[i]
-                        if c &- 0x41 < 26 {
-                            sawUpper = true
-                            c |= 0x20
-                        } else if c &- 0x61 < 26 {
-                            sawLower = true
-                        }
-                        hash = (hash ^ UInt64(c)) &* 0x100_0000_01b3
-                        i += 1
-                    }
-                }
+                labels += 1
                 pos += 1 + n
             case 0xC0:
                 guard pos + 2 <= bound else { throw truncated }
@@ -89,12 +69,10 @@ enum DNSNameReader {
                 // owners point at): walking it again would take the same steps under the same rules
                 // and succeed, so its length and hops are added instead — when the sums stay within
                 // the limits; otherwise the walk below finds the same error the same way.
-                if let known, !trackCase, target == known.offset, length + known.wireLength - 1 <= 255,
+                if let known, !tracked, target == known.offset, length + known.wireLength - 1 <= 255,
                     hops + known.hops <= maxHops
                 {
-                    return DNSNameScan(
-                        end: end, wireLength: length + known.wireLength - 1, mixedCase: false,
-                        hops: hops + known.hops)
+                    return DNSNameScan(end: end, wireLength: length + known.wireLength - 1, hops: hops + known.hops)
                 }
                 segmentStart = target
                 pos = target
@@ -105,8 +83,8 @@ enum DNSNameReader {
         }
     }
 
-    /// The labels of a name that ``scan`` accepted, lower-cased, without the root byte: the one
-    /// allocation a parsed message makes.
+    /// The labels of a name that ``scan`` accepted, lower-cased, without the root byte, following
+    /// compression pointers (a name that has none is copied in one pass by ``DNSNameTable``).
     static func copyLowercased(_ s: Span<UInt8>, at start: Int, wireLength: Int) -> [UInt8] {
         var wire: [UInt8] = []
         wire.reserveCapacity(wireLength - 1)
@@ -123,30 +101,6 @@ enum DNSNameReader {
             while i <= pos + Int(b) {
                 let c = s[i]
                 wire.append(c &- 0x41 < 26 ? c | 0x20 : c)
-                i += 1
-            }
-            pos += 1 + Int(b)
-        }
-    }
-
-    /// Whether ``copyLowercased`` would produce exactly `wire` (whose length the caller checked).
-    static func lowercasedEquals(_ s: Span<UInt8>, at start: Int, _ wire: Span<UInt8>) -> Bool {
-        var pos = start
-        var k = 0
-        while true {
-            let b = s[pos]
-            if b == 0 { return k == wire.count }
-            if b >= 0xC0 {
-                pos = Int(b & 0x3F) << 8 | Int(s[pos + 1])
-                continue
-            }
-            guard k + 1 + Int(b) <= wire.count, wire[k] == b else { return false }
-            k += 1
-            var i = pos + 1
-            while i <= pos + Int(b) {
-                let c = s[i]
-                if wire[k] != (c &- 0x41 < 26 ? c | 0x20 : c) { return false }
-                k += 1
                 i += 1
             }
             pos += 1 + Int(b)

@@ -127,7 +127,7 @@ extension DNSWireReader {
     private static func name(
         _ s: Span<UInt8>, _ pos: inout Int, _ end: Int, _ bad: DNSParseError, _ known: KnownName? = nil
     ) throws(DNSParseError) {
-        pos = try DNSNameReader.scan(s, at: pos, limit: end, truncated: bad, trackCase: false, known: known).end
+        pos = try DNSNameReader.scan(s, at: pos, limit: end, truncated: bad, tracked: false, known: known).end
     }
 
     /// A <character-string>: a length byte and that many bytes.

@@ -75,11 +75,10 @@ public enum DNSWireReader {
         var known: KnownName?
         for index in 0..<Int(header.questionCount) {
             let truncated = DNSParseError.truncatedQuestion(index: index)
-            let name = try DNSNameReader.scan(s, at: pos, limit: s.count, truncated: truncated, trackCase: index == 0)
+            let name = try DNSNameReader.scan(s, at: pos, limit: s.count, truncated: truncated, tracked: index == 0)
             guard name.end + 4 <= s.count else { throw truncated }
             if index == 0 {
-                let questionName = names.name(
-                    s, at: pos, wireLength: name.wireLength, mixedCase: name.mixedCase, hash: name.hash)
+                let questionName = names.name(s, at: pos, name)
                 question = DNSQuestion(
                     name: questionName,
                     type: u16(s, name.end), qclass: u16(s, name.end + 2))
@@ -104,7 +103,7 @@ public enum DNSWireReader {
             for index in 0..<Int(count) {
                 let truncated = DNSParseError.truncatedRR(section: section, index: index)
                 let owner = try DNSNameReader.scan(
-                    s, at: pos, limit: s.count, truncated: truncated, trackCase: false, known: known)
+                    s, at: pos, limit: s.count, truncated: truncated, tracked: false, known: known)
                 let fixed = owner.end
                 guard fixed + 10 <= s.count else { throw truncated }
                 let type = u16(s, fixed)

@@ -342,17 +342,8 @@ public struct DetectionEngine: Sendable {
         return rules.domainScorer.score(state, explain: true)
     }
 
-    /// FNV-1a of a name's wire form.
-    static func hash(_ name: DNSName) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        let wire = name.wire.span
-        var i = 0
-        while i < wire.count {
-            hash = (hash ^ UInt64(wire[i])) &* 0x100_0000_01b3
-            i += 1
-        }
-        return hash
-    }
+    /// FNV-1a of a name's wire form (worked out when the name was made).
+    static func hash(_ name: DNSName) -> UInt64 { name.wireHash }
 
     /// Query types ordinary stub resolvers rarely ask for, and tunnels favour for their capacity.
     static func isRareQueryType(_ type: UInt16) -> Bool {

@@ -9,6 +9,11 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
     public private(set) var wire: [UInt8]
     /// Whether the name arrived with both upper- and lower-case letters (0x20 randomisation or encoding).
     public private(set) var hadMixedCase: Bool
+    /// Labels (a name has at most 127), counted once when the name is made.
+    private var storedLabelCount: UInt8
+    /// FNV-1a (64-bit) of ``wire``, worked out once when the name is made (``fnv1a(_:)``): the engine's
+    /// caches and tables key names by it, and replay's reader gets it from its name table.
+    public private(set) var wireHash: UInt64
     public static let maxWireLength = 255
 
     /// Builds a name from labels (bytes as they arrived; folded to lower case here).
@@ -30,8 +35,7 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
             }
         }
         guard wire.count + 1 <= DNSName.maxWireLength else { return nil }
-        self.wire = wire
-        self.hadMixedCase = sawUpper && sawLower
+        self.init(validatedWire: wire, hadMixedCase: sawUpper && sawLower)
     }
 
     /// Parses presentation form (`www.example.com`, trailing dot optional). No escapes.
@@ -44,15 +48,43 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
 
     /// Internal constructor for already-validated lower-cased wire bytes.
     public init(validatedWire: [UInt8], hadMixedCase: Bool) {
+        var count = 0, i = 0
+        while i < validatedWire.count { count += 1; i += Int(validatedWire[i]) + 1 }
+        self.init(
+            validatedWire: validatedWire, hadMixedCase: hadMixedCase, wireHash: Self.fnv1a(validatedWire.span),
+            labelCount: count)
+    }
+
+    /// For a reader that already knows the name's hash (``fnv1a(_:)`` of `validatedWire`) and label count.
+    package init(validatedWire: [UInt8], hadMixedCase: Bool, wireHash: UInt64, labelCount: Int) {
         self.wire = validatedWire
         self.hadMixedCase = hadMixedCase
+        self.storedLabelCount = UInt8(truncatingIfNeeded: labelCount)
+        self.wireHash = wireHash
+    }
+
+    /// FNV-1a (64-bit) of `bytes`: ``wireHash`` for a name's wire form.
+    public static func fnv1a(_ bytes: Span<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var i = 0
+        while i < bytes.count {
+            hash = (hash ^ UInt64(bytes[i])) &* 0x100_0000_01b3
+            i += 1
+        }
+        return hash
     }
 
     /// Number of labels (0 for the root).
-    public var labelCount: Int {
-        var count = 0, i = 0
-        while i < wire.count { count += 1; i += Int(wire[i]) + 1 }
-        return count
+    public var labelCount: Int { Int(storedLabelCount) }
+
+    /// The same as comparing every field; the stored hash first, so different names part in one step.
+    public static func == (lhs: DNSName, rhs: DNSName) -> Bool {
+        lhs.wireHash == rhs.wireHash && lhs.hadMixedCase == rhs.hadMixedCase && lhs.wire == rhs.wire
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(wireHash)
+        hasher.combine(hadMixedCase)
     }
 
     /// Byte ranges (into ``wire``) of each label's content, left to right.

@@ -30,6 +30,11 @@ import Testing
             let interned = try DNSWireReader.parse(bytes.span, names: &table)
             #expect(interned == plain)
             #expect(interned.question?.name.hadMixedCase == plain.question?.name.hadMixedCase)
+            // The hash and label count the reader hands over are the ones the name works out itself.
+            if let name = interned.question?.name {
+                let rebuilt = DNSName(validatedWire: name.wire, hadMixedCase: name.hadMixedCase)
+                #expect(name.wireHash == rebuilt.wireHash && name.labelCount == rebuilt.labelCount)
+            }
         }
     }
 

@@ -39,14 +39,7 @@ struct FeatureCache: Sendable {
     mutating func features(
         of name: DNSName, groupLabels labels: Int, _ extractor: NameFeatureExtractor
     ) -> NameFeatures {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        let wire = name.wire.span
-        var i = 0
-        while i < wire.count {
-            hash = (hash ^ UInt64(wire[i])) &* 0x100_0000_01b3
-            i += 1
-        }
-        hash = ((hash ^ UInt64(truncatingIfNeeded: labels)) &* 0x100_0000_01b3) | 1
+        let hash = ((name.wireHash ^ UInt64(truncatingIfNeeded: labels)) &* 0x100_0000_01b3) | 1
         let slot = Int(truncatingIfNeeded: (hash ^ (hash >> 29)) & mask)
         if hashes[slot] == hash && groupLabels[slot] == labels && names[slot] == name.wire {
             return features[slot]

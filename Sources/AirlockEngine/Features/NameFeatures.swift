@@ -194,7 +194,8 @@ public struct NameFeatureExtractor: Sendable {
         // so c·log2(c) comes from a table.
         let dn = Double(n)
         var sum = 0.0
-        for slot in 0..<57 where counts[slot] > 1 { sum += Self.cLog2c[Int(counts[slot])] }
+        let cLog2c = Self.cLog2c  // once: a static's every access goes through its lazy initialiser
+        for slot in 0..<57 where counts[slot] > 1 { sum += cLog2c[Int(counts[slot])] }
         let entropy = Math.log2(dn) - sum / dn
         f.entropy = max(0, entropy)
         f.digitShare = Double(digits) / dn
@@ -204,9 +205,8 @@ public struct NameFeatureExtractor: Sendable {
         f.informationBits = dn * entropy
         f.subdomainHash = hash
         f.ends = NameEnds(wire.span.extracting(0..<index))
-        var nameHash = hash
-        for i in index..<wire.count { nameHash = (nameHash ^ UInt64(wire[i])) &* 0x100_0000_01b3 }
-        f.nameHash = nameHash
+        // The subdomain's hash carried on over the group's labels: the whole name's FNV-1a.
+        f.nameHash = name.wireHash
         let nonHostnameInAlphabet = counts[38] + counts[39] + counts[40]
         if f.nonHostnameBytes > Int(nonHostnameInAlphabet) {
             f.shape = .binary
