@@ -57,29 +57,66 @@ public struct DNSRecordInfo: Hashable, Sendable {
 ///
 /// Inline so that parsing a response allocates nothing for its answers (nearly all responses have
 /// few); the rare long answer section costs one extra array, and the collection is always complete.
+/// Each inline record is kept as its fields packed in integers (~28 bytes a record, ~0.1 KB in all),
+/// not as a ``DNSRecordSummary`` (40 bytes with its optional address): a message is copied several
+/// times on its way from the parser to an event, and each copy moves the whole inline storage.
 public struct DNSAnswerSummary: RandomAccessCollection, Hashable, Sendable {
-    public static let inlineCapacity = 8
+    public static let inlineCapacity = 4
 
-    private var storage = InlineArray<8, DNSRecordSummary>(repeating: .zero)
+    /// Per inline record: type << 48 | class << 32 | TTL; RDLENGTH; the address bits (an IPv4
+    /// address in the low half's low 32 bits).
+    private var fields = InlineArray<4, UInt64>(repeating: 0)
+    private var lengths = InlineArray<4, UInt16>(repeating: 0)
+    private var high = InlineArray<4, UInt64>(repeating: 0)
+    private var low = InlineArray<4, UInt64>(repeating: 0)
+    /// Two bits per inline record: 0 no address, 1 IPv4, 2 IPv6.
+    private var addressKinds: UInt8 = 0
+    private var stored: UInt8 = 0
     private var overflow: [DNSRecordSummary] = []
-    private var stored = 0
 
     public init() {}
 
     public var startIndex: Int { 0 }
-    public var endIndex: Int { stored + overflow.count }
+    public var endIndex: Int { Int(stored) + overflow.count }
+    public var count: Int { Int(stored) + overflow.count }
     public subscript(position: Int) -> DNSRecordSummary {
         precondition(position >= 0 && position < endIndex, "answer index out of range")
-        return position < stored ? storage[position] : overflow[position - stored]
+        guard position < Int(stored) else { return overflow[position - Int(stored)] }
+        let packed = fields[position]
+        return DNSRecordSummary(
+            type: UInt16(truncatingIfNeeded: packed >> 48), rclass: UInt16(truncatingIfNeeded: packed >> 32),
+            ttl: UInt32(truncatingIfNeeded: packed), rdataLength: lengths[position], address: address(at: position))
+    }
+
+    /// The address of inline record `position`, if it has one.
+    private func address(at position: Int) -> IPAddress? {
+        switch (addressKinds >> (2 * position)) & 3 {
+        case 1: return .v4(UInt32(truncatingIfNeeded: low[position]))
+        case 2: return .v6(high: high[position], low: low[position])
+        default: return nil
+        }
     }
 
     public mutating func append(_ record: DNSRecordSummary) {
-        if stored < DNSAnswerSummary.inlineCapacity {
-            storage[stored] = record
-            stored += 1
-        } else {
+        guard Int(stored) < DNSAnswerSummary.inlineCapacity else {
             overflow.append(record)
+            return
         }
+        let position = Int(stored)
+        fields[position] = UInt64(record.type) << 48 | UInt64(record.rclass) << 32 | UInt64(record.ttl)
+        lengths[position] = record.rdataLength
+        switch record.address {
+        case .v4(let address)?:
+            low[position] = UInt64(address)
+            addressKinds |= 1 << (2 * position)
+        case .v6(let h, let l)?:
+            high[position] = h
+            low[position] = l
+            addressKinds |= 2 << (2 * position)
+        case nil:
+            break
+        }
+        stored += 1
     }
 
     public static func == (lhs: DNSAnswerSummary, rhs: DNSAnswerSummary) -> Bool {
@@ -208,7 +245,21 @@ public struct DNSMessage: Hashable, Sendable {
     }
 
     /// Answer types in order (allocates: for building events, not for the hot path).
-    public var answerTypes: [UInt16] { answers.map(\.type) }
-    /// IN-class A/AAAA addresses in the answer section, in order (allocates).
-    public var answerAddresses: [IPAddress] { answers.compactMap(\.address) }
+    public var answerTypes: [UInt16] {
+        // Indexed in place: `map` would copy the answers (inline, ~0.3 KB) into its iterator first.
+        let count = answers.count
+        guard count > 0 else { return [] }
+        var types: [UInt16] = []
+        types.reserveCapacity(count)
+        for i in 0..<count { types.append(answers[i].type) }
+        return types
+    }
+    /// IN-class A/AAAA addresses in the answer section, in order (allocates when there are any).
+    public var answerAddresses: [IPAddress] {
+        var addresses: [IPAddress] = []
+        for i in 0..<answers.count {
+            if let address = answers[i].address { addresses.append(address) }
+        }
+        return addresses
+    }
 }

@@ -37,7 +37,37 @@ public struct DNSEventBuilder: Sendable {
     /// The event for one parsed message; a query is remembered until its response comes.
     public mutating func event(for message: DNSMessage, from origin: MessageOrigin) -> DNSEvent {
         guard let question = message.question else { return .noQuestion }
-        if message.isResponse { return responseEvent(message, question, origin) }
+        if message.isResponse {
+            guard let event = responseEvent(message, question, origin) else { return .unmatchedResponse }
+            return .response(event)
+        }
+        return .query(queryEvent(message, question, origin))
+    }
+
+    /// What ``event(for:from:)`` makes of a message, without the event.
+    public enum Kind: Sendable {
+        case query, response, unmatchedResponse, noQuestion
+    }
+
+    /// ``event(for:from:)`` for a reader that collects events in arrays (replay's batches): the event
+    /// is appended to `queries` or `responses` where it is made, not returned through an enum and copied.
+    public mutating func add(
+        _ message: DNSMessage, from origin: MessageOrigin, queries: inout [DNSQueryEvent],
+        responses: inout [DNSResponseEvent]
+    ) -> Kind {
+        guard let question = message.question else { return .noQuestion }
+        if message.isResponse {
+            guard let event = responseEvent(message, question, origin) else { return .unmatchedResponse }
+            responses.append(event)
+            return .response
+        }
+        queries.append(queryEvent(message, question, origin))
+        return .query
+    }
+
+    private mutating func queryEvent(
+        _ message: DNSMessage, _ question: DNSQuestion, _ origin: MessageOrigin
+    ) -> DNSQueryEvent {
         queries += 1
         let client = origin.source, server = origin.destination
         let domain = grouper.key(for: question.name, server: server)
@@ -45,16 +75,15 @@ public struct DNSEventBuilder: Sendable {
         pending.insert(
             .init(client: client, server: server, id: message.id),
             .init(time: origin.time, name: question.name, qtype: question.type, domain: domain, sandbox: sandbox))
-        return .query(
-            DNSQueryEvent(
-                time: origin.time, client: client, server: server, transport: origin.transport, id: message.id,
-                name: question.name, qtype: question.type, domain: domain, sandbox: sandbox,
-                recursionDesired: message.flags.rd))
+        return DNSQueryEvent(
+            time: origin.time, client: client, server: server, transport: origin.transport, id: message.id,
+            name: question.name, qtype: question.type, domain: domain, sandbox: sandbox,
+            recursionDesired: message.flags.rd)
     }
 
     private mutating func responseEvent(
         _ message: DNSMessage, _ question: DNSQuestion, _ origin: MessageOrigin
-    ) -> DNSEvent {
+    ) -> DNSResponseEvent? {
         responses += 1
         let client = origin.destination, server = origin.source
         guard
@@ -63,14 +92,13 @@ public struct DNSEventBuilder: Sendable {
                 at: origin.time)
         else {
             unmatchedResponses += 1
-            return .unmatchedResponse
+            return nil
         }
-        return .response(
-            DNSResponseEvent(
-                time: origin.time, client: client, server: server, transport: origin.transport, id: message.id,
-                name: query.name, qtype: query.qtype, domain: query.domain, sandbox: query.sandbox,
-                rcode: message.rcode, answerTypes: message.answerTypes, payloadBytes: message.payloadBytes,
-                addresses: message.answerAddresses, minTTL: message.minAnswerTTL, truncated: message.flags.tc,
-                recursionDesired: message.flags.rd))
+        return DNSResponseEvent(
+            time: origin.time, client: client, server: server, transport: origin.transport, id: message.id,
+            name: query.name, qtype: query.qtype, domain: query.domain, sandbox: query.sandbox,
+            rcode: message.rcode, answerTypes: message.answerTypes, payloadBytes: message.payloadBytes,
+            addresses: message.answerAddresses, minTTL: message.minAnswerTTL, truncated: message.flags.tc,
+            recursionDesired: message.flags.rd)
     }
 }

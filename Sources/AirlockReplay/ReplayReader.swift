@@ -74,6 +74,7 @@ struct ReplayReader {
         var sink = ReaderSink(
             queue: queue, parser: options.parser, builder: builder(), keepMessages: options.keepsMessages,
             renderAnswers: options.dnsLog)
+        sink.reserving = true
         for file in options.files {
             if !options.continuous {
                 decoder = PacketDecoder(configuration: options.packetConfiguration)
@@ -206,6 +207,9 @@ struct ReaderSink: PacketSink {
     private var batch = ReplayBatch()
     /// Question names parsed recently: a response's name (its query's) and names asked again are not copied.
     private var names = DNSNameTable()
+    /// Whether batches are made with room for a full batch (reading files; a live input hands over a
+    /// batch per packet).
+    var reserving = false
 
     init(
         queue: BatchQueue<ReplayBatch>, parser: DNSParserChoice, builder: DNSEventBuilder = DNSEventBuilder(),
@@ -240,30 +244,38 @@ struct ReaderSink: PacketSink {
         guard !batch.items.isEmpty else { return }
         queue.put(batch)
         batch = ReplayBatch()
+        if reserving {
+            // A file's batches fill up: room made once, not by doubling (each doubling copies the events).
+            batch.items.reserveCapacity(ReplayReader.batchSize)
+            batch.queries.reserveCapacity(ReplayReader.batchSize)
+            batch.responses.reserveCapacity(ReplayReader.batchSize)
+        }
     }
 
     mutating func dnsMessage(_ context: FlowContext, _ message: Span<UInt8>) {
         counters.dnsMessages += 1
-        let parsed: DNSMessage
         switch parser {
         case .fast:
             do {
-                parsed = try DNSWireReader.parse(message, names: &names)
+                // Handed on where it is parsed (the ~0.5 KB message is not copied into a variable first).
+                add(try DNSWireReader.parse(message, names: &names), context, message)
             } catch {
                 counters.malformed["dns_" + error.reason, default: 0] += 1
-                return
             }
         case .ldns:
             var bytes: [UInt8] = []
             bytes.reserveCapacity(message.count)
             for i in 0..<message.count { bytes.append(message[i]) }
             switch LDNSCodec.parse(bytes) {
-            case .success(let m): parsed = m
+            case .success(let parsed): add(parsed, context, message)
             case .failure(let error):
                 counters.malformed["dns_ldns_" + Self.reasonKey(error.message), default: 0] += 1
-                return
             }
         }
+    }
+
+    /// A parsed message: its event into the batch, and the message too when it is kept.
+    private mutating func add(_ parsed: DNSMessage, _ context: FlowContext, _ message: Span<UInt8>) {
         let origin = MessageOrigin(
             time: context.time, source: context.source, destination: context.destination,
             transport: context.transport)
@@ -276,12 +288,10 @@ struct ReaderSink: PacketSink {
                 batch.answers.append(parsed.isResponse ? ZeekAnswerRenderer.answers(message) ?? [] : nil)
             }
         }
-        switch builder.event(for: parsed, from: origin) {
-        case .query(let event):
-            batch.queries.append(event)
+        switch builder.add(parsed, from: origin, queries: &batch.queries, responses: &batch.responses) {
+        case .query:
             append(.query(batch.queries.count - 1, message: kept))
-        case .response(let event):
-            batch.responses.append(event)
+        case .response:
             append(.response(batch.responses.count - 1, message: kept))
         case .unmatchedResponse, .noQuestion:
             if keepMessages { append(.other(message: kept)) }
