@@ -41,6 +41,8 @@ public struct DetectionEngine: Sendable {
     private var popularity = DomainPopularity()
     /// Features of recent names: a name asked again, or answered, is read once.
     private var featureCache: FeatureCache
+    /// Whether recent names are exempt or local: a query's name is looked up again for its response.
+    private var nameZones = NameZones()
 
     public init(
         configuration: DetectionConfiguration = .default, exemptions: DomainExemptions = .defaults,
@@ -101,14 +103,14 @@ public struct DetectionEngine: Sendable {
     public mutating func inspect(_ query: DNSQueryEvent) -> DNSAssessment {
         let features = featureCache.features(of: query.name, groupLabels: query.domain.labelCount, extractor)
         let nameScore = nameScorer.score(features)
-        if exemptions.contains(query.name) {
+        let (exempt, local) = nameZones.zones(of: query.name, exemptions, localZones)
+        if exempt {
             return DNSAssessment(
                 features: features, nameScore: nameScore, domainScore: 0, verdict: nil, domainIsTunnel: false,
                 exempt: true)
         }
         let c = configuration
         let rules = self.rules
-        let local = localZones.contains(query.name)
         let facts = QueryFacts(
             features, nameScore: nameScore, qtype: query.qtype, time: query.time,
             nameBytes: query.name.presentationLength, c)
@@ -164,11 +166,11 @@ public struct DetectionEngine: Sendable {
     /// Folds a response into its domain's windows (and its campaign's): NXDOMAIN ratio, TTLs and
     /// downstream payload. Returns a tunnel verdict if the response tipped the domain over.
     public mutating func observe(_ response: DNSResponseEvent) -> Verdict? {
-        guard !exemptions.contains(response.name) else { return nil }
+        let (exempt, local) = nameZones.zones(of: response.name, exemptions, localZones)
+        guard !exempt else { return nil }
         let c = configuration
         let rules = self.rules
         let key = evidenceKey(for: response)
-        let local = localZones.contains(response.name)
         var member = false
         // An odd name answered with an address a readable host of the same domain was served from is
         // a host lookup (an ad slot's frame, a CDN object), not a tunnel's name; a readable name's answers
@@ -206,7 +208,7 @@ public struct DetectionEngine: Sendable {
             if response.domain.kind == .unlistedSuffix { scopes.append(.server(response.server.address)) }
             for scope in scopes {
                 let campaignKey = CampaignKey(client: key.client, scope: scope)
-                if campaigns.campaign(campaignKey) != nil {
+                if campaigns.contains(campaignKey) {
                     campaigns.withCampaign(campaignKey, time: response.time) { campaign in
                         campaign.state.record(response, c)
                         if tookBack, let hostLookup { _ = campaign.state.takeBackIfRecent(hostLookup) }
@@ -359,21 +361,31 @@ public struct DetectionEngine: Sendable {
 }
 
 /// Turns a domain's state into a verdict: the tunnel rule first, then the single-name rule.
-struct VerdictRules: Sendable {
+///
+/// A class, immutable: the engine hands it to the closures that update a domain's state, and a
+/// reference is one pointer where the struct was three copies of the configuration (~1.6 KB a query).
+final class VerdictRules: Sendable {
     let configuration: DetectionConfiguration
     let nameScorer: NameScorer
     let domainScorer: DomainScorer
+
+    init(configuration: DetectionConfiguration, nameScorer: NameScorer, domainScorer: DomainScorer) {
+        self.configuration = configuration
+        self.nameScorer = nameScorer
+        self.domainScorer = domainScorer
+    }
 
         func evaluate(
             _ state: inout DomainState, _ domain: DomainKey, nameScore: Double, features: NameFeatures?,
             convictedElsewhere: ConvictedDomains.Conviction?
         ) -> (Double, Verdict?, Bool) {
             let c = configuration
-            let (score, _) = domainScorer.score(state, explain: false)
+            // A convicted domain's verdict carries its evidence: the same sum, taken once with it.
+            let (score, scored) = domainScorer.score(state, explain: state.convicted)
             state.peakScore = max(state.peakScore, score)
             if state.convicted {
                 // Already convicted: every further query carries the verdict (for quarantine), not a new alert.
-                let (_, evidence) = domainScorer.score(state, explain: true)
+                let evidence = scored
                 let verdict = Verdict(
                     kind: .tunnel, rule: "dns.tunnel.domain_score", score: score, threshold: c.tunnelScore, domain: domain,
                     evidence: evidence, isFirst: false, queries: state.totalQueries, nameBytes: state.totalNameBytes)

@@ -48,6 +48,36 @@ import Testing
         #expect(set.contains(dotted.wire) == Self.naiveContains(dotted.wire, wires))
     }
 
+    /// Two sets looked up in one walk, and the engine's memo of both, answer as each set alone does.
+    @Test func twoSetsInOneWalkAndTheNameZoneMemoAnswerAsEachSetAlone() {
+        let short = ["in-addr.arpa", "spamhaus.org", "zen.spamhaus.org", "cymru.com", "y.com"]
+        let local = ["local", "lan", "internal.cloudapp.net", "home.arpa"]
+        let long = Self.suffixes
+        let pairs: [([String], [String])] = [(short, local), (local, short), (long, local), (short, []), ([], local), ([""], short)]
+        var random = SeededRandom(seed: 17)
+        var names: [DNSName] = []
+        for _ in 0..<3000 {
+            let labels = (0..<Int(random.next() % 6)).map { _ in random.string("abcdlnmoprx-", length: 1 + Int(random.next() % 4)) }
+            let pool = short + local + long + ["com", "arpa"]
+            let tail = pool[Int(random.next() % UInt64(pool.count))]
+            names.append(DNSName((labels + [tail]).joined(separator: "."))!)
+            if random.next() % 3 == 0 { names.append(names[Int(random.next() % UInt64(names.count))]) }
+        }
+        for (first, second) in pairs {
+            let a = SuffixSet(first.compactMap { DNSName($0)?.wire }), b = SuffixSet(second.compactMap { DNSName($0)?.wire })
+            for name in names {
+                let (inA, inB) = SuffixSet.contains(name.wire, in: a, b)
+                #expect(inA == a.contains(name.wire) && inB == b.contains(name.wire))
+            }
+        }
+        let exemptions = DomainExemptions(suffixes: short), zones = LocalZones(suffixes: local)
+        var memo = NameZones()
+        for name in names + names + [DNSName("printer")!, DNSName(".")!] {
+            let (exempt, isLocal) = memo.zones(of: name, exemptions, zones)
+            #expect(exempt == exemptions.contains(name) && isLocal == zones.contains(name), "\(name)")
+        }
+    }
+
     @Test func theRootSuffixMatchesEveryNameAndNoSuffixNone() {
         let name = DNSName("www.example.com")!
         #expect(SuffixSet([[]]).contains(name.wire))

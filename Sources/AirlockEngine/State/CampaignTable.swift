@@ -35,6 +35,22 @@ struct Campaign {
 struct CampaignKey: Hashable, Sendable {
     var client: ClientIdentity
     var scope: CampaignScope
+
+    /// The fields folded into one combine (responses look campaigns up by key).
+    func hash(into hasher: inout Hasher) {
+        let scopeCode: UInt64 =
+            switch scope {
+            case .unfamiliarDomains: 0x5F3D
+            case .server(let address): address.folded &* 0xBF58_476D_1CE4_E5B9
+            }
+        switch client {
+        case .address(let address): hasher.combine(scopeCode ^ address.folded &* 0x9E37_79B9_7F4A_7C15)
+        case .everyone: hasher.combine(scopeCode ^ 0x5A5A)
+        case .sandbox(let sandbox):
+            hasher.combine(scopeCode)
+            hasher.combine(sandbox.name)
+        }
+    }
 }
 
 /// Campaigns per client and scope, bounded by two generations like ``DomainTable``.
@@ -50,6 +66,9 @@ struct CampaignTable {
     var count: Int { current.count + previous.count }
 
     func campaign(_ key: CampaignKey) -> Campaign? { current[key] ?? previous[key] }
+
+    /// Whether there is a campaign for `key` (without copying it out).
+    func contains(_ key: CampaignKey) -> Bool { current.index(forKey: key) != nil || previous.index(forKey: key) != nil }
 
     mutating func withCampaign<R>(_ key: CampaignKey, time: Timestamp, _ body: (inout Campaign) -> R) -> R {
         if let index = current.index(forKey: key) { return body(&current.values[index]) }

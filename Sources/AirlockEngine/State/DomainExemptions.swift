@@ -7,7 +7,7 @@ import AirlockEvents
 /// server of its own. Operators add or remove entries through policy allowlists.
 public struct DomainExemptions: Sendable {
     /// Exempt suffixes in wire form (length-prefixed labels), compared against the tail of a name.
-    private let suffixes: SuffixSet
+    let suffixes: SuffixSet
 
     public init(suffixes: some Sequence<String>) {
         self.suffixes = SuffixSet(suffixes.compactMap { DNSName($0)?.wire })

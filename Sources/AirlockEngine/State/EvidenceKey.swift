@@ -12,6 +12,17 @@ public enum ClientIdentity: Hashable, Sendable, CustomStringConvertible {
         if let sandbox { self = .sandbox(sandbox) } else { self = .address(client.address) }
     }
 
+    /// One combine for an address (the popularity table hashes a client per query).
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .address(let address): hasher.combine(address.folded &* 0x9E37_79B9_7F4A_7C15)
+        case .everyone: hasher.combine(0x5A5A as UInt64)
+        case .sandbox(let sandbox):
+            hasher.combine(0xA5A5 as UInt64)
+            hasher.combine(sandbox.name)
+        }
+    }
+
     public var description: String {
         switch self {
         case .sandbox(let s): return "sandbox \(s.name)"

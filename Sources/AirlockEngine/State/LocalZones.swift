@@ -19,7 +19,7 @@ import AirlockEvents
 /// `test` and `example` (RFC 6761) are left out on purpose: documentation and this project's own
 /// tunnel tests run real tunnels under them, and an operator who wants them local can name them.
 public struct LocalZones: Sendable {
-    private let suffixes: SuffixSet
+    let suffixes: SuffixSet
 
     public init(suffixes: some Sequence<String>) {
         self.suffixes = SuffixSet(suffixes.compactMap { DNSName($0)?.wire }.filter { !$0.isEmpty })

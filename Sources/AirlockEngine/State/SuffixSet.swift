@@ -59,6 +59,7 @@ struct SuffixSet: Sendable {
         if matchesEverything { return true }
         guard maxLabels > 0 else { return false }
         let name = wire.span
+        guard maxLabels > 8 else { return containsShort(name) }
         // Label starts (a name has at most 127 labels and 255 bytes).
         var starts = InlineArray<128, UInt8>(repeating: 0)
         var count = 0, i = 0
@@ -80,6 +81,63 @@ struct SuffixSet: Sendable {
             label -= 1
         }
         return false
+    }
+
+    /// ``contains(_:)`` for suffixes of at most 8 labels (every list so far): the starts of the last 8
+    /// labels in a ring, not the starts of all of them in a 128-byte array cleared per call.
+    private func containsShort(_ name: Span<UInt8>) -> Bool {
+        var starts = InlineArray<8, UInt8>(repeating: 0)
+        var count = 0, i = 0
+        while i < name.count {
+            starts[count & 7] = UInt8(truncatingIfNeeded: i)
+            count += 1
+            i += Int(name[i]) + 1
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var j = name.count - 1
+        var label = count - 1
+        while label >= 0 && label >= count - maxLabels {
+            let start = Int(starts[label & 7])
+            while j >= start {
+                hash = (hash ^ UInt64(name[j])) &* 0x100_0000_01b3
+                j -= 1
+            }
+            if lookUp(hash | 1, name, from: start) { return true }
+            label -= 1
+        }
+        return false
+    }
+
+    /// `(a.contains(wire), b.contains(wire))` in one walk: both sets hash the name's tail the same way
+    /// from its end, so each label boundary's hash is worked out once and looked up in either set.
+    static func contains(_ wire: [UInt8], in a: SuffixSet, _ b: SuffixSet) -> (Bool, Bool) {
+        guard a.maxLabels <= 8, b.maxLabels <= 8 else { return (a.contains(wire), b.contains(wire)) }
+        var inA = a.matchesEverything, inB = b.matchesEverything
+        let deepest = max(inA ? 0 : a.maxLabels, inB ? 0 : b.maxLabels)
+        guard deepest > 0 else { return (inA, inB) }
+        let name = wire.span
+        var starts = InlineArray<8, UInt8>(repeating: 0)
+        var count = 0, i = 0
+        while i < name.count {
+            starts[count & 7] = UInt8(truncatingIfNeeded: i)
+            count += 1
+            i += Int(name[i]) + 1
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var j = name.count - 1
+        var label = count - 1
+        while label >= 0 && label >= count - deepest && !(inA && inB) {
+            let start = Int(starts[label & 7])
+            while j >= start {
+                hash = (hash ^ UInt64(name[j])) &* 0x100_0000_01b3
+                j -= 1
+            }
+            let depth = count - label
+            if !inA && depth <= a.maxLabels && a.lookUp(hash | 1, name, from: start) { inA = true }
+            if !inB && depth <= b.maxLabels && b.lookUp(hash | 1, name, from: start) { inB = true }
+            label -= 1
+        }
+        return (inA, inB)
     }
 
     private func lookUp(_ hash: UInt64, _ name: Span<UInt8>, from start: Int) -> Bool {

@@ -1,0 +1,32 @@
+import AirlockEvents
+
+/// Whether recent names are exempt (``DomainExemptions``) and local (``LocalZones``), so a name asked
+/// and then answered is looked up once: both are pure functions of the name's bytes, so a hit gives
+/// exactly what looking up again would.
+///
+/// A direct-mapped table keyed by ``DNSName/wireHash`` (4,096 slots, ≈ 17 bytes each plus the names'
+/// bytes, which are shared with the events); a slot is used only for the same bytes.
+struct NameZones: Sendable {
+    private static let slots = 4_096
+    /// Per slot: the name's hash with its two answers in the low bits (0: empty) and its bytes.
+    private var keys = [UInt64](repeating: 0, count: slots)
+    private var names = [[UInt8]](repeating: [], count: slots)
+
+    /// `(exemptions.contains(name), localZones.contains(name))`.
+    mutating func zones(
+        of name: DNSName, _ exemptions: DomainExemptions, _ localZones: LocalZones
+    ) -> (exempt: Bool, local: Bool) {
+        let hash = name.wireHash
+        let slot = Int(truncatingIfNeeded: (hash ^ (hash >> 29))) & (Self.slots - 1)
+        let key = hash | 4
+        if keys[slot] & ~3 == key & ~3, keys[slot] != 0, names[slot] == name.wire {
+            return (keys[slot] & 1 != 0, keys[slot] & 2 != 0)
+        }
+        var (exempt, local) = SuffixSet.contains(name.wire, in: exemptions.suffixes, localZones.suffixes)
+        // A single label is local too (``LocalZones/contains(_:)``).
+        if name.labelCount <= 1 { local = true }
+        keys[slot] = key & ~3 | (exempt ? 1 : 0) | (local ? 2 : 0)
+        names[slot] = name.wire
+        return (exempt, local)
+    }
+}
