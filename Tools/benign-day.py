@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """A simulated 24-hour day of a fleet of AI-agent pods' DNS, replayed through Airlock: false alarms.
 
-The fleet (default 64 pods in three clusters, plus node daemons, a mail/DNSBL host and a file scanner)
+The fleet (default 64 pods in four clusters: EKS, AKS, on premises, plus node daemons, a mail/DNSBL host and a file scanner)
 asks a cluster resolver for what agents really resolve, built from the name formats real software uses:
 Kubernetes `ndots:5` search-list expansion (each external name first tried under `<ns>.svc.cluster.local`,
-`svc.cluster.local`, `cluster.local` and the node's cloud suffix, NXDOMAIN, then the real name; A and
+`svc.cluster.local`, `cluster.local` and the node's cloud suffix — or, on premises, the company's own public domain — NXDOMAIN,
+then the real name; A and
 AAAA in parallel as glibc, musl and Go do; A alone where the pod has no IPv6 address and the library asks
 with AI_ADDRCONFIG, as Node does, and from headless Chrome, which adds the HTTPS record), in-cluster services, LLM APIs, pip/npm/apt/git, CDNs, cloud SDK endpoints and
 telemetry (S3 and CDK bootstrap buckets, Lambda function URLs, Log Analytics workspace GUIDs), headless
@@ -72,6 +73,11 @@ class Zone:
 
     def __init__(self, ttl=300, pool=None, cname=None, v6=True, exists=True, txt=None):
         self.ttl, self.pool, self.cname, self.v6, self.exists, self.txt = ttl, pool, cname, v6, exists, txt
+
+
+# The on-premises cluster's search suffixes (the company's public domain) and its few real hosts there.
+ONPREM_SEARCH = ("dc1.acme-robotics.com", "acme-robotics.com")
+ONPREM_HOSTS = ("git", "registry", "vault", "ldap", "proxy")
 
 
 def classify(name):
@@ -194,6 +200,9 @@ class Fleet:
             ("eks-east", [198, 18, 0, 11], ["ec2.internal"], "us-east-1"),
             ("aks-eu", [198, 18, 0, 12], [f"{''.join(rng.choice('abcdefghijklmnopqrstuvwxyz0123456789') for _ in range(26))}"
                                           ".ax.internal.cloudapp.net"], "eu-west-1"),
+            # On premises: the nodes' DHCP search list is the company's own public domain, so every name
+            # a pod resolves is first tried under it (NXDOMAIN from the company's zone), odd ones included.
+            ("onprem", [198, 18, 0, 13], list(ONPREM_SEARCH), "us-east-1"),
         ]
         self.clusters = clusters
         namespaces = ["agents", "agents-research", "agents-coding", "browser-agents", "eval", "default"]
@@ -301,6 +310,8 @@ class Fleet:
                 (len(parts) == 3 and parts[0].endswith("-0"))
         if name.endswith(".internal") or name.endswith(".internal.cloudapp.net"):
             return False
+        if any(name.endswith("." + s) for s in ONPREM_SEARCH):
+            return name.split(".", 1)[0] in ONPREM_HOSTS and name.count(".") == 2 + ("dc1." in name)
         if name.endswith(".in-addr.arpa"):
             return True
         return True

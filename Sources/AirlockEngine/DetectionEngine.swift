@@ -29,6 +29,8 @@ public struct DetectionEngine: Sendable {
     private var domains: DomainTable
     private var convicted = ConvictedDomains()
     private var recentNames: RecentNames
+    /// Each client's search suffixes, so expansions can be taken back once their bare name resolves.
+    private var searchSuffixes = SearchSuffixes(slots: 4096)
     private let exemptions: DomainExemptions
     private let localZones: LocalZones
     /// Per client: odd names spread over unfamiliar domains, or over made-up suffixes sent to one server.
@@ -116,11 +118,17 @@ public struct DetectionEngine: Sendable {
             nameBytes: query.name.presentationLength, c)
         let seenBefore = features.subdomainLabels > 0 && !recentNames.insert(features.nameHash)
         let key = evidenceKey(for: query)
+        if features.embedsTLD && !local && query.domain.kind == .registeredDomain {
+            searchSuffixes.learn(query.name, domain: query.domain, client: key.client)
+        }
         let elsewhere = local ? nil : convicted.conviction(of: query.domain)
         let named = (query.domain.kind == .registeredDomain || query.domain.kind == .unlistedSuffix) && !local
         let popular = named && Double(popularity.record(query.domain, key.client)) >= c.popularDomainClients
-        // Names under made-up suffixes pool by server (their own scope), not with registered domains.
-        let memberKind = named && !popular && query.domain.kind == .registeredDomain
+        // Names under made-up suffixes pool by server (their own scope), not with registered domains. A name
+        // with a TLD inside (`<id>.safeframe.googlesyndication.com.dc1.acme.com`) is a search-list expansion's
+        // shape: it never makes its domain a campaign member (a pod's on-premises suffix gets two odd
+        // names per odd lookup before the bare name resolves and takes them back).
+        let memberKind = named && !popular && query.domain.kind == .registeredDomain && !features.embedsTLD
         var joining: DomainState?
         var member = false
         let (domainScore, domainVerdict, domainIsTunnel, recall) = domains.withState(key, time: query.time) {
@@ -189,9 +197,13 @@ public struct DetectionEngine: Sendable {
                 for address in response.addresses { hostAddresses.insert(address, zone: zone) }
             }
         }
+        if response.rcode == DNSResponseCode.noError && !local {
+            takeBackExpansions(of: response, client: key.client)
+        }
         var tookBack = false
+        var payloadCounted = false
         let verdict = domains.withExistingState(key) { state -> Verdict? in
-            state.record(response, c)
+            payloadCounted = state.record(response, c)
             if let hostLookup { tookBack = state.takeBackIfRecent(hostLookup) }
             member = state.campaignMember
             guard !state.convicted, !local else { return nil }
@@ -201,6 +213,12 @@ public struct DetectionEngine: Sendable {
         } ?? nil
         if let verdict, verdict.kind == .tunnel, verdict.isFirst {
             convicted.convict(response.domain, .init(score: verdict.score))
+        }
+        // A possible expansion's NXDOMAIN (the suffix zone's SOA): taken back with it if the bare name resolves.
+        if payloadCounted && response.rcode == DNSResponseCode.nxDomain && !local
+            && searchSuffixes.isUnderSuffix(response.name, client: key.client)
+        {
+            searchSuffixes.noteAnswer(response.name, client: key.client, bytes: response.payloadBytes)
         }
         if !local {
             var scopes: [CampaignScope] = []
@@ -217,6 +235,30 @@ public struct DetectionEngine: Sendable {
             }
         }
         return verdict
+    }
+
+    /// A name that resolved was looked up, so its expansions under the client's search suffixes, asked
+    /// just before and answered NXDOMAIN, were the stub resolver's search list, not data for those zones.
+    private mutating func takeBackExpansions(of response: DNSResponseEvent, client: ClientIdentity) {
+        let c = configuration
+        for expansion in searchSuffixes.expansions(of: response.name, client: client) {
+            let key = EvidenceKey(domain: expansion.domain, client: client)
+            guard domains.withExistingState(key, { _ in true }) == true else { continue }
+            let features = featureCache.features(
+                of: expansion.name, groupLabels: expansion.domain.labelCount, extractor)
+            let facts = QueryFacts(
+                features, nameScore: nameScorer.score(features), qtype: response.qtype, time: response.time,
+                nameBytes: 0, c)
+            // The answer's bytes were noted only if they were counted, and are taken once.
+            let answered = Double(searchSuffixes.takeAnswer(expansion.name, client: client))
+            let tookBack = domains.withExistingState(key) { state -> Bool in
+                state.payloadBytes = max(0, state.payloadBytes - answered)
+                return state.takeBackExpansion(facts)
+            }
+            if tookBack == true {
+                beacons.markLatestHostLookup(key)
+            }
+        }
     }
 
     /// Adds the query to its client's campaigns and returns a campaign verdict when one convicts (or

@@ -81,6 +81,55 @@ import Testing
         #expect(verdicts.isEmpty, "\(verdicts.first?.explanation ?? "")")
     }
 
+    /// An on-premises node's search suffix is an ordinary registered domain (`dc1.acme-robotics.com`), and
+    /// a pod with `ndots:5` tries every name there first: an ad frame's `<32 hex>.safeframe…` included,
+    /// NXDOMAIN, then the name itself, which resolves. Once the bare name resolves the expansion is taken
+    /// back; a tunnel shaped like expansions (`<data>.com.<its domain>`) has no bare name that resolves.
+    @Test(arguments: [false, true]) func expansionsUnderAPublicSearchSuffixAreTakenBackWhenTheNameResolves(tunnel: Bool) {
+        var engine = DetectionEngine()
+        var factory = QueryFactory()
+        var random = SeededRandom(seed: 11)
+        var verdicts: [Verdict] = []
+        func answer(_ q: DNSQueryEvent, rcode: UInt16) {
+            let response = DNSResponseEvent(
+                time: q.time, client: q.client, server: q.server, transport: .udp, id: q.id, name: q.name,
+                qtype: q.qtype, domain: q.domain, rcode: rcode, answerTypes: rcode == 0 ? [DNSRecordType.a] : [],
+                payloadBytes: rcode == 0 ? 4 : 0, addresses: rcode == 0 ? [.v4(0xC612_0900)] : [],
+                minTTL: rcode == 0 ? 60 : nil, truncated: false)
+            if let v = engine.observe(response) { verdicts.append(v) }
+        }
+        for i in 0..<120 {
+            // A browsing pod: readable hosts (the ad server's among them) and an ad frame per slot, on the
+            // ad server's addresses. The tunnel sends only its names.
+            let bare = tunnel
+                ? random.string(base32Alphabet, length: 40) + ".com"
+                : i % 3 == 0 ? Self.hosts[i % Self.hosts.count]
+                : i % 3 == 1 ? "pagead2.googlesyndication.com"
+                : random.string(hexAlphabet, length: 32) + ".safeframe.googlesyndication.com"
+            // Every other lookup asks A and AAAA (a repeat of each name), as glibc and Go do.
+            let types = i % 2 == 0 ? [DNSRecordType.a] : [DNSRecordType.a, DNSRecordType.aaaa]
+            for suffix in ["dc1.acme-robotics.com", "acme-robotics.com"] {
+                for type in types {
+                    let q = factory.query(bare + "." + suffix, groupLabels: 2, type: type, gap: 0.001)
+                    if let v = engine.inspect(q).verdict { verdicts.append(v) }
+                    answer(q, rcode: DNSResponseCode.nxDomain)
+                }
+            }
+            for type in types {
+                let q = factory.query(bare, groupLabels: 2, type: type, gap: 0.001)
+                if let v = engine.inspect(q).verdict { verdicts.append(v) }
+                answer(q, rcode: tunnel ? DNSResponseCode.nxDomain : DNSResponseCode.noError)
+            }
+            factory.time = Timestamp(nanoseconds: factory.time.nanoseconds + Int64(random.next() % 20_000) * 1_000_000)
+        }
+        let convicted = verdicts.filter { $0.kind != .suspiciousName && $0.domain.value == "acme-robotics.com" }
+        if tunnel {
+            #expect(!convicted.isEmpty, "a tunnel shaped like search-list expansions is still convicted")
+        } else {
+            #expect(convicted.isEmpty, "\(convicted.first?.explanation ?? "")")
+        }
+    }
+
     /// A zone the policy names in `dns.local_zones` (its resolvers' search suffix) is never convicted,
     /// even when what is asked there looks like data; the odd names are still reported one by one.
     @Test func aSearchSuffixThePolicyNamesIsNeverConvicted() {

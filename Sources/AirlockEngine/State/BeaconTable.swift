@@ -75,6 +75,14 @@ struct BeaconTable {
         return track
     }
 
+    /// Marks the latest check-in a host lookup: a search-list expansion whose bare name then resolved
+    /// (see ``SearchSuffixes``) was the stub resolver's doing, not a check-in with the suffix's server.
+    mutating func markLatestHostLookup(_ key: EvidenceKey) {
+        guard var track = current[key] ?? previous[key], track.checkIns > 0 else { return }
+        track.hostLookups |= 1 << UInt32((track.nextCheckIn &+ 31) & 31)
+        if current[key] != nil { current[key] = track } else { previous[key] = track }
+    }
+
     mutating func markConvicted(_ key: EvidenceKey) {
         current[key]?.convicted = true
     }

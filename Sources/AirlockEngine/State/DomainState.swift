@@ -125,27 +125,51 @@ struct DomainState {
     /// Records a subdomain hash (bit 0 always set so a slot is never mistaken for empty; bit 1 marks
     /// names counted as new and not yet repeated, cleared on their first repeat).
     mutating func remember(_ fullHash: UInt64, counted: Bool) -> Recall {
-        let hash = (UInt32(truncatingIfNeeded: fullHash ^ (fullHash >> 32)) & ~3) | 1
-        for i in 0..<16 where recentNames[i] & ~2 == hash {
-            if recentNames[i] & 2 != 0 {
-                recentNames[i] = hash
+        let hash = Self.recentHash(fullHash)
+        for i in 0..<16 where recentNames[i] & ~Self.flags == hash {
+            if recentNames[i] & Self.countedNow != 0 {
+                recentNames[i] &= ~Self.countedNow
                 return .firstRepeat
             }
             return .repeated
         }
-        recentNames[Int(recentNext)] = counted ? hash | 2 : hash
+        recentNames[Int(recentNext)] = counted ? hash | Self.countedNow | Self.countedOnce : hash
         recentNext = (recentNext + 1) & 15
         return .new
     }
 
+    /// A recent name's entry: 28 bits of its hash, bit 0 set (an empty slot is 0) and three flags.
+    /// `countedNow`: still counted as new (cleared when asked again or taken back); `countedOnce`: was
+    /// counted as new when first asked (never cleared); `expansion`: taken back as a search-list expansion.
+    private static let countedNow: UInt32 = 2, countedOnce: UInt32 = 4, expansion: UInt32 = 8
+    private static let flags: UInt32 = countedNow | countedOnce | expansion
+
+    private static func recentHash(_ fullHash: UInt64) -> UInt32 {
+        (UInt32(truncatingIfNeeded: fullHash ^ (fullHash >> 32)) & ~15) | 1
+    }
+
     /// Clears the counted-as-new mark of a recent name; true when it was set.
     mutating func markRepeated(_ fullHash: UInt64) -> Bool {
-        let hash = (UInt32(truncatingIfNeeded: fullHash ^ (fullHash >> 32)) & ~3) | 1
-        for i in 0..<16 where recentNames[i] == hash | 2 {
-            recentNames[i] = hash
+        let hash = Self.recentHash(fullHash)
+        for i in 0..<16 where recentNames[i] & ~Self.flags == hash && recentNames[i] & Self.countedNow != 0 {
+            recentNames[i] &= ~Self.countedNow
             return true
         }
         return false
+    }
+
+    /// Marks a recent name taken back as a search-list expansion. Returns nil when it is not among the
+    /// recent names, was never counted as new, or was taken back already; else whether it was still
+    /// counted as new (not yet taken back as a repeat).
+    mutating func markExpansion(_ fullHash: UInt64) -> Bool? {
+        let hash = Self.recentHash(fullHash)
+        for i in 0..<16 where recentNames[i] & ~Self.flags == hash {
+            let entry = recentNames[i]
+            guard entry & Self.countedOnce != 0, entry & Self.expansion == 0 else { return nil }
+            recentNames[i] = (entry | Self.expansion) & ~Self.countedNow
+            return entry & Self.countedNow != 0
+        }
+        return nil
     }
 
     /// Records that `fullHash`'s name was answered; false when it was among the last 8 answered.

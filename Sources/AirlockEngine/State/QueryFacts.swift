@@ -128,8 +128,25 @@ extension DomainState {
         return true
     }
 
-    /// Adds a response: NXDOMAIN ratio, answer TTLs and downstream payload.
-    mutating func record(_ response: DNSResponseEvent, _ c: DetectionConfiguration) {
+    /// Takes back a search-list expansion whose bare name has since resolved (see ``SearchSuffixes``):
+    /// everything it was counted for, short window included, since it carried nothing for this zone.
+    /// False when it was not among the recent names or was taken back already.
+    mutating func takeBackExpansion(_ q: QueryFacts) -> Bool {
+        guard let stillCounted = markExpansion(q.subdomainHash) else { return false }
+        // A repeat (A, then AAAA) took back the odd, suspicious and day-long counts already.
+        if stillCounted { takeBack(q) }
+        informationBytes = max(0, informationBytes - q.information)
+        nameSizeBytes = max(0, nameSizeBytes - q.nameSize)
+        uniqueNames = max(0, uniqueNames - 1)
+        if distinctNames > 0 { distinctNames -= 1 }
+        if q.oddName && oddNamesAsked > 0 { oddNamesAsked -= 1 }
+        return true
+    }
+
+    /// Adds a response: NXDOMAIN ratio, answer TTLs and downstream payload. Returns whether its payload
+    /// was counted (a name answered again recently adds none).
+    @discardableResult
+    mutating func record(_ response: DNSResponseEvent, _ c: DetectionConfiguration) -> Bool {
         decay(
             to: response.time, window: c.windowSeconds, longWindow: c.longWindowSeconds,
             churnWindow: c.churnWindowSeconds)
@@ -141,7 +158,9 @@ extension DomainState {
         }
         // A tunnel's downstream data comes with new names (a cache would answer a repeat); the same
         // answer fetched again brings nothing new.
-        if firstAnswer(DetectionEngine.hash(response.name)) { payloadBytes += Double(response.payloadBytes) }
+        guard firstAnswer(DetectionEngine.hash(response.name)) else { return false }
+        payloadBytes += Double(response.payloadBytes)
+        return response.payloadBytes > 0
     }
 
     /// Folds another state's window counters in (a domain joining its client's campaign brings the

@@ -1,0 +1,130 @@
+import AirlockEvents
+
+/// The search suffixes each client's stub resolver appends, learned from its own queries, so that a
+/// search-list expansion can be taken back from the suffix's domain once it proves itself one.
+///
+/// With `ndots:5` a pod tries every external name under each search suffix before the name itself:
+/// `<32 hex>.safeframe.googlesyndication.com.dc1.acme.com` (NXDOMAIN), then the name. Suffixes under
+/// `cluster.local` or `.internal` are local zones, but an on-premises node's own domain (`dc1.acme.com`,
+/// inherited from its DHCP search list) is an ordinary registered domain, and it receives every odd
+/// name the pod resolves: a day of one browsing pod's ad frames convicted `acme.com` (the benign day
+/// with an on-premises cluster of two pods). A name is recorded as an expansion candidate when a label
+/// inside its subdomain is a TLD (`…googlesyndication.com.dc1…`); the suffix after that label is the
+/// client's. When the name in front of the suffix then resolves (NOERROR) for the same client, the
+/// expansion was a lookup of that name, not data for the suffix's zone, and the engine takes it back.
+///
+/// The proof is the bare name resolving: a tunnel's `<data>.com.attacker.com` has no bare name that
+/// exists, so its evidence stands; one that makes the bare name resolve (a wildcard zone of its own)
+/// moves its data to that zone, where it is judged in turn.
+///
+/// State: a direct-mapped table of `slots` clients (a newer client takes an older one's slot), each with
+/// its last ``perClient`` suffixes, most recent first. About 200 bytes a client.
+struct SearchSuffixes {
+    /// One suffix as the client appends it, with the domain group its expansions are judged under.
+    struct Suffix: Equatable {
+        var wire: [UInt8]
+        var domain: DomainKey
+    }
+
+    private struct Slot {
+        var client: ClientIdentity
+        var suffixes: [Suffix]
+    }
+
+    static let perClient = 4
+    private var slots: [Slot?]
+    /// The NXDOMAIN answers' bytes (the zone's SOA) of recent expansions, by client and name, taken back
+    /// with the expansion: 1,024 direct-mapped entries.
+    private var answeredKeys = [UInt64](repeating: 0, count: 1024)
+    private var answeredBytes = [Int32](repeating: 0, count: 1024)
+
+    init(slots: Int) {
+        self.slots = Array(repeating: nil, count: max(1, slots))
+    }
+
+    /// Whether `name` lies under one of `client`'s learned suffixes.
+    func isUnderSuffix(_ name: DNSName, client: ClientIdentity) -> Bool {
+        suffixes(of: client).contains { suffix in
+            name.wire.count > suffix.wire.count && name.wire.suffix(suffix.wire.count).elementsEqual(suffix.wire)
+        }
+    }
+
+    /// Notes the answer bytes of a possible expansion (a name under one of the client's suffixes).
+    mutating func noteAnswer(_ name: DNSName, client: ClientIdentity, bytes: Int) {
+        let key = Self.answerKey(name, client)
+        let index = Int(key % UInt64(answeredKeys.count))
+        answeredKeys[index] = key
+        answeredBytes[index] = Int32(clamping: bytes)
+    }
+
+    /// The answer bytes noted for `name` (once), 0 when none are.
+    mutating func takeAnswer(_ name: DNSName, client: ClientIdentity) -> Int {
+        let key = Self.answerKey(name, client)
+        let index = Int(key % UInt64(answeredKeys.count))
+        guard answeredKeys[index] == key else { return 0 }
+        answeredKeys[index] = 0
+        return Int(answeredBytes[index])
+    }
+
+    private static func answerKey(_ name: DNSName, _ client: ClientIdentity) -> UInt64 {
+        var hasher = Hasher()
+        hasher.combine(client)
+        hasher.combine(name.wire)
+        return UInt64(bitPattern: Int64(hasher.finalize())) | 1
+    }
+
+    /// Records the suffix `name` was tried under, if it looks like an expansion: a TLD label with at
+    /// least one label before it, inside the part left of `domain`'s group.
+    mutating func learn(_ name: DNSName, domain: DomainKey, client: ClientIdentity) {
+        let ranges = name.labelRanges
+        let subdomainLabels = ranges.count - domain.labelCount
+        guard subdomainLabels >= 2 else { return }
+        var split: Int?
+        for index in stride(from: subdomainLabels - 1, through: 1, by: -1) {
+            let range = ranges[index]
+            if NameFeatureExtractor.isCommonTLD(name.wire.span.extracting(range)) {
+                split = index
+                break
+            }
+        }
+        guard let split else { return }
+        let start = ranges[split + 1].lowerBound - 1
+        let suffix = Suffix(wire: Array(name.wire[start...]), domain: domain)
+        let index = slot(of: client)
+        if var entry = slots[index], entry.client == client {
+            if entry.suffixes.first == suffix { return }
+            entry.suffixes.removeAll { $0 == suffix }
+            entry.suffixes.insert(suffix, at: 0)
+            if entry.suffixes.count > Self.perClient { entry.suffixes.removeLast() }
+            slots[index] = entry
+        } else {
+            slots[index] = Slot(client: client, suffixes: [suffix])
+        }
+    }
+
+    /// The suffixes `client` was last seen appending (most recent first).
+    func suffixes(of client: ClientIdentity) -> [Suffix] {
+        guard let entry = slots[slot(of: client)], entry.client == client else { return [] }
+        return entry.suffixes
+    }
+
+    /// The expansions of `name` under `client`'s suffixes that fit in a name.
+    func expansions(of name: DNSName, client: ClientIdentity) -> [(name: DNSName, domain: DomainKey)] {
+        var found: [(name: DNSName, domain: DomainKey)] = []
+        for suffix in suffixes(of: client) {
+            // A name already under the suffix is not the bare name of an expansion.
+            if name.wire.count >= suffix.wire.count && name.wire.suffix(suffix.wire.count).elementsEqual(suffix.wire) {
+                continue
+            }
+            guard name.wire.count + suffix.wire.count + 1 <= DNSName.maxWireLength else { continue }
+            found.append((DNSName(validatedWire: name.wire + suffix.wire, hadMixedCase: false), suffix.domain))
+        }
+        return found
+    }
+
+    private func slot(of client: ClientIdentity) -> Int {
+        var hasher = Hasher()
+        hasher.combine(client)
+        return Int(UInt(bitPattern: hasher.finalize()) % UInt(slots.count))
+    }
+}
