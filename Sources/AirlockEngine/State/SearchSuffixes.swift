@@ -18,7 +18,7 @@ import AirlockEvents
 /// moves its data to that zone, where it is judged in turn.
 ///
 /// State: a direct-mapped table of `slots` clients (a newer client takes an older one's slot), each with
-/// its last ``perClient`` suffixes, most recent first. About 200 bytes a client.
+/// its last ``perClient`` suffixes, recently used first. About 200 bytes a client.
 struct SearchSuffixes {
     /// One suffix as the client appends it, with the domain group its expansions are judged under.
     struct Suffix: Equatable {
@@ -89,17 +89,19 @@ struct SearchSuffixes {
         }
         guard let split else { return }
         let start = ranges[split + 1].lowerBound - 1
-        let suffix = Suffix(wire: Array(name.wire[start...]), domain: domain)
+        let tail = name.wire[start...]
         let index = slot(of: client)
-        if var entry = slots[index], entry.client == client {
-            if entry.suffixes.first == suffix { return }
-            entry.suffixes.removeAll { $0 == suffix }
-            entry.suffixes.insert(suffix, at: 0)
-            if entry.suffixes.count > Self.perClient { entry.suffixes.removeLast() }
-            slots[index] = entry
-        } else {
-            slots[index] = Slot(client: client, suffixes: [suffix])
+        guard slots[index]?.client == client else {
+            slots[index] = Slot(client: client, suffixes: [Suffix(wire: Array(tail), domain: domain)])
+            return
         }
+        // A known suffix moves to the front in place (no copy: every expansion repeats one of them).
+        if let at = slots[index]!.suffixes.firstIndex(where: { $0.wire.elementsEqual(tail) }) {
+            if at != 0 { slots[index]!.suffixes.swapAt(0, at) }
+            return
+        }
+        slots[index]!.suffixes.insert(Suffix(wire: Array(tail), domain: domain), at: 0)
+        if slots[index]!.suffixes.count > Self.perClient { slots[index]!.suffixes.removeLast() }
     }
 
     /// The suffixes `client` was last seen appending (most recent first).
