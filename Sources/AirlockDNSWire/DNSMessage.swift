@@ -244,6 +244,22 @@ public struct DNSMessage: Hashable, Sendable {
         return UInt16(edns.extendedRcode) << 4 | low
     }
 
+    /// Answer types in order, as an event holds them (inline: no allocation for up to four).
+    public var eventAnswerTypes: DNSAnswerTypes {
+        var types = DNSAnswerTypes()
+        for i in 0..<answers.count { types.append(answers[i].type) }
+        return types
+    }
+    /// IN-class A/AAAA addresses in the answer section, as an event holds them (inline: no
+    /// allocation for up to two).
+    public var eventAnswerAddresses: DNSAnswerAddresses {
+        var addresses = DNSAnswerAddresses()
+        for i in 0..<answers.count {
+            if let address = answers[i].address { addresses.append(address) }
+        }
+        return addresses
+    }
+
     /// Answer types in order (allocates: for building events, not for the hot path).
     public var answerTypes: [UInt16] {
         // Indexed in place: `map` would copy the answers (inline, ~0.3 KB) into its iterator first.

@@ -149,12 +149,12 @@ public struct DNSResponseEvent: Sendable {
     /// RCODE (with the EDNS extended bits when present).
     public var rcode: UInt16
     /// Answer-section record types, in order.
-    public var answerTypes: [UInt16]
+    public var answerTypes: DNSAnswerTypes
     /// Sum of RDATA lengths across answer, authority and additional sections (OPT excluded): the
     /// downstream channel a tunnel uses (TXT, NULL, CNAME payloads).
     public var payloadBytes: Int
     /// A and AAAA addresses in the answer section (for rebinding checks).
-    public var addresses: [IPAddress]
+    public var addresses: DNSAnswerAddresses
     /// Smallest TTL in the answer section, if any.
     public var minTTL: UInt32?
     /// TC bit: the client should retry over TCP.
@@ -164,8 +164,8 @@ public struct DNSResponseEvent: Sendable {
 
     public init(
         time: Timestamp, client: Endpoint, server: Endpoint, transport: Transport, id: UInt16, name: DNSName,
-        qtype: UInt16, domain: DomainKey, sandbox: SandboxID? = nil, rcode: UInt16, answerTypes: [UInt16],
-        payloadBytes: Int, addresses: [IPAddress], minTTL: UInt32?, truncated: Bool, recursionDesired: Bool = true
+        qtype: UInt16, domain: DomainKey, sandbox: SandboxID? = nil, rcode: UInt16, answerTypes: DNSAnswerTypes,
+        payloadBytes: Int, addresses: DNSAnswerAddresses, minTTL: UInt32?, truncated: Bool, recursionDesired: Bool = true
     ) {
         self.time = time
         self.client = client

@@ -97,8 +97,8 @@ public struct DNSEventBuilder: Sendable {
         return DNSResponseEvent(
             time: origin.time, client: client, server: server, transport: origin.transport, id: message.id,
             name: query.name, qtype: query.qtype, domain: query.domain, sandbox: query.sandbox,
-            rcode: message.rcode, answerTypes: message.answerTypes, payloadBytes: message.payloadBytes,
-            addresses: message.answerAddresses, minTTL: message.minAnswerTTL, truncated: message.flags.tc,
+            rcode: message.rcode, answerTypes: message.eventAnswerTypes, payloadBytes: message.payloadBytes,
+            addresses: message.eventAnswerAddresses, minTTL: message.minAnswerTTL, truncated: message.flags.tc,
             recursionDesired: message.flags.rd)
     }
 }

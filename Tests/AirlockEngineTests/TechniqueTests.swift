@@ -12,7 +12,7 @@ private func answer(
         time: Timestamp(nanoseconds: q.time.nanoseconds + Int64(after * 1e9)), client: q.client, server: q.server,
         transport: .udp, id: q.id, name: q.name, qtype: q.qtype, domain: q.domain, rcode: rcode,
         answerTypes: rcode == 0 ? [q.qtype] : [], payloadBytes: rcode == 0 ? payload : 0,
-        addresses: rcode == 0 ? addresses : [], minTTL: rcode == 0 ? ttl : nil, truncated: false)
+        addresses: DNSAnswerAddresses(rcode == 0 ? addresses : []), minTTL: rcode == 0 ? ttl : nil, truncated: false)
 }
 
 /// Multi-domain C2 (OilRig/APT34's RogueRobin and DNSpionage, Saitama): one implant rotates short random
