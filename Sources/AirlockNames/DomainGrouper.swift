@@ -37,8 +37,9 @@ public struct DomainGrouper: Sendable {
         if Self.isHostnameText(wire[last]) {
             let text = Self.presentation(wire, ranges)
             if let registered = suffixes.registrableDomain(of: text) {
-                let dot = registered.firstIndex(of: ".")!
-                let suffix = String(registered[registered.index(after: dot)...])
+                // By bytes: the text is ASCII (hostname text only), and a Character walk was most of a miss.
+                let dot = registered.utf8.firstIndex(of: 0x2E)!
+                let suffix = String(registered[registered.utf8.index(after: dot)...])
                 let count = registered.utf8.reduce(1) { $0 + ($1 == 0x2E ? 1 : 0) }
                 if suffixes.isListedSuffix(suffix) {
                     return DomainKey(value: registered, kind: .registeredDomain, labelCount: count)
