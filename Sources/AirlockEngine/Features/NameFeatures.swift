@@ -96,6 +96,49 @@ public struct NameFeatureExtractor: Sendable {
         return commonTLDs.contains(packed)
     }
 
+    /// What a byte is, as bits a label's bytes are OR-ed into.
+    enum ByteClass {
+        static let letter: UInt8 = 1
+        static let digit: UInt8 = 2
+        /// A letter past `f` (not hex).
+        static let letterAfterF: UInt8 = 4
+        /// A digit outside base32's `2-7`.
+        static let digitOutside2to7: UInt8 = 8
+        /// `-` or `_`.
+        static let punctuation: UInt8 = 16
+        /// `+`, `/` or `=`.
+        static let base64: UInt8 = 32
+        /// Any other byte outside hostnames.
+        static let other: UInt8 = 64
+    }
+
+    /// ``ByteClass`` bits of every byte value (names are lower-cased: upper-case letters never occur,
+    /// and are "other" here as in the switch this replaced).
+    static let byteClasses: [UInt8] = (0..<256).map { b -> UInt8 in
+        switch b {
+        case 0x61...0x7A: return ByteClass.letter | (b > 0x66 ? ByteClass.letterAfterF : 0)
+        case 0x30...0x39: return ByteClass.digit | (b < 0x32 || b > 0x37 ? ByteClass.digitOutside2to7 : 0)
+        case 0x2D, 0x5F: return ByteClass.punctuation
+        case 0x2B, 0x2F, 0x3D: return ByteClass.base64
+        default: return ByteClass.other
+        }
+    }
+
+    /// Character classes for the entropy estimate: 0–25 letters, 26–35 digits, 36 '-', 37 '_',
+    /// 38 '+', 39 '/', 40 '=', 41–56 other bytes folded by their low nibble.
+    static let byteSlots: [UInt8] = (0..<256).map { b -> UInt8 in
+        switch b {
+        case 0x61...0x7A: return UInt8(b - 0x61)
+        case 0x30...0x39: return UInt8(26 + b - 0x30)
+        case 0x2D: return 36
+        case 0x5F: return 37
+        case 0x2B: return 38
+        case 0x2F: return 39
+        case 0x3D: return 40
+        default: return UInt8(41 + (b & 0x0F))
+        }
+    }
+
     /// c·log₂(c) for c in 0…255.
     static let cLog2c: [Double] = (0..<256).map { $0 < 2 ? 0 : Double($0) * Math.log2(Double($0)) }
 
@@ -111,7 +154,9 @@ public struct NameFeatureExtractor: Sendable {
         // 41–56 other bytes folded by their low nibble (enough for an entropy estimate).
         var counts = InlineArray<57, UInt16>(repeating: 0)
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var digits = 0, hexOnly = true, base32Only = true, hasLetter = false
+        // What every byte of the subdomain is, OR-ed together (``ByteClass``).
+        var seenClasses: UInt8 = 0
+        let classes = Self.byteClasses, slots = Self.byteSlots
         var likelihoodSum = 0.0, likelihoodChars = 0
         var oddChars = 0.0, likelihoodCharsForShare = 0
         var index = 0
@@ -122,36 +167,28 @@ public struct NameFeatureExtractor: Sendable {
             f.subdomainLength += length
             f.longestLabel = max(f.longestLabel, length)
             hash = (hash ^ UInt64(length)) &* 0x100_0000_01b3
-            // This label's alphabet, for its payload capacity.
-            var labelLetters = false, labelDigits = false, labelHexOnly = true, labelPunct = false
-            var labelBase64 = 0, labelOther = 0, labelLetterCount = 0, labelDigitCount = 0
+            // This label's alphabet, for its payload capacity: what its bytes are, OR-ed together
+            // (``ByteClass``), and how many letters and digits it has.
+            var labelClasses: UInt8 = 0
+            var labelLetterCount = 0, labelDigitCount = 0
             for i in start..<end {
                 let b = wire[i]
                 hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3
-                let slot: Int
-                switch b {
-                case 0x61...0x7A:
-                    slot = Int(b - 0x61)
-                    hasLetter = true
-                    labelLetters = true
-                    labelLetterCount += 1
-                    if b > 0x66 { hexOnly = false; labelHexOnly = false }
-                case 0x30...0x39:
-                    slot = 26 + Int(b - 0x30)
-                    digits += 1
-                    labelDigits = true
-                    labelDigitCount += 1
-                    if b < 0x32 || b > 0x37 { base32Only = false }
-                case 0x2D: slot = 36; hexOnly = false; base32Only = false; labelPunct = true
-                case 0x5F: slot = 37; hexOnly = false; base32Only = false; labelPunct = true
-                case 0x2B: slot = 38; f.nonHostnameBytes += 1; labelBase64 += 1
-                case 0x2F: slot = 39; f.nonHostnameBytes += 1; labelBase64 += 1
-                case 0x3D: slot = 40; f.nonHostnameBytes += 1; labelBase64 += 1
-                default: slot = 41 + Int(b & 0x0F); f.nonHostnameBytes += 1; labelOther += 1
-                }
-                counts[slot] &+= 1
+                let byteClass = classes[Int(b)]
+                counts[Int(slots[Int(b)])] &+= 1
+                labelClasses |= byteClass
+                labelLetterCount &+= Int(byteClass & ByteClass.letter)
+                labelDigitCount &+= Int((byteClass & ByteClass.digit) >> 1)
             }
-            if (2...4).contains(length) && !labelDigits && !labelPunct && labelOther + labelBase64 == 0
+            seenClasses |= labelClasses
+            let labelLetters = labelClasses & ByteClass.letter != 0
+            let labelDigits = labelClasses & ByteClass.digit != 0
+            let labelHexOnly = labelClasses & ByteClass.letterAfterF == 0
+            let labelPunct = labelClasses & ByteClass.punctuation != 0
+            // Whether the label has base64's extra bytes (`+`, `/`, `=`) or any other non-hostname byte.
+            let labelBase64 = labelClasses & ByteClass.base64 != 0
+            let labelOther = labelClasses & ByteClass.other != 0
+            if (2...4).contains(length) && !labelDigits && !labelPunct && !labelOther && !labelBase64
                 && Self.isCommonTLD(wire.span.extracting(start..<end))
             {
                 f.embedsTLD = true
@@ -166,16 +203,16 @@ public struct NameFeatureExtractor: Sendable {
                 // (hex scores −5 to −8: `c557067cbbe8` sits at −5.4, close to readable ids).
                 let hexLabel = labelHexOnly && !labelPunct && length >= 6 && labelLetterCount >= 2 && labelDigitCount >= 2
                 oddChars += Double(length)
-                    * (labelOther + labelBase64 > 0 || hexLabel ? 1 : ramp(-ll, -oddShareLow, -oddShareHigh))
-            } else if labelOther + labelBase64 > 0 {
+                    * (labelOther || labelBase64 || hexLabel ? 1 : ramp(-ll, -oddShareLow, -oddShareHigh))
+            } else if labelOther || labelBase64 {
                 oddChars += Double(length)
                 likelihoodCharsForShare += length
             }
             let bitsPerByte: Double
-            if labelOther > 0 {
+            if labelOther {
                 bitsPerByte = 8
                 oddness = 1
-            } else if labelBase64 > 0 {
+            } else if labelBase64 {
                 bitsPerByte = 6
                 oddness = 1
             } else if labelLetters && labelDigits {
@@ -188,6 +225,14 @@ public struct NameFeatureExtractor: Sendable {
             f.payloadBits += Double(length) * bitsPerByte * oddness
             index = end
         }
+        // The subdomain's digits, bytes outside hostnames (base64's and others) and alphabet, from
+        // the counts and classes gathered above.
+        var digits = 0
+        for slot in 26..<36 { digits += Int(counts[slot]) }
+        for slot in 38..<57 { f.nonHostnameBytes += Int(counts[slot]) }
+        let hasLetter = seenClasses & ByteClass.letter != 0
+        let hexOnly = seenClasses & (ByteClass.letterAfterF | ByteClass.punctuation) == 0
+        let base32Only = seenClasses & (ByteClass.digitOutside2to7 | ByteClass.punctuation) == 0
         let n = f.subdomainLength
         guard n > 0 else { return f }
         // H = log2(n) − (1/n)·Σ c·log2(c); counts never exceed 255 (a name is at most 255 bytes),
