@@ -102,7 +102,7 @@ public struct DetectionEngine: Sendable {
 
     /// Assesses a query leaving a sandbox and updates its domain's windows, its client's campaigns and
     /// its check-in timing.
-    public mutating func inspect(_ query: DNSQueryEvent) -> DNSAssessment {
+    public mutating func inspect(_ query: borrowing DNSQueryEvent) -> DNSAssessment {
         let features = featureCache.features(of: query.name, groupLabels: query.domain.labelCount, extractor)
         let nameScore = nameScorer.score(features)
         let (exempt, local) = nameZones.zones(of: query.name, exemptions, localZones)
@@ -131,16 +131,18 @@ public struct DetectionEngine: Sendable {
         let memberKind = named && !popular && query.domain.kind == .registeredDomain && !features.embedsTLD
         var joining: DomainState?
         var member = false
+        // The closure captures the domain, not the event (a capture copies the whole event).
+        let domain = query.domain
         let (domainScore, domainVerdict, domainIsTunnel, recall) = domains.withState(key, time: query.time) {
             state -> (Double, Verdict?, Bool, DomainState.Recall?) in
             let recall = state.record(facts, seenBefore: seenBefore, c)
             state.popular = popular
             if local {
-                let (score, verdict) = rules.evaluateLocal(&state, query.domain, nameScore: nameScore, features: features)
+                let (score, verdict) = rules.evaluateLocal(&state, domain, nameScore: nameScore, features: features)
                 return (score, verdict, false, recall)
             }
             let (score, verdict, tunnel) = rules.evaluate(
-                &state, query.domain, nameScore: nameScore, features: features, convictedElsewhere: elsewhere)
+                &state, domain, nameScore: nameScore, features: features, convictedElsewhere: elsewhere)
             if !tunnel && memberKind {
                 if state.campaignMember {
                     member = true
@@ -173,7 +175,7 @@ public struct DetectionEngine: Sendable {
 
     /// Folds a response into its domain's windows (and its campaign's): NXDOMAIN ratio, TTLs and
     /// downstream payload. Returns a tunnel verdict if the response tipped the domain over.
-    public mutating func observe(_ response: DNSResponseEvent) -> Verdict? {
+    public mutating func observe(_ response: borrowing DNSResponseEvent) -> Verdict? {
         let (exempt, local) = nameZones.zones(of: response.name, exemptions, localZones)
         guard !exempt else { return nil }
         let c = configuration
@@ -202,13 +204,14 @@ public struct DetectionEngine: Sendable {
         }
         var tookBack = false
         var payloadCounted = false
+        let recorded = ResponseFacts(response)
+        let domain = response.domain
         let verdict = domains.withExistingState(key) { state -> Verdict? in
-            payloadCounted = state.record(response, c)
+            payloadCounted = state.record(recorded, c)
             if let hostLookup { tookBack = state.takeBackIfRecent(hostLookup) }
             member = state.campaignMember
             guard !state.convicted, !local else { return nil }
-            let (_, verdict, _) = rules.evaluate(
-                &state, response.domain, nameScore: 0, features: nil, convictedElsewhere: nil)
+            let (_, verdict, _) = rules.evaluate(&state, domain, nameScore: 0, features: nil, convictedElsewhere: nil)
             return verdict
         } ?? nil
         if let verdict, verdict.kind == .tunnel, verdict.isFirst {
@@ -228,7 +231,7 @@ public struct DetectionEngine: Sendable {
                 let campaignKey = CampaignKey(client: key.client, scope: scope)
                 if campaigns.contains(campaignKey) {
                     campaigns.withCampaign(campaignKey, time: response.time) { campaign in
-                        campaign.state.record(response, c)
+                        campaign.state.record(recorded, c)
                         if tookBack, let hostLookup { _ = campaign.state.takeBackIfRecent(hostLookup) }
                     }
                 }

@@ -176,6 +176,25 @@ public struct Replayer {
     }
 }
 
+extension FlaggedDomain {
+    /// A further verdict on a domain already flagged: its query count, and a tunnel replacing an odd name.
+    mutating func merge(_ verdict: Verdict) {
+        queries = max(queries, verdict.queries)
+        if self.verdict == .suspiciousName && verdict.kind == .tunnel {
+            // A domain first seen as one odd name, then convicted: report the tunnel.
+            self.verdict = .tunnel
+            rule = verdict.rule
+            campaign = verdict.members.map(\.value)
+            campaignSize = verdict.memberCount
+            queriesBeforeAlert = verdict.queries
+            nameBytesBeforeAlert = verdict.nameBytes
+            score = verdict.score
+            reasons = verdict.reasons
+            explanation = verdict.explanation
+        }
+    }
+}
+
 /// One engine's worth of replay state: the engine (the second half of the pipeline; the reader
 /// thread made the events), and what it found.
 struct ReplayAnalyzer {
@@ -216,7 +235,7 @@ struct ReplayAnalyzer {
     }
 
     /// A query: the engine's assessment, what it flags, and (with `--policy`) the policy's decision.
-    mutating func query(_ event: DNSQueryEvent, _ emit: (ReplayRecord) -> Void) {
+    mutating func query(_ event: borrowing DNSQueryEvent, _ emit: (ReplayRecord) -> Void) {
         let assessment = engine.inspect(event)
         judged(event, assessment, emit)
     }
@@ -249,7 +268,7 @@ struct ReplayAnalyzer {
     }
 
     /// A response paired with its query: folded into its domain's evidence.
-    mutating func response(_ event: DNSResponseEvent, _ emit: (ReplayRecord) -> Void) {
+    mutating func response(_ event: borrowing DNSResponseEvent, _ emit: (ReplayRecord) -> Void) {
         if let verdict = engine.observe(event) { responseVerdict(event, verdict, emit) }
     }
 
@@ -343,22 +362,9 @@ struct ReplayAnalyzer {
         _ verdict: Verdict, _ time: Timestamp, _ client: Endpoint, _ sandbox: SandboxID?, _ key: EvidenceKey
     ) {
         if let index = flagged.index(forKey: verdict.domain) {
-            // In place: a convicted domain's every further query carries its verdict.
-            flagged.values[index].queries = max(flagged.values[index].queries, verdict.queries)
-            if flagged.values[index].verdict == .suspiciousName && verdict.kind == .tunnel {
-                var existing = flagged.values[index]
-                // A domain first seen as one odd name, then convicted: report the tunnel.
-                existing.verdict = .tunnel
-                existing.rule = verdict.rule
-                existing.campaign = verdict.members.map(\.value)
-                existing.campaignSize = verdict.memberCount
-                existing.queriesBeforeAlert = verdict.queries
-                existing.nameBytesBeforeAlert = verdict.nameBytes
-                existing.score = verdict.score
-                existing.reasons = verdict.reasons
-                existing.explanation = verdict.explanation
-                flagged.values[index] = existing
-            }
+            // In place, through one mutating call: a convicted domain's every further query carries its
+            // verdict (reading `flagged.values[index].x` copied the whole entry out first).
+            flagged.values[index].merge(verdict)
             return
         }
         flaggedOrder.append(verdict.domain)

@@ -146,7 +146,7 @@ extension DomainState {
     /// Adds a response: NXDOMAIN ratio, answer TTLs and downstream payload. Returns whether its payload
     /// was counted (a name answered again recently adds none).
     @discardableResult
-    mutating func record(_ response: DNSResponseEvent, _ c: DetectionConfiguration) -> Bool {
+    mutating func record(_ response: ResponseFacts, _ c: DetectionConfiguration) -> Bool {
         decay(
             to: response.time, window: c.windowSeconds, longWindow: c.longWindowSeconds,
             churnWindow: c.churnWindowSeconds)
@@ -158,7 +158,7 @@ extension DomainState {
         }
         // A tunnel's downstream data comes with new names (a cache would answer a repeat); the same
         // answer fetched again brings nothing new.
-        guard firstAnswer(DetectionEngine.hash(response.name)) else { return false }
+        guard firstAnswer(response.nameHash) else { return false }
         payloadBytes += Double(response.payloadBytes)
         return response.payloadBytes > 0
     }
@@ -193,5 +193,24 @@ extension DomainState {
         oddNamesAsked = oddNamesAsked.addingReportingOverflow(other.oddNamesAsked).overflow
             ? .max : oddNamesAsked + other.oddNamesAsked
         firstTime = min(firstTime, other.firstTime)
+    }
+}
+
+/// What a response adds to a domain's windows, taken from the event once: the closures that update
+/// the tables capture these few numbers, not a copy of the whole event (its name, domain and answers).
+struct ResponseFacts: Sendable {
+    var time: Timestamp
+    var rcode: UInt16
+    var minTTL: UInt32?
+    var payloadBytes: Int
+    /// ``DNSName/wireHash`` of the name.
+    var nameHash: UInt64
+
+    init(_ response: borrowing DNSResponseEvent) {
+        time = response.time
+        rcode = response.rcode
+        minTTL = response.minTTL
+        payloadBytes = response.payloadBytes
+        nameHash = DetectionEngine.hash(response.name)
     }
 }
