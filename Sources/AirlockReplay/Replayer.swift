@@ -113,11 +113,12 @@ public struct Replayer {
         thread.stackSize = 8 << 20
         thread.start()
         var analyzer: ReplayAnalyzer?
-        while let batch = queue.take() {
-            // Events are read through spans: borrowed in place (an array subscript copied each event
-            // out, retaining its name and key, then released it).
-            let queries = batch.queries.span
-            let responses = batch.responses.span
+        // The event being judged, swapped out of its batch (and the previous one swapped back in): the
+        // engine reads an event it owns, with no copy (a copy retained its name, key and lists, and
+        // reading a batch's event in place copied it all the same), and the batch still frees them all.
+        var query = Self.placeholderQuery
+        var response = Self.placeholderResponse
+        while var batch = queue.take() {
             for item in batch.items {
                 switch item {
                 case .fileStart(let file):
@@ -129,19 +130,21 @@ public struct Replayer {
                     }
                     analyzer!.file = file
                 case .query(let index, let message):
+                    swap(&query, &batch.queries[index])
                     if message < 0 {
-                        analyzer!.query(queries[index], onRecord)
+                        analyzer!.query(query, onRecord)
                     } else {
                         analyzer!.query(
-                            queries[index], batch.messages[message], batch.origins[message],
+                            query, batch.messages[message], batch.origins[message],
                             onRecord, onDNSLog)
                     }
                 case .response(let index, let message):
+                    swap(&response, &batch.responses[index])
                     if message < 0 {
-                        analyzer!.response(responses[index], onRecord)
+                        analyzer!.response(response, onRecord)
                     } else {
                         analyzer!.response(
-                            responses[index], batch.messages[message], batch.origins[message],
+                            response, batch.messages[message], batch.origins[message],
                             batch.answers.isEmpty ? nil : batch.answers[message], onRecord, onDNSLog)
                     }
                 case .other(let message):
@@ -193,6 +196,21 @@ extension FlaggedDomain {
             explanation = verdict.explanation
         }
     }
+}
+
+extension Replayer {
+    /// What ``run(onRecord:onProgress:onDNSLog:)`` swaps into a batch for the first event it takes out.
+    static let placeholderQuery = DNSQueryEvent(
+        time: Timestamp(nanoseconds: 0), client: Endpoint(address: .v4(0), port: 0),
+        server: Endpoint(address: .v4(0), port: 0), transport: .udp, id: 0,
+        name: DNSName(validatedWire: [], hadMixedCase: false), qtype: 0,
+        domain: DomainKey(value: "", kind: .suffixOnly, labelCount: 0))
+    static let placeholderResponse = DNSResponseEvent(
+        time: Timestamp(nanoseconds: 0), client: Endpoint(address: .v4(0), port: 0),
+        server: Endpoint(address: .v4(0), port: 0), transport: .udp, id: 0,
+        name: DNSName(validatedWire: [], hadMixedCase: false), qtype: 0,
+        domain: DomainKey(value: "", kind: .suffixOnly, labelCount: 0), rcode: 0, answerTypes: [], payloadBytes: 0,
+        addresses: [], minTTL: nil, truncated: false)
 }
 
 /// One engine's worth of replay state: the engine (the second half of the pipeline; the reader
