@@ -34,8 +34,9 @@ public struct ReplayOptions: Sendable {
     public var localZones: LocalZones = .defaults
     public var sandboxes: SandboxDirectory = .none
     public var packetConfiguration = PacketDecoderConfiguration()
-    /// Whether `onRecord` wants every query's decision; off (`--summary`), only what the summary needs
-    /// is kept and no per-query record is built.
+    /// Whether `onRecord` wants every query's decision; off (`--summary`, the table), only what the
+    /// summary needs is kept and only alerts (a verdict's first time), bypasses and notable policy
+    /// decisions are reported: no record is built for each further query a convicted domain gets.
     public var recordEveryDecision = true
     /// Which DNS parser reads messages: the zero-copy Swift reader, or libldns (the reference codec,
     /// ~10× slower; the two agree on every field both report — see AirlockDNSWireTests).
@@ -279,7 +280,7 @@ struct ReplayAnalyzer {
         } else if assessment.nameScore >= suspiciousScore && !assessment.exempt {
             noteSuspicious(event, assessment.nameScore)
         }
-        if recordEveryDecision || assessment.verdict != nil { emit(.query(file: file, event, assessment)) }
+        if recordEveryDecision || assessment.verdict?.isFirst == true { emit(.query(file: file, event, assessment)) }
         if let record = policy?.query(event, assessment, file: file), recordEveryDecision || record.isNotable {
             emit(.policy(file: file, record))
         }
