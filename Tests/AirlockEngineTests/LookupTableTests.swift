@@ -78,6 +78,21 @@ import Testing
         }
     }
 
+    /// The subdomain hash a search-list take-back checks first is the one the features carry.
+    @Test func subdomainHashAloneIsTheFeaturesOne() {
+        let extractor = NameFeatureExtractor()
+        var random = SeededRandom(seed: 18)
+        for _ in 0..<2000 {
+            let labels = (0..<(1 + Int(random.next() % 6))).map { _ in random.string("abc019-_+/=", length: 1 + Int(random.next() % 12)) }
+            let name = DNSName((labels + ["example", "com"]).joined(separator: "."))!
+            for group in 0...(name.labelCount + 1) {
+                #expect(
+                    NameFeatureExtractor.subdomainHash(of: name, groupLabels: group)
+                        == extractor.features(of: name, groupLabels: group).subdomainHash)
+            }
+        }
+    }
+
     @Test func theRootSuffixMatchesEveryNameAndNoSuffixNone() {
         let name = DNSName("www.example.com")!
         #expect(SuffixSet([[]]).contains(name.wire))

@@ -142,6 +142,24 @@ public struct NameFeatureExtractor: Sendable {
     /// c·log₂(c) for c in 0…255.
     static let cLog2c: [Double] = (0..<256).map { $0 < 2 ? 0 : Double($0) * Math.log2(Double($0)) }
 
+    /// ``NameFeatures/subdomainHash`` alone: FNV-1a of the wire bytes left of the rightmost
+    /// `groupLabels` labels (0 when there are none).
+    static func subdomainHash(of name: DNSName, groupLabels: Int) -> UInt64 {
+        let scoredLabels = name.labelCount - groupLabels
+        guard scoredLabels > 0 else { return 0 }
+        let wire = name.wire.span
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var index = 0
+        for _ in 0..<scoredLabels {
+            let end = index + 1 + Int(wire[index])
+            while index < end {
+                hash = (hash ^ UInt64(wire[index])) &* 0x100_0000_01b3
+                index += 1
+            }
+        }
+        return hash
+    }
+
     /// Features of the labels of `name` left of its rightmost `groupLabels` labels.
     public func features(of name: DNSName, groupLabels: Int) -> NameFeatures {
         var f = NameFeatures()

@@ -172,6 +172,16 @@ struct DomainState {
         return nil
     }
 
+    /// Whether ``markExpansion(_:)`` would take `fullHash`'s name back (without marking it).
+    func takesBackExpansion(_ fullHash: UInt64) -> Bool {
+        let hash = Self.recentHash(fullHash)
+        for i in 0..<16 where recentNames[i] & ~Self.flags == hash {
+            let entry = recentNames[i]
+            return entry & Self.countedOnce != 0 && entry & Self.expansion == 0
+        }
+        return false
+    }
+
     /// Records that `fullHash`'s name was answered; false when it was among the last 8 answered.
     mutating func firstAnswer(_ fullHash: UInt64) -> Bool {
         let hash = UInt32(truncatingIfNeeded: fullHash ^ (fullHash >> 32)) | 1

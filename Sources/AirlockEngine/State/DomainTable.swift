@@ -53,6 +53,9 @@ struct DomainTable {
 
     func state(_ key: EvidenceKey) -> DomainState? { current[key] ?? previous[key] }
 
+    /// Whether there is a state for `key` (without copying it out).
+    func contains(_ key: EvidenceKey) -> Bool { current.index(forKey: key) != nil || previous.index(forKey: key) != nil }
+
     /// Drops the previous generation. The current one becomes previous by move (no copy-on-write
     /// duplicate), and evidence-holding entries of the dropped generation restart the new current one,
     /// so at most three half-capacity tables exist for the instant of the swap.

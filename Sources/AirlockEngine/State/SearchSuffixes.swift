@@ -67,9 +67,10 @@ struct SearchSuffixes {
     }
 
     private static func answerKey(_ name: DNSName, _ client: ClientIdentity) -> UInt64 {
+        // The name by its stored hash: hashing its bytes again was most of a response's cost here.
         var hasher = Hasher()
         hasher.combine(client)
-        hasher.combine(name.wire)
+        hasher.combine(name.wireHash)
         return UInt64(bitPattern: Int64(hasher.finalize())) | 1
     }
 
@@ -114,14 +115,19 @@ struct SearchSuffixes {
     func expansions(of name: DNSName, client: ClientIdentity) -> [(name: DNSName, domain: DomainKey)] {
         var found: [(name: DNSName, domain: DomainKey)] = []
         for suffix in suffixes(of: client) {
-            // A name already under the suffix is not the bare name of an expansion.
-            if name.wire.count >= suffix.wire.count && name.wire.suffix(suffix.wire.count).elementsEqual(suffix.wire) {
-                continue
-            }
-            guard name.wire.count + suffix.wire.count + 1 <= DNSName.maxWireLength else { continue }
-            found.append((DNSName(validatedWire: name.wire + suffix.wire, hadMixedCase: false), suffix.domain))
+            if let expansion = Self.expansion(of: name, under: suffix) { found.append(expansion) }
         }
         return found
+    }
+
+    /// `name`'s expansion under `suffix`, nil when `name` is under it already (not the bare name of an
+    /// expansion) or the expansion would not fit in a name.
+    static func expansion(of name: DNSName, under suffix: Suffix) -> (name: DNSName, domain: DomainKey)? {
+        if name.wire.count >= suffix.wire.count && name.wire.suffix(suffix.wire.count).elementsEqual(suffix.wire) {
+            return nil
+        }
+        guard name.wire.count + suffix.wire.count + 1 <= DNSName.maxWireLength else { return nil }
+        return (DNSName(validatedWire: name.wire + suffix.wire, hadMixedCase: false), suffix.domain)
     }
 
     private func slot(of client: ClientIdentity) -> Int {
