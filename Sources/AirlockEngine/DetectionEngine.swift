@@ -244,20 +244,25 @@ public struct DetectionEngine: Sendable {
     /// just before and answered NXDOMAIN, were the stub resolver's search list, not data for those zones.
     private mutating func takeBackExpansions(of response: DNSResponseEvent, client: ClientIdentity) {
         let c = configuration
-        // Only suffixes whose domain the client has evidence under make an expansion (and a name) at all.
         for suffix in searchSuffixes.suffixes(of: client) {
-            let key = EvidenceKey(domain: suffix.domain, client: client)
-            guard domains.contains(key), let expansion = SearchSuffixes.expansion(of: response.name, under: suffix)
-            else { continue }
-            // The answer's bytes were noted only if they were counted, and are taken once.
-            let answered = Double(searchSuffixes.takeAnswer(expansion.name, client: client))
+            guard let expansion = SearchSuffixes.expansion(of: response.name, under: suffix) else { continue }
+            let key = EvidenceKey(domain: expansion.domain, client: client)
+            // The answer's bytes were noted only if they were counted, and are taken once (when the
+            // client has evidence under the suffix's domain).
+            let noted = searchSuffixes.answer(expansion.name, client: client)
+            let answered = Double(noted.bytes)
             // Read the expansion's features only when it is among the domain's recent names to take back
-            // (``DomainState/takeBackExpansion(_:)`` finds it by its subdomain's hash, which is cheap).
+            // (``DomainState/takeBackExpansion(_:)`` finds it by its subdomain's hash, which is cheap);
+            // otherwise only the answer's bytes come off, in the same visit.
             let subdomainHash = NameFeatureExtractor.subdomainHash(of: expansion.name, groupLabels: expansion.domain.labelCount)
-            guard domains.withExistingState(key, { $0.takesBackExpansion(subdomainHash) }) == true else {
-                _ = domains.withExistingState(key) { state in state.payloadBytes = max(0, state.payloadBytes - answered) }
-                continue
+            let takesBack = domains.withExistingState(key) { state -> Bool in
+                if state.takesBackExpansion(subdomainHash) { return true }
+                state.payloadBytes = max(0, state.payloadBytes - answered)
+                return false
             }
+            guard let takesBack else { continue }
+            searchSuffixes.forgetAnswer(noted)
+            guard takesBack else { continue }
             let features = featureCache.features(
                 of: expansion.name, groupLabels: expansion.domain.labelCount, extractor)
             let facts = QueryFacts(

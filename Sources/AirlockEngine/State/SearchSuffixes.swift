@@ -59,11 +59,22 @@ struct SearchSuffixes {
 
     /// The answer bytes noted for `name` (once), 0 when none are.
     mutating func takeAnswer(_ name: DNSName, client: ClientIdentity) -> Int {
+        let noted = answer(name, client: client)
+        forgetAnswer(noted)
+        return noted.bytes
+    }
+
+    /// Where ``takeAnswer(_:client:)`` looks, and what it finds (bytes 0 when nothing is noted), without
+    /// taking it: ``forgetAnswer(_:)`` takes it.
+    func answer(_ name: DNSName, client: ClientIdentity) -> (index: Int, bytes: Int) {
         let key = Self.answerKey(name, client)
         let index = Int(key % UInt64(answeredKeys.count))
-        guard answeredKeys[index] == key else { return 0 }
-        answeredKeys[index] = 0
-        return Int(answeredBytes[index])
+        guard answeredKeys[index] == key else { return (-1, 0) }
+        return (index, Int(answeredBytes[index]))
+    }
+
+    mutating func forgetAnswer(_ noted: (index: Int, bytes: Int)) {
+        if noted.index >= 0 { answeredKeys[noted.index] = 0 }
     }
 
     private static func answerKey(_ name: DNSName, _ client: ClientIdentity) -> UInt64 {
