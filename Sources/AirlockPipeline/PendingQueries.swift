@@ -11,10 +11,23 @@ struct PendingQueries {
         var id: UInt16
 
         /// One combine of the fields folded together (every query and response hashes a key).
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(
-                client.address.folded &* 0xBF58_476D_1CE4_E5B9 ^ server.address.folded
-                    ^ UInt64(client.port) << 48 ^ UInt64(server.port) << 32 ^ UInt64(id) << 16)
+        func hash(into hasher: inout Hasher) { hasher.combine(folded) }
+
+        private var folded: UInt64 {
+            client.address.folded &* 0xBF58_476D_1CE4_E5B9 ^ server.address.folded
+                ^ UInt64(client.port) << 48 ^ UInt64(server.port) << 32 ^ UInt64(id) << 16
+        }
+
+        /// The folded fields mixed with the table's seed by MurmurHash3's finaliser instead of a
+        /// SipHash round (Hashable's customisation point for it).
+        func _rawHashValue(seed: Int) -> Int {
+            var h = folded ^ (UInt64(bitPattern: Int64(seed)) &* 0x9E37_79B9_7F4A_7C15)
+            h ^= h >> 33
+            h &*= 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 33
+            h &*= 0xC4CE_B9FE_1A85_EC53
+            h ^= h >> 33
+            return Int(truncatingIfNeeded: h)
         }
     }
 

@@ -51,6 +51,20 @@ struct CampaignKey: Hashable, Sendable {
             hasher.combine(sandbox.name)
         }
     }
+
+    /// The same folded value mixed with the table's seed, without a SipHash round (see ``EvidenceKey``).
+    func _rawHashValue(seed: Int) -> Int {
+        let scopeCode: UInt64 =
+            switch scope {
+            case .unfamiliarDomains: 0x5F3D
+            case .server(let address): address.folded &* 0xBF58_476D_1CE4_E5B9
+            }
+        switch client {
+        case .address(let address): return KeyMixing.mix(scopeCode ^ address.folded &* 0x9E37_79B9_7F4A_7C15, seed)
+        case .everyone: return KeyMixing.mix(scopeCode ^ 0x5A5A, seed)
+        case .sandbox(let sandbox): return KeyMixing.mix(scopeCode ^ UInt64(bitPattern: Int64(sandbox.name.hashValue)), seed)
+        }
+    }
 }
 
 /// Campaigns per client and scope, bounded by two generations like ``DomainTable``.
