@@ -83,6 +83,18 @@ public struct DomainKey: Hashable, Sendable, CustomStringConvertible {
 
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
+    /// The stored code mixed with the table's seed by MurmurHash3's finaliser, without a SipHash round
+    /// (Hashable's customisation point for it: the engine's tables look a domain up for every query).
+    public func _rawHashValue(seed: Int) -> Int {
+        var h = UInt64(code) ^ (UInt64(bitPattern: Int64(seed)) &* 0x9E37_79B9_7F4A_7C15)
+        h ^= h >> 33
+        h &*= 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
+        h &*= 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 33
+        return Int(truncatingIfNeeded: h)
+    }
+
     /// The stored hash code, for keys that fold it with other fields into one combine.
     package var hashCode: UInt32 { code }
 
