@@ -10,7 +10,7 @@ set -euo pipefail
 BUILD_PKGS=(libpcap-dev libldns-dev libpsl-dev libyaml-dev libssl-dev zlib1g-dev pkg-config)
 TEST_PKGS=(python3-pip iodine dns2tcp tcpdump nsd knot-dnsutils dnsutils nftables iproute2 rsyslog python3 openssl dnsdist socat
   curl iputils-ping util-linux python3-yaml systemd logrotate prometheus redis-server)
-BENCH_PKGS=(tshark dnsperf tinyproxy bc time nginx-light)
+BENCH_PKGS=(tshark dnsperf tinyproxy bc time nginx-light valgrind)
 
 # Optional: the report's browser test (AirlockReportTests) renders the page in headless Chromium and
 # skips without it; installed when available, never a reason to fail (it is large and not needed to build).

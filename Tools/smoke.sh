@@ -13,6 +13,8 @@ run() {
   echo "== smoke: $name ok in $((SECONDS - start)) s"
 }
 run replay bash Benchmarks/replay.sh --smoke
+run replay-instructions bash Benchmarks/replay-instructions.sh --smoke
+run replay-digests bash Benchmarks/replay-digests.sh --smoke
 [[ -f Benchmarks/report.sh ]] && run report bash Benchmarks/report.sh --smoke
 if [[ -d ../shared/captures ]]; then run flood bash Benchmarks/flood.sh 100000; fi
 run benign-stress python3 Tools/benign-stress.py
