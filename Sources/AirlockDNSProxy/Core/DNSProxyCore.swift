@@ -56,11 +56,24 @@ public struct DNSProxyCore {
     }
 
     /// Hands over the decisions made since the last call.
+    ///
+    /// The core's buffer goes to the caller and the core starts an empty one: copying it and then
+    /// emptying it "keeping capacity" allocated a fresh 256-record buffer (~150 KB) per call, since
+    /// the copy still shared the old one. Callers that take records for every batch use
+    /// ``takeRecords(into:)``, which allocates nothing.
     public mutating func takeRecords() -> [DNSDecisionRecord] {
         guard !records.isEmpty else { return [] }
-        let out = records
-        records.removeAll(keepingCapacity: true)
+        var out: [DNSDecisionRecord] = []
+        swap(&out, &records)
         return out
+    }
+
+    /// Hands over the decisions made since the last call by trading buffers with `buffer`: it is
+    /// emptied (capacity kept) and becomes the core's, and the core's records are left in it. Two
+    /// buffers alternate, so a worker logging every batch allocates none.
+    public mutating func takeRecords(into buffer: inout [DNSDecisionRecord]) {
+        buffer.removeAll(keepingCapacity: true)
+        swap(&records, &buffer)
     }
 
     /// The monotonic time of the earliest upstream deadline, if any query is waiting.

@@ -55,6 +55,8 @@ package final class ProxyWorker: @unchecked Sendable {
     private var incoming: [IncomingQuery] = []
     private var upstreamAnswers: [(bytes: [UInt8], upstream: Endpoint)] = []
     private var lastHousekeeping: Int64 = 0
+    /// The decisions of the last batch, traded with the core's buffer (``DNSProxyCore/takeRecords(into:)``).
+    private var logged: [DNSDecisionRecord] = []
     /// The worker's counters, copied out about once a second and at exit.
     let published = Mutex<ProxyStats>(ProxyStats())
 
@@ -259,8 +261,8 @@ package final class ProxyWorker: @unchecked Sendable {
     }
 
     private func writeLog() {
-        let records = core.takeRecords()
-        if !records.isEmpty { log?.write(records) }
+        core.takeRecords(into: &logged)
+        if !logged.isEmpty { log?.write(logged) }
     }
 
     private func housekeeping(_ time: ProxyTime) {

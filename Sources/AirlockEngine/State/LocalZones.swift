@@ -39,7 +39,9 @@ public struct LocalZones: Sendable {
 
     /// The defaults plus an operator's search suffixes and private zones.
     public static func defaults(adding extra: some Sequence<String>) -> LocalZones {
-        LocalZones(suffixes: defaultZones + Array(extra))
+        let extra = Array(extra)
+        // The common case (no local zones in the policy) shares the one parsed table.
+        return extra.isEmpty ? defaults : LocalZones(suffixes: defaultZones + extra)
     }
 
     public static let none = LocalZones(suffixes: [String]())

@@ -123,9 +123,12 @@ public struct ConnectionMachine {
         }
     }
 
+    /// Hands over the decisions made since the last call (the buffer itself: copying it and emptying
+    /// it "keeping capacity" allocated a new one each time).
     public mutating func takeRecords() -> [HTTPDecisionRecord] {
-        let out = records
-        records.removeAll(keepingCapacity: true)
+        guard !records.isEmpty else { return [] }
+        var out: [HTTPDecisionRecord] = []
+        swap(&out, &records)
         return out
     }
 

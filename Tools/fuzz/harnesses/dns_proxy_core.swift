@@ -123,6 +123,7 @@ public func fuzzDNSProxyCore(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     configuration.cacheEntries = input.byte() & 0x01 != 0 ? 64 : 0
     var core = DNSProxyCore(configuration: configuration, shared: SharedInspection(policy: snapshot, groupingCacheSlots: 64))
     var expect = Expectations()
+    var records: [DNSDecisionRecord] = []
     var wall = fuzzEpoch
     var monotonic: Int64 = 1_000_000_000
     var now: ProxyTime { ProxyTime(wall: Timestamp(nanoseconds: wall), monotonic: monotonic) }
@@ -181,7 +182,8 @@ public func fuzzDNSProxyCore(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
                 into: &actions)
             for action in actions { expect.check(action) }
         }
-        for record in core.takeRecords() { checkLogLine(record) }
+        core.takeRecords(into: &records)
+        for record in records { checkLogLine(record) }
     }
     return 0
 }
