@@ -21,7 +21,15 @@ public enum JSON {
 
     /// Appends `s` as a JSON string literal to a `String`.
     public static func appendString(_ s: String, to out: inout String) {
-        out += string(s)
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            // Plain ASCII, nearly every alert field: appended as it is, without a byte buffer and a
+            // second String per value.
+            out += "\""
+            out += s
+            out += "\""
+        } else {
+            out += string(s)
+        }
     }
 
     /// `s` as a JSON string literal.

@@ -15,6 +15,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     /// Compact serialisation (no spaces), one line.
     public var rendered: String {
         var out = ""
+        out.reserveCapacity(2048)  // an OCSF alert record is ~1-2 KB: one allocation instead of a doubling series
         write(to: &out)
         return out
     }
