@@ -11,7 +11,9 @@
 #   Benchmarks/dns-proxy.sh --smoke    one second per path with the debug build: checks that every path
 #                                      works (CI); its figures mean nothing
 #   Benchmarks/dns-proxy.sh --profile  only profiles Airlock (no cache) under the same load: `perf record -g`
-#                                      for --duration seconds → Benchmarks/out/dns-proxy-profile.txt
+#                                      for --duration seconds → Benchmarks/out/dns-proxy-profile.txt (and
+#                                      dns-proxy.perf.data, to read again with perf-report.py --within …)
+#   Benchmarks/dns-proxy.sh --profile --log-every-query   the same, logging every query to a file
 #   options: --duration S  --runs N  --threads N (airlock threads and dnsdist listeners; default nproc)
 #
 # Everything listens on 127.0.0.1 high ports; every process started here is stopped by PID on exit.
@@ -24,14 +26,16 @@ runs=3
 threads=$(nproc)
 smoke=0
 profile=0
+profile_log=notable
 while (($#)); do
   case "$1" in
     --smoke) smoke=1; duration=1; runs=1 ;;
     --profile) profile=1 ;;
+    --log-every-query) profile_log=all ;;
     --duration) duration="$2"; shift ;;
     --runs) runs="$2"; shift ;;
     --threads) threads="$2"; shift ;;
-    *) echo "usage: $0 [--smoke] [--profile] [--duration S] [--runs N] [--threads N]" >&2; exit 64 ;;
+    *) echo "usage: $0 [--smoke] [--profile [--log-every-query]] [--duration S] [--runs N] [--threads N]" >&2; exit 64 ;;
   esac
   shift
 done
@@ -105,16 +109,17 @@ dns:
 EOF
 
 clk=$(getconf CLK_TCK)
-# utime+stime (ticks) of a process and all its descendants (NSD forks xfrd → main → server).
+# "utime stime" (ticks) of a process and all its descendants (NSD forks xfrd → main → server).
 descendants() { local child; for child in $(pgrep -P "$1" || true); do echo "$child"; descendants "$child"; done; }
 cpu_ticks() {
-  local total=0 pid
+  local user=0 system=0 pid u s
   for pid in $1 $(descendants "$1"); do
     [[ -r /proc/$pid/stat ]] || continue
     # Fields after the command name (which may hold spaces: "nsd: server 1"): utime and stime are 12th and 13th.
-    total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
+    read -r u s < <(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12, $13}')
+    user=$((user + u)) system=$((system + s))
   done
-  echo "$total"
+  echo "$user $system"
 }
 
 wait_ready() { # port
@@ -126,7 +131,7 @@ wait_ready() { # port
   return 1
 }
 
-# One peak measurement: prints "qps avg_latency_ms queries_per_cpu_second lost"
+# One peak measurement: prints "qps avg_latency_ms queries_per_cpu_second lost user_us_per_query system_us_per_query"
 measure() { # port server_pid
   local before after out
   before=$(cpu_ticks "$2")
@@ -137,8 +142,10 @@ measure() { # port server_pid
   avg=$(awk '/Average Latency \(s\):/ {print $4 * 1000}' <<<"$out")
   completed=$(awk '/Queries completed:/ {print $3}' <<<"$out")
   lost=$(awk '/Queries lost:/ {print $3}' <<<"$out")
-  awk -v q="$qps" -v a="$avg" -v c="$completed" -v t=$((after - before)) -v hz="$clk" -v l="$lost" \
-    'BEGIN { printf "%.0f %.3f %.0f %s\n", q, a, (t > 0 ? c / (t / hz) : 0), l }'
+  awk -v q="$qps" -v a="$avg" -v c="$completed" -v b="$before" -v e="$after" -v hz="$clk" -v l="$lost" \
+    'BEGIN { split(b, b2, " "); split(e, e2, " "); u = e2[1] - b2[1]; s = e2[2] - b2[2]; t = u + s
+             printf "%.0f %.3f %.0f %s %.2f %.2f\n", q, a, (t > 0 ? c / (t / hz) : 0), l,
+               (c > 0 ? u / hz / c * 1e6 : 0), (c > 0 ? s / hz / c * 1e6 : 0) }'
 }
 
 # Latency percentiles at a fixed rate: prints "p50_ms p99_ms p999_ms qps"
@@ -165,6 +172,8 @@ bench() { # name port pid
   result[$1.lat]=$(printf '%s\n' "${rows[@]}" | awk '{print $2}' | median)
   result[$1.cpu]=$(printf '%s\n' "${rows[@]}" | awk '{print $3}' | median)
   result[$1.lost]=$(printf '%s\n' "${rows[@]}" | awk '{s += $4} END {print s}')
+  result[$1.user]=$(printf '%s\n' "${rows[@]}" | awk '{print $5}' | median)
+  result[$1.system]=$(printf '%s\n' "${rows[@]}" | awk '{print $6}' | median)
 }
 
 start_dnsdist() { # port cache(0|1) [listeners]
@@ -194,8 +203,8 @@ if ((profile)); then
   command -v perf >/dev/null || { echo "dns-proxy.sh: --profile needs perf (apt-get install linux-perf)" >&2; exit 1; }
   wait_ready "$nsd_port"
   port=$(free_port)
-  start_airlock "$port" 0 notable; wait_ready "$port"
-  echo "profiling airlock serve (no cache) for $duration s under dnsperf -c 20 -q 200; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  start_airlock "$port" 0 "$profile_log"; wait_ready "$port"
+  echo "profiling airlock serve (no cache, log level $profile_log) for $duration s under dnsperf -c 20 -q 200; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   perf record -g -o "$work/perf.data" -p "$server_pid" -- sleep "$duration" 2>"$work/perf.log" &
   perf_pid=$!
   measure "$port" "$server_pid" | awk '{printf "while profiling: %s qps, %s ms average, %s queries per server CPU-second\n", $1, $2, $3}'
@@ -203,7 +212,8 @@ if ((profile)); then
   stop_server
   mkdir -p Benchmarks/out
   python3 Benchmarks/perf-report.py "$work/perf.data" --top 60 >Benchmarks/out/dns-proxy-profile.txt
-  echo "profile: Benchmarks/out/dns-proxy-profile.txt"
+  mv "$work/perf.data" Benchmarks/out/dns-proxy.perf.data
+  echo "profile: Benchmarks/out/dns-proxy-profile.txt (perf data: Benchmarks/out/dns-proxy.perf.data, for perf-report.py --within …)"
   sed -n '1,30p' Benchmarks/out/dns-proxy-profile.txt
   exit 0
 fi
@@ -237,11 +247,13 @@ rm -f "$work/all.jsonl"
 runs=$saved_runs
 
 row() { # label name
-  printf '%-34s %9s %10s %12s %6s\n' "$1" "${result[$2.qps]}" "${result[$2.lat]}" "${result[$2.cpu]}" "${result[$2.lost]}"
+  printf '%-34s %9s %10s %12s %6s %9s %9s %7s\n' "$1" "${result[$2.qps]}" "${result[$2.lat]}" "${result[$2.cpu]}" "${result[$2.lost]}" \
+    "${result[$2.user]}" "${result[$2.system]}" \
+    "$(awk -v u="${result[$2.user]}" -v s="${result[$2.system]}" 'BEGIN { printf "%.0f %%", (u + s > 0 ? 100 * s / (u + s) : 0) }')"
 }
 echo
 echo "(dnsdist and airlock rows: $threads listeners / threads unless said; 'log every query' writes ${result[airlock.log.lines]} JSON lines to a file)"
-printf '%-34s %9s %10s %12s %6s\n' "path" "qps" "avg ms" "q/server-CPU-s" "lost"
+printf '%-34s %9s %10s %12s %6s %9s %9s %7s\n' "path" "qps" "avg ms" "q/server-CPU-s" "lost" "user µs/q" "sys µs/q" "sys"
 row "nsd direct (floor)" direct
 row "dnsdist -> nsd, 1 listener" dnsdist.single
 row "dnsdist -> nsd, no cache" dnsdist.0
@@ -250,9 +262,15 @@ row "dnsdist -> nsd, packet cache" dnsdist.1
 row "airlock -> nsd, packet cache" airlock.1
 row "airlock, no cache, log every query" airlock.log
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+percent_below() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? 100 * (b - a) / b : 0) }'; }
 echo
 echo "Airlock/dnsdist (1 listener, no cache): qps $(ratio "${result[airlock.0.qps]}" "${result[dnsdist.single.qps]}")×, queries per server CPU-second $(ratio "${result[airlock.0.cpu]}" "${result[dnsdist.single.cpu]}")×"
 echo "Airlock/dnsdist without cache: qps $(ratio "${result[airlock.0.qps]}" "${result[dnsdist.0.qps]}")×, queries per server CPU-second $(ratio "${result[airlock.0.cpu]}" "${result[dnsdist.0.cpu]}")×"
+echo "logging every query: $(percent_below "${result[airlock.log.cpu]}" "${result[airlock.0.cpu]}") % fewer queries per server CPU-second than not logging (goal: ≤ 10 %)"
+# The kernel's share: system time per query is mostly the loopback UDP path (recvmmsg/sendmmsg in and
+# out, both sides). If a proxy's system time alone is over 1/1.5 of dnsdist's total CPU per query,
+# no user-space saving can make it 1.5× dnsdist per CPU-second on loopback.
+echo "per query (no cache): dnsdist $(awk -v u="${result[dnsdist.0.user]}" -v s="${result[dnsdist.0.system]}" 'BEGIN { printf "%.2f µs user + %.2f µs system", u, s }'), airlock $(awk -v u="${result[airlock.0.user]}" -v s="${result[airlock.0.system]}" 'BEGIN { printf "%.2f µs user + %.2f µs system", u, s }'); 1.5× dnsdist per CPU-second needs airlock ≤ $(awk -v u="${result[dnsdist.0.user]}" -v s="${result[dnsdist.0.system]}" 'BEGIN { printf "%.2f", (u + s) / 1.5 }') µs a query"
 echo "Airlock/dnsdist with cache:    qps $(ratio "${result[airlock.1.qps]}" "${result[dnsdist.1.qps]}")×, queries per server CPU-second $(ratio "${result[airlock.1.cpu]}" "${result[dnsdist.1.cpu]}")×"
 
 # --- Latency at half of Airlock's uncached peak, every path at the same rate. ---

@@ -9,7 +9,10 @@ names with `swift-demangle`. It prints two tables: self time (the innermost func
 attributed to the function it was inlined from) and inclusive time (samples with the function
 anywhere on the stack), each with the share of all samples.
 
-    python3 Benchmarks/perf-report.py PERF.DATA [--top N] [--comm NAME] > report.txt
+    python3 Benchmarks/perf-report.py PERF.DATA [--top N] [--comm NAME] [--within TEXT] > report.txt
+
+--within TEXT keeps only the samples with a function named like TEXT on the stack (what a function's
+inclusive time is made of); shares stay shares of all samples.
 """
 import argparse
 import bisect
@@ -130,6 +133,8 @@ def main():
     ap.add_argument("--thread", type=int, help="only the Nth busiest thread (1: the busiest)")
     ap.add_argument("--callers", action="append", default=[], metavar="TEXT",
                     help="also list who calls the functions whose name contains TEXT (repeatable)")
+    ap.add_argument("--within", metavar="TEXT",
+                    help="only samples with a function whose name contains TEXT on the stack")
     args = ap.parse_args()
 
     tagged = list(samples(args.data, args.comm))
@@ -175,6 +180,8 @@ def main():
         stack = []  # innermost first, inlined functions expanded
         for dso, address in frames:
             stack.extend(reversed(frame_names(dso, address)))
+        if args.within and not any(args.within in name for name in stack):
+            continue
         self_time[stack[0]] += 1
         inclusive.update(set(stack))
         for text, counter in callers.items():
