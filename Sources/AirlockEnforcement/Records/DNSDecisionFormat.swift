@@ -24,8 +24,7 @@ public enum DecisionFormat {
     }
 
     static func append(_ record: DNSDecisionRecord, to buffer: inout [UInt8], clock: inout JSONLineFields.Clock) {
-        var line = JSONLine(into: buffer)
-        buffer = []
+        var line = JSONLine(into: &buffer)
         line.add("time") { clock.append(record.time, to: &$0) }
         line.add("event", "dns_decision")
         line.add("stage", record.stage.rawValue)

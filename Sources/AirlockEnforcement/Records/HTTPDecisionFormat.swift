@@ -11,8 +11,7 @@ import AirlockEvents
 /// ```
 public enum HTTPDecisionFormat {
     public static func append(_ r: HTTPDecisionRecord, to buffer: inout [UInt8]) {
-        var line = JSONLine(into: buffer)
-        buffer = []
+        var line = JSONLine(into: &buffer)
         line.add("time", r.time.description)
         line.add("event", "http_decision")
         line.add("stage", r.stage.rawValue)

@@ -8,8 +8,12 @@ package struct JSONLine {
     private(set) var bytes: [UInt8]
     private var needsComma = false
 
-    package init(into buffer: [UInt8]) {
-        bytes = buffer
+    /// Takes `buffer` over (leaving it empty) so that appending never copies what it already holds:
+    /// taking a copy of it left two references for the first append, which then copied the whole
+    /// buffer — every line of a batch copied the lines before it.
+    package init(into buffer: inout [UInt8]) {
+        bytes = []
+        swap(&bytes, &buffer)
         bytes.append(UInt8(ascii: "{"))
     }
 

@@ -38,10 +38,12 @@ enum JSONLineFields {
         }
         out.append(UInt8(ascii: "\""))
         appendDecimal(Int(v >> 24), to: &out)
-        for shift in [16, 8, 0] as [UInt32] {
-            out.append(UInt8(ascii: "."))
-            appendDecimal(Int((v >> shift) & 0xFF), to: &out)
-        }
+        out.append(UInt8(ascii: "."))
+        appendDecimal(Int((v >> 16) & 0xFF), to: &out)
+        out.append(UInt8(ascii: "."))
+        appendDecimal(Int((v >> 8) & 0xFF), to: &out)
+        out.append(UInt8(ascii: "."))
+        appendDecimal(Int(v & 0xFF), to: &out)
         out.append(UInt8(ascii: ":"))
         appendDecimal(Int(endpoint.port), to: &out)
         out.append(UInt8(ascii: "\""))
@@ -75,17 +77,15 @@ enum JSONLineFields {
         out.append(UInt8(ascii: "\""))
     }
 
+    /// A non-negative integer's decimal digits, without building a string or a digit array.
     static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        if value < 10 {
-            out.append(UInt8(ascii: "0") + UInt8(value))
-            return
+        var divisor = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
         }
-        var digits: [UInt8] = []
-        var v = value
-        while v > 0 {
-            digits.append(UInt8(ascii: "0") + UInt8(v % 10))
-            v /= 10
-        }
-        out.append(contentsOf: digits.reversed())
     }
 }
