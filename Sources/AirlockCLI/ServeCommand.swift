@@ -49,6 +49,7 @@ enum ServeCommand {
             return 0
         }
         guard let policyPath = parsed.value("--policy") else { throw UsageError.missingArgument("--policy FILE") }
+        MemoryAllocator.returnLargeBlocksToTheSystem()
         let listen = try parsed.values("--listen").map { try endpoint($0, option: "--listen", listening: true) }
         let upstreams = try parsed.values("--upstream").map {
             try endpoint($0, option: "--upstream", listening: false)

@@ -2,6 +2,7 @@
 #include "CAirlockSys.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
@@ -99,3 +100,5 @@ int64_t airlock_monotonic_ns(void) {
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
+
+int airlock_set_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }

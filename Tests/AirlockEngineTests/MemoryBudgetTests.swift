@@ -35,4 +35,23 @@ import Testing
             if engine.trackedDomains > capacity { break }
         }
     }
+
+    /// From the first rotation on, the two generations trade one pair of tables of full size: a
+    /// generation regrown from empty held its old and new storage side by side at each doubling, the
+    /// live proxy's largest transient under a flood of one-off domains (Benchmarks/live-flood.sh).
+    @Test func generationsReuseTheirTables() {
+        var table = DomainTable(capacity: 1_000)
+        var capacities: Set<Int> = []
+        for i in 0..<5_000 {
+            let domain = DomainKey(value: "d\(i).com", kind: .registeredDomain, labelCount: 2)
+            table.withState(EvidenceKey(domain: domain, client: .everyone), time: Timestamp(nanoseconds: 0)) { _ in }
+            if i >= 2 * table.generationSize {
+                capacities.insert(table.current.capacity)
+                capacities.insert(table.previous.capacity)
+            }
+            #expect(table.count <= 1_000)
+        }
+        #expect(capacities.count == 1)
+        #expect(capacities.allSatisfy { $0 >= table.generationSize })
+    }
 }

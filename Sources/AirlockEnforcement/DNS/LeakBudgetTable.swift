@@ -75,10 +75,21 @@ struct LeakBudgetTable: Sendable {
     }
 
     private mutating func put(_ key: Key, _ entry: Entry) {
-        if current[key] == nil && current.count >= capacity / 2 {
-            previous = current
-            current = [:]
-        }
+        if current[key] == nil && current.count >= capacity / 2 { rotate() }
         current[key] = entry
+    }
+
+    /// Drops the previous generation; its table, emptied keeping its capacity, becomes the new current
+    /// one. Both tables are allocated once at full size (~26 MB each at the default capacity) and
+    /// reused: regrown from empty at every generation, the new table's storage sat next to the one it
+    /// doubled from and both generations, the largest transient of the live proxy under a flood of
+    /// one-off domains (a rotation every few seconds).
+    private mutating func rotate() {
+        var reused = previous
+        previous = current
+        current = [:]
+        reused.removeAll(keepingCapacity: true)
+        if reused.capacity < capacity / 2 { reused.reserveCapacity(capacity / 2) }
+        current = reused
     }
 }

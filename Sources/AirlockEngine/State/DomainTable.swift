@@ -8,7 +8,8 @@ import AirlockEvents
 /// again within a generation survives. Entries that hold evidence (a suspicious name, a verdict) are
 /// carried over an eviction once more, up to an eighth of capacity, so a tunnel under a flood of random
 /// domains keeps its state. Bound: two generations of ``generationSize`` (≤ capacity/2); the rescued
-/// eighth starts the new current generation, so it is inside that bound.
+/// eighth starts the new current generation, so it is inside that bound. From the first rotation on,
+/// both generations' tables stay allocated at full size and are reused (see ``rotate()``).
 struct DomainTable {
     private(set) var current: [EvidenceKey: DomainState] = [:]
     private(set) var previous: [EvidenceKey: DomainState] = [:]
@@ -57,20 +58,26 @@ struct DomainTable {
     func contains(_ key: EvidenceKey) -> Bool { current.index(forKey: key) != nil || previous.index(forKey: key) != nil }
 
     /// Drops the previous generation. The current one becomes previous by move (no copy-on-write
-    /// duplicate), and evidence-holding entries of the dropped generation restart the new current one,
-    /// so at most three half-capacity tables exist for the instant of the swap.
+    /// duplicate), and the dropped generation's table, emptied keeping its capacity, becomes the new
+    /// current one, restarted with the dropped entries that hold evidence. The two generations' tables
+    /// are therefore allocated once (at full size from the first rotation on) and reused: a fresh
+    /// table regrown from empty at every rotation held its old and new storage side by side at each
+    /// doubling, next to both generations, and under a flood of one-off domains (a rotation every few
+    /// seconds) the freed tables were most of the live proxy's peak RSS.
     private mutating func rotate() {
-        var dropped = previous
+        var reused = previous
         previous = current
         current = [:]
         let rescueLimit = capacity / 8
-        var rescued = 0
-        for (key, state) in dropped where state.holdsEvidence {
-            guard rescued < rescueLimit else { break }
-            current[key] = state
-            rescued += 1
+        var rescued: [(key: EvidenceKey, state: DomainState)] = []
+        for (key, state) in reused where state.holdsEvidence {
+            guard rescued.count < rescueLimit else { break }
+            rescued.append((key, state))
         }
-        evictions += dropped.count - rescued
-        dropped = [:]
+        evictions += reused.count - rescued.count
+        reused.removeAll(keepingCapacity: true)
+        if reused.capacity < generationSize { reused.reserveCapacity(generationSize) }
+        for entry in rescued { reused[entry.key] = entry.state }
+        current = reused
     }
 }

@@ -61,4 +61,7 @@ enum {
     AIRLOCK_EPOLL_CTL_DEL = EPOLL_CTL_DEL,
 };
 
+/// mallopt(M_MMAP_THRESHOLD, bytes) (<malloc.h> is not in the Glibc module map). Returns 1 on success.
+int airlock_set_mmap_threshold(int bytes);
+
 #endif
