@@ -16,6 +16,7 @@
 #                                      for --duration seconds → Benchmarks/out/dns-proxy-profile.txt (and
 #                                      dns-proxy.perf.data, to read again with perf-report.py --within …)
 #   Benchmarks/dns-proxy.sh --profile --log-every-query   the same, logging every query to a file
+#   Benchmarks/dns-proxy.sh --log-cost only the logging cost: --runs pairs (not logging, logging) of Airlock
 #   options: --duration S  --runs N  --threads N (airlock threads and dnsdist listeners; default nproc)
 #
 # Everything listens on 127.0.0.1 high ports; every process started here is stopped by PID on exit.
@@ -29,15 +30,17 @@ threads=$(nproc)
 smoke=0
 profile=0
 profile_log=notable
+log_cost_only=0
 while (($#)); do
   case "$1" in
     --smoke) smoke=1; duration=1; runs=1 ;;
     --profile) profile=1 ;;
     --log-every-query) profile_log=all ;;
+    --log-cost) log_cost_only=1 ;;
     --duration) duration="$2"; shift ;;
     --runs) runs="$2"; shift ;;
     --threads) threads="$2"; shift ;;
-    *) echo "usage: $0 [--smoke] [--profile [--log-every-query]] [--duration S] [--runs N] [--threads N]" >&2; exit 64 ;;
+    *) echo "usage: $0 [--smoke] [--profile [--log-every-query]] [--log-cost] [--duration S] [--runs N] [--threads N]" >&2; exit 64 ;;
   esac
   shift
 done
@@ -222,21 +225,23 @@ fi
 
 echo "dns-proxy benchmark: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run, ${runs} × ${duration} s per path, dnsperf -c 20 -q 200, $(wc -l <"$work/queries") names in 50 domains; airlock threads / dnsdist listeners: $threads" >&2
 wait_ready "$nsd_port"
-bench direct "$nsd_port" "$nsd_pid"
-
 port=$(free_port)
-# dnsdist as Debian configures it by default: one listener (the figure ENGINEERING-NOTES.md quotes).
-start_dnsdist "$port" 0 1; wait_ready "$port"
-bench "dnsdist.single" "$port" "$server_pid"
-stop_server
-for cache in 0 1; do
-  start_dnsdist "$port" "$cache"; wait_ready "$port"
-  bench "dnsdist.$cache" "$port" "$server_pid"
+if ((!log_cost_only)); then
+  bench direct "$nsd_port" "$nsd_pid"
+
+  # dnsdist as Debian configures it by default: one listener (the figure ENGINEERING-NOTES.md quotes).
+  start_dnsdist "$port" 0 1; wait_ready "$port"
+  bench "dnsdist.single" "$port" "$server_pid"
   stop_server
-  start_airlock "$port" "$([[ $cache == 1 ]] && echo 20000 || echo 0)" notable; wait_ready "$port"
-  bench "airlock.$cache" "$port" "$server_pid"
-  stop_server
-done
+  for cache in 0 1; do
+    start_dnsdist "$port" "$cache"; wait_ready "$port"
+    bench "dnsdist.$cache" "$port" "$server_pid"
+    stop_server
+    start_airlock "$port" "$([[ $cache == 1 ]] && echo 20000 || echo 0)" notable; wait_ready "$port"
+    bench "airlock.$cache" "$port" "$server_pid"
+    stop_server
+  done
+fi
 # The cost of logging every decision (the default log level) to a file, on the uncached path: runs in
 # pairs, not logging then logging, so that the load of this shared machine hits both alike; the cost
 # is the median of the pairs' differences. The log grows by ~400 bytes a query: emptied after each run.
@@ -260,6 +265,10 @@ for field in qps:1 lat:2 cpu:3 user:5 system:6; do
 done
 result[airlock.log.lost]=$(printf '%s\n' "${log_rows[@]}" | awk '{s += $4} END {print s}')
 result[airlock.log.cost]=$(printf '%s\n' "${log_costs[@]}" | median)
+if ((log_cost_only)); then
+  echo "logging every query: ${result[airlock.log.cost]} % fewer queries per server CPU-second than not logging (median of $runs pairs run back to back: ${log_costs[*]}; goal: ≤ 10 %); load $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 
 row() { # label name
   printf '%-34s %9s %10s %12s %6s %9s %9s %7s\n' "$1" "${result[$2.qps]}" "${result[$2.lat]}" "${result[$2.cpu]}" "${result[$2.lost]}" \

@@ -65,7 +65,7 @@ public enum DecisionFormat {
             out.append(contentsOf: record.policyVersion.utf8)
             out.append(UInt8(ascii: "\""))
         }
-        buffer = line.finish()
+        line.finish(into: &buffer)
     }
 
     /// One record as a string without the newline (tests, error messages).

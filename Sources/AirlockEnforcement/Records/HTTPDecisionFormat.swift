@@ -41,7 +41,7 @@ public enum HTTPDecisionFormat {
         }
         line.add("evidence", raw: evidence + "]")
         line.add("policy_version", "sha256:" + r.policyVersion)
-        buffer = line.finish()
+        line.finish(into: &buffer)
     }
 
     public static func string(_ record: HTTPDecisionRecord) -> String {

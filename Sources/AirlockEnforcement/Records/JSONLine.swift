@@ -17,11 +17,13 @@ package struct JSONLine {
         bytes.append(UInt8(ascii: "{"))
     }
 
-    /// Closes the object and the line; returns the buffer.
-    package consuming func finish() -> [UInt8] {
+    /// Closes the object and the line, and hands the buffer back to `buffer` (emptied by ``init(into:)``).
+    /// Swapped, not returned: `consuming` still left the caller's copy of the line holding the bytes, so
+    /// the closing brace copied the whole batch again (1 % of the proxy's CPU when logging every query).
+    package mutating func finish(into buffer: inout [UInt8]) {
         bytes.append(UInt8(ascii: "}"))
         bytes.append(UInt8(ascii: "\n"))
-        return bytes
+        swap(&bytes, &buffer)
     }
 
     /// Keys are the formats' own literals: plain ASCII, never escaped.
