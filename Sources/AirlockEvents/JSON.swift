@@ -11,7 +11,7 @@ public enum JSON {
     /// common case on the packet path, is copied as it is.
     public static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+        if isPlain(s) {
             out.append(contentsOf: s.utf8)
         } else {
             for scalar in s.unicodeScalars { append(scalar, to: &out) }
@@ -21,7 +21,7 @@ public enum JSON {
 
     /// Appends `s` as a JSON string literal to a `String`.
     public static func appendString(_ s: String, to out: inout String) {
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+        if isPlain(s) {
             // Plain ASCII, nearly every alert field: appended as it is, without a byte buffer and a
             // second String per value.
             out += "\""
@@ -30,6 +30,11 @@ public enum JSON {
         } else {
             out += string(s)
         }
+    }
+
+    /// Printable ASCII without `"` or `\`: written as it is, no escaping needed.
+    private static func isPlain(_ s: String) -> Bool {
+        s.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
     }
 
     /// `s` as a JSON string literal.

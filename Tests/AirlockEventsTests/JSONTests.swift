@@ -12,6 +12,21 @@ import Testing
         #expect(JSON.string("é") == "\"é\"")
     }
 
+    /// Alert records append into a `String`, logs into bytes: plain values take a shortcut in the
+    /// first, so both must still write the same literal, escaped or not.
+    @Test func stringAndByteWritersAgree() {
+        for value in ["plain.example", "", "a\"b", "back\\slash", "line\nbreak", "\u{7F}", "é", "\u{2028}x"] {
+            var text = "["
+            JSON.appendString(value, to: &text)
+            var bytes: [UInt8] = []
+            JSON.appendString(value, to: &bytes)
+            #expect(text == "[" + String(decoding: bytes, as: UTF8.self), "\(value.debugDescription)")
+        }
+        var text = ""
+        JSON.appendString("a\"b", to: &text)
+        #expect(text == "\"a\\\"b\"")
+    }
+
     @Test func numbersAreWholeWhenTheyRoundToWhole() {
         #expect(JSON.number(3) == "3")
         #expect(JSON.number(-2) == "-2")
