@@ -245,24 +245,28 @@ public struct DetectionEngine: Sendable {
     private mutating func takeBackExpansions(of response: DNSResponseEvent, client: ClientIdentity) {
         let c = configuration
         for suffix in searchSuffixes.suffixes(of: client) {
-            guard let expansion = SearchSuffixes.expansion(of: response.name, under: suffix) else { continue }
-            let key = EvidenceKey(domain: expansion.domain, client: client)
+            // Nothing to take back when the client holds no evidence under the suffix's domain: checked
+            // before the expansion's name is built (a copy and a hash for every answered name of a client
+            // that ever showed a search suffix, nearly always for nothing).
+            let key = EvidenceKey(domain: suffix.domain, client: client)
+            guard domains.contains(key), let hashes = SearchSuffixes.expansionHashes(of: response.name, under: suffix)
+            else { continue }
             // The answer's bytes were noted only if they were counted, and are taken once (when the
             // client has evidence under the suffix's domain).
-            let noted = searchSuffixes.answer(expansion.name, client: client)
+            let noted = searchSuffixes.answer(wireHash: hashes.wireHash, client: client)
             let answered = Double(noted.bytes)
             // Read the expansion's features only when it is among the domain's recent names to take back
             // (``DomainState/takeBackExpansion(_:)`` finds it by its subdomain's hash, which is cheap);
-            // otherwise only the answer's bytes come off, in the same visit.
-            let subdomainHash = NameFeatureExtractor.subdomainHash(of: expansion.name, groupLabels: expansion.domain.labelCount)
+            // otherwise only the answer's bytes come off, in the same visit. The name itself is built
+            // only then.
             let takesBack = domains.withExistingState(key) { state -> Bool in
-                if state.takesBackExpansion(subdomainHash) { return true }
+                if state.takesBackExpansion(hashes.subdomainHash) { return true }
                 state.payloadBytes = max(0, state.payloadBytes - answered)
                 return false
             }
             guard let takesBack else { continue }
             searchSuffixes.forgetAnswer(noted)
-            guard takesBack else { continue }
+            guard takesBack, let expansion = SearchSuffixes.expansion(of: response.name, under: suffix) else { continue }
             let features = featureCache.features(
                 of: expansion.name, groupLabels: expansion.domain.labelCount, extractor)
             let facts = QueryFacts(

@@ -248,9 +248,24 @@ struct ReplayAnalyzer {
         recordEveryDecision = options.recordEveryDecision
         suspiciousScore = options.configuration.suspiciousNameScore
         engine = DetectionEngine(
-            configuration: options.configuration, exemptions: options.exemptions, localZones: options.localZones)
+            configuration: Self.engineConfiguration(options.configuration), exemptions: options.exemptions,
+            localZones: options.localZones)
         policy = options.policy.map(PolicyReplay.init(policy:))
         if options.dnsLog { dnsLog = DNSLogJoiner() }
+    }
+
+    /// Feature cache slots replay uses unless the configuration sets its own: a capture is read as fast as
+    /// it can be, and its distinct names between two asks of one name outnumber a live proxy's default
+    /// cache (4,096 slots): a miss extracts the name again. 65,536 slots (≈ 13 MB) keep a busy
+    /// capture's working set. The cache changes what a query costs, never its verdict.
+    static let featureCacheSlots: Double = 65_536
+
+    static func engineConfiguration(_ configuration: DetectionConfiguration) -> DetectionConfiguration {
+        var configuration = configuration
+        if configuration.featureCacheSlots == DetectionConfiguration.default.featureCacheSlots {
+            configuration.featureCacheSlots = featureCacheSlots
+        }
+        return configuration
     }
 
     /// A query: the engine's assessment, what it flags, and (with `--policy`) the policy's decision.

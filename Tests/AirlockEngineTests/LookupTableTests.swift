@@ -119,4 +119,38 @@ import Testing
             }
         }
     }
+
+    /// An expansion's hashes worked out from the bare name's hash and the suffix's bytes are the
+    /// hashes of the built expansion (its wire hash, and its subdomain's left of the suffix's domain).
+    @Test func expansionHashesAreTheBuiltExpansions() throws {
+        var random = SeededRandom(seed: 41)
+        let suffixes: [(String, Int)] = [
+            ("dc1.acme.com", 2), ("acme.com", 2), ("corp.example.co.uk", 3), ("a.b.c.example.org", 2),
+            ("example.org", 3),  // a domain reaching past the suffix: the built-name path
+        ]
+        var checked = 0
+        for _ in 0..<3000 {
+            let (text, domainLabels) = suffixes[Int(random.next() % UInt64(suffixes.count))]
+            let suffixWire = try #require(DNSName(text)).wire
+            let suffix = SearchSuffixes.Suffix(
+                wire: suffixWire, domain: DomainKey(value: "d", kind: .registeredDomain, labelCount: domainLabels))
+            let labels = (0..<Int(random.next() % 5)).map { _ in random.string("abcxyz019-", length: 1 + Int(random.next() % 9)) }
+            var bare = labels.joined(separator: ".")
+            if random.next() % 5 == 0 { bare += (bare.isEmpty ? "" : ".") + text }  // already under the suffix
+            let name = try #require(DNSName(bare))
+            let hashes = SearchSuffixes.expansionHashes(of: name, under: suffix)
+            guard let built = SearchSuffixes.expansion(of: name, under: suffix) else {
+                #expect(hashes == nil, "\(bare) under \(text)")
+                continue
+            }
+            #expect(
+                hashes
+                    == SearchSuffixes.ExpansionHashes(
+                        wireHash: DNSName.fnv1a(built.name.wire.span),
+                        subdomainHash: NameFeatureExtractor.subdomainHash(of: built.name, groupLabels: domainLabels)),
+                "\(bare) under \(text)")
+            checked += 1
+        }
+        #expect(checked > 2000)
+    }
 }

@@ -24,6 +24,29 @@ struct SearchSuffixes {
     struct Suffix: Equatable {
         var wire: [UInt8]
         var domain: DomainKey
+        /// Bytes of ``wire`` left of ``domain``'s labels: what the suffix adds to an expansion's
+        /// subdomain. Nil when the domain reaches past the suffix (then an expansion is built to hash it).
+        var subdomainBytes: Int?
+
+        init(wire: [UInt8], domain: DomainKey) {
+            self.wire = wire
+            self.domain = domain
+            var starts: [Int] = []
+            var i = 0
+            while i < wire.count {
+                starts.append(i)
+                i += Int(wire[i]) + 1
+            }
+            let kept = starts.count - domain.labelCount
+            subdomainBytes = kept < 0 ? nil : (kept == starts.count ? wire.count : starts[kept])
+        }
+    }
+
+    /// What the engine looks an expansion up by, worked out without building its name: the FNV-1a of
+    /// its wire form (``DNSName/wireHash``) and of its subdomain (``NameFeatures/subdomainHash``).
+    struct ExpansionHashes: Equatable {
+        var wireHash: UInt64
+        var subdomainHash: UInt64
     }
 
     private struct Slot {
@@ -67,7 +90,12 @@ struct SearchSuffixes {
     /// Where ``takeAnswer(_:client:)`` looks, and what it finds (bytes 0 when nothing is noted), without
     /// taking it: ``forgetAnswer(_:)`` takes it.
     func answer(_ name: DNSName, client: ClientIdentity) -> (index: Int, bytes: Int) {
-        let key = Self.answerKey(name, client)
+        answer(wireHash: name.wireHash, client: client)
+    }
+
+    /// ``answer(_:client:)`` for the name whose ``DNSName/wireHash`` is `wireHash`.
+    func answer(wireHash: UInt64, client: ClientIdentity) -> (index: Int, bytes: Int) {
+        let key = Self.answerKey(wireHash, client)
         let index = Int(key % UInt64(answeredKeys.count))
         guard answeredKeys[index] == key else { return (-1, 0) }
         return (index, Int(answeredBytes[index]))
@@ -78,10 +106,14 @@ struct SearchSuffixes {
     }
 
     private static func answerKey(_ name: DNSName, _ client: ClientIdentity) -> UInt64 {
+        answerKey(name.wireHash, client)
+    }
+
+    private static func answerKey(_ wireHash: UInt64, _ client: ClientIdentity) -> UInt64 {
         // The name by its stored hash: hashing its bytes again was most of a response's cost here.
         var hasher = Hasher()
         hasher.combine(client)
-        hasher.combine(name.wireHash)
+        hasher.combine(wireHash)
         return UInt64(bitPattern: Int64(hasher.finalize())) | 1
     }
 
@@ -139,6 +171,33 @@ struct SearchSuffixes {
         }
         guard name.wire.count + suffix.wire.count + 1 <= DNSName.maxWireLength else { return nil }
         return (DNSName(validatedWire: name.wire + suffix.wire, hadMixedCase: false), suffix.domain)
+    }
+
+    /// The hashes of ``expansion(of:under:)``'s name, nil when there is no expansion: the hashes run on
+    /// from `name`'s stored hash over the suffix's bytes, so a response whose expansion holds nothing to
+    /// take back (nearly all) costs no name copy.
+    static func expansionHashes(of name: DNSName, under suffix: Suffix) -> ExpansionHashes? {
+        if name.wire.count >= suffix.wire.count && name.wire.suffix(suffix.wire.count).elementsEqual(suffix.wire) {
+            return nil
+        }
+        guard name.wire.count + suffix.wire.count + 1 <= DNSName.maxWireLength else { return nil }
+        guard let subdomainBytes = suffix.subdomainBytes else {
+            let built = DNSName(validatedWire: name.wire + suffix.wire, hadMixedCase: false)
+            return ExpansionHashes(
+                wireHash: built.wireHash,
+                subdomainHash: NameFeatureExtractor.subdomainHash(of: built, groupLabels: suffix.domain.labelCount))
+        }
+        let bytes = suffix.wire.span
+        var hash = name.wireHash
+        var subdomainHash: UInt64 = 0
+        for i in 0..<bytes.count {
+            if i == subdomainBytes { subdomainHash = hash }
+            hash = (hash ^ UInt64(bytes[i])) &* 0x100_0000_01b3
+        }
+        if subdomainBytes == bytes.count { subdomainHash = hash }
+        // No label left of the domain's (an empty name under a suffix that is all domain): no subdomain.
+        if name.wire.isEmpty && subdomainBytes == 0 { subdomainHash = 0 }
+        return ExpansionHashes(wireHash: hash, subdomainHash: subdomainHash)
     }
 
     private func slot(of client: ClientIdentity) -> Int {
