@@ -17,7 +17,12 @@
 #                                      dns-proxy.perf.data, to read again with perf-report.py --within …)
 #   Benchmarks/dns-proxy.sh --profile --log-every-query   the same, logging every query to a file
 #   Benchmarks/dns-proxy.sh --log-cost only the logging cost: --runs pairs (not logging, logging) of Airlock
+#   Benchmarks/dns-proxy.sh --airlock-only [--baseline BIN]   only Airlock without cache (no peers): for
+#                                      before/after work on the proxy; with --baseline, each run measures BIN
+#                                      (an older airlock binary) then this one back to back, and prints both
+#                                      and their ratios (the machine's load hits both alike)
 #   options: --duration S  --runs N  --threads N (airlock threads and dnsdist listeners; default nproc)
+#            --log-level all|notable (for --airlock-only; default notable)
 #
 # Everything listens on 127.0.0.1 high ports; every process started here is stopped by PID on exit.
 # Needs: nsd, dnsdist, dnsperf (Deploy/install-deps.sh with AIRLOCK_BENCH=1), and a release build.
@@ -31,16 +36,22 @@ smoke=0
 profile=0
 profile_log=notable
 log_cost_only=0
+airlock_only=0
+baseline=""
+only_log_level=notable
 while (($#)); do
   case "$1" in
     --smoke) smoke=1; duration=1; runs=1 ;;
     --profile) profile=1 ;;
     --log-every-query) profile_log=all ;;
     --log-cost) log_cost_only=1 ;;
+    --airlock-only) airlock_only=1 ;;
+    --baseline) baseline="$2"; shift ;;
+    --log-level) only_log_level="$2"; shift ;;
     --duration) duration="$2"; shift ;;
     --runs) runs="$2"; shift ;;
     --threads) threads="$2"; shift ;;
-    *) echo "usage: $0 [--smoke] [--profile [--log-every-query]] [--log-cost] [--duration S] [--runs N] [--threads N]" >&2; exit 64 ;;
+    *) echo "usage: $0 [--smoke] [--profile [--log-every-query]] [--log-cost] [--airlock-only [--baseline BIN] [--log-level L]] [--duration S] [--runs N] [--threads N]" >&2; exit 64 ;;
   esac
   shift
 done
@@ -196,7 +207,7 @@ start_dnsdist() { # port cache(0|1) [listeners]
 }
 
 start_airlock() { # port cache-entries log-level [log-file]
-  "$airlock" serve --policy "$work/policy.yaml" --listen "127.0.0.1:$1" --threads "$threads" --cache "$2" \
+  "${airlock_override:-$airlock}" serve --policy "$work/policy.yaml" --listen "127.0.0.1:$1" --threads "$threads" --cache "$2" \
     --log-level "$3" --log "${4:-$work/decisions.jsonl}" >/dev/null 2>"$work/airlock.err" &
   pids+=($!)
   server_pid=$!
@@ -220,6 +231,33 @@ if ((profile)); then
   mv "$work/perf.data" Benchmarks/out/dns-proxy.perf.data
   echo "profile: Benchmarks/out/dns-proxy-profile.txt (perf data: Benchmarks/out/dns-proxy.perf.data, for perf-report.py --within …)"
   sed -n '1,30p' Benchmarks/out/dns-proxy-profile.txt
+  exit 0
+fi
+
+if ((airlock_only)); then
+  # Airlock alone, no cache: this build, and (with --baseline) BIN measured just before it in each run.
+  wait_ready "$nsd_port"
+  port=$(free_port)
+  echo "airlock only (no cache, log level $only_log_level): $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), ${runs} × ${duration} s, $threads threads${baseline:+; baseline $baseline}" >&2
+  printf '%-10s %9s %12s %9s %9s\n' "run" "qps" "q/CPU-s" "user µs/q" "sys µs/q"
+  for i in $(seq 1 "$runs"); do
+    for which in ${baseline:+baseline} this; do
+      airlock_override=$([[ $which == baseline ]] && echo "$baseline" || echo "")
+      start_airlock "$port" 0 "$only_log_level" "$work/only.jsonl"; wait_ready "$port"
+      dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries" -l 1 -c 20 -q 200 >/dev/null 2>&1 || true
+      row=$(measure "$port" "$server_pid")
+      stop_server
+      rm -f "$work/only.jsonl"
+      read -r q _ c _ u sy <<<"$row"
+      printf '%-10s %9s %12s %9s %9s\n' "$which" "$q" "$c" "$u" "$sy"
+      echo "$which $row" >>"$work/only.rows"
+    done
+  done
+  if [[ -n $baseline ]]; then
+    awk '{ n[$1]++; cpu[$1] += $4; user[$1] += $6; sys[$1] += $7 }
+      END { printf "this/baseline (means): queries per CPU-second %.3f×, user µs/query %.3f×, system µs/query %.3f×\n",
+              cpu["this"] / cpu["baseline"], user["this"] / user["baseline"], sys["this"] / sys["baseline"] }' "$work/only.rows"
+  fi
   exit 0
 fi
 

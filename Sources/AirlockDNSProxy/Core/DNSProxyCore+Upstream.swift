@@ -12,34 +12,43 @@ extension DNSProxyCore {
     public mutating func receiveUpstream(
         _ bytes: [UInt8], from upstream: Endpoint, transport: Transport, at time: ProxyTime
     ) -> ProxyAction {
-        switch admitAnswer(bytes, upstream, transport, time) {
-        case .answered(let action):
-            return action
-        case .observe(let answer):
-            let verdict = shared.enforcer.withLock { $0.observe(response: answer.sent, origin: answer.reply) }
-            return finishAnswer(answer, verdict)
-        }
+        var actions: [ProxyAction] = []
+        receiveUpstreams([(bytes, upstream)], transport: transport, at: time, into: &actions)
+        return actions.first ?? .none
     }
 
     /// Handles a batch of upstream answers (one `recvmmsg`), in order, with one acquisition of the
-    /// shared inspection's lock for all the answers the engine must see.
+    /// shared inspection's lock for all the answers the engine must see; one action per answer.
+    /// As for queries, the prepared answers live in buffers the core keeps and are read in place.
     public mutating func receiveUpstreams(
         _ answers: [(bytes: [UInt8], upstream: Endpoint)], transport: Transport, at time: ProxyTime,
         into actions: inout [ProxyAction]
     ) {
         var admitted: [PreparedAnswer] = []
-        admitted.reserveCapacity(answers.count)
-        for answer in answers {
-            switch admitAnswer(answer.bytes, answer.upstream, transport, time) {
-            case .answered(let action): actions.append(action)
-            case .observe(let prepared): admitted.append(prepared)
+        var verdicts: [Verdict?] = []
+        swap(&admitted, &preparedAnswers)
+        swap(&verdicts, &answerVerdicts)
+        defer {
+            admitted.removeAll(keepingCapacity: true)
+            verdicts.removeAll(keepingCapacity: true)
+            swap(&admitted, &preparedAnswers)
+            swap(&verdicts, &answerVerdicts)
+        }
+        answers.withUnsafeBufferPointer { answers in
+            for i in answers.indices {
+                let answer = admitAnswer(answers[i].bytes, answers[i].upstream, transport, time, into: &admitted)
+                if let answer { actions.append(answer) }
             }
         }
         guard !admitted.isEmpty else { return }
-        let verdicts = shared.enforcer.withLock { state in
-            admitted.map { state.observe(response: $0.sent, origin: $0.reply) }
+        admitted.withUnsafeBufferPointer { batch in
+            shared.enforcer.withLock { state in
+                for i in batch.indices {
+                    verdicts.append(state.observe(response: batch[i].sent, origin: batch[i].reply))
+                }
+            }
+            for i in batch.indices { actions.append(finishAnswer(batch[i], verdicts[i])) }
         }
-        for (answer, verdict) in zip(admitted, verdicts) { actions.append(finishAnswer(answer, verdict)) }
     }
 
     /// An upstream answer matched and made ready for the client: what the engine is shown, and what
@@ -54,31 +63,29 @@ extension DNSProxyCore {
         var reply: MessageOrigin
     }
 
-    enum AnswerAdmission {
-        case answered(ProxyAction)
-        case observe(PreparedAnswer)
-    }
-
+    /// An answer's handling before the engine: the action when it needs no engine (unmatched,
+    /// retried), else nil with the answer appended to `admitted`.
     private mutating func admitAnswer(
-        _ bytes: [UInt8], _ upstream: Endpoint, _ transport: Transport, _ time: ProxyTime
-    ) -> AnswerAdmission {
+        _ bytes: [UInt8], _ upstream: Endpoint, _ transport: Transport, _ time: ProxyTime,
+        into admitted: inout [PreparedAnswer]
+    ) -> ProxyAction? {
         guard case .success(var message) = DNSWireReader.parse(bytes.span) else {
             stats.upstreamMalformed += 1
-            return .answered(.none)
+            return ProxyAction.none
         }
         guard message.isResponse, let question = message.question else {
             stats.upstreamUnmatched += 1
-            return .answered(.none)
+            return ProxyAction.none
         }
         let key = PendingUpstreamQueries.Key(upstream: upstream, transport: transport, id: message.id)
         var entry: PendingUpstreamQueries.Entry
         switch pending.take(key, question: question) {
         case .none:
             stats.upstreamUnmatched += 1
-            return .answered(.none)
+            return ProxyAction.none
         case .otherQuestion:
             stats.upstreamMismatched += 1
-            return .answered(.none)
+            return ProxyAction.none
         case .entry(let waiting):
             entry = waiting
         }
@@ -87,7 +94,7 @@ extension DNSProxyCore {
         if message.flags.tc && transport == .udp && entry.client.transport == .tcp {
             // The client can take the whole answer: fetch it over TCP from the same upstream.
             stats.tcpFallbacks += 1
-            return .answered(send(entry, transport: .tcp, at: time))
+            return send(entry, transport: .tcp, at: time)
         }
         let rcode = message.rcode
         let failed =
@@ -95,7 +102,7 @@ extension DNSProxyCore {
         if failed && entry.attempt + 1 < entry.maxAttempts {
             stats.retries += 1
             entry.attempt += 1
-            return .answered(send(entry, transport: .udp, at: time))
+            return send(entry, transport: .udp, at: time)
         }
 
         let context = policy.context(for: entry.client.peer.address)
@@ -127,23 +134,24 @@ extension DNSProxyCore {
         let reply = MessageOrigin(
             time: time.wall, source: entry.client.local, destination: entry.client.peer,
             transport: entry.client.transport)
-        return .observe(
+        admitted.append(
             PreparedAnswer(
                 entry: entry, context: context, rebinding: rebinding, out: out, sent: sent, time: time, reply: reply))
+        return nil
     }
 
     /// After the engine saw the answer: what it tipped, noted; the answer to the client.
-    private mutating func finishAnswer(_ answer: PreparedAnswer, _ verdict: Verdict?) -> ProxyAction {
-        let entry = answer.entry, context = answer.context, rebinding = answer.rebinding, time = answer.time
-        let blockRcode = context.blockRcode
-        if rebinding != nil || verdict != nil {
-            let event = eventStub(entry, time, context)
-            if let rebinding {
-                noteRebinding(rebinding, context, event, entry.client, time, cached: false, rcode: blockRcode)
+    private mutating func finishAnswer(_ answer: borrowing PreparedAnswer, _ verdict: Verdict?) -> ProxyAction {
+        if answer.rebinding != nil || verdict != nil {
+            let context = answer.context, time = answer.time
+            let event = eventStub(answer.entry, time, context)
+            if let rebinding = answer.rebinding {
+                noteRebinding(
+                    rebinding, context, event, answer.entry.client, time, cached: false, rcode: context.blockRcode)
             }
-            if let verdict { noteAnswerVerdict(verdict, event, entry.client, time, context) }
+            if let verdict { noteAnswerVerdict(verdict, event, answer.entry.client, time, context) }
         }
-        return .respond(entry.client, answer.out)
+        return .respond(answer.entry.client, answer.out)
     }
 
     /// An upstream could not be reached: a TCP connection for query `id` failed, or (with `id` nil)
@@ -178,8 +186,9 @@ extension DNSProxyCore {
     }
 
     /// The next upstream if attempts are left, else SERVFAIL to the client (shown to the engine too).
-    mutating func retryOrFail(_ entry: PendingUpstreamQueries.Entry, at time: ProxyTime, why: String) -> ProxyAction {
-        var entry = entry
+    mutating func retryOrFail(
+        _ entry: consuming PendingUpstreamQueries.Entry, at time: ProxyTime, why: String
+    ) -> ProxyAction {
         if entry.attempt + 1 < entry.maxAttempts {
             stats.retries += 1
             entry.attempt += 1

@@ -62,8 +62,7 @@ struct PendingUpstreamQueries {
     func peek(_ key: Key) -> Entry? { entries[key] }
 
     /// Stores `entry` under `key`, due at `deadline` (monotonic ns).
-    mutating func insert(_ key: Key, _ entry: Entry, deadline: Int64) {
-        var entry = entry
+    mutating func insert(_ key: Key, _ entry: consuming Entry, deadline: Int64) {
         entry.serial = nextSerial
         entry.deadline = deadline
         nextSerial &+= 1

@@ -93,7 +93,7 @@ struct InspectionState: Sendable {
 extension InspectionState {
     /// The engine's part of one query, as ``DNSProxyCore`` runs it under the lock: the judgement, and
     /// the answer the proxy makes itself (a block, a cached answer) shown to the engine at once.
-    mutating func inspect(_ query: PreparedQuery) -> (QueryJudgement, Verdict?)? {
+    mutating func inspect(_ query: borrowing PreparedQuery) -> (QueryJudgement, Verdict?)? {
         guard
             let judgement = judge(
                 query: query.message, origin: query.origin, terms: query.context.terms, decision: query.decision)
