@@ -43,23 +43,16 @@ public struct DNSNameTable: Sendable {
             return DNSName(validatedWire: wire, hadMixedCase: Self.mixedCase(wire: s, at: start))
         }
         // The labels in place: length bytes (at most 63) are never letters, so case folding and the
-        // case check can run over every byte in one pass each.
+        // case check run over every byte, in the one pass that compares (a hit) or copies (a miss).
         let bytes = s.extracting(start..<(start + scan.wireLength - 1))
-        var upper: UInt8 = 0, lower: UInt8 = 0
-        for i in 0..<bytes.count {
-            let c = bytes[i]
-            upper |= c &- 0x41 < 26 ? 1 : 0
-            lower |= c &- 0x61 < 26 ? 1 : 0
-        }
-        let mixedCase = upper != 0 && lower != 0
-        if hashes.isEmpty { return Self.copy(bytes, mixedCase: mixedCase, labels: scan.labels) }
+        if hashes.isEmpty { return Self.copy(bytes, labels: scan.labels) }
         let hash = Self.lookupHash(bytes)
         let slot = Int(truncatingIfNeeded: (hash ^ (hash >> 29)) & UInt64(Self.slotCount - 1))
-        if hashes[slot] == hash && Self.equal(names[slot], bytes, folding: upper != 0) {
+        if hashes[slot] == hash, let mixedCase = Self.matches(names[slot], bytes) {
             return DNSName(
                 validatedWire: names[slot], hadMixedCase: mixedCase, wireHash: wireHashes[slot], labelCount: scan.labels)
         }
-        let name = Self.copy(bytes, mixedCase: mixedCase, labels: scan.labels)
+        let name = Self.copy(bytes, labels: scan.labels)
         hashes[slot] = hash
         names[slot] = name.wire
         wireHashes[slot] = name.wireHash
@@ -76,35 +69,39 @@ public struct DNSNameTable: Sendable {
         return hash | 1
     }
 
-    /// Whether `stored` (lower-cased) is `bytes` lower-cased; `folding` when `bytes` has upper case.
-    private static func equal(_ storedBytes: [UInt8], _ bytes: Span<UInt8>, folding: Bool) -> Bool {
+    /// Whether `stored` (lower-cased) is `bytes` lower-cased, and if so whether `bytes` mix upper- and
+    /// lower-case letters (nil when the names differ): one pass, every byte, differences OR-ed together
+    /// (no branch per byte, so the loop runs 16 or 32 bytes a step).
+    private static func matches(_ storedBytes: [UInt8], _ bytes: Span<UInt8>) -> Bool? {
         let stored = storedBytes.span
-        guard stored.count == bytes.count else { return false }
-        // Every byte, differences OR-ed together: no branch per byte, so the loop runs 16 or 32 bytes a step.
-        var difference: UInt8 = 0
-        if folding {
-            for i in 0..<bytes.count {
-                let c = bytes[i]
-                difference |= stored[i] ^ (c &- 0x41 < 26 ? c | 0x20 : c)
-            }
-        } else {
-            for i in 0..<bytes.count { difference |= stored[i] ^ bytes[i] }
+        guard stored.count == bytes.count else { return nil }
+        var difference: UInt8 = 0, upper: UInt8 = 0, lower: UInt8 = 0
+        for i in 0..<bytes.count {
+            let c = bytes[i]
+            let isUpper: UInt8 = c &- 0x41 < 26 ? 1 : 0
+            upper |= isUpper
+            lower |= c &- 0x61 < 26 ? 1 : 0
+            difference |= stored[i] ^ (c | isUpper << 5)
         }
-        return difference == 0
+        return difference == 0 ? upper != 0 && lower != 0 : nil
     }
 
-    /// The name lower-cased, with its hash worked out in the same pass.
-    private static func copy(_ bytes: Span<UInt8>, mixedCase: Bool, labels: Int) -> DNSName {
+    /// The name lower-cased, with its hash and whether it mixed case worked out in the same pass.
+    private static func copy(_ bytes: Span<UInt8>, labels: Int) -> DNSName {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var upper: UInt8 = 0, lower: UInt8 = 0
         let wire = [UInt8](capacity: bytes.count) { out in
             for i in 0..<bytes.count {
                 let c = bytes[i]
-                let folded = c &- 0x41 < 26 ? c | 0x20 : c
+                let isUpper: UInt8 = c &- 0x41 < 26 ? 1 : 0
+                upper |= isUpper
+                lower |= c &- 0x61 < 26 ? 1 : 0
+                let folded = c | isUpper << 5
                 hash = (hash ^ UInt64(folded)) &* 0x100_0000_01b3
                 out.append(folded)
             }
         }
-        return DNSName(validatedWire: wire, hadMixedCase: mixedCase, wireHash: hash, labelCount: labels)
+        return DNSName(validatedWire: wire, hadMixedCase: upper != 0 && lower != 0, wireHash: hash, labelCount: labels)
     }
 
     /// Whether the labels of the name at `start` (pointers followed) mix upper- and lower-case letters.

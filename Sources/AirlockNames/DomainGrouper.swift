@@ -69,10 +69,12 @@ public struct DomainGrouper: Sendable {
         label.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }
     }
 
-    /// The rightmost labels up to the first that isn't plain hostname text (enough for the PSL).
+    /// The rightmost labels up to the first that isn't plain hostname text, at most six: the longest
+    /// rule in the list has five labels, so a registrable domain has at most six, and libpsl's walk
+    /// costs per label (a tunnel's data labels made most of a grouping miss).
     private static func presentation(_ wire: [UInt8], _ ranges: [Range<Int>]) -> String {
         var start = ranges.count - 1
-        while start > 0 && isHostnameText(wire[ranges[start - 1]]) && ranges.count - start < 8 { start -= 1 }
+        while start > 0 && isHostnameText(wire[ranges[start - 1]]) && ranges.count - start < 6 { start -= 1 }
         var bytes: [UInt8] = []
         for i in start..<ranges.count {
             if i > start { bytes.append(0x2E) }

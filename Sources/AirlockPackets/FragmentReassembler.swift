@@ -177,8 +177,11 @@ struct FragmentReassembler {
 extension FragmentReassembler.Partial {
     mutating func store(_ payload: Span<UInt8>, at offset: Int, last: Bool, header: UInt8) {
         let end = offset + payload.count
-        if data.count < end { data.append(contentsOf: repeatElement(0, count: end - data.count)) }
-        for index in 0..<payload.count { data[offset + index] = payload[index] }
+        if data.count < end { data += [UInt8](repeating: 0, count: end - data.count) }
+        // Through a span of the buffer: a loop of array stores checked uniqueness and bounds per byte
+        // (~7 instructions a byte, 2 % of replay on a capture with fragmented answers).
+        var held = data.mutableSpan
+        for index in 0..<payload.count { held[offset + index] = payload[index] }
         if last { totalLength = end }
         if offset == 0 { firstHeader = header }
         guard !payload.isEmpty else { return }

@@ -8,17 +8,24 @@ import AirlockEvents
 import AirlockPackets
 import AirlockPipeline
 
-/// What the reader thread hands to the engine thread, in capture order.
+/// What the reader thread hands to the engine thread, in capture order: small and trivially copied
+/// (the engine thread walks one per message), pointing into the batch's arrays.
 enum ReplayItem: Sendable {
-    case fileStart(String)
     /// A query event (its index in ``ReplayBatch/queries``) and, when messages are kept, its message's
     /// index in ``ReplayBatch/messages`` (else -1).
-    case query(Int, message: Int)
+    case query(Int32, message: Int32)
     /// A response paired with its query (index in ``ReplayBatch/responses``), and its message's index.
-    case response(Int, message: Int)
+    case response(Int32, message: Int32)
     /// A message that made no event (an unmatched response, no question): sent only when messages are
     /// kept, for `dns.log`.
-    case other(message: Int)
+    case other(message: Int32)
+    /// Something other than a message (index in ``ReplayBatch/notes``).
+    case note(Int32)
+}
+
+/// The rarer things the reader tells the engine thread, in ``ReplayBatch/notes``.
+enum ReplayNote: Sendable {
+    case fileStart(String)
     case bypass(FlowContext, BypassFinding)
     case progress(ReplayProgress)
     /// A file is done: its counters and how the read ended (or why it could not start).
@@ -30,6 +37,7 @@ enum ReplayItem: Sendable {
 /// only for `--policy` and `--dns-log`, which read the messages themselves — the parsed messages.
 struct ReplayBatch: Sendable {
     var items: [ReplayItem] = []
+    var notes: [ReplayNote] = []
     var queries: [DNSQueryEvent] = []
     var responses: [DNSResponseEvent] = []
     /// Kept messages and where each travelled.
@@ -240,6 +248,11 @@ struct ReaderSink: PacketSink {
         if batch.items.count >= ReplayReader.batchSize { flush() }
     }
 
+    mutating func append(_ note: ReplayNote) {
+        batch.notes.append(note)
+        append(.note(Int32(batch.notes.count - 1)))
+    }
+
     mutating func flush() {
         guard !batch.items.isEmpty else { return }
         queue.put(batch)
@@ -290,11 +303,11 @@ struct ReaderSink: PacketSink {
         }
         switch builder.add(parsed, from: origin, queries: &batch.queries, responses: &batch.responses) {
         case .query:
-            append(.query(batch.queries.count - 1, message: kept))
+            append(.query(Int32(batch.queries.count - 1), message: Int32(kept)))
         case .response:
-            append(.response(batch.responses.count - 1, message: kept))
+            append(.response(Int32(batch.responses.count - 1), message: Int32(kept)))
         case .unmatchedResponse, .noQuestion:
-            if keepMessages { append(.other(message: kept)) }
+            if keepMessages { append(.other(message: Int32(kept))) }
         }
     }
 

@@ -114,59 +114,40 @@ public struct Replayer {
         thread.stackSize = 8 << 20
         thread.start()
         var analyzer: ReplayAnalyzer?
-        // The event being judged, swapped out of its batch (and the previous one swapped back in): the
-        // engine reads an event it owns, with no copy (a copy retained its name, key and lists, and
-        // reading a batch's event in place copied it all the same), and the batch still frees them all.
-        var query = Self.placeholderQuery
-        var response = Self.placeholderResponse
-        while var batch = queue.take() {
-            for item in batch.items {
-                switch item {
-                case .fileStart(let file):
-                    summary.files += 1
-                    if analyzer == nil || !options.continuous {
-                        analyzer?.finishLog(onDNSLog)
-                        analyzer?.fold(into: &summary)
-                        analyzer = ReplayAnalyzer(options: options)
-                    }
-                    analyzer!.file = file
-                case .query(let index, let message):
-                    swap(&query, &batch.queries[index])
-                    if message < 0 {
-                        analyzer!.query(query, onRecord)
-                    } else {
-                        analyzer!.query(
-                            query, batch.messages[message], batch.origins[message],
-                            onRecord, onDNSLog)
-                    }
-                case .response(let index, let message):
-                    swap(&response, &batch.responses[index])
-                    if message < 0 {
-                        analyzer!.response(response, onRecord)
-                    } else {
-                        analyzer!.response(
-                            response, batch.messages[message], batch.origins[message],
-                            batch.answers.isEmpty ? nil : batch.answers[message], onRecord, onDNSLog)
-                    }
-                case .other(let message):
-                    analyzer!.other(
-                        batch.messages[message], batch.origins[message],
-                        batch.answers.isEmpty ? nil : batch.answers[message], onDNSLog)
-                case .bypass(let context, let finding):
-                    analyzer!.bypass(context, finding, onRecord)
-                case .progress(let progress):
-                    onProgress(progress)
-                case .fileEnd(let counters):
-                    summary.packets += counters.packets
-                    summary.dnsMessages += counters.dnsMessages
-                    summary.queries += counters.queries
-                    summary.responses += counters.responses
-                    summary.unmatchedResponses += counters.unmatchedResponses
-                    for (reason, count) in counters.malformed { summary.malformedByReason[reason, default: 0] += count }
-                    if let failure = counters.failure { summary.failures.append((counters.file, failure)) }
-                    if case .stopped(let packet, let offset, let reason) = counters.outcome {
-                        summary.truncations.append(
-                            Truncation(file: counters.file, packet: packet, byteOffset: offset, reason: reason))
+        while let batch = queue.take() {
+            // The events are read where they lie, through the arrays' buffers (an unsafe pointer's subscript
+            // is an address, so a borrowing call copies nothing; a swap in and out of the array moved
+            // every event three times, and reading the array's element copied it), and the batch frees
+            // them all when it goes.
+            batch.queries.withUnsafeBufferPointer { queries in
+                batch.responses.withUnsafeBufferPointer { responses in
+                    for item in batch.items {
+                        switch item {
+                        case .query(let index, let message):
+                            if message < 0 {
+                                analyzer!.query(queries[Int(index)], onRecord)
+                            } else {
+                                analyzer!.query(
+                                    queries[Int(index)], batch.messages[Int(message)], batch.origins[Int(message)],
+                                    onRecord, onDNSLog)
+                            }
+                        case .response(let index, let message):
+                            if message < 0 {
+                                analyzer!.response(responses[Int(index)], onRecord)
+                            } else {
+                                let m = Int(message)
+                                analyzer!.response(
+                                    responses[Int(index)], batch.messages[m], batch.origins[m],
+                                    batch.answers.isEmpty ? nil : batch.answers[m], onRecord, onDNSLog)
+                            }
+                        case .other(let message):
+                            let m = Int(message)
+                            analyzer!.other(
+                                batch.messages[m], batch.origins[m], batch.answers.isEmpty ? nil : batch.answers[m],
+                                onDNSLog)
+                        case .note(let index):
+                            note(batch.notes[Int(index)], &analyzer, &summary, onRecord, onProgress, onDNSLog)
+                        }
                     }
                 }
             }
@@ -177,6 +158,43 @@ public struct Replayer {
         summary.elapsedSeconds =
             Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return summary
+    }
+}
+
+extension Replayer {
+    /// What a batch's note means to the engine thread: a file starting or ending, a flow around the
+    /// resolver, a progress report.
+    private func note(
+        _ note: ReplayNote, _ analyzer: inout ReplayAnalyzer?, _ summary: inout ReplaySummary,
+        _ onRecord: (ReplayRecord) -> Void, _ onProgress: (ReplayProgress) -> Void,
+        _ onDNSLog: (ZeekDNSRecord) -> Void
+    ) {
+        switch note {
+        case .fileStart(let file):
+            summary.files += 1
+            if analyzer == nil || !options.continuous {
+                analyzer?.finishLog(onDNSLog)
+                analyzer?.fold(into: &summary)
+                analyzer = ReplayAnalyzer(options: options)
+            }
+            analyzer!.file = file
+        case .bypass(let context, let finding):
+            analyzer!.bypass(context, finding, onRecord)
+        case .progress(let progress):
+            onProgress(progress)
+        case .fileEnd(let counters):
+            summary.packets += counters.packets
+            summary.dnsMessages += counters.dnsMessages
+            summary.queries += counters.queries
+            summary.responses += counters.responses
+            summary.unmatchedResponses += counters.unmatchedResponses
+            for (reason, count) in counters.malformed { summary.malformedByReason[reason, default: 0] += count }
+            if let failure = counters.failure { summary.failures.append((counters.file, failure)) }
+            if case .stopped(let packet, let offset, let reason) = counters.outcome {
+                summary.truncations.append(
+                    Truncation(file: counters.file, packet: packet, byteOffset: offset, reason: reason))
+            }
+        }
     }
 }
 
@@ -197,21 +215,6 @@ extension FlaggedDomain {
             explanation = verdict.explanation
         }
     }
-}
-
-extension Replayer {
-    /// What ``run(onRecord:onProgress:onDNSLog:)`` swaps into a batch for the first event it takes out.
-    static let placeholderQuery = DNSQueryEvent(
-        time: Timestamp(nanoseconds: 0), client: Endpoint(address: .v4(0), port: 0),
-        server: Endpoint(address: .v4(0), port: 0), transport: .udp, id: 0,
-        name: DNSName(validatedWire: [], hadMixedCase: false), qtype: 0,
-        domain: DomainKey(value: "", kind: .suffixOnly, labelCount: 0))
-    static let placeholderResponse = DNSResponseEvent(
-        time: Timestamp(nanoseconds: 0), client: Endpoint(address: .v4(0), port: 0),
-        server: Endpoint(address: .v4(0), port: 0), transport: .udp, id: 0,
-        name: DNSName(validatedWire: [], hadMixedCase: false), qtype: 0,
-        domain: DomainKey(value: "", kind: .suffixOnly, labelCount: 0), rcode: 0, answerTypes: [], payloadBytes: 0,
-        addresses: [], minTTL: nil, truncated: false)
 }
 
 /// One engine's worth of replay state: the engine (the second half of the pipeline; the reader

@@ -13,6 +13,9 @@ struct DomainScorer: Sendable {
         let c = configuration
         var total = 0.0
         var evidence: [Evidence] = []
+        // Room for every counter at once: a convicted domain explains its score on each further query,
+        // and growing the list one entry at a time reallocated it up to four times a query.
+        if explain { evidence.reserveCapacity(16) }
         func add(_ feature: String, _ value: Double, _ threshold: Double, _ weight: Double, lowerIsWorse: Bool = false) {
             guard weight > 0, threshold > 0 else { return }
             let crossed = lowerIsWorse ? value <= threshold : value >= threshold
