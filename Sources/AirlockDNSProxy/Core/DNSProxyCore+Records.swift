@@ -7,7 +7,7 @@ import AirlockPolicy
 extension DNSProxyCore {
     /// Keeps `record` if the log level wants it. Records are cheap to build (no strings formatted),
     /// and the hot path skips building plain allowed-query records when they would be dropped.
-    mutating func note(_ record: DNSDecisionRecord) {
+    mutating func note(_ record: consuming DNSDecisionRecord) {
         if configuration.logLevel.wants(record) { records.append(record) }
     }
 

@@ -24,6 +24,21 @@ public enum DecisionFormat {
     }
 
     static func append(_ record: DNSDecisionRecord, to buffer: inout [UInt8], clock: inout JSONLineFields.Clock) {
+        if appendPlain(record, to: &buffer, clock: &clock) { return }
+        appendGeneral(record, to: &buffer, clock: &clock)
+    }
+
+    /// `record`'s line written field by field, as for a record that is not plain (tests compare it
+    /// with the plain writer's line).
+    package static func appendGeneral(_ record: DNSDecisionRecord, to buffer: inout [UInt8]) {
+        var clock = JSONLineFields.Clock()
+        appendGeneral(record, to: &buffer, clock: &clock)
+    }
+
+    /// Field by field: any record (``appendPlain(_:to:clock:)`` writes the common ones faster).
+    static func appendGeneral(
+        _ record: DNSDecisionRecord, to buffer: inout [UInt8], clock: inout JSONLineFields.Clock
+    ) {
         var line = JSONLine(into: &buffer)
         line.add("time") { clock.append(record.time, to: &$0) }
         line.add("event", "dns_decision")

@@ -39,7 +39,7 @@ package struct JSONLine {
     package mutating func add(_ name: String, _ value: String?) {
         key(name)
         guard let value else { return appendNull() }
-        JSON.appendString(value, to: &bytes)
+        Self.appendString(value, to: &bytes)
     }
 
     package mutating func add(_ name: String, _ value: Int?) {
@@ -68,6 +68,26 @@ package struct JSONLine {
     package mutating func add(_ name: String, writing body: (inout [UInt8]) -> Void) {
         key(name)
         body(&bytes)
+    }
+
+    /// `s` as a JSON string literal, byte for byte as ``JSON/appendString(_:to:)`` writes it. Plain
+    /// ASCII (nearly every value a decision line holds) is checked over the string's bytes as a span
+    /// and then copied whole; the general writer checked it through the UTF-8 view's iterator, a
+    /// visible share of logging every query.
+    package static func appendString(_ s: String, to out: inout [UInt8]) {
+        guard isPlain(s.utf8.span) else { return JSON.appendString(s, to: &out) }
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: s.utf8)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Printable ASCII without `"` or `\\`: written as it is.
+    private static func isPlain(_ bytes: Span<UInt8>) -> Bool {
+        for i in bytes.indices {
+            let b = bytes[i]
+            if b < 0x20 || b >= 0x7F || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+        }
+        return true
     }
 
     private mutating func appendNull() { bytes.append(contentsOf: "null".utf8) }
