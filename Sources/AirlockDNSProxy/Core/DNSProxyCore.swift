@@ -128,7 +128,13 @@ public struct DNSProxyCore {
         guard !admitted.isEmpty else { return }
         admitted.withUnsafeBufferPointer { batch in
             shared.enforcer.withLock { state in
-                for i in batch.indices { outcomes.append(state.inspect(batch[i])) }
+                for i in batch.indices {
+                    outcomes.append(
+                        state.inspect(
+                            batch[i].message, origin: batch[i].origin, reply: batch[i].reply, context: batch[i].context,
+                            decision: batch[i].decision, cachedBlocked: batch[i].cachedBlocked,
+                            cached: batch[i].cached?.message))
+                }
             }
             outcomes.withUnsafeBufferPointer { outcomes in
                 for i in batch.indices { actions.append(finish(batch[i], outcomes[i])) }

@@ -142,7 +142,10 @@ public struct DNSEnforcer: Sendable {
     /// every A/AAAA answer is a global address or covered by an exception.
     public static func rebinding(_ message: DNSMessage, name: DNSName, sandbox: SandboxPolicy) -> PolicyDecision? {
         for record in message.answers {
-            guard let address = record.address else { continue }
+            // A global address is always allowed (``SandboxPolicy/decideDNSAnswer(name:address:)``
+            // says so first): only the rare special one is worth a decision, which is built with its
+            // subject and reason (every answer of every query goes through here).
+            guard let address = record.address, SpecialAddress.category(of: address) != nil else { continue }
             let decision = sandbox.decideDNSAnswer(name: name, address: address)
             if decision.action.isDeny { return decision }
         }
