@@ -26,6 +26,8 @@ public struct DetectionEngine: Sendable {
     private let extractor: NameFeatureExtractor
     private let nameScorer: NameScorer
     private let rules: VerdictRules
+    /// What a domain's state is updated with (``StateWindows``), taken from the configuration once.
+    private let windows: StateWindows
     private var domains: DomainTable
     private var convicted = ConvictedDomains()
     private var recentNames: RecentNames
@@ -55,6 +57,7 @@ public struct DetectionEngine: Sendable {
         self.nameScorer = NameScorer(configuration: configuration)
         self.rules = VerdictRules(
             configuration: configuration, nameScorer: nameScorer, domainScorer: DomainScorer(configuration: configuration))
+        self.windows = StateWindows(configuration)
         self.domains = DomainTable(capacity: configuration.maxTrackedDomains)
         self.exemptions = exemptions
         self.localZones = localZones
@@ -111,11 +114,10 @@ public struct DetectionEngine: Sendable {
                 features: features, nameScore: nameScore, domainScore: 0, verdict: nil, domainIsTunnel: false,
                 exempt: true)
         }
-        let c = configuration
-        let rules = self.rules
+        let rules = self.rules, windows = self.windows
         let facts = QueryFacts(
             features, nameScore: nameScore, qtype: query.qtype, time: query.time,
-            nameBytes: query.name.presentationLength, c)
+            nameBytes: query.name.presentationLength, rules.configuration)
         let seenBefore = features.subdomainLabels > 0 && !recentNames.insert(features.nameHash)
         let key = evidenceKey(for: query)
         if features.embedsTLD && !local && query.domain.kind == .registeredDomain {
@@ -123,19 +125,19 @@ public struct DetectionEngine: Sendable {
         }
         let elsewhere = local ? nil : convicted.conviction(of: query.domain)
         let named = (query.domain.kind == .registeredDomain || query.domain.kind == .unlistedSuffix) && !local
-        let popular = named && Double(popularity.record(query.domain, key.client)) >= c.popularDomainClients
+        let popular = named && Double(popularity.record(query.domain, key.client)) >= rules.configuration.popularDomainClients
         // Names under made-up suffixes pool by server (their own scope), not with registered domains. A name
         // with a TLD inside (`<id>.safeframe.googlesyndication.com.dc1.acme.com`) is a search-list expansion's
         // shape: it never makes its domain a campaign member (a pod's on-premises suffix gets two odd
         // names per odd lookup before the bare name resolves and takes them back).
         let memberKind = named && !popular && query.domain.kind == .registeredDomain && !features.embedsTLD
-        var joining: DomainState?
+        var joining: JoiningState?
         var member = false
         // The closure captures the domain, not the event (a capture copies the whole event).
         let domain = query.domain
         let (domainScore, domainVerdict, domainIsTunnel, recall) = domains.withState(key, time: query.time) {
             state -> (Double, Verdict?, Bool, DomainState.Recall?) in
-            let recall = state.record(facts, seenBefore: seenBefore, c)
+            let recall = state.record(facts, seenBefore: seenBefore, windows)
             state.popular = popular
             if local {
                 let (score, verdict) = rules.evaluateLocal(&state, domain, nameScore: nameScore, features: features)
@@ -148,7 +150,7 @@ public struct DetectionEngine: Sendable {
                     member = true
                 } else if rules.joinsCampaign(state) {
                     state.campaignMember = true
-                    joining = state
+                    joining = JoiningState(state)
                 }
             }
             return (score, verdict, tunnel, recall)
@@ -178,8 +180,7 @@ public struct DetectionEngine: Sendable {
     public mutating func observe(_ response: borrowing DNSResponseEvent) -> Verdict? {
         let (exempt, local) = nameZones.zones(of: response.name, exemptions, localZones)
         guard !exempt else { return nil }
-        let c = configuration
-        let rules = self.rules
+        let rules = self.rules, windows = self.windows
         let key = evidenceKey(for: response)
         var member = false
         // An odd name answered with an address a readable host of the same domain was served from is
@@ -191,7 +192,7 @@ public struct DetectionEngine: Sendable {
                 of: response.name, groupLabels: response.domain.labelCount, extractor)
             let facts = QueryFacts(
                 features, nameScore: nameScorer.score(features), qtype: response.qtype, time: response.time,
-                nameBytes: 0, c)
+                nameBytes: 0, rules.configuration)
             let zone = response.domain.hashValue
             if facts.oddName {
                 if response.addresses.contains(where: { hostAddresses.contains($0, zone: zone) }) { hostLookup = facts }
@@ -207,7 +208,7 @@ public struct DetectionEngine: Sendable {
         let recorded = ResponseFacts(response)
         let domain = response.domain
         let verdict = domains.withExistingState(key) { state -> Verdict? in
-            payloadCounted = state.record(recorded, c)
+            payloadCounted = state.record(recorded, windows)
             if let hostLookup { tookBack = state.takeBackIfRecent(hostLookup) }
             member = state.campaignMember
             guard !state.convicted, !local else { return nil }
@@ -231,7 +232,7 @@ public struct DetectionEngine: Sendable {
                 let campaignKey = CampaignKey(client: key.client, scope: scope)
                 if campaigns.contains(campaignKey) {
                     campaigns.withCampaign(campaignKey, time: response.time) { campaign in
-                        campaign.state.record(recorded, c)
+                        campaign.state.record(recorded, windows)
                         if tookBack, let hostLookup { _ = campaign.state.takeBackIfRecent(hostLookup) }
                     }
                 }
@@ -289,7 +290,7 @@ public struct DetectionEngine: Sendable {
     /// the data).
     private mutating func campaignVerdict(
         _ query: DNSQueryEvent, _ key: EvidenceKey, _ facts: QueryFacts, _ seenBefore: Bool,
-        joining: DomainState?, member: Bool
+        joining: JoiningState?, member: Bool
     ) -> Verdict? {
         var found: Verdict?
         if joining != nil || member {
@@ -310,10 +311,10 @@ public struct DetectionEngine: Sendable {
 
     private mutating func judgeCampaign(
         _ campaignKey: CampaignKey, _ query: DNSQueryEvent, _ facts: QueryFacts, _ seenBefore: Bool,
-        joining: DomainState?
+        joining: JoiningState?
     ) -> Verdict? {
         let c = configuration
-        let rules = self.rules
+        let rules = self.rules, windows = self.windows
         let popularity = self.popularity
         let (verdict, convictNow) = campaigns.withCampaign(campaignKey, time: query.time) {
             campaign -> (Verdict?, [DomainKey]) in
@@ -323,9 +324,9 @@ public struct DetectionEngine: Sendable {
             campaign.members.removeAll { Double(popularity.clients($0)) >= c.popularDomainClients }
             campaign.memberCount -= before - campaign.members.count
             if let joining, newMember {
-                campaign.state.absorb(joining, c)
+                campaign.state.absorb(joining.state, windows)
             } else {
-                _ = campaign.state.record(facts, seenBefore: seenBefore, c)
+                _ = campaign.state.record(facts, seenBefore: seenBefore, windows)
             }
             if campaign.state.convicted {
                 // Already convicted: a domain joining now is convicted with it (its first verdict); the
@@ -543,4 +544,14 @@ final class VerdictRules: Sendable {
                 nameBytes: campaign.state.totalNameBytes, members: members,
                 memberCount: campaign.memberCount + (members.count - campaign.members.count))
         }
+}
+
+/// A domain's state as it joins its client's campaign, held by reference: it is nearly always absent,
+/// and an absent `DomainState?` passed on was copied whole (316 bytes) at each step of every query.
+final class JoiningState {
+    let state: DomainState
+
+    init(_ state: DomainState) {
+        self.state = state
+    }
 }

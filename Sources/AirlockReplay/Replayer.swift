@@ -113,7 +113,10 @@ public struct Replayer {
         let thread = Thread { reader.run() }
         thread.stackSize = 8 << 20
         thread.start()
-        var analyzer: ReplayAnalyzer?
+        // Not an optional: a call through `analyzer!` copied the whole analyzer (its engine, ~2.6 KB) out
+        // and back for every event. The first file uses this one; `analyzing` says whether one began.
+        var analyzer = ReplayAnalyzer(options: options)
+        var analyzing = false
         while let batch = queue.take() {
             // The events are read where they lie, through the arrays' buffers (an unsafe pointer's subscript
             // is an address, so a borrowing call copies nothing; a swap in and out of the array moved
@@ -125,35 +128,37 @@ public struct Replayer {
                         switch item {
                         case .query(let index, let message):
                             if message < 0 {
-                                analyzer!.query(queries[Int(index)], onRecord)
+                                analyzer.query(queries[Int(index)], onRecord)
                             } else {
-                                analyzer!.query(
+                                analyzer.query(
                                     queries[Int(index)], batch.messages[Int(message)], batch.origins[Int(message)],
                                     onRecord, onDNSLog)
                             }
                         case .response(let index, let message):
                             if message < 0 {
-                                analyzer!.response(responses[Int(index)], onRecord)
+                                analyzer.response(responses[Int(index)], onRecord)
                             } else {
                                 let m = Int(message)
-                                analyzer!.response(
+                                analyzer.response(
                                     responses[Int(index)], batch.messages[m], batch.origins[m],
                                     batch.answers.isEmpty ? nil : batch.answers[m], onRecord, onDNSLog)
                             }
                         case .other(let message):
                             let m = Int(message)
-                            analyzer!.other(
+                            analyzer.other(
                                 batch.messages[m], batch.origins[m], batch.answers.isEmpty ? nil : batch.answers[m],
                                 onDNSLog)
                         case .note(let index):
-                            note(batch.notes[Int(index)], &analyzer, &summary, onRecord, onProgress, onDNSLog)
+                            note(batch.notes[Int(index)], &analyzer, &analyzing, &summary, onRecord, onProgress, onDNSLog)
                         }
                     }
                 }
             }
         }
-        analyzer?.finishLog(onDNSLog)
-        analyzer?.fold(into: &summary)
+        if analyzing {
+            analyzer.finishLog(onDNSLog)
+            analyzer.fold(into: &summary)
+        }
         let elapsed = clock.now - start
         summary.elapsedSeconds =
             Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -165,21 +170,22 @@ extension Replayer {
     /// What a batch's note means to the engine thread: a file starting or ending, a flow around the
     /// resolver, a progress report.
     private func note(
-        _ note: ReplayNote, _ analyzer: inout ReplayAnalyzer?, _ summary: inout ReplaySummary,
+        _ note: ReplayNote, _ analyzer: inout ReplayAnalyzer, _ analyzing: inout Bool, _ summary: inout ReplaySummary,
         _ onRecord: (ReplayRecord) -> Void, _ onProgress: (ReplayProgress) -> Void,
         _ onDNSLog: (ZeekDNSRecord) -> Void
     ) {
         switch note {
         case .fileStart(let file):
             summary.files += 1
-            if analyzer == nil || !options.continuous {
-                analyzer?.finishLog(onDNSLog)
-                analyzer?.fold(into: &summary)
+            if analyzing && !options.continuous {
+                analyzer.finishLog(onDNSLog)
+                analyzer.fold(into: &summary)
                 analyzer = ReplayAnalyzer(options: options)
             }
-            analyzer!.file = file
+            analyzing = true
+            analyzer.file = file
         case .bypass(let context, let finding):
-            analyzer!.bypass(context, finding, onRecord)
+            analyzer.bypass(context, finding, onRecord)
         case .progress(let progress):
             onProgress(progress)
         case .fileEnd(let counters):

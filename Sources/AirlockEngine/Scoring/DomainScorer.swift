@@ -5,12 +5,19 @@
 /// tunnel score alone — CDNs, mail servers and monitoring produce each of those. Data moving through
 /// names (suspicious names, information volume) does, and a verdict needs at least one such data
 /// signal (``carriesData(_:)``) however high the soft ones add up.
-struct DomainScorer: Sendable {
+///
+/// A class: the verdict rules and the engine call it on every event, and a struct holding the
+/// configuration was copied (528 bytes) at each call.
+final class DomainScorer: Sendable {
     let configuration: DetectionConfiguration
+
+    init(configuration: DetectionConfiguration) {
+        self.configuration = configuration
+    }
 
     /// The score, and the evidence when `explain` is set (kept off the per-query path otherwise).
     func score(_ s: DomainState, explain: Bool) -> (score: Double, evidence: [Evidence]) {
-        let c = configuration
+        // The configuration read in place: a local copy of it was a 528-byte copy per call.
         var total = 0.0
         var evidence: [Evidence] = []
         // Room for every counter at once: a convicted domain explains its score on each further query,
@@ -34,42 +41,42 @@ struct DomainScorer: Sendable {
         // downstream judge it (a tunnel used from five sandboxes still moves its data through names).
         let identifiersCount = !s.popular
         if identifiersCount {
-            add("suspicious_names", s.suspiciousNames, c.suspiciousNamesThreshold * slack, c.suspiciousNamesWeight)
+            add("suspicious_names", s.suspiciousNames, configuration.suspiciousNamesThreshold * slack, configuration.suspiciousNamesWeight)
         }
-        add("name_information_bytes", s.informationBytes, c.nameInformationThreshold, c.nameInformationWeight)
+        add("name_information_bytes", s.informationBytes, configuration.nameInformationThreshold, configuration.nameInformationWeight)
         // The long window only adds what the short one doesn't already see (no double counting of a burst).
         // A domain many clients ask for is a shared service: a day of its identifiers (an ad network's
         // frame per slot) adds up in every busy client, so only the short window judges it.
-        if s.suspiciousNames < c.suspiciousNamesThreshold * slack && !s.popular {
-            add("suspicious_names_long", s.longSuspiciousNames, c.longSuspiciousNamesThreshold * slack, c.longSuspiciousNamesWeight)
+        if s.suspiciousNames < configuration.suspiciousNamesThreshold * slack && !s.popular {
+            add("suspicious_names_long", s.longSuspiciousNames, configuration.longSuspiciousNamesThreshold * slack, configuration.longSuspiciousNamesWeight)
         }
-        if s.informationBytes < c.nameInformationThreshold && !s.popular {
-            add("name_information_bytes_long", s.longInformationBytes, c.longInformationThreshold, c.longInformationWeight)
+        if s.informationBytes < configuration.nameInformationThreshold && !s.popular {
+            add("name_information_bytes_long", s.longInformationBytes, configuration.longInformationThreshold, configuration.longInformationWeight)
         }
-        add("unique_names", s.uniqueNames, c.uniqueNamesThreshold * slack, c.uniqueNamesWeight)
+        add("unique_names", s.uniqueNames, configuration.uniqueNamesThreshold * slack, configuration.uniqueNamesWeight)
         if s.uniqueNames >= 1 {
             // Per name, whole: how much each name can carry (a shared prefix does not make names smaller).
-            add("mean_information_bytes", s.nameSizeBytes / s.uniqueNames, c.meanInformationThreshold, c.meanInformationWeight)
+            add("mean_information_bytes", s.nameSizeBytes / s.uniqueNames, configuration.meanInformationThreshold, configuration.meanInformationWeight)
         }
-        if s.queries >= c.minUniqueNames * slack {
-            add("rare_type_share", s.rareTypeQueries / s.queries, c.rareTypeShareThreshold, c.rareTypeShareWeight)
+        if s.queries >= configuration.minUniqueNames * slack {
+            add("rare_type_share", s.rareTypeQueries / s.queries, configuration.rareTypeShareThreshold, configuration.rareTypeShareWeight)
         }
-        if s.responses >= c.minUniqueNames * slack {
-            add("nxdomain_ratio", s.nxdomains / s.responses, c.nxdomainRatioThreshold, c.nxdomainRatioWeight)
+        if s.responses >= configuration.minUniqueNames * slack {
+            add("nxdomain_ratio", s.nxdomains / s.responses, configuration.nxdomainRatioThreshold, configuration.nxdomainRatioWeight)
         }
-        add("response_payload_bytes", s.payloadBytes, c.responsePayloadThreshold, c.responsePayloadWeight)
+        add("response_payload_bytes", s.payloadBytes, configuration.responsePayloadThreshold, configuration.responsePayloadWeight)
         if identifiersCount {
-            add("odd_names", s.oddNames, c.oddNamesThreshold * slack, c.oddNamesWeight)
-            add("fresh_long_names", s.freshNames, c.freshNamesThreshold * slack, c.freshNamesWeight)
+            add("odd_names", s.oddNames, configuration.oddNamesThreshold * slack, configuration.oddNamesWeight)
+            add("fresh_long_names", s.freshNames, configuration.freshNamesThreshold * slack, configuration.freshNamesWeight)
         }
-        if s.ttlAnswers >= c.minUniqueNames * slack {
-            add("low_ttl_share", s.lowTTLAnswers / s.ttlAnswers, c.lowTTLShareThreshold, c.lowTTLShareWeight)
+        if s.ttlAnswers >= configuration.minUniqueNames * slack {
+            add("low_ttl_share", s.lowTTLAnswers / s.ttlAnswers, configuration.lowTTLShareThreshold, configuration.lowTTLShareWeight)
         }
         if isFirstContactProbe(s) {
-            add("first_contact_odd_names", Double(s.distinctNames), c.firstContactNames, c.firstContactWeight)
+            add("first_contact_odd_names", Double(s.distinctNames), configuration.firstContactNames, configuration.firstContactWeight)
         }
-        if Double(s.gaps + 1) >= c.timingMinQueries, let variation = s.gapVariation {
-            add("timing_variation", variation, c.timingRegularityThreshold, c.timingRegularityWeight, lowerIsWorse: true)
+        if Double(s.gaps + 1) >= configuration.timingMinQueries, let variation = s.gapVariation {
+            add("timing_variation", variation, configuration.timingRegularityThreshold, configuration.timingRegularityWeight, lowerIsWorse: true)
         }
         if explain { evidence.sort { $0.contribution > $1.contribution } }
         return (total, evidence)
@@ -81,22 +88,22 @@ struct DomainScorer: Sendable {
     /// (`www.example.org.corp.example.com`, Kubernetes' `…svc.cluster.local`) gives one domain hundreds
     /// of distinct NXDOMAIN names — so a verdict needs one of these as well as the score.
     func carriesData(_ s: DomainState) -> Bool {
-        let c = configuration
+        // The configuration read in place: a local copy of it was a 528-byte copy per call.
         let slack = 0.95
         func crossed(_ value: Double, _ threshold: Double, _ weight: Double) -> Bool {
             weight > 0 && threshold > 0 && value >= threshold
         }
-        if crossed(s.informationBytes, c.nameInformationThreshold, c.nameInformationWeight)
-            || crossed(s.payloadBytes, c.responsePayloadThreshold, c.responsePayloadWeight)
+        if crossed(s.informationBytes, configuration.nameInformationThreshold, configuration.nameInformationWeight)
+            || crossed(s.payloadBytes, configuration.responsePayloadThreshold, configuration.responsePayloadWeight)
         {
             return true
         }
         guard !s.popular else { return false }
-        return crossed(s.suspiciousNames, c.suspiciousNamesThreshold * slack, c.suspiciousNamesWeight)
-            || crossed(s.longSuspiciousNames, c.longSuspiciousNamesThreshold * slack, c.longSuspiciousNamesWeight)
-            || crossed(s.longInformationBytes, c.longInformationThreshold, c.longInformationWeight)
-            || crossed(s.oddNames, c.oddNamesThreshold * slack, c.oddNamesWeight)
-            || crossed(s.freshNames, c.freshNamesThreshold * slack, c.freshNamesWeight)
+        return crossed(s.suspiciousNames, configuration.suspiciousNamesThreshold * slack, configuration.suspiciousNamesWeight)
+            || crossed(s.longSuspiciousNames, configuration.longSuspiciousNamesThreshold * slack, configuration.longSuspiciousNamesWeight)
+            || crossed(s.longInformationBytes, configuration.longInformationThreshold, configuration.longInformationWeight)
+            || crossed(s.oddNames, configuration.oddNamesThreshold * slack, configuration.oddNamesWeight)
+            || crossed(s.freshNames, configuration.freshNamesThreshold * slack, configuration.freshNamesWeight)
             || isFirstContactProbe(s)
     }
 
@@ -106,15 +113,15 @@ struct DomainScorer: Sendable {
     /// iodine's version, login and codec probes and a C2 check-in look like this before any data flows;
     /// a client meeting an ordinary domain asks for readable hosts, answered with cacheable addresses.
     func isFirstContactProbe(_ s: DomainState) -> Bool {
-        let c = configuration
+        // The configuration read in place: a local copy of it was a 528-byte copy per call.
         let slack = 0.95
-        guard c.firstContactWeight > 0, !s.popular, s.lastTime.seconds(since: s.firstTime) <= c.firstContactSeconds,
-            Double(s.distinctNames) >= c.firstContactNames, s.askedOddShare >= c.firstContactOddShare,
-            Double(s.oddNamesAsked) >= c.firstContactNames * slack
+        guard configuration.firstContactWeight > 0, !s.popular, s.lastTime.seconds(since: s.firstTime) <= configuration.firstContactSeconds,
+            Double(s.distinctNames) >= configuration.firstContactNames, s.askedOddShare >= configuration.firstContactOddShare,
+            Double(s.oddNamesAsked) >= configuration.firstContactNames * slack
         else { return false }
-        let lowTTL = s.ttlAnswers >= 2 && s.lowTTLAnswers / s.ttlAnswers >= c.lowTTLShareThreshold
-        let rare = s.queries >= 2 && s.rareTypeQueries / s.queries >= c.rareTypeShareThreshold
-        let nx = s.responses >= 2 && s.nxdomains / s.responses >= c.nxdomainRatioThreshold
+        let lowTTL = s.ttlAnswers >= 2 && s.lowTTLAnswers / s.ttlAnswers >= configuration.lowTTLShareThreshold
+        let rare = s.queries >= 2 && s.rareTypeQueries / s.queries >= configuration.rareTypeShareThreshold
+        let nx = s.responses >= 2 && s.nxdomains / s.responses >= configuration.nxdomainRatioThreshold
         return lowTTL || rare || nx
     }
 

@@ -3,8 +3,11 @@
 /// Each component ramps from its low to its high threshold, so the score moves smoothly and every
 /// part of it can be shown to an analyst. The n-gram component counts only in proportion to length,
 /// because short labels (`mx1`, `e12`) are too short to judge pronounceability.
-public struct NameScorer: Sendable {
-    public var configuration: DetectionConfiguration
+///
+/// A class: the engine scores every name, and a struct holding the configuration was copied (528
+/// bytes) at each call.
+public final class NameScorer: Sendable {
+    public let configuration: DetectionConfiguration
 
     public init(configuration: DetectionConfiguration) {
         self.configuration = configuration
@@ -35,19 +38,19 @@ public struct NameScorer: Sendable {
     }
 
     private func forEachComponent(_ f: NameFeatures, _ body: (String, Double, Double, Double) -> Void) {
-        let c = configuration
+        // The configuration read in place: a local copy of it was a 528-byte copy per call.
         if f.nonHostnameBytes > 0 {
             body("non_hostname_bytes", Double(f.nonHostnameBytes), 1, Self.nonHostnameWeight * min(1, Double(f.nonHostnameBytes) / 3))
         }
-        guard f.subdomainLength >= c.minScoredLength else { return }
+        guard f.subdomainLength >= configuration.minScoredLength else { return }
         let length = Double(f.subdomainLength)
-        let lengthConfidence = ramp(length, Double(c.minScoredLength), 20)
-        let ngram = ramp(-f.ngramLogLikelihood, -c.ngramLow, -c.ngramHigh) * lengthConfidence
-        if ngram > 0 { body("ngram_log_likelihood", f.ngramLogLikelihood, c.ngramLow, Self.ngramWeight * ngram) }
-        let entropy = ramp(f.entropy, c.entropyLow, c.entropyHigh)
-        if entropy > 0 { body("entropy", f.entropy, c.entropyLow, Self.entropyWeight * entropy) }
-        let size = ramp(length, Double(c.lengthLow), Double(c.lengthHigh))
-        if size > 0 { body("subdomain_length", length, Double(c.lengthLow), Self.lengthWeight * size) }
+        let lengthConfidence = ramp(length, Double(configuration.minScoredLength), 20)
+        let ngram = ramp(-f.ngramLogLikelihood, -configuration.ngramLow, -configuration.ngramHigh) * lengthConfidence
+        if ngram > 0 { body("ngram_log_likelihood", f.ngramLogLikelihood, configuration.ngramLow, Self.ngramWeight * ngram) }
+        let entropy = ramp(f.entropy, configuration.entropyLow, configuration.entropyHigh)
+        if entropy > 0 { body("entropy", f.entropy, configuration.entropyLow, Self.entropyWeight * entropy) }
+        let size = ramp(length, Double(configuration.lengthLow), Double(configuration.lengthHigh))
+        if size > 0 { body("subdomain_length", length, Double(configuration.lengthLow), Self.lengthWeight * size) }
         switch f.shape {
         case .hex, .base32, .base64:
             body("encoding_shape_\(f.shape.rawValue)", length, 16, Self.shapeWeight)

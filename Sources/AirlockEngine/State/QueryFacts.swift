@@ -62,7 +62,7 @@ extension DomainState {
     ///
     /// - Parameter seenBefore: the engine's table of recent names already holds the whole name, so
     ///   even if it is not among this state's last 16 it is not new information.
-    mutating func record(_ q: QueryFacts, seenBefore: Bool, _ c: DetectionConfiguration) -> Recall? {
+    mutating func record(_ q: QueryFacts, seenBefore: Bool, _ c: StateWindows) -> Recall? {
         let gap = q.time.seconds(since: lastTime)
         decay(to: q.time, window: c.windowSeconds, longWindow: c.longWindowSeconds, churnWindow: c.churnWindowSeconds)
         if totalQueries > 0 && gap >= 0 { recordGap(gap) }
@@ -146,7 +146,7 @@ extension DomainState {
     /// Adds a response: NXDOMAIN ratio, answer TTLs and downstream payload. Returns whether its payload
     /// was counted (a name answered again recently adds none).
     @discardableResult
-    mutating func record(_ response: ResponseFacts, _ c: DetectionConfiguration) -> Bool {
+    mutating func record(_ response: ResponseFacts, _ c: StateWindows) -> Bool {
         decay(
             to: response.time, window: c.windowSeconds, longWindow: c.longWindowSeconds,
             churnWindow: c.churnWindowSeconds)
@@ -165,7 +165,7 @@ extension DomainState {
 
     /// Folds another state's window counters in (a domain joining its client's campaign brings the
     /// evidence it gathered before it qualified). Both are aged to the later time first.
-    mutating func absorb(_ other: DomainState, _ c: DetectionConfiguration) {
+    mutating func absorb(_ other: DomainState, _ c: StateWindows) {
         var other = other
         let time = max(lastTime, other.lastTime)
         decay(to: time, window: c.windowSeconds, longWindow: c.longWindowSeconds, churnWindow: c.churnWindowSeconds)
@@ -212,5 +212,22 @@ struct ResponseFacts: Sendable {
         minTTL = response.minTTL
         payloadBytes = response.payloadBytes
         nameHash = DetectionEngine.hash(response.name)
+    }
+}
+
+/// The configuration a domain's state is updated with: its windows and the low-TTL bound. Four values,
+/// passed in registers: the whole configuration (528 bytes) was copied for every update made inside
+/// a table's closure.
+struct StateWindows: Sendable {
+    let windowSeconds: Double
+    let longWindowSeconds: Double
+    let churnWindowSeconds: Double
+    let lowTTLSeconds: Double
+
+    init(_ configuration: DetectionConfiguration) {
+        windowSeconds = configuration.windowSeconds
+        longWindowSeconds = configuration.longWindowSeconds
+        churnWindowSeconds = configuration.churnWindowSeconds
+        lowTTLSeconds = configuration.lowTTLSeconds
     }
 }
