@@ -23,6 +23,7 @@
 #                                      and their ratios (the machine's load hits both alike)
 #   options: --duration S  --runs N  --threads N (airlock threads and dnsdist listeners; default nproc)
 #            --log-level all|notable (for --airlock-only; default notable)
+#            --rate Q (for --airlock-only: latency percentiles at Q queries a second instead of the peak)
 #
 # Everything listens on 127.0.0.1 high ports; every process started here is stopped by PID on exit.
 # Needs: nsd, dnsdist, dnsperf (Deploy/install-deps.sh with AIRLOCK_BENCH=1), and a release build.
@@ -39,6 +40,7 @@ log_cost_only=0
 airlock_only=0
 baseline=""
 only_log_level=notable
+rate_only=0
 while (($#)); do
   case "$1" in
     --smoke) smoke=1; duration=1; runs=1 ;;
@@ -48,6 +50,7 @@ while (($#)); do
     --airlock-only) airlock_only=1 ;;
     --baseline) baseline="$2"; shift ;;
     --log-level) only_log_level="$2"; shift ;;
+    --rate) rate_only="$2"; shift ;;
     --duration) duration="$2"; shift ;;
     --runs) runs="$2"; shift ;;
     --threads) threads="$2"; shift ;;
@@ -245,6 +248,12 @@ if ((airlock_only)); then
       airlock_override=$([[ $which == baseline ]] && echo "$baseline" || echo "")
       start_airlock "$port" 0 "$only_log_level" "$work/only.jsonl"; wait_ready "$port"
       dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries" -l 1 -c 20 -q 200 >/dev/null 2>&1 || true
+      if ((rate_only > 0)); then
+        read -r p50 p99 p999 pq < <(percentiles "$port" "$rate_only" "$duration")
+        stop_server
+        printf '%-10s p50 %s ms, p99 %s ms, p99.9 %s ms at %s qps\n' "$which" "$p50" "$p99" "$p999" "$pq"
+        continue
+      fi
       row=$(measure "$port" "$server_pid")
       stop_server
       rm -f "$work/only.jsonl"
@@ -253,7 +262,7 @@ if ((airlock_only)); then
       echo "$which $row" >>"$work/only.rows"
     done
   done
-  if [[ -n $baseline ]]; then
+  if [[ -n $baseline ]] && ((rate_only == 0)); then
     awk '{ n[$1]++; cpu[$1] += $4; user[$1] += $6; sys[$1] += $7 }
       END { printf "this/baseline (means): queries per CPU-second %.3f×, user µs/query %.3f×, system µs/query %.3f×\n",
               cpu["this"] / cpu["baseline"], user["this"] / user["baseline"], sys["this"] / sys["baseline"] }' "$work/only.rows"
