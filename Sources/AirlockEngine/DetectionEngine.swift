@@ -148,7 +148,7 @@ public struct DetectionEngine: Sendable {
             if !tunnel && memberKind {
                 if state.campaignMember {
                     member = true
-                } else if rules.joinsCampaign(state) {
+                } else if rules.joinsCampaign(&state) {
                     state.campaignMember = true
                     joining = JoiningState(state)
                 }
@@ -212,7 +212,7 @@ public struct DetectionEngine: Sendable {
             if let hostLookup { tookBack = state.takeBackIfRecent(hostLookup) }
             member = state.campaignMember
             guard !state.convicted, !local else { return nil }
-            let (_, verdict, _) = rules.evaluate(&state, domain, nameScore: 0, features: nil, convictedElsewhere: nil)
+            let (_, verdict, _) = rules.evaluate(&state, domain, convictedElsewhere: nil)
             return verdict
         } ?? nil
         if let verdict, verdict.kind == .tunnel, verdict.isFirst {
@@ -439,13 +439,27 @@ final class VerdictRules: Sendable {
         self.domainScorer = domainScorer
     }
 
+        /// A query's domain after the query: the domain rules, then the single-name rule.
         func evaluate(
-            _ state: inout DomainState, _ domain: DomainKey, nameScore: Double, features: NameFeatures?,
+            _ state: inout DomainState, _ domain: DomainKey, nameScore: Double, features: NameFeatures,
             convictedElsewhere: ConvictedDomains.Conviction?
+        ) -> (Double, Verdict?, Bool) {
+            let (score, verdict, tunnel) = evaluate(&state, domain, convictedElsewhere: convictedElsewhere)
+            if verdict != nil { return (score, verdict, tunnel) }
+            if let verdict = singleName(&state, domain, nameScore: nameScore, features: features) {
+                return (score, verdict, false)
+            }
+            return (score, nil, false)
+        }
+
+        /// The domain rules alone (after a response, which brings no name of its own to judge). The
+        /// state is taken `inout` down to the scorer: passed on by value, its 316 bytes were copied.
+        func evaluate(
+            _ state: inout DomainState, _ domain: DomainKey, convictedElsewhere: ConvictedDomains.Conviction?
         ) -> (Double, Verdict?, Bool) {
             let c = configuration
             // A convicted domain's verdict carries its evidence: the same sum, taken once with it.
-            let (score, scored) = domainScorer.score(state, explain: state.convicted)
+            let (score, scored) = domainScorer.score(&state, explain: state.convicted)
             state.peakScore = max(state.peakScore, score)
             if state.convicted {
                 // Already convicted: every further query carries the verdict (for quarantine), not a new alert.
@@ -457,7 +471,7 @@ final class VerdictRules: Sendable {
             }
             if score >= c.tunnelScore && domainScorer.hasEnoughNames(state) && domainScorer.carriesData(state) {
                 state.convicted = true
-                let (_, evidence) = domainScorer.score(state, explain: true)
+                let (_, evidence) = domainScorer.score(&state, explain: true)
                 let verdict = Verdict(
                     kind: .tunnel, rule: "dns.tunnel.domain_score", score: score, threshold: c.tunnelScore, domain: domain,
                     evidence: evidence, isFirst: true, queries: state.totalQueries, nameBytes: state.totalNameBytes)
@@ -478,9 +492,6 @@ final class VerdictRules: Sendable {
                     isFirst: false, queries: state.totalQueries, nameBytes: state.totalNameBytes)
                 return (score, verdict, true)
             }
-            if let features, let verdict = singleName(&state, domain, nameScore: nameScore, features: features) {
-                return (score, verdict, false)
-            }
             return (score, nil, false)
         }
 
@@ -488,7 +499,7 @@ final class VerdictRules: Sendable {
         func evaluateLocal(
             _ state: inout DomainState, _ domain: DomainKey, nameScore: Double, features: NameFeatures
         ) -> (Double, Verdict?) {
-            let (score, _) = domainScorer.score(state, explain: false)
+            let (score, _) = domainScorer.score(&state, explain: false)
             // A search-list expansion (`<lambda id>.lambda-url.eu-west-1.on.aws.<node>.internal.cloudapp.net`)
             // is judged when the name it embeds is asked on its own, right after: here the node's random
             // suffix label would add its bytes to the name's and call an ordinary lookup a payload.
@@ -518,7 +529,8 @@ final class VerdictRules: Sendable {
         /// Whether a client's domain joins its campaign: first contacted within the churn window, nearly
         /// nothing but odd names, and at least ``DetectionConfiguration/campaignMemberOddNames`` of them
         /// (or one that is data-sized).
-        func joinsCampaign(_ s: DomainState) -> Bool {
+        /// (`inout` only so that the caller's state is read where it is, not copied.)
+        func joinsCampaign(_ s: inout DomainState) -> Bool {
             let c = configuration
             // A data-sized odd name (a suspicious name of full length) joins on its own: exfiltration
             // split over many domains may send each only one chunk at a time.

@@ -17,6 +17,13 @@ final class DomainScorer: Sendable {
 
     /// The score, and the evidence when `explain` is set (kept off the per-query path otherwise).
     func score(_ s: DomainState, explain: Bool) -> (score: Double, evidence: [Evidence]) {
+        var s = s
+        return score(&s, explain: explain)
+    }
+
+    /// ``score(_:explain:)`` on a state read where it is (`inout` only for that: a state passed on by
+    /// value from an `inout` binding was copied whole, 316 bytes, for every query and response).
+    func score(_ s: inout DomainState, explain: Bool) -> (score: Double, evidence: [Evidence]) {
         // The configuration read in place: a local copy of it was a 528-byte copy per call.
         var total = 0.0
         var evidence: [Evidence] = []
@@ -72,7 +79,7 @@ final class DomainScorer: Sendable {
         if s.ttlAnswers >= configuration.minUniqueNames * slack {
             add("low_ttl_share", s.lowTTLAnswers / s.ttlAnswers, configuration.lowTTLShareThreshold, configuration.lowTTLShareWeight)
         }
-        if isFirstContactProbe(s) {
+        if isFirstContactProbe(&s) {
             add("first_contact_odd_names", Double(s.distinctNames), configuration.firstContactNames, configuration.firstContactWeight)
         }
         if Double(s.gaps + 1) >= configuration.timingMinQueries, let variation = s.gapVariation {
@@ -88,6 +95,7 @@ final class DomainScorer: Sendable {
     /// (`www.example.org.corp.example.com`, Kubernetes' `…svc.cluster.local`) gives one domain hundreds
     /// of distinct NXDOMAIN names — so a verdict needs one of these as well as the score.
     func carriesData(_ s: DomainState) -> Bool {
+        var s = s
         // The configuration read in place: a local copy of it was a 528-byte copy per call.
         let slack = 0.95
         func crossed(_ value: Double, _ threshold: Double, _ weight: Double) -> Bool {
@@ -104,7 +112,7 @@ final class DomainScorer: Sendable {
             || crossed(s.longInformationBytes, configuration.longInformationThreshold, configuration.longInformationWeight)
             || crossed(s.oddNames, configuration.oddNamesThreshold * slack, configuration.oddNamesWeight)
             || crossed(s.freshNames, configuration.freshNamesThreshold * slack, configuration.freshNamesWeight)
-            || isFirstContactProbe(s)
+            || isFirstContactProbe(&s)
     }
 
     /// A handshake: soon after the client's first query to the domain, several distinct names that are
@@ -112,7 +120,8 @@ final class DomainScorer: Sendable {
     /// answered the way tunnels answer (uncacheable TTLs, rare record types, NXDOMAIN).
     /// iodine's version, login and codec probes and a C2 check-in look like this before any data flows;
     /// a client meeting an ordinary domain asks for readable hosts, answered with cacheable addresses.
-    func isFirstContactProbe(_ s: DomainState) -> Bool {
+    /// (`inout` only so that ``score(_:explain:)`` reads its state where it is.)
+    func isFirstContactProbe(_ s: inout DomainState) -> Bool {
         // The configuration read in place: a local copy of it was a 528-byte copy per call.
         let slack = 0.95
         guard configuration.firstContactWeight > 0, !s.popular, s.lastTime.seconds(since: s.firstTime) <= configuration.firstContactSeconds,

@@ -173,7 +173,9 @@ struct DomainState {
     }
 
     /// Whether ``markExpansion(_:)`` would take `fullHash`'s name back (without marking it).
-    func takesBackExpansion(_ fullHash: UInt64) -> Bool {
+    /// (`mutating` though it changes nothing: called on a table's entry in place, a non-mutating call
+    /// copied the whole state first.)
+    mutating func takesBackExpansion(_ fullHash: UInt64) -> Bool {
         let hash = Self.recentHash(fullHash)
         for i in 0..<16 where recentNames[i] & ~Self.flags == hash {
             let entry = recentNames[i]
