@@ -111,10 +111,7 @@ struct SearchSuffixes {
 
     private static func answerKey(_ wireHash: UInt64, _ client: ClientIdentity) -> UInt64 {
         // The name by its stored hash: hashing its bytes again was most of a response's cost here.
-        var hasher = Hasher()
-        hasher.combine(client)
-        hasher.combine(wireHash)
-        return UInt64(bitPattern: Int64(hasher.finalize())) | 1
+        UInt64(bitPattern: Int64(KeyMixing.mix(client.mixingCode ^ wireHash, 0))) | 1
     }
 
     /// Records the suffix `name` was tried under, if it looks like an expansion: a TLD label with at
@@ -201,8 +198,6 @@ struct SearchSuffixes {
     }
 
     private func slot(of client: ClientIdentity) -> Int {
-        var hasher = Hasher()
-        hasher.combine(client)
-        return Int(UInt(bitPattern: hasher.finalize()) % UInt(slots.count))
+        Int(UInt64(bitPattern: Int64(KeyMixing.mix(client.mixingCode, 0))) % UInt64(slots.count))
     }
 }
