@@ -62,6 +62,9 @@ public enum DNSWireReader {
         UInt32(s[i]) << 24 | UInt32(s[i + 1]) << 16 | UInt32(s[i + 2]) << 8 | UInt32(s[i + 3])
     }
 
+    // Inlined into its three callers: called, its 264-byte result was built and then copied out
+    // (twice per message on replay's reader thread).
+    @inline(__always)
     static func read(
         _ s: Span<UInt8>, records: inout [DNSRecordInfo]?, names: inout DNSNameTable
     ) throws(DNSParseError) -> DNSMessage {
