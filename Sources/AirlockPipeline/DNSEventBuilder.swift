@@ -38,8 +38,8 @@ public struct DNSEventBuilder: Sendable {
     public mutating func event(for message: DNSMessage, from origin: MessageOrigin) -> DNSEvent {
         guard let question = message.question else { return .noQuestion }
         if message.isResponse {
-            guard let event = responseEvent(message, question, origin) else { return .unmatchedResponse }
-            return .response(event)
+            guard let query = pairedQuery(message, question, origin) else { return .unmatchedResponse }
+            return .response(responseEvent(message, query, origin))
         }
         return .query(queryEvent(message, question, origin))
     }
@@ -57,8 +57,10 @@ public struct DNSEventBuilder: Sendable {
     ) -> Kind {
         guard let question = message.question else { return .noQuestion }
         if message.isResponse {
-            guard let event = responseEvent(message, question, origin) else { return .unmatchedResponse }
-            responses.append(event)
+            // Paired first, then made where it is appended: an optional event built and unwrapped
+            // was copied whole (223 bytes) twice more per response.
+            guard let query = pairedQuery(message, question, origin) else { return .unmatchedResponse }
+            responses.append(responseEvent(message, query, origin))
             return .response
         }
         queries.append(queryEvent(message, question, origin))
@@ -81,22 +83,29 @@ public struct DNSEventBuilder: Sendable {
             recursionDesired: message.flags.rd)
     }
 
-    private mutating func responseEvent(
+    /// The query a response answers (taken out of the pending ones), nil when none matches.
+    private mutating func pairedQuery(
         _ message: DNSMessage, _ question: DNSQuestion, _ origin: MessageOrigin
-    ) -> DNSResponseEvent? {
+    ) -> PendingQueries.Entry? {
         responses += 1
-        let client = origin.destination, server = origin.source
         guard
             let query = pending.take(
-                .init(client: client, server: server, id: message.id), name: question.name, qtype: question.type,
-                at: origin.time)
+                .init(client: origin.destination, server: origin.source, id: message.id), name: question.name,
+                qtype: question.type, at: origin.time)
         else {
             unmatchedResponses += 1
             return nil
         }
-        return DNSResponseEvent(
-            time: origin.time, client: client, server: server, transport: origin.transport, id: message.id,
-            name: query.name, qtype: query.qtype, domain: query.domain, sandbox: query.sandbox,
+        return query
+    }
+
+    /// A response's event, with its query's name, type, group and sandbox.
+    private func responseEvent(
+        _ message: DNSMessage, _ query: PendingQueries.Entry, _ origin: MessageOrigin
+    ) -> DNSResponseEvent {
+        DNSResponseEvent(
+            time: origin.time, client: origin.destination, server: origin.source, transport: origin.transport,
+            id: message.id, name: query.name, qtype: query.qtype, domain: query.domain, sandbox: query.sandbox,
             rcode: message.rcode, answerTypes: message.eventAnswerTypes, payloadBytes: message.payloadBytes,
             addresses: message.eventAnswerAddresses, minTTL: message.minAnswerTTL, truncated: message.flags.tc,
             recursionDesired: message.flags.rd)
