@@ -36,35 +36,44 @@ public struct DNSEnforcer: Sendable {
     }
 
     /// ``judge(_:_:sandbox:decision:)`` with the few settings it reads taken out of the policy once.
+    /// The event and the assessment are consumed: they move into the judgement (both are large
+    /// values; the live proxy judges every query).
     public mutating func judge(
-        _ event: DNSQueryEvent, _ assessment: DNSAssessment, terms: EnforcementTerms, decision: PolicyDecision
+        _ event: consuming DNSQueryEvent, _ assessment: consuming DNSAssessment, terms: EnforcementTerms,
+        decision: PolicyDecision
     ) -> QueryJudgement {
+        let domain = event.domain
+        let time = event.time
+        let verdict = assessment.verdict
+        let exempt = assessment.exempt
+        let subdomainLabels = assessment.features.subdomainLabels
+        let subdomainHash = assessment.features.subdomainHash
+        let informationBits = assessment.features.informationBits
         var judgement = QueryJudgement(
             event: event, assessment: assessment, block: nil, mode: terms.mode, quarantineStarted: false)
         if decision.action.isDeny { judgement.block = .policy(decision) }
 
         // Quarantine: a first tunnel verdict starts it; a convicted domain whose quarantine ran out
         // starts another only while its current evidence still crosses the threshold.
-        let domain = event.domain
         let quarantineSeconds = terms.quarantineSeconds
-        var quarantineEnd = quarantine.end(of: domain, at: event.time, seconds: quarantineSeconds)
-        if let verdict = assessment.verdict, verdict.kind == .tunnel,
+        var quarantineEnd = quarantine.end(of: domain, at: time, seconds: quarantineSeconds)
+        if let verdict, verdict.kind == .tunnel,
             verdict.isFirst
                 || (quarantineSeconds > 0 && quarantineEnd == nil && verdict.score >= verdict.threshold)
         {
-            quarantine.start(domain, at: event.time, seconds: quarantineSeconds)
+            quarantine.start(domain, at: time, seconds: quarantineSeconds)
             quarantinesStarted += 1
             // A campaign verdict convicts every member domain: each is quarantined with it.
             if verdict.isFirst {
                 for member in verdict.members where member != domain {
-                    quarantine.start(member, at: event.time, seconds: quarantineSeconds)
+                    quarantine.start(member, at: time, seconds: quarantineSeconds)
                 }
             }
-            quarantineEnd = quarantine.end(of: domain, at: event.time, seconds: quarantineSeconds)
+            quarantineEnd = quarantine.end(of: domain, at: time, seconds: quarantineSeconds)
             judgement.quarantineStarted = quarantineEnd != nil
             if quarantineEnd != nil {
                 fleet?.convicted(
-                    Conviction(verdict, domain: domain, since: event.time, quarantineSeconds: quarantineSeconds))
+                    Conviction(verdict, domain: domain, since: time, quarantineSeconds: quarantineSeconds))
             }
         }
         if judgement.block == nil, let end = quarantineEnd {
@@ -74,7 +83,7 @@ public struct DNSEnforcer: Sendable {
         }
 
         // Leak budget: charged only for names that leave (not blocked), exempt services excepted.
-        if !assessment.exempt && assessment.features.subdomainLabels > 0 {
+        if !exempt && subdomainLabels > 0 {
             let key = LeakBudgetTable.Key(sandbox: terms.sandbox, domain: domain)
             let blockedBefore = judgement.block != nil
             let enforcing = terms.mode == .enforce
@@ -83,14 +92,14 @@ public struct DNSEnforcer: Sendable {
             let fleetKey = fleet?.budgetKey(sandbox: terms.sandbox, domain: domain)
             let fleetBudget = fleet?.terms.leakBudget
             let fleetUsed = fleetKey.map {
-                fleet!.used($0, at: event.time, windowSeconds: fleetBudget!.windowSeconds)
+                fleet!.used($0, at: time, windowSeconds: fleetBudget!.windowSeconds)
             }
             var fleetOver = false
             var forwarded = false
             let (used, cost, over) = budgets.check(
-                key, hash: assessment.features.subdomainHash,
-                bytes: (assessment.features.informationBits / 8).rounded(.up),
-                now: event.time, windowSeconds: budget.windowSeconds, limit: Double(budget.bytes)
+                key, hash: subdomainHash,
+                bytes: (informationBits / 8).rounded(.up),
+                now: time, windowSeconds: budget.windowSeconds, limit: Double(budget.bytes)
             ) { over, cost in
                 if let fleetUsed, let fleetBudget { fleetOver = fleetUsed + cost > Double(fleetBudget.bytes) }
                 forwarded = !((blockedBefore || over || fleetOver) && enforcing)
@@ -103,7 +112,7 @@ public struct DNSEnforcer: Sendable {
                     domain: domain, used: fleetUsed, cost: cost, budget: fleetBudget, fleet: true)
             }
             if forwarded, cost > 0, let fleetKey, let fleetBudget {
-                fleet!.charge(fleetKey, bytes: cost, at: event.time, windowSeconds: fleetBudget.windowSeconds)
+                fleet!.charge(fleetKey, bytes: cost, at: time, windowSeconds: fleetBudget.windowSeconds)
             }
         }
         return judgement
