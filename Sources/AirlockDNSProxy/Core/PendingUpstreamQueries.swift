@@ -9,6 +9,21 @@ struct PendingUpstreamQueries {
         var upstream: Endpoint
         var transport: Transport
         var id: UInt16
+
+        /// The fields packed into one or three words: every query hashes its key three times (a
+        /// fresh ID's check, the insert, the answer's lookup), and the synthesized hash fed the
+        /// hasher field by field.
+        func hash(into hasher: inout Hasher) {
+            let low = UInt64(upstream.port) << 24 | UInt64(id) << 8 | (transport == .udp ? 0 : 1)
+            switch upstream.address {
+            case .v4(let address):
+                hasher.combine(UInt64(address) << 40 ^ low)
+            case .v6(let high, let lowHalf):
+                hasher.combine(high)
+                hasher.combine(lowHalf)
+                hasher.combine(low)
+            }
+        }
     }
 
     struct Entry {
@@ -57,7 +72,7 @@ struct PendingUpstreamQueries {
 
     var count: Int { entries.count }
 
-    func contains(_ key: Key) -> Bool { entries[key] != nil }
+    func contains(_ key: Key) -> Bool { entries.index(forKey: key) != nil }
 
     func peek(_ key: Key) -> Entry? { entries[key] }
 
@@ -84,16 +99,24 @@ struct PendingUpstreamQueries {
     /// case-insensitively, type and class exactly); one hash lookup.
     mutating func take(_ key: Key, question: DNSQuestion) -> Match {
         guard let index = entries.index(forKey: key) else { return .none }
-        let waiting = entries.values[index].question
-        guard question.name.wire == waiting.name.wire, question.type == waiting.type, question.qclass == waiting.qclass
-        else { return .otherQuestion }
-        return .entry(entries.remove(at: index).value)
+        // Taken out first (a move; reading the question in place copied the whole entry) and put
+        // back in the rare case of another question.
+        let (_, waiting) = entries.remove(at: index)
+        let asked = waiting.question
+        guard question.name.wire == asked.name.wire, question.type == asked.type, question.qclass == asked.qclass
+        else {
+            entries[key] = waiting
+            return .otherQuestion
+        }
+        return .entry(waiting)
     }
 
     /// The earliest deadline still pending (stale heap items are skipped).
     mutating func nextDeadline() -> Int64? {
         while let top = deadlines.top {
-            if let entry = entries[top.key], entry.serial == top.serial { return top.deadline }
+            if let index = entries.index(forKey: top.key), entries.values[index].serial == top.serial {
+                return top.deadline
+            }
             _ = deadlines.pop()
         }
         return nil
