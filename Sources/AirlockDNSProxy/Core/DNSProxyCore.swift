@@ -35,7 +35,8 @@ public struct DNSProxyCore {
     /// Buffers ``receiveQueries(_:at:into:)`` and ``receiveUpstreams(_:transport:at:into:)`` reuse
     /// from batch to batch (empty between batches).
     var preparedQueries: [PreparedQuery] = []
-    var queryOutcomes: [(QueryJudgement, Verdict?)?] = []
+    var queryJudgements: [QueryJudgement] = []
+    var queryVerdicts: [Verdict?] = []
     var preparedAnswers: [PreparedAnswer] = []
     var answerVerdicts: [Verdict?] = []
 
@@ -103,22 +104,27 @@ public struct DNSProxyCore {
     ///
     /// Everything but the engine runs outside the lock: parsing, the policy's list decision and the
     /// cache before it (``prepare``), the records and the answer or forward after it (``finish``).
-    /// The prepared queries and their outcomes live in two buffers the core keeps from batch to
-    /// batch, and are read in place (borrowed from the buffers, not copied out): a prepared query is
-    /// ~1 KB with a dozen references, and copying it in and out of enums, `map` and `zip` was ~5 %
-    /// of the proxy's CPU in retain/release and `memcpy`.
+    /// The prepared queries, the engine's judgements and the verdicts on the answers made here live
+    /// in buffers the core keeps from batch to batch, and are read where they lie (fields projected
+    /// from the buffers, never the whole value copied out): a prepared query is ~1 KB with a dozen
+    /// references and a judgement carries the event and the assessment; copying them in and out of
+    /// enums, `map` and `zip` was ~5 % of the proxy's CPU in retain/release and `memcpy`.
     public mutating func receiveQueries(
         _ queries: [IncomingQuery], at time: ProxyTime, into actions: inout [ProxyAction]
     ) {
         var admitted: [PreparedQuery] = []
-        var outcomes: [(QueryJudgement, Verdict?)?] = []
+        var judgements: [QueryJudgement] = []
+        var verdicts: [Verdict?] = []
         swap(&admitted, &preparedQueries)
-        swap(&outcomes, &queryOutcomes)
+        swap(&judgements, &queryJudgements)
+        swap(&verdicts, &queryVerdicts)
         defer {
             admitted.removeAll(keepingCapacity: true)
-            outcomes.removeAll(keepingCapacity: true)
+            judgements.removeAll(keepingCapacity: true)
+            verdicts.removeAll(keepingCapacity: true)
             swap(&admitted, &preparedQueries)
-            swap(&outcomes, &queryOutcomes)
+            swap(&judgements, &queryJudgements)
+            swap(&verdicts, &queryVerdicts)
         }
         queries.withUnsafeBufferPointer { queries in
             for i in queries.indices {
@@ -127,17 +133,31 @@ public struct DNSProxyCore {
         }
         guard !admitted.isEmpty else { return }
         admitted.withUnsafeBufferPointer { batch in
+            // A query the pipeline found no question in has no judgement (it gets FORMERR): the
+            // judgements are the others', in the batch's order.
+            var unjudged: [Int] = []
             shared.enforcer.withLock { state in
                 for i in batch.indices {
-                    outcomes.append(
-                        state.inspect(
-                            batch[i].message, origin: batch[i].origin, reply: batch[i].reply, context: batch[i].context,
-                            decision: batch[i].decision, cachedBlocked: batch[i].cachedBlocked,
-                            cached: batch[i].cached?.message))
+                    let judged = state.inspect(
+                        batch[i].message, origin: batch[i].origin, reply: batch[i].reply, context: batch[i].context,
+                        decision: batch[i].decision, cachedBlocked: batch[i].cachedBlocked,
+                        cached: batch[i].cached?.message, into: &judgements, &verdicts)
+                    if !judged { unjudged.append(i) }
                 }
             }
-            outcomes.withUnsafeBufferPointer { outcomes in
-                for i in batch.indices { actions.append(finish(batch[i], outcomes[i])) }
+            var slot = 0
+            judgements.withUnsafeBufferPointer { judgements in
+                for i in batch.indices {
+                    if !unjudged.isEmpty && unjudged.contains(i) {
+                        actions.append(
+                            badPacket(
+                                batch[i].bytes, batch[i].client, batch[i].time, reason: "question_count",
+                                detail: "no question"))
+                        continue
+                    }
+                    actions.append(finish(batch, i, judgements, slot, verdicts[slot]))
+                    slot += 1
+                }
             }
         }
     }
@@ -233,58 +253,66 @@ public struct DNSProxyCore {
             cachedRebinding: cachedRebinding)
     }
 
-    /// Everything after the engine: counters, the decision record, and the answer or the forward.
+    /// Everything after the engine: counters, the decision record, and the answer or the forward,
+    /// for the query at `index` of the batch.
+    ///
+    /// Its fields, and those of its judgement (`judgements[slot]`), are read where they lie in the
+    /// batch's buffers: passing either as a value, even a borrowed one, copied all of it out of the
+    /// buffer (the prepared query ~1.3 k instructions a query; the judgement, whose optionals are
+    /// copied through generic value witnesses, more).
     private mutating func finish(
-        _ prepared: borrowing PreparedQuery, _ outcome: (QueryJudgement, Verdict?)?
+        _ batch: UnsafeBufferPointer<PreparedQuery>, _ index: Int, _ judgements: UnsafeBufferPointer<QueryJudgement>,
+        _ slot: Int, _ answerVerdict: Verdict?
     ) -> ProxyAction {
-        // Fields read in place (the prepared query is borrowed): the message and a cached answer are
-        // large values, not worth a copy.
-        let question = prepared.question, bytes = prepared.bytes
-        let client = prepared.client, time = prepared.time, context = prepared.context
-        let stripped = prepared.stripped, udpLimit = prepared.udpLimit, cacheKey = prepared.cacheKey
-        let cachedRebinding = prepared.cachedRebinding
-        let cachedBlocked = prepared.cachedBlocked
+        let question = batch[index].question, bytes = batch[index].bytes
+        let client = batch[index].client, time = batch[index].time, context = batch[index].context
+        let stripped = batch[index].stripped, udpLimit = batch[index].udpLimit, cacheKey = batch[index].cacheKey
+        let cachedRebinding = batch[index].cachedRebinding
+        let cachedBlocked = batch[index].cachedBlocked
         let blockRcode = context.blockRcode
-        guard let (judgement, answerVerdict) = outcome else {
-            return badPacket(bytes, client, time, reason: "question_count", detail: "no question")
-        }
+        // QueryJudgement.blocks and .wouldBlock, from the stored fields (a computed property of
+        // the judgement would take a copy of it).
+        let block = judgements[slot].block, mode = judgements[slot].mode
+        let judgementBlocks = block != nil && mode == .enforce
+        let judgementWouldBlock = block != nil && mode == .report
 
-        let blocks = judgement.blocks || cachedBlocked
-        if judgement.blocks {
+        let blocks = judgementBlocks || cachedBlocked
+        if judgementBlocks {
             stats.blocked += 1
-        } else if judgement.wouldBlock {
+        } else if judgementWouldBlock {
             stats.wouldBlock += 1
         }
-        let refused = judgement.block != nil && judgement.mode != .open
+        let refused = block != nil && mode != .open
         let quiet =
-            !refused && judgement.assessment.verdict == nil && !judgement.quarantineStarted && !stripped.isUnusual
+            !refused && judgements[slot].assessment.verdict == nil && !judgements[slot].quarantineStarted
+            && !stripped.isUnusual
         if configuration.logLevel == .all || (configuration.logLevel == .notable && !quiet) {
-            var record = queryRecord(judgement, client, time)
+            var record = queryRecord(judgements[slot], client, time)
             if !stripped.isEmpty { record.stripped = stripped }
-            if judgement.blocks {
-                record.rcode = judgement.block?.responseCode(default: blockRcode) ?? blockRcode
-            } else if let cached = prepared.cached {
+            if judgementBlocks {
+                record.rcode = block?.responseCode(default: blockRcode) ?? blockRcode
+            } else if let cached = batch[index].cached {
                 record.cached = true
                 record.rcode = cached.message.rcode
             }
             note(record)
         }
-        if let rebinding = cachedRebinding, !judgement.blocks {
-            noteRebinding(rebinding, context, judgement.event, client, time, cached: true, rcode: blockRcode)
+        if let rebinding = cachedRebinding, !judgementBlocks {
+            noteRebinding(rebinding, context, judgements[slot].event, client, time, cached: true, rcode: blockRcode)
         }
-        if let answerVerdict { noteAnswerVerdict(answerVerdict, judgement.event, client, time, context) }
+        if let answerVerdict { noteAnswerVerdict(answerVerdict, judgements[slot].event, client, time, context) }
 
         if blocks {
             // RFC 8914: the answer names the rule, so a block never passes for the zone's own NXDOMAIN.
-            let basis = judgement.blocks ? judgement.block : cachedRebinding.map(BlockBasis.rebinding)
+            let basis = judgementBlocks ? block : cachedRebinding.map(BlockBasis.rebinding)
             return .respond(
                 client,
                 MessageEditing.response(
-                    to: bytes.span, id: prepared.message.id,
-                    rcode: judgement.blocks ? judgement.block?.responseCode(default: blockRcode) ?? blockRcode : blockRcode,
+                    to: bytes.span, id: batch[index].message.id,
+                    rcode: judgementBlocks ? block?.responseCode(default: blockRcode) ?? blockRcode : blockRcode,
                     extendedError: basis?.extendedError(name: question.name)))
         }
-        if let cached = prepared.cached {
+        if let cached = batch[index].cached {
             stats.cacheHits += 1
             if let observe = configuration.answerObserver {
                 let addresses = cached.message.answerAddresses
@@ -297,17 +325,18 @@ public struct DNSProxyCore {
             stats.servfail += 1
             note(
                 answerRecord(
-                    judgement.event, client, time, context, .servfail, detail: "too many queries waiting for upstreams",
-                    rcode: DNSResponseCode.servFail))
-            let id = prepared.message.id
+                    judgements[slot].event, client, time, context, .servfail,
+                    detail: "too many queries waiting for upstreams", rcode: DNSResponseCode.servFail))
+            let id = batch[index].message.id
             return .respond(client, MessageEditing.response(to: bytes.span, id: id, rcode: DNSResponseCode.servFail))
         }
         stats.forwarded += 1
         roundRobin &+= 1
         let entry = PendingUpstreamQueries.Entry(
-            client: client, clientID: prepared.message.id, query: UpstreamQueryWriter.query(prepared.message, question),
-            clientQuestion: UpstreamQueryWriter.clientCase(bytes, prepared.message, stripped), question: question,
-            domain: judgement.event.domain,
+            client: client, clientID: batch[index].message.id,
+            query: UpstreamQueryWriter.query(batch[index].message, question),
+            clientQuestion: UpstreamQueryWriter.clientCase(bytes, batch[index].message, stripped), question: question,
+            domain: judgements[slot].event.domain,
             udpLimit: udpLimit,
             upstreams: context.upstreams, firstUpstream: roundRobin % context.upstreams.count, attempt: 0,
             maxAttempts: context.maxAttempts, timeoutNanoseconds: context.timeoutNanoseconds, cacheKey: cacheKey,

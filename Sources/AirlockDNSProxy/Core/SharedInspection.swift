@@ -94,13 +94,16 @@ extension InspectionState {
     /// The engine's part of one query, as ``DNSProxyCore`` runs it under the lock: the judgement, and
     /// the answer the proxy makes itself (a block, a cached answer) shown to the engine at once. Takes
     /// the prepared query's parts: the batch loop passes them read in place from its buffer (passing
-    /// the whole ~1 KB prepared query copied it, a dozen retains and releases).
+    /// the whole ~1 KB prepared query copied it, a dozen retains and releases). The judgement and the
+    /// verdict on the answer made here go into the batch's buffers; false (nothing added) when the
+    /// pipeline found no question.
     mutating func inspect(
         _ message: DNSMessage, origin: MessageOrigin, reply: MessageOrigin, context: SandboxContext,
-        decision: PolicyDecision, cachedBlocked: Bool, cached: DNSMessage?
-    ) -> (QueryJudgement, Verdict?)? {
+        decision: PolicyDecision, cachedBlocked: Bool, cached: DNSMessage?,
+        into judgements: inout [QueryJudgement], _ verdicts: inout [Verdict?]
+    ) -> Bool {
         guard let judgement = judge(query: message, origin: origin, terms: context.terms, decision: decision)
-        else { return nil }
+        else { return false }
         var sent: DNSMessage?
         if judgement.blocks || cachedBlocked {
             let rcode = context.blockRcode
@@ -109,7 +112,8 @@ extension InspectionState {
         } else if let cached {
             sent = cached
         }
-        let verdict = sent.flatMap { observe(response: $0, origin: reply) }
-        return (judgement, verdict)
+        verdicts.append(sent.flatMap { observe(response: $0, origin: reply) })
+        judgements.append(judgement)
+        return true
     }
 }
