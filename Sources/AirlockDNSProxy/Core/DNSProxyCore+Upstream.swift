@@ -47,7 +47,7 @@ extension DNSProxyCore {
                     verdicts.append(state.observe(response: batch[i].sent, origin: batch[i].reply))
                 }
             }
-            for i in batch.indices { actions.append(finishAnswer(batch[i], verdicts[i])) }
+            for i in batch.indices { actions.append(finishAnswer(batch, i, verdicts[i])) }
         }
     }
 
@@ -141,17 +141,20 @@ extension DNSProxyCore {
     }
 
     /// After the engine saw the answer: what it tipped, noted; the answer to the client.
-    private mutating func finishAnswer(_ answer: borrowing PreparedAnswer, _ verdict: Verdict?) -> ProxyAction {
-        if answer.rebinding != nil || verdict != nil {
-            let context = answer.context, time = answer.time
-            let event = eventStub(answer.entry, time, context)
-            if let rebinding = answer.rebinding {
-                noteRebinding(
-                    rebinding, context, event, answer.entry.client, time, cached: false, rcode: context.blockRcode)
+    /// The answer at `index` of the batch is read where it lies (passed as a value, even a borrowed
+    /// one, it was copied out of the buffer).
+    private mutating func finishAnswer(
+        _ batch: UnsafeBufferPointer<PreparedAnswer>, _ index: Int, _ verdict: Verdict?
+    ) -> ProxyAction {
+        if batch[index].rebinding != nil || verdict != nil {
+            let context = batch[index].context, time = batch[index].time, client = batch[index].entry.client
+            let event = eventStub(batch[index].entry, time, context)
+            if let rebinding = batch[index].rebinding {
+                noteRebinding(rebinding, context, event, client, time, cached: false, rcode: context.blockRcode)
             }
-            if let verdict { noteAnswerVerdict(verdict, event, answer.entry.client, time, context) }
+            if let verdict { noteAnswerVerdict(verdict, event, client, time, context) }
         }
-        return .respond(answer.entry.client, answer.out)
+        return .respond(batch[index].entry.client, batch[index].out)
     }
 
     /// An upstream could not be reached: a TCP connection for query `id` failed, or (with `id` nil)
