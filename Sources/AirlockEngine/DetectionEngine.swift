@@ -193,7 +193,9 @@ public struct DetectionEngine: Sendable {
             let facts = QueryFacts(
                 features, nameScore: nameScorer.score(features), qtype: response.qtype, time: response.time,
                 nameBytes: 0, rules.configuration)
-            let zone = response.domain.hashValue
+            // The group's stored code (the same on every run; `hashValue` is seeded per process, so which
+            // addresses shared a slot of the direct-mapped table changed from run to run).
+            let zone = Int(response.domain.hashCode)
             if facts.oddName {
                 if response.addresses.contains(where: { hostAddresses.contains($0, zone: zone) }) { hostLookup = facts }
             } else {

@@ -84,7 +84,10 @@ struct DomainPopularity: Sendable {
     /// Adds `client` to a domain's clients (up to 8); returns how many there are.
     private static func add(_ client: ClientIdentity, to entry: inout Clients) -> Int {
         if entry.count < 8 {
-            let hash = UInt32(truncatingIfNeeded: client.hashValue) | 1
+            // Folded, not `hashValue` (seeded per process): two clients that share a hash count as one
+            // the same way on every run.
+            let folded = client.mixingCode
+            let hash = UInt32(truncatingIfNeeded: folded ^ folded >> 32) | 1
             var known = false
             for i in 0..<Int(entry.count) where entry.hashes[i] == hash { known = true }
             if !known {
