@@ -113,45 +113,36 @@ public struct Replayer {
         let thread = Thread { reader.run() }
         thread.stackSize = 8 << 20
         thread.start()
-        // Not an optional: a call through `analyzer!` copied the whole analyzer (its engine, ~2.6 KB) out
-        // and back for every event. The first file uses this one; `analyzing` says whether one began.
+        // One analyzer per file (one for the run with `--continuous`); `analyzing` says whether a file began.
         var analyzer = ReplayAnalyzer(options: options)
         var analyzing = false
         while let batch = queue.take() {
-            // The events are read where they lie, through the arrays' buffers (an unsafe pointer's subscript
-            // is an address, so a borrowing call copies nothing; a swap in and out of the array moved
-            // every event three times, and reading the array's element copied it), and the batch frees
-            // them all when it goes.
-            batch.queries.withUnsafeBufferPointer { queries in
-                batch.responses.withUnsafeBufferPointer { responses in
-                    for item in batch.items {
-                        switch item {
-                        case .query(let index, let message):
-                            if message < 0 {
-                                analyzer.query(queries[Int(index)], onRecord)
-                            } else {
-                                analyzer.query(
-                                    queries[Int(index)], batch.messages[Int(message)], batch.origins[Int(message)],
-                                    onRecord, onDNSLog)
-                            }
-                        case .response(let index, let message):
-                            if message < 0 {
-                                analyzer.response(responses[Int(index)], onRecord)
-                            } else {
-                                let m = Int(message)
-                                analyzer.response(
-                                    responses[Int(index)], batch.messages[m], batch.origins[m],
-                                    batch.answers.isEmpty ? nil : batch.answers[m], onRecord, onDNSLog)
-                            }
-                        case .other(let message):
-                            let m = Int(message)
-                            analyzer.other(
-                                batch.messages[m], batch.origins[m], batch.answers.isEmpty ? nil : batch.answers[m],
-                                onDNSLog)
-                        case .note(let index):
-                            note(batch.notes[Int(index)], &analyzer, &analyzing, &summary, onRecord, onProgress, onDNSLog)
-                        }
+            // The events are read where they lie in the batch (a swap in and out of it moved every event
+            // three times) and the batch frees them all when it goes.
+            for item in batch.items {
+                switch item {
+                case .query(let index, let message):
+                    if message < 0 {
+                        analyzer.query(batch.queries[Int(index)], onRecord)
+                    } else {
+                        let m = Int(message)
+                        analyzer.query(batch.queries[Int(index)], batch.messages[m], batch.origins[m], onRecord, onDNSLog)
                     }
+                case .response(let index, let message):
+                    if message < 0 {
+                        analyzer.response(batch.responses[Int(index)], onRecord)
+                    } else {
+                        let m = Int(message)
+                        analyzer.response(
+                            batch.responses[Int(index)], batch.messages[m], batch.origins[m],
+                            batch.answers.isEmpty ? nil : batch.answers[m], onRecord, onDNSLog)
+                    }
+                case .other(let message):
+                    let m = Int(message)
+                    analyzer.other(
+                        batch.messages[m], batch.origins[m], batch.answers.isEmpty ? nil : batch.answers[m], onDNSLog)
+                case .note(let index):
+                    note(batch.notes[Int(index)], &analyzer, &analyzing, &summary, onRecord, onProgress, onDNSLog)
                 }
             }
         }
