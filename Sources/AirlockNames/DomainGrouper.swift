@@ -70,8 +70,8 @@ public struct DomainGrouper: Sendable {
     }
 
     /// The rightmost labels up to the first that isn't plain hostname text, at most six: the longest
-    /// rule in the list has five labels, so a registrable domain has at most six, and libpsl's walk
-    /// costs per label (a tunnel's data labels made most of a grouping miss).
+    /// rule in the list has five labels, so a registrable domain has at most six (more labels only
+    /// lengthen libpsl's walk).
     private static func presentation(_ wire: [UInt8], _ ranges: [Range<Int>]) -> String {
         var start = ranges.count - 1
         while start > 0 && isHostnameText(wire[ranges[start - 1]]) && ranges.count - start < 6 { start -= 1 }
