@@ -90,12 +90,19 @@ struct DomainState {
     mutating func decay(to time: Timestamp, window: Double, longWindow: Double, churnWindow: Double) {
         let dt = time.seconds(since: lastTime)
         guard dt > 0 else { return }
-        let longFactor = Math.exp(-dt / longWindow)
-        longSuspiciousNames *= longFactor
-        longInformationBytes *= longFactor
-        let churnFactor = Math.exp(-dt / churnWindow)
-        oddNames *= churnFactor
-        freshNames *= churnFactor
+        // A factor is worked out only when a counter it ages is not zero: zero times a factor in [0, 1]
+        // is that zero, bit for bit, and an ordinary domain's long-window and churn counters are zero, so
+        // two of the three series (~90 instructions each) are skipped for most queries.
+        if longSuspiciousNames != 0 || longInformationBytes != 0 {
+            let longFactor = Math.exp(-dt / longWindow)
+            longSuspiciousNames *= longFactor
+            longInformationBytes *= longFactor
+        }
+        if oddNames != 0 || freshNames != 0 {
+            let churnFactor = Math.exp(-dt / churnWindow)
+            oddNames *= churnFactor
+            freshNames *= churnFactor
+        }
         let factor = Math.exp(-dt / window)
         queries *= factor
         uniqueNames *= factor
