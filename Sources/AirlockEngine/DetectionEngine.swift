@@ -46,7 +46,7 @@ public struct DetectionEngine: Sendable {
     /// Features of recent names: a name asked again, or answered, is read once.
     private var featureCache: FeatureCache
     /// Whether recent names are exempt or local: a query's name is looked up again for its response.
-    private var nameZones = NameZones()
+    private var nameZones: NameZones
 
     public init(
         configuration: DetectionConfiguration = .default, exemptions: DomainExemptions = .defaults,
@@ -64,6 +64,7 @@ public struct DetectionEngine: Sendable {
         self.recentNames = RecentNames(slots: configuration.recentNameSlots)
         self.hostAddresses = HostAddresses(slots: configuration.hostAddressSlots)
         self.featureCache = FeatureCache(slots: configuration.featureCacheSlots)
+        self.nameZones = NameZones(slots: configuration.featureCacheSlots)
     }
 
     /// Domain groups (per client) currently held in memory.

@@ -23,7 +23,8 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// (8 MB) remember the last ~million distinct names; a flood only makes repeats look new now and then.
     public var recentNameSlots: Double = 1_048_576
     /// Slots of the cache of recently extracted name features (≈ 200 bytes each; rounded down to a
-    /// power of two, 16…65,536). Changes what a query costs, never its verdict.
+    /// power of two, 16…65,536), and of the cache of recent names' exempt and local answers (≈ 17 bytes
+    /// each). Changes what a query costs, never its verdict.
     public var featureCacheSlots: Double = 4_096
     /// Slots of the table of addresses that answered readable host names (8 bytes each; rounded down
     /// to a power of two, 256…16,777,216): 65,536 slots, 512 KB.

@@ -4,20 +4,31 @@ import AirlockEvents
 /// and then answered is looked up once: both are pure functions of the name's bytes, so a hit gives
 /// exactly what looking up again would.
 ///
-/// A direct-mapped table keyed by ``DNSName/wireHash`` (4,096 slots, ≈ 17 bytes each plus the names'
-/// bytes, which are shared with the events); a slot is used only for the same bytes.
+/// A direct-mapped table keyed by ``DNSName/wireHash`` (as many slots as the feature cache,
+/// ``DetectionConfiguration/featureCacheSlots``: 4,096 by default, 65,536 in replay; ≈ 17 bytes each
+/// plus the names' bytes, which are shared with the events); a slot is used only for the same bytes.
 struct NameZones: Sendable {
-    private static let slots = 4_096
+    /// Slots less one (the count is a power of two).
+    private let mask: Int
     /// Per slot: the name's hash with its two answers in the low bits (0: empty) and its bytes.
-    private var keys = [UInt64](repeating: 0, count: slots)
-    private var names = [[UInt8]](repeating: [], count: slots)
+    private var keys: [UInt64]
+    private var names: [[UInt8]]
+
+    /// `requested` slots, rounded down to a power of two within 16…65,536 (as ``FeatureCache``).
+    init(slots requested: Double = 4_096) {
+        var bits = 4
+        while bits < 16 && Double(1 << (bits + 1)) <= requested { bits += 1 }
+        mask = (1 << bits) - 1
+        keys = [UInt64](repeating: 0, count: 1 << bits)
+        names = [[UInt8]](repeating: [], count: 1 << bits)
+    }
 
     /// `(exemptions.contains(name), localZones.contains(name))`.
     mutating func zones(
         of name: DNSName, _ exemptions: DomainExemptions, _ localZones: LocalZones
     ) -> (exempt: Bool, local: Bool) {
         let hash = name.wireHash
-        let slot = Int(truncatingIfNeeded: (hash ^ (hash >> 29))) & (Self.slots - 1)
+        let slot = Int(truncatingIfNeeded: (hash ^ (hash >> 29))) & mask
         let key = hash | 4
         if keys[slot] & ~3 == key & ~3, keys[slot] != 0, names[slot] == name.wire {
             return (keys[slot] & 1 != 0, keys[slot] & 2 != 0)
