@@ -9,16 +9,7 @@ enum JSONLineFields {
         private var prefix: [UInt8] = []
 
         mutating func append(_ time: Timestamp, to out: inout [UInt8]) {
-            let fraction = advance(to: time)
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: prefix)
-            var divisor = 100_000
-            while divisor > 0 {
-                out.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
-                divisor /= 10
-            }
-            out.append(UInt8(ascii: "Z"))
-            out.append(UInt8(ascii: "\""))
+            out.append(addingCapacity: 29) { append(time, to: &$0) }
         }
 
         /// The same, into an output span (at most 29 bytes).
@@ -95,21 +86,11 @@ enum JSONLineFields {
 
     /// `"198.18.1.2:41000"`, or the general form for IPv6.
     static func append(_ endpoint: Endpoint, to out: inout [UInt8]) {
-        guard case .v4(let v) = endpoint.address else {
+        guard endpoint.address.isIPv4 else {
             JSON.appendString(endpoint.description, to: &out)
             return
         }
-        out.append(UInt8(ascii: "\""))
-        appendDecimal(Int(v >> 24), to: &out)
-        out.append(UInt8(ascii: "."))
-        appendDecimal(Int((v >> 16) & 0xFF), to: &out)
-        out.append(UInt8(ascii: "."))
-        appendDecimal(Int((v >> 8) & 0xFF), to: &out)
-        out.append(UInt8(ascii: "."))
-        appendDecimal(Int(v & 0xFF), to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendDecimal(Int(endpoint.port), to: &out)
-        out.append(UInt8(ascii: "\""))
+        out.append(addingCapacity: 23) { append(endpoint, to: &$0) }
     }
 
     /// The name's presentation form (as ``DNSName/description``), escaped for JSON. A label of
@@ -172,13 +153,6 @@ enum JSONLineFields {
 
     /// A non-negative integer's decimal digits, without building a string or a digit array.
     static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        var divisor = 1
-        while divisor <= value / 10 { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
-        }
+        out.append(addingCapacity: 20) { appendDecimal(value, to: &$0) }
     }
 }
