@@ -19,6 +19,12 @@ public struct DomainGrouper: Sendable {
 
     /// The group for `name` queried at `server`.
     public func key(for name: DNSName, server: Endpoint) -> DomainKey {
+        var memo = PublicSuffixMemo.none
+        return key(for: name, server: server, memo: &memo)
+    }
+
+    /// The same, with libpsl's answers about the suffixes of the name's hostname tail taken from (or put in) `memo`.
+    public func key(for name: DNSName, server: Endpoint, memo: inout PublicSuffixMemo) -> DomainKey {
         let ranges = name.labelRanges
         guard let last = ranges.last else {
             return DomainKey(value: ".", kind: .suffixOnly, labelCount: 0)
@@ -33,19 +39,27 @@ public struct DomainGrouper: Sendable {
             }
         }
         // Ask the PSL (implicit `*` rule included) for the registrable domain, then check that its
-        // suffix is really listed: `.za` is only listed below the TLD (`co.za`), `.sea` not at all.
+        // suffix is really listed.
         if Self.isHostnameText(wire[last]) {
-            let text = Self.presentation(wire, ranges)
-            if let registered = suffixes.registrableDomain(of: text) {
-                // By bytes: the text is ASCII (hostname text only), and a Character walk was most of a miss.
-                let dot = registered.utf8.firstIndex(of: 0x2E)!
-                let suffix = String(registered[registered.utf8.index(after: dot)...])
-                let count = registered.utf8.reduce(1) { $0 + ($1 == 0x2E ? 1 : 0) }
-                if suffixes.isListedSuffix(suffix) {
-                    return DomainKey(value: registered, kind: .registeredDomain, labelCount: count)
+            let start = Self.tailStart(wire, ranges)
+            // psl_registrable_domain's walk (libpsl's psl.c), one suffix at a time so that each answer is
+            // remembered: the first suffix from the left that is a public suffix; the registrable domain
+            // is it and one label more. (A single label is always public: libpsl's implicit `*` rule.)
+            var i = start
+            var registered: Int?
+            while i < ranges.count - 1 && !isPublic(wire, ranges, from: i, &memo) {
+                registered = i
+                i += 1
+            }
+            if let registered {
+                // Its suffix must really be listed: `.za` is only listed below the TLD (`co.za`), `.sea` not at all.
+                if isListed(wire, ranges, from: registered + 1, &memo) {
+                    return DomainKey(
+                        value: Self.presentation(wire, ranges, from: registered), kind: .registeredDomain,
+                        labelCount: ranges.count - registered)
                 }
-            } else if suffixes.isListedSuffix(text) {
-                return DomainKey(value: text, kind: .suffixOnly, labelCount: ranges.count)
+            } else if isListed(wire, ranges, from: start, &memo) {
+                return DomainKey(value: Self.presentation(wire, ranges, from: start), kind: .suffixOnly, labelCount: ranges.count)
             }
         }
         if ranges.count >= 2 && Self.isPlausibleTLD(wire[last]) && Self.isHostnameText(wire[ranges[ranges.count - 2]]) {
@@ -54,6 +68,20 @@ public struct DomainGrouper: Sendable {
             return DomainKey(value: second + "." + tld, kind: .unlistedSuffix, labelCount: 2)
         }
         return DomainKey(value: server.address.description, kind: .serverAddress, labelCount: 0)
+    }
+
+    /// Whether labels `start...` are a public suffix, as `psl_registrable_domain` asks it.
+    private func isPublic(_ wire: [UInt8], _ ranges: [Range<Int>], from start: Int, _ memo: inout PublicSuffixMemo) -> Bool {
+        memo.answer(.isPublic, wire, from: ranges[start].lowerBound - 1) {
+            suffixes.isPublicSuffix(Self.presentation(wire, ranges, from: start))
+        }
+    }
+
+    /// Whether labels `start...` are explicitly listed as a suffix.
+    private func isListed(_ wire: [UInt8], _ ranges: [Range<Int>], from start: Int, _ memo: inout PublicSuffixMemo) -> Bool {
+        memo.answer(.isListed, wire, from: ranges[start].lowerBound - 1) {
+            suffixes.isListedSuffix(Self.presentation(wire, ranges, from: start))
+        }
     }
 
     /// A label that could be a top-level domain nobody listed: 2–24 letters, or an IDN A-label.
@@ -69,12 +97,17 @@ public struct DomainGrouper: Sendable {
         label.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }
     }
 
-    /// The rightmost labels up to the first that isn't plain hostname text, at most six: the longest
-    /// rule in the list has five labels, so a registrable domain has at most six (more labels only
-    /// lengthen libpsl's walk).
-    private static func presentation(_ wire: [UInt8], _ ranges: [Range<Int>]) -> String {
+    /// The first of the rightmost labels up to the first that isn't plain hostname text, at most six:
+    /// the longest rule in the list has five labels, so a registrable domain has at most six (more
+    /// labels only lengthen libpsl's walk). The tail libpsl is asked about starts there.
+    private static func tailStart(_ wire: [UInt8], _ ranges: [Range<Int>]) -> Int {
         var start = ranges.count - 1
         while start > 0 && isHostnameText(wire[ranges[start - 1]]) && ranges.count - start < 6 { start -= 1 }
+        return start
+    }
+
+    /// Labels `start...` in presentation form (hostname text: no escapes needed).
+    private static func presentation(_ wire: [UInt8], _ ranges: [Range<Int>], from start: Int) -> String {
         var bytes: [UInt8] = []
         for i in start..<ranges.count {
             if i > start { bytes.append(0x2E) }

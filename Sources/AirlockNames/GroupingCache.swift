@@ -8,6 +8,9 @@ import AirlockEvents
 /// labels, so eTLD+1 lies within them) plus the server when the grouping falls back to it.
 public struct GroupingCache: Sendable {
     private let grouper: DomainGrouper
+    /// libpsl's answers for the hostname tails of the names that missed (a tunnel's data labels
+    /// defeat the cache, not the memo).
+    private var memo: PublicSuffixMemo
     /// Per slot (parallel arrays, so a lookup copies nothing but the key it returns): the tail's
     /// FNV-1a hash (0: empty), the tail's length and bytes (in one flat array, ``tailStride`` bytes a
     /// slot: no array per tail to retain on every lookup), the key, and for a
@@ -30,6 +33,7 @@ public struct GroupingCache: Sendable {
         var size = 1
         while size < capacity { size <<= 1 }
         self.grouper = grouper
+        memo = PublicSuffixMemo(capacity: max(size / 16, 256))
         hashes = [UInt64](repeating: 0, count: size)
         tailLengths = [UInt8](repeating: 0, count: size)
         tailBytes = [UInt8](repeating: 0, count: size * Self.tailStride)
@@ -66,7 +70,7 @@ public struct GroupingCache: Sendable {
             }
         }
         misses += 1
-        let key = grouper.key(for: name, server: server)
+        let key = grouper.key(for: name, server: server, memo: &memo)
         // A group whose labels reach beyond the tail would not be determined by it: don't cache.
         if key.kind == .serverAddress || key.labelCount <= Self.labelCount(wire, from: tailStart) {
             hashes[slot] = hash

@@ -33,6 +33,13 @@ public final class PublicSuffixList: @unchecked Sendable {
         unsafe psl_is_public_suffix2(context, suffix, Int32(PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE)) != 0
     }
 
+    /// Whether `suffix` (lower case, no trailing dot) is a public suffix in the sense
+    /// `psl_registrable_domain` uses while it walks a name (both sections, the implicit `*` rule
+    /// included): asking this of each suffix from the left gives the same registrable domain.
+    public func isPublicSuffix(_ suffix: String) -> Bool {
+        unsafe psl_is_public_suffix2(context, suffix, 0) != 0
+    }
+
     /// The registrable domain (eTLD+1) of `name` (lower case, no trailing dot), or nil when the name
     /// is itself a public suffix.
     public func registrableDomain(of name: String) -> String? {
