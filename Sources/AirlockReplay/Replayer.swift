@@ -116,21 +116,31 @@ public struct Replayer {
         // One analyzer per file (one for the run with `--continuous`); `analyzing` says whether a file began.
         var analyzer = ReplayAnalyzer(options: options)
         var analyzing = false
-        while let batch = queue.take() {
-            // The events are read where they lie in the batch (a swap in and out of it moved every event
-            // three times) and the batch frees them all when it goes.
+        while var batch = queue.take() {
+            // Each event is moved out of the batch, judged as a local and moved back (the batch frees them
+            // all when it goes): read in place, Swift copied it (retaining its name and group) for the
+            // calls it was passed to while the analyzer changed; a swap with an empty event moved it
+            // three times.
             for item in batch.items {
                 switch item {
                 case .query(let index, let message):
                     if message < 0 {
-                        analyzer.query(batch.queries[Int(index)], onRecord)
+                        batch.queries.withUnsafeMutableBufferPointer { events in
+                            let event = events.moveElement(from: Int(index))
+                            analyzer.query(event, onRecord)
+                            events.initializeElement(at: Int(index), to: event)
+                        }
                     } else {
                         let m = Int(message)
                         analyzer.query(batch.queries[Int(index)], batch.messages[m], batch.origins[m], onRecord, onDNSLog)
                     }
                 case .response(let index, let message):
                     if message < 0 {
-                        analyzer.response(batch.responses[Int(index)], onRecord)
+                        batch.responses.withUnsafeMutableBufferPointer { events in
+                            let event = events.moveElement(from: Int(index))
+                            analyzer.response(event, onRecord)
+                            events.initializeElement(at: Int(index), to: event)
+                        }
                     } else {
                         let m = Int(message)
                         analyzer.response(
