@@ -11,17 +11,25 @@ public struct GroupingCache: Sendable {
     /// libpsl's answers for the hostname tails of the names that missed (a tunnel's data labels
     /// defeat the cache, not the memo).
     private var memo: PublicSuffixMemo
-    /// Per slot (parallel arrays, so a lookup copies nothing but the key it returns): the tail's
-    /// FNV-1a hash (0: empty), the tail's length and bytes (in one flat array, ``tailStride`` bytes a
-    /// slot: no array per tail to retain on every lookup), the key, and for a
-    /// ``DomainKey/Kind/serverAddress`` key the server it holds for.
-    private var hashes: [UInt64]
-    private var tailLengths: [UInt8]
+    /// What a slot holds besides the tail's bytes, side by side: a lookup reads one or two cache lines
+    /// here and the tail's bytes, where separate arrays for each field cost a miss apiece (most of a
+    /// lookup in a capture with tens of thousands of names).
+    private struct Slot {
+        /// The tail's FNV-1a hash (0: empty).
+        var hash: UInt64 = 0
+        /// The tail's length (255: longer).
+        var tailLength: UInt8 = 0
+        /// For a ``DomainKey/Kind/serverAddress`` key, the server it holds for.
+        var server: IPAddress?
+        var key = DomainKey(value: "", kind: .suffixOnly, labelCount: 0)
+    }
+
+    private var slots: [Slot]
+    /// The tails' bytes, ``tailStride`` a slot in one flat array (no array per tail to retain on every
+    /// lookup).
     private var tailBytes: [UInt8]
     /// Tails longer than ``tailStride`` (data labels inside the last five), kept apart.
     private var longTails: [[UInt8]]
-    private var keys: [DomainKey]
-    private var servers: [IPAddress?]
     private let mask: Int
     public private(set) var hits = 0
     public private(set) var misses = 0
@@ -34,12 +42,9 @@ public struct GroupingCache: Sendable {
         while size < capacity { size <<= 1 }
         self.grouper = grouper
         memo = PublicSuffixMemo(capacity: max(size / 16, 256))
-        hashes = [UInt64](repeating: 0, count: size)
-        tailLengths = [UInt8](repeating: 0, count: size)
+        slots = [Slot](repeating: Slot(), count: size)
         tailBytes = [UInt8](repeating: 0, count: size * Self.tailStride)
         longTails = [[UInt8]](repeating: [], count: size)
-        keys = [DomainKey](repeating: DomainKey(value: "", kind: .suffixOnly, labelCount: 0), count: size)
-        servers = [IPAddress?](repeating: nil, count: size)
         self.mask = size - 1
     }
 
@@ -59,22 +64,22 @@ public struct GroupingCache: Sendable {
         hash |= 1
         let slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
         let length = bytes.count - tailStart
-        if hashes[slot] == hash && Int(tailLengths[slot]) == min(length, 255)
+        if slots[slot].hash == hash && Int(slots[slot].tailLength) == min(length, 255)
             && (length <= Self.tailStride
                 ? Self.equal(tailBytes.span, at: slot * Self.tailStride, bytes, from: tailStart)
                 : Self.equal(longTails[slot], bytes, from: tailStart))
         {
-            if servers[slot] == nil || servers[slot] == server.address {
+            if slots[slot].server == nil || slots[slot].server == server.address {
                 hits += 1
-                return keys[slot]
+                return slots[slot].key
             }
         }
         misses += 1
         let key = grouper.key(for: name, server: server, memo: &memo)
         // A group whose labels reach beyond the tail would not be determined by it: don't cache.
         if key.kind == .serverAddress || key.labelCount <= Self.labelCount(wire, from: tailStart) {
-            hashes[slot] = hash
-            tailLengths[slot] = UInt8(min(length, 255))
+            slots[slot].hash = hash
+            slots[slot].tailLength = UInt8(min(length, 255))
             if length <= Self.tailStride {
                 var j = 0
                 while j < length {
@@ -85,8 +90,8 @@ public struct GroupingCache: Sendable {
             } else {
                 longTails[slot] = Array(wire[tailStart...])
             }
-            keys[slot] = key
-            servers[slot] = key.kind == .serverAddress ? server.address : nil
+            slots[slot].key = key
+            slots[slot].server = key.kind == .serverAddress ? server.address : nil
         }
         return key
     }
