@@ -16,12 +16,17 @@ struct FeatureCache: Sendable {
     /// Slots less one (the count is a power of two).
     private let mask: UInt64
 
-    /// Per slot: the name's FNV-1a hash (0: empty), its wire bytes, the label count the features
-    /// were taken with, and the features.
-    private var hashes: [UInt64]
-    private var names: [[UInt8]]
-    private var groupLabels: [Int]
-    private var features: [NameFeatures]
+    /// One slot: the name's FNV-1a hash (0: empty), its wire bytes, the label count the features
+    /// were taken with, and the features, side by side (≈ 3 cache lines read together; in four
+    /// arrays a lookup missed the cache in each).
+    private struct Slot {
+        var hash: UInt64 = 0
+        var groupLabels = 0
+        var name: [UInt8] = []
+        var features = NameFeatures()
+    }
+
+    private var slots: [Slot]
 
     /// `requested` slots, rounded down to a power of two within 16…65,536.
     init(slots requested: Double = 4096) {
@@ -29,10 +34,7 @@ struct FeatureCache: Sendable {
         while bits < 16 && Double(1 << (bits + 1)) <= requested { bits += 1 }
         let count = 1 << bits
         mask = UInt64(count - 1)
-        hashes = [UInt64](repeating: 0, count: count)
-        names = [[UInt8]](repeating: [], count: count)
-        groupLabels = [Int](repeating: 0, count: count)
-        features = [NameFeatures](repeating: NameFeatures(), count: count)
+        slots = [Slot](repeating: Slot(), count: count)
     }
 
     /// The features of `name` below its rightmost `labels` labels, from the cache or `extractor`.
@@ -41,14 +43,11 @@ struct FeatureCache: Sendable {
     ) -> NameFeatures {
         let hash = ((name.wireHash ^ UInt64(truncatingIfNeeded: labels)) &* 0x100_0000_01b3) | 1
         let slot = Int(truncatingIfNeeded: (hash ^ (hash >> 29)) & mask)
-        if hashes[slot] == hash && groupLabels[slot] == labels && names[slot] == name.wire {
-            return features[slot]
+        if slots[slot].hash == hash && slots[slot].groupLabels == labels && slots[slot].name == name.wire {
+            return slots[slot].features
         }
         let extracted = extractor.features(of: name, groupLabels: labels)
-        hashes[slot] = hash
-        names[slot] = name.wire
-        groupLabels[slot] = labels
-        features[slot] = extracted
+        slots[slot] = Slot(hash: hash, groupLabels: labels, name: name.wire, features: extracted)
         return extracted
     }
 }
