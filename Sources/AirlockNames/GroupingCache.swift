@@ -76,8 +76,13 @@ public struct GroupingCache: Sendable {
         }
         misses += 1
         let key = grouper.key(for: name, server: server, memo: &memo)
-        // A group whose labels reach beyond the tail would not be determined by it: don't cache.
-        if key.kind == .serverAddress || key.labelCount <= Self.labelCount(wire, from: tailStart) {
+        // A group whose labels reach beyond the tail would not be determined by it: don't cache. Nor a
+        // suffix-only key as long as the tail: it counts the name's own labels (a name that is a suffix
+        // itself, or binary labels over one), and a longer name with the same tail has another key.
+        let tailLabels = Self.labelCount(wire, from: tailStart)
+        if key.kind == .serverAddress || key.labelCount < tailLabels
+            || (key.labelCount == tailLabels && key.kind != .suffixOnly)
+        {
             slots[slot].hash = hash
             slots[slot].tailLength = UInt8(min(length, 255))
             if length <= Self.tailStride {
