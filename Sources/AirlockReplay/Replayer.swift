@@ -126,6 +126,8 @@ public struct Replayer {
                 case .query(let index, let message):
                     if message < 0 {
                         batch.queries.withUnsafeMutableBufferPointer { events in
+                            // Checked in release builds too, as reading the array was (an unsafe move is not).
+                            precondition(events.indices.contains(Int(index)), "replay item points past its batch")
                             let event = events.moveElement(from: Int(index))
                             analyzer.query(event, onRecord)
                             events.initializeElement(at: Int(index), to: event)
@@ -137,6 +139,8 @@ public struct Replayer {
                 case .response(let index, let message):
                     if message < 0 {
                         batch.responses.withUnsafeMutableBufferPointer { events in
+                            // Checked in release builds too, as reading the array was (an unsafe move is not).
+                            precondition(events.indices.contains(Int(index)), "replay item points past its batch")
                             let event = events.moveElement(from: Int(index))
                             analyzer.response(event, onRecord)
                             events.initializeElement(at: Int(index), to: event)
