@@ -83,8 +83,9 @@ struct ReplayReader {
             queue: queue, parser: options.parser, builder: builder(), keepMessages: options.keepsMessages,
             renderAnswers: options.dnsLog)
         sink.reserving = true
-        for file in options.files {
-            if !options.continuous {
+        for (index, file) in options.files.enumerated() {
+            // Each file starts afresh (the sink's first builder is the first file's: its tables are large).
+            if !options.continuous && index > 0 {
                 decoder = PacketDecoder(configuration: options.packetConfiguration)
                 sink.builder = builder()
             }
