@@ -10,17 +10,21 @@ import AirlockEvents
 struct NameZones: Sendable {
     /// Slots less one (the count is a power of two).
     private let mask: Int
-    /// Per slot: the name's hash with its two answers in the low bits (0: empty) and its bytes.
-    private var keys: [UInt64]
-    private var names: [[UInt8]]
+    /// One slot: the name's hash with its two answers in the low bits (0: empty) and its bytes, side by
+    /// side (16 bytes; in two arrays a lookup missed the cache in each).
+    private struct Slot {
+        var key: UInt64 = 0
+        var name: [UInt8] = []
+    }
+
+    private var slots: [Slot]
 
     /// `requested` slots, rounded down to a power of two within 16…65,536 (as ``FeatureCache``).
     init(slots requested: Double = 4_096) {
         var bits = 4
         while bits < 16 && Double(1 << (bits + 1)) <= requested { bits += 1 }
         mask = (1 << bits) - 1
-        keys = [UInt64](repeating: 0, count: 1 << bits)
-        names = [[UInt8]](repeating: [], count: 1 << bits)
+        slots = [Slot](repeating: Slot(), count: 1 << bits)
     }
 
     /// `(exemptions.contains(name), localZones.contains(name))`.
@@ -30,14 +34,14 @@ struct NameZones: Sendable {
         let hash = name.wireHash
         let slot = Int(truncatingIfNeeded: (hash ^ (hash >> 29))) & mask
         let key = hash | 4
-        if keys[slot] & ~3 == key & ~3, keys[slot] != 0, names[slot] == name.wire {
-            return (keys[slot] & 1 != 0, keys[slot] & 2 != 0)
+        let stored = slots[slot].key
+        if stored & ~3 == key & ~3, stored != 0, slots[slot].name == name.wire {
+            return (stored & 1 != 0, stored & 2 != 0)
         }
         var (exempt, local) = SuffixSet.contains(name.wire, in: exemptions.suffixes, localZones.suffixes)
         // A single label is local too (``LocalZones/contains(_:)``).
         if name.labelCount <= 1 { local = true }
-        keys[slot] = key & ~3 | (exempt ? 1 : 0) | (local ? 2 : 0)
-        names[slot] = name.wire
+        slots[slot] = Slot(key: key & ~3 | (exempt ? 1 : 0) | (local ? 2 : 0), name: name.wire)
         return (exempt, local)
     }
 }
