@@ -53,14 +53,7 @@ public struct GroupingCache: Sendable {
         let bytes = wire.span
         let tailStart = Self.tailStart(wire, labels: 5)
         // The tail's FNV-1a; a name of five labels or fewer is its own tail, whose hash it carries.
-        var hash: UInt64 = tailStart == 0 ? name.wireHash : 0xcbf2_9ce4_8422_2325
-        if tailStart > 0 {
-            var i = tailStart
-            while i < bytes.count {
-                hash = (hash ^ UInt64(bytes[i])) &* 0x100_0000_01b3
-                i += 1
-            }
-        }
+        var hash = tailStart == 0 ? name.wireHash : DNSName.fnv1a(bytes.extracting(tailStart..<bytes.count))
         hash |= 1
         let slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
         let length = bytes.count - tailStart
@@ -101,8 +94,8 @@ public struct GroupingCache: Sendable {
         return key
     }
 
-    /// Whether `stored` holds `wire` from `start` on.
-    private static func equal(_ stored: [UInt8], _ wire: Span<UInt8>, from start: Int) -> Bool {
+    /// Whether `stored` holds `wire` from `start` on (also ``PublicSuffixMemo``'s check).
+    static func equal(_ stored: [UInt8], _ wire: Span<UInt8>, from start: Int) -> Bool {
         guard stored.count == wire.count - start else { return false }
         return equal(stored.span, at: 0, wire, from: start)
     }

@@ -1,3 +1,5 @@
+import AirlockEvents
+
 /// What the Public Suffix List said about the suffixes ``DomainGrouper`` asked it about, remembered in
 /// a small direct-mapped table.
 ///
@@ -58,16 +60,10 @@ public struct PublicSuffixMemo: Sendable {
             return ask()
         }
         let bytes = wire.span
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var i = start
-        while i < bytes.count {
-            hash = (hash ^ UInt64(bytes[i])) &* 0x100_0000_01b3
-            i += 1
-        }
-        hash |= 1
+        let hash = DNSName.fnv1a(bytes.extracting(start..<bytes.count)) | 1
         let slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
         let bit = question.rawValue
-        if hashes[slot] == hash && Self.equal(suffixes[slot], bytes, from: start) {
+        if hashes[slot] == hash && GroupingCache.equal(suffixes[slot], bytes, from: start) {
             if known[slot] & bit != 0 { return known[slot] & (bit << 1) != 0 }
         } else {
             hashes[slot] = hash
@@ -78,13 +74,5 @@ public struct PublicSuffixMemo: Sendable {
         let answer = ask()
         known[slot] |= bit | (answer ? bit << 1 : 0)
         return answer
-    }
-
-    private static func equal(_ stored: [UInt8], _ wire: Span<UInt8>, from start: Int) -> Bool {
-        let a = stored.span
-        guard a.count == wire.count - start else { return false }
-        var difference: UInt8 = 0
-        for i in 0..<a.count { difference |= a[i] ^ wire[start + i] }
-        return difference == 0
     }
 }

@@ -93,6 +93,19 @@ public enum DNSParserChoice: String, Sendable, CaseIterable {
 public struct Replayer {
     public let options: ReplayOptions
 
+    /// Runs `body` on the event at `index`, moved out of `events` as a local and moved back after: read
+    /// in place, Swift copied it (retaining its name and group) for each call it was passed to while the
+    /// analyzer changed; a swap with an empty event moved it three times.
+    private static func lend<Event>(_ events: inout [Event], at index: Int32, _ body: (borrowing Event) -> Void) {
+        events.withUnsafeMutableBufferPointer { events in
+            // Checked in release builds too, as reading the array was (an unsafe move is not).
+            precondition(events.indices.contains(Int(index)), "replay item points past its batch")
+            let event = events.moveElement(from: Int(index))
+            body(event)
+            events.initializeElement(at: Int(index), to: event)
+        }
+    }
+
     public init(options: ReplayOptions) {
         self.options = options
     }
@@ -117,34 +130,19 @@ public struct Replayer {
         var analyzer = ReplayAnalyzer(options: options)
         var analyzing = false
         while var batch = queue.take() {
-            // Each event is moved out of the batch, judged as a local and moved back (the batch frees them
-            // all when it goes): read in place, Swift copied it (retaining its name and group) for the
-            // calls it was passed to while the analyzer changed; a swap with an empty event moved it
-            // three times.
+            // Events are lent out of the batch (``lend(_:at:_:)``), which frees them all when it goes.
             for item in batch.items {
                 switch item {
                 case .query(let index, let message):
                     if message < 0 {
-                        batch.queries.withUnsafeMutableBufferPointer { events in
-                            // Checked in release builds too, as reading the array was (an unsafe move is not).
-                            precondition(events.indices.contains(Int(index)), "replay item points past its batch")
-                            let event = events.moveElement(from: Int(index))
-                            analyzer.query(event, onRecord)
-                            events.initializeElement(at: Int(index), to: event)
-                        }
+                        Self.lend(&batch.queries, at: index) { analyzer.query($0, onRecord) }
                     } else {
                         let m = Int(message)
                         analyzer.query(batch.queries[Int(index)], batch.messages[m], batch.origins[m], onRecord, onDNSLog)
                     }
                 case .response(let index, let message):
                     if message < 0 {
-                        batch.responses.withUnsafeMutableBufferPointer { events in
-                            // Checked in release builds too, as reading the array was (an unsafe move is not).
-                            precondition(events.indices.contains(Int(index)), "replay item points past its batch")
-                            let event = events.moveElement(from: Int(index))
-                            analyzer.response(event, onRecord)
-                            events.initializeElement(at: Int(index), to: event)
-                        }
+                        Self.lend(&batch.responses, at: index) { analyzer.response($0, onRecord) }
                     } else {
                         let m = Int(message)
                         analyzer.response(
