@@ -9,16 +9,14 @@ import AirlockEvents
 /// kept beside it), without an allocation or a hash over every byte per message, and names that
 /// share storage compare in one step.
 ///
-/// A table of ``slotCount`` names (≈ 72 bytes each), so its memory is fixed, in sets of ``ways``: a name
-/// may sit in any slot of its set, the most recently used first, and a new name takes the place of the
-/// set's least recently used. Direct-mapped (one slot a name), two names that shared a slot pushed each
-/// other out whenever they alternated: replaying a capture of 6,070 distinct names, 2,050 of its 21,713
-/// messages a pass copied their name again (a copy, an allocation, and a free on the engine's thread
-/// when the event was done); four ways keep ~470 (a simulation of the table over the same names).
+/// A table of ``slotCount`` names (≈ 72 bytes each), so its memory is fixed, in sets of
+/// ``CacheSets/ways`` (most recently used first). Direct-mapped (one slot a name), replaying a capture
+/// of 6,070 distinct names copied 2,050 of its 21,713 question names again every pass (a copy, an
+/// allocation, and a free on the engine's thread when the event was done); four ways keep ~470 (a
+/// simulation of the table over the same names).
 public struct DNSNameTable: Sendable {
     public static let slotCount = 16_384
-    /// Slots a name may sit in (the slots of a set are adjacent: a lookup reads one or two cache lines).
-    public static let ways = 4
+    private static let sets = CacheSets(slots: slotCount)
     /// Names copied into the table (misses), for tests and diagnostics.
     public private(set) var copies = 0
 
@@ -57,11 +55,11 @@ public struct DNSNameTable: Sendable {
         let bytes = s.extracting(start..<(start + scan.wireLength - 1))
         if slots.isEmpty { return Self.copy(bytes, labels: scan.labels) }
         let hash = Self.lookupHash(bytes)
-        let set = Int(truncatingIfNeeded: (hash ^ (hash >> 29)) & UInt64(Self.slotCount - Self.ways))
+        let set = Self.sets.firstSlot(of: hash)
         var way = 0
-        while way < Self.ways && slots[set + way].hash != 0 {
+        while way < CacheSets.ways && slots[set + way].hash != 0 {
             if slots[set + way].hash == hash, let mixedCase = Self.matches(slots[set + way].name, bytes) {
-                moveToFront(set, from: way)
+                CacheSets.moveToFront(&slots, set: set, from: way)
                 return DNSName(
                     validatedWire: slots[set].name, hadMixedCase: mixedCase, wireHash: slots[set].wireHash,
                     labelCount: scan.labels)
@@ -70,20 +68,10 @@ public struct DNSNameTable: Sendable {
         }
         let name = Self.copy(bytes, labels: scan.labels)
         // The least recently used (or an empty slot) goes; the ones before it move down one.
-        moveToFront(set, from: min(way, Self.ways - 1))
+        CacheSets.moveToFront(&slots, set: set, from: min(way, CacheSets.ways - 1))
         slots[set] = Slot(hash: hash, wireHash: name.wireHash, name: name.wire)
         copies += 1
         return name
-    }
-
-    /// Moves the slot `way` of the set at `set` to the set's front, the ones before it down one (swaps:
-    /// no name is retained or released).
-    private mutating func moveToFront(_ set: Int, from way: Int) {
-        var i = set + way
-        while i > set {
-            slots.swapAt(i, i - 1)
-            i -= 1
-        }
     }
 
     /// Where a name goes in the table: its length and its first and last 8 bytes, case folded. Two

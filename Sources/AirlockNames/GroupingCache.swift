@@ -1,8 +1,9 @@
 import AirlockEvents
 
-/// A direct-mapped cache in front of ``DomainGrouper``: the PSL walk and the key's string are paid
-/// once per distinct name tail, not once per query. A tunnel's names differ in their data labels but
-/// share their tail, so nearly every query hits.
+/// A cache in front of ``DomainGrouper``: the PSL walk and the key's string are paid once per distinct
+/// name tail, not once per query. A tunnel's names differ in their data labels but share their tail,
+/// so nearly every query hits. Slots are kept in sets of ``CacheSets/ways``, most recently used first
+/// (direct-mapped, two tails sharing a slot were grouped again each time they alternated).
 ///
 /// The cache key is the name's last five labels in wire form (no public suffix has more than four
 /// labels, so eTLD+1 lies within them) plus the server when the grouping falls back to it.
@@ -30,7 +31,7 @@ public struct GroupingCache: Sendable {
     private var tailBytes: [UInt8]
     /// Tails longer than ``tailStride`` (data labels inside the last five), kept apart.
     private var longTails: [[UInt8]]
-    private let mask: Int
+    private let sets: CacheSets
     public private(set) var hits = 0
     public private(set) var misses = 0
     /// Bytes of a tail stored inline; longer ones (rare: data labels) go to ``longTails``.
@@ -38,14 +39,13 @@ public struct GroupingCache: Sendable {
 
     /// - Parameter capacity: slots, rounded up to a power of two (memory: capacity × ~150 bytes).
     public init(grouper: DomainGrouper = DomainGrouper(), capacity: Int = 8192) {
-        var size = 1
-        while size < capacity { size <<= 1 }
+        sets = CacheSets(slots: capacity)
+        let size = sets.slotCount
         self.grouper = grouper
         memo = PublicSuffixMemo(capacity: max(size / 16, 256))
         slots = [Slot](repeating: Slot(), count: size)
         tailBytes = [UInt8](repeating: 0, count: size * Self.tailStride)
         longTails = [[UInt8]](repeating: [], count: size)
-        self.mask = size - 1
     }
 
     public mutating func key(for name: DNSName, server: Endpoint) -> DomainKey {
@@ -55,17 +55,22 @@ public struct GroupingCache: Sendable {
         // The tail's FNV-1a; a name of five labels or fewer is its own tail, whose hash it carries.
         var hash = tailStart == 0 ? name.wireHash : DNSName.fnv1a(bytes.extracting(tailStart..<bytes.count))
         hash |= 1
-        let slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
+        let set = sets.firstSlot(of: hash)
         let length = bytes.count - tailStart
-        if slots[slot].hash == hash && Int(slots[slot].tailLength) == min(length, 255)
-            && (length <= Self.tailStride
-                ? Self.equal(tailBytes.span, at: slot * Self.tailStride, bytes, from: tailStart)
-                : Self.equal(longTails[slot], bytes, from: tailStart))
-        {
-            if slots[slot].server == nil || slots[slot].server == server.address {
+        var way = 0
+        while way < CacheSets.ways && slots[set + way].hash != 0 {
+            let slot = set + way
+            if slots[slot].hash == hash && Int(slots[slot].tailLength) == min(length, 255)
+                && (length <= Self.tailStride
+                    ? Self.equal(tailBytes.span, at: slot * Self.tailStride, bytes, from: tailStart)
+                    : Self.equal(longTails[slot], bytes, from: tailStart))
+                && (slots[slot].server == nil || slots[slot].server == server.address)
+            {
+                moveToFront(set, from: way)
                 hits += 1
-                return slots[slot].key
+                return slots[set].key
             }
+            way += 1
         }
         misses += 1
         let key = grouper.key(for: name, server: server, memo: &memo)
@@ -76,6 +81,9 @@ public struct GroupingCache: Sendable {
         if key.kind == .serverAddress || key.labelCount < tailLabels
             || (key.labelCount == tailLabels && key.kind != .suffixOnly)
         {
+            // The least recently used (or an empty slot) goes; the ones before it move down one.
+            moveToFront(set, from: min(way, CacheSets.ways - 1))
+            let slot = set
             slots[slot].hash = hash
             slots[slot].tailLength = UInt8(min(length, 255))
             if length <= Self.tailStride {
@@ -92,6 +100,29 @@ public struct GroupingCache: Sendable {
             slots[slot].server = key.kind == .serverAddress ? server.address : nil
         }
         return key
+    }
+
+    /// ``CacheSets/moveToFront(_:set:from:)`` for the slots, their long tails and their inline tail bytes
+    /// (swapped eight bytes at a time).
+    private mutating func moveToFront(_ set: Int, from way: Int) {
+        guard way > 0 else { return }
+        CacheSets.moveToFront(&slots, set: set, from: way)
+        CacheSets.moveToFront(&longTails, set: set, from: way)
+        let stride = Self.tailStride
+        tailBytes.withUnsafeMutableBytes { raw in
+            var i = set + way
+            while i > set {
+                var k = 0
+                while k < stride {
+                    let a = (i - 1) * stride + k, b = i * stride + k
+                    let x = raw.loadUnaligned(fromByteOffset: a, as: UInt64.self)
+                    raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: b, as: UInt64.self), toByteOffset: a, as: UInt64.self)
+                    raw.storeBytes(of: x, toByteOffset: b, as: UInt64.self)
+                    k += 8
+                }
+                i -= 1
+            }
+        }
     }
 
     /// Whether `stored` holds `wire` from `start` on (also ``PublicSuffixMemo``'s check).

@@ -120,6 +120,36 @@ import Testing
         }
     }
 
+    /// Four names of one set all stay; a fifth pushes out the least recently used, only it.
+    @Test func featureCacheKeepsFourNamesOfASet() {
+        let extractor = NameFeatureExtractor()
+        var cache = FeatureCache(slots: 16)
+        let sets = CacheSets(slots: 16)
+        func set(_ name: DNSName) -> Int {
+            let hash = ((name.wireHash ^ 2) &* 0x100_0000_01b3) | 1  // the cache's key for two group labels
+            return sets.firstSlot(of: hash)
+        }
+        var sharing: [DNSName] = []
+        var i = 0
+        while sharing.count < 5 {
+            let name = DNSName("host\(i).example.com")!
+            if sharing.isEmpty || set(name) == set(sharing[0]) { sharing.append(name) }
+            i += 1
+        }
+        func ask(_ name: DNSName) {
+            #expect(cache.features(of: name, groupLabels: 2, extractor) == extractor.features(of: name, groupLabels: 2))
+        }
+        for name in sharing.prefix(4) { ask(name) }
+        #expect(cache.misses == 4)
+        for name in sharing.prefix(4) { ask(name) }
+        #expect(cache.misses == 4)
+        ask(sharing[4])
+        for name in sharing[1..<4] { ask(name) }
+        #expect(cache.misses == 5)
+        ask(sharing[0])
+        #expect(cache.misses == 6)
+    }
+
     /// An expansion's hashes worked out from the bare name's hash and the suffix's bytes are the
     /// hashes of the built expansion (its wire hash, and its subdomain's left of the suffix's domain).
     @Test func expansionHashesAreTheBuiltExpansions() throws {

@@ -9,12 +9,12 @@ import AirlockEvents
 /// time a query costs, never its verdict. A slot is reused only for the same name (bytes compared,
 /// not only hashed) and the same label count.
 ///
-/// A direct-mapped table (4,096 entries by default, ``DetectionConfiguration/featureCacheSlots``;
-/// ≈ 200 bytes each: the name's bytes are shared with the events that carry it, not copied), so its
-/// memory is fixed whatever the traffic.
+/// A table of 4,096 entries by default (``DetectionConfiguration/featureCacheSlots``; ≈ 200 bytes each:
+/// the name's bytes are shared with the events that carry it, not copied), so its memory is fixed
+/// whatever the traffic, in sets of ``CacheSets/ways`` (most recently used first): direct-mapped, two
+/// names sharing a slot were extracted again each time they alternated.
 struct FeatureCache: Sendable {
-    /// Slots less one (the count is a power of two).
-    private let mask: UInt64
+    private let sets: CacheSets
 
     /// One slot: the name's FNV-1a hash (0: empty), its wire bytes, the label count the features
     /// were taken with, and the features, side by side (≈ 3 cache lines read together; in four
@@ -27,14 +27,15 @@ struct FeatureCache: Sendable {
     }
 
     private var slots: [Slot]
+    /// Names extracted (not found in the cache), for tests.
+    private(set) var misses = 0
 
     /// `requested` slots, rounded down to a power of two within 16…65,536.
     init(slots requested: Double = 4096) {
         var bits = 4
         while bits < 16 && Double(1 << (bits + 1)) <= requested { bits += 1 }
-        let count = 1 << bits
-        mask = UInt64(count - 1)
-        slots = [Slot](repeating: Slot(), count: count)
+        sets = CacheSets(slots: 1 << bits)
+        slots = [Slot](repeating: Slot(), count: sets.slotCount)
     }
 
     /// The features of `name` below its rightmost `labels` labels, from the cache or `extractor`.
@@ -42,12 +43,22 @@ struct FeatureCache: Sendable {
         of name: DNSName, groupLabels labels: Int, _ extractor: NameFeatureExtractor
     ) -> NameFeatures {
         let hash = ((name.wireHash ^ UInt64(truncatingIfNeeded: labels)) &* 0x100_0000_01b3) | 1
-        let slot = Int(truncatingIfNeeded: (hash ^ (hash >> 29)) & mask)
-        if slots[slot].hash == hash && slots[slot].groupLabels == labels && slots[slot].name == name.wire {
-            return slots[slot].features
+        let set = sets.firstSlot(of: hash)
+        var way = 0
+        while way < CacheSets.ways && slots[set + way].hash != 0 {
+            if slots[set + way].hash == hash && slots[set + way].groupLabels == labels
+                && slots[set + way].name == name.wire
+            {
+                CacheSets.moveToFront(&slots, set: set, from: way)
+                return slots[set].features
+            }
+            way += 1
         }
         let extracted = extractor.features(of: name, groupLabels: labels)
-        slots[slot] = Slot(hash: hash, groupLabels: labels, name: name.wire, features: extracted)
+        // The least recently used (or an empty slot) goes; the ones before it move down one.
+        CacheSets.moveToFront(&slots, set: set, from: min(way, CacheSets.ways - 1))
+        slots[set] = Slot(hash: hash, groupLabels: labels, name: name.wire, features: extracted)
+        misses += 1
         return extracted
     }
 }
