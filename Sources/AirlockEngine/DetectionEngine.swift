@@ -249,12 +249,13 @@ public struct DetectionEngine: Sendable {
     private mutating func takeBackExpansions(of response: DNSResponseEvent, client: ClientIdentity) {
         let c = configuration
         for suffix in searchSuffixes.suffixes(of: client) {
-            // Nothing to take back when the client holds no evidence under the suffix's domain: checked
-            // before the expansion's name is built (a copy and a hash for every answered name of a client
-            // that ever showed a search suffix, nearly always for nothing).
+            // Nothing to take back when the client holds no evidence under the suffix's domain: found
+            // out in the one visit below, before the expansion's name is built (a copy and a hash for
+            // every answered name of a client that ever showed a search suffix, nearly always for
+            // nothing). The hashes run on from the name's stored hash over the suffix's bytes: cheaper
+            // than a second lookup of the domain's state.
+            guard let hashes = SearchSuffixes.expansionHashes(of: response.name, under: suffix) else { continue }
             let key = EvidenceKey(domain: suffix.domain, client: client)
-            guard domains.contains(key), let hashes = SearchSuffixes.expansionHashes(of: response.name, under: suffix)
-            else { continue }
             // The answer's bytes were noted only if they were counted, and are taken once (when the
             // client has evidence under the suffix's domain).
             let noted = searchSuffixes.answer(wireHash: hashes.wireHash, client: client)
