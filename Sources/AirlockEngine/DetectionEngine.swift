@@ -88,14 +88,18 @@ public struct DetectionEngine: Sendable {
         return EvidenceKey(domain: domain, client: separate ? ClientIdentity(client: client, sandbox: sandbox) : .everyone)
     }
 
+    // Inlined into the engine's own calls: called, the caller copied the whole event to pass it.
+    @inline(__always)
     public func evidenceKey(for query: DNSQueryEvent) -> EvidenceKey {
         evidenceKey(
-            domain: query.domain, client: query.client, sandbox: query.sandbox, recursionDesired: query.recursionDesired)
+            domain: query.domain, client: query.client, sandbox: query.storedSandbox.sandbox,
+            recursionDesired: query.recursionDesired)
     }
 
+    @inline(__always)
     public func evidenceKey(for response: DNSResponseEvent) -> EvidenceKey {
         evidenceKey(
-            domain: response.domain, client: response.client, sandbox: response.sandbox,
+            domain: response.domain, client: response.client, sandbox: response.storedSandbox.sandbox,
             recursionDesired: response.recursionDesired)
     }
     /// Domain groups dropped to stay within ``DetectionConfiguration/maxTrackedDomains``.
