@@ -7,10 +7,15 @@ public struct DNSQuestion: Hashable, Sendable {
     public var type: UInt16
     public var qclass: UInt16
 
-    public init(name: DNSName, type: UInt16, qclass: UInt16) {
+    @inlinable public init(name: DNSName, type: UInt16, qclass: UInt16) {
         self.name = name
         self.type = type
         self.qclass = qclass
+    }
+
+    /// What a message without a question keeps in its ``StoredOptional`` (the root name: no storage).
+    @usableFromInline static var absent: DNSQuestion {
+        DNSQuestion(name: DNSName(validatedWire: [], hadMixedCase: false, wireHash: 0xcbf2_9ce4_8422_2325, labelCount: 0), type: 0, qclass: 0)
     }
 }
 
@@ -197,7 +202,13 @@ public struct EDNSInfo: Hashable, Sendable {
 public struct DNSMessage: Hashable, Sendable {
     public var header: DNSHeader
     /// First question, nil when QDCOUNT is 0.
-    public var question: DNSQuestion?
+    public var question: DNSQuestion? {
+        @inlinable get { storedQuestion.optional }
+        @inlinable set { storedQuestion = StoredOptional(newValue, absent: .absent) }
+    }
+    /// The question without an `Optional` (``StoredOptional``: an optional here made every message
+    /// built twice and copied).
+    @usableFromInline package var storedQuestion: StoredOptional<DNSQuestion>
     /// Byte range of the first question (name, type, class) in the message, for echoing it verbatim
     /// (a response must keep the query's 0x20 case).
     public var questionRange: Range<Int>?
@@ -208,7 +219,11 @@ public struct DNSMessage: Hashable, Sendable {
     /// Smallest TTL in the answer section, nil when it is empty.
     public var minAnswerTTL: UInt32?
     /// The OPT record's contents, nil when the message has none.
-    public var edns: EDNSInfo?
+    public var edns: EDNSInfo? {
+        @inlinable get { storedEDNS.optional }
+        @inlinable set { storedEDNS = StoredOptional(newValue, absent: EDNSInfo(udpPayloadSize: 0)) }
+    }
+    @usableFromInline package var storedEDNS: StoredOptional<EDNSInfo>
     /// Bytes the message occupies: header through the last record.
     public var byteCount: Int
     /// Bytes after the last record (allowed, counted: a fingerprint of some tools).
@@ -219,12 +234,12 @@ public struct DNSMessage: Hashable, Sendable {
         payloadBytes: Int, minAnswerTTL: UInt32?, edns: EDNSInfo?, byteCount: Int, trailingBytes: Int
     ) {
         self.header = header
-        self.question = question
+        storedQuestion = StoredOptional(question, absent: .absent)
         self.questionRange = questionRange
         self.answers = answers
         self.payloadBytes = payloadBytes
         self.minAnswerTTL = minAnswerTTL
-        self.edns = edns
+        storedEDNS = StoredOptional(edns, absent: EDNSInfo(udpPayloadSize: 0))
         self.byteCount = byteCount
         self.trailingBytes = trailingBytes
     }

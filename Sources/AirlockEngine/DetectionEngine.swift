@@ -92,14 +92,14 @@ public struct DetectionEngine: Sendable {
     @inline(__always)
     public func evidenceKey(for query: DNSQueryEvent) -> EvidenceKey {
         evidenceKey(
-            domain: query.domain, client: query.client, sandbox: query.storedSandbox.sandbox,
+            domain: query.domain, client: query.client, sandbox: query.storedSandbox.optional,
             recursionDesired: query.recursionDesired)
     }
 
     @inline(__always)
     public func evidenceKey(for response: DNSResponseEvent) -> EvidenceKey {
         evidenceKey(
-            domain: response.domain, client: response.client, sandbox: response.storedSandbox.sandbox,
+            domain: response.domain, client: response.client, sandbox: response.storedSandbox.optional,
             recursionDesired: response.recursionDesired)
     }
     /// Domain groups dropped to stay within ``DetectionConfiguration/maxTrackedDomains``.

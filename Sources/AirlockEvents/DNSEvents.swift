@@ -34,31 +34,6 @@ public struct SandboxID: Hashable, Sendable, CustomStringConvertible {
     public var description: String { name }
 }
 
-/// An event's ``SandboxID`` or none, stored without an `Optional`: with an optional of a
-/// reference-counted value among its fields, Swift built every event in a temporary and copied it
-/// (retaining its name, group and sandbox) then destroyed the temporary, at each construction: ~150
-/// instructions a response and ~100 a query on replay's reader thread (Swift 6.3, `-O`).
-///
-/// Code that reads an event's sandbox per query (the engine's evidence key) reads ``sandbox`` through
-/// the event's stored slot (`event.storedSandbox.sandbox`): through the event's computed property,
-/// Swift copied the whole event first.
-@usableFromInline package struct SandboxSlot: Sendable {
-    @usableFromInline var name: String
-    @usableFromInline var present: Bool
-
-    @inlinable package init(_ sandbox: SandboxID?) {
-        if let sandbox {
-            name = sandbox.name
-            present = true
-        } else {
-            name = ""
-            present = false
-        }
-    }
-
-    @inlinable package var sandbox: SandboxID? { present ? SandboxID(name) : nil }
-}
-
 /// How queries are grouped for the per-domain state: the registered domain when there is one.
 public struct DomainKey: Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, Hashable, Sendable {
@@ -151,10 +126,11 @@ public struct DNSQueryEvent: Sendable {
     /// The group this name's per-domain state lives in.
     public var domain: DomainKey
     public var sandbox: SandboxID? {
-        @inlinable get { storedSandbox.sandbox }
-        @inlinable set { storedSandbox = SandboxSlot(newValue) }
+        @inlinable get { storedSandbox.optional }
+        @inlinable set { storedSandbox = StoredOptional(newValue, absent: SandboxID("")) }
     }
-    @usableFromInline package var storedSandbox: SandboxSlot
+    /// The sandbox without an `Optional` (``StoredOptional``).
+    @usableFromInline package var storedSandbox: StoredOptional<SandboxID>
     /// RD: set by stub resolvers (a client asking for itself), clear in the iterative queries a
     /// recursive resolver sends to authoritative servers on behalf of clients it does not show.
     public var recursionDesired: Bool
@@ -171,7 +147,7 @@ public struct DNSQueryEvent: Sendable {
         self.name = name
         self.qtype = qtype
         self.domain = domain
-        self.storedSandbox = SandboxSlot(sandbox)
+        self.storedSandbox = StoredOptional(sandbox, absent: SandboxID(""))
         self.recursionDesired = recursionDesired
     }
 }
@@ -187,10 +163,11 @@ public struct DNSResponseEvent: Sendable {
     public var qtype: UInt16
     public var domain: DomainKey
     public var sandbox: SandboxID? {
-        @inlinable get { storedSandbox.sandbox }
-        @inlinable set { storedSandbox = SandboxSlot(newValue) }
+        @inlinable get { storedSandbox.optional }
+        @inlinable set { storedSandbox = StoredOptional(newValue, absent: SandboxID("")) }
     }
-    @usableFromInline package var storedSandbox: SandboxSlot
+    /// The sandbox without an `Optional` (``StoredOptional``).
+    @usableFromInline package var storedSandbox: StoredOptional<SandboxID>
     /// RCODE (with the EDNS extended bits when present).
     public var rcode: UInt16
     /// Answer-section record types, in order.
@@ -220,7 +197,7 @@ public struct DNSResponseEvent: Sendable {
         self.name = name
         self.qtype = qtype
         self.domain = domain
-        self.storedSandbox = SandboxSlot(sandbox)
+        self.storedSandbox = StoredOptional(sandbox, absent: SandboxID(""))
         self.rcode = rcode
         self.answerTypes = answerTypes
         self.payloadBytes = payloadBytes
