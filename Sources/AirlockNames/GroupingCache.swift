@@ -2,7 +2,7 @@ import AirlockEvents
 
 /// A cache in front of ``DomainGrouper``: the PSL walk and the key's string are paid once per distinct
 /// name tail, not once per query. A tunnel's names differ in their data labels but share their tail,
-/// so nearly every query hits. Slots are kept in sets of ``CacheSets/ways``, most recently used first
+/// so nearly every query hits. Slots are kept in sets of ``CacheSets/ways``, newest first
 /// (direct-mapped, two tails sharing a slot were grouped again each time they alternated).
 ///
 /// The cache key is the name's last five labels in wire form (no public suffix has more than four
@@ -66,9 +66,8 @@ public struct GroupingCache: Sendable {
                     : Self.equal(longTails[slot], bytes, from: tailStart))
                 && (slots[slot].server == nil || slots[slot].server == server.address)
             {
-                moveToFront(set, from: way)
                 hits += 1
-                return slots[set].key
+                return slots[slot].key
             }
             way += 1
         }
@@ -81,8 +80,8 @@ public struct GroupingCache: Sendable {
         if key.kind == .serverAddress || key.labelCount < tailLabels
             || (key.labelCount == tailLabels && key.kind != .suffixOnly)
         {
-            // The least recently used (or an empty slot) goes; the ones before it move down one.
-            moveToFront(set, from: min(way, CacheSets.ways - 1))
+            // The oldest (or an empty slot) goes; the ones before it move down one.
+            makeRoom(set, from: min(way, CacheSets.ways - 1))
             let slot = set
             slots[slot].hash = hash
             slots[slot].tailLength = UInt8(min(length, 255))
@@ -102,12 +101,12 @@ public struct GroupingCache: Sendable {
         return key
     }
 
-    /// ``CacheSets/moveToFront(_:set:from:)`` for the slots, their long tails and their inline tail bytes
+    /// ``CacheSets/makeRoom(_:set:from:)`` for the slots, their long tails and their inline tail bytes
     /// (swapped eight bytes at a time).
-    private mutating func moveToFront(_ set: Int, from way: Int) {
+    private mutating func makeRoom(_ set: Int, from way: Int) {
         guard way > 0 else { return }
-        CacheSets.moveToFront(&slots, set: set, from: way)
-        CacheSets.moveToFront(&longTails, set: set, from: way)
+        CacheSets.makeRoom(&slots, set: set, from: way)
+        CacheSets.makeRoom(&longTails, set: set, from: way)
         let stride = Self.tailStride
         tailBytes.withUnsafeMutableBytes { raw in
             var i = set + way

@@ -64,7 +64,7 @@ import Testing
         // All of them stay (one slot each, direct-mapped, would have kept only the last).
         for letter in sharing { #expect(try parse(letter) == DNSName("aaaaaaaaaa\(letter)aaaa.example.com")) }
         #expect(table.copies == 4)
-        // One more pushes out the least recently used (the first asked in the pass above), only it.
+        // One more pushes out the oldest (the first put in), only it.
         _ = try parse("z")
         for letter in sharing.dropFirst() { _ = try parse(letter) }
         #expect(table.copies == 5)

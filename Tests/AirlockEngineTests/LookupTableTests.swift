@@ -120,7 +120,7 @@ import Testing
         }
     }
 
-    /// Four names of one set all stay; a fifth pushes out the least recently used, only it.
+    /// Four names of one set all stay; a fifth pushes out the oldest, only it.
     @Test func featureCacheKeepsFourNamesOfASet() {
         let extractor = NameFeatureExtractor()
         var cache = FeatureCache(slots: 16)

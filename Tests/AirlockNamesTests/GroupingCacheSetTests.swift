@@ -3,7 +3,7 @@ import AirlockNames
 import Testing
 
 /// The grouping cache keeps four tails of one set and gives each its own key; a fifth pushes out the
-/// least recently used, only it.
+/// oldest, only it.
 @Suite struct GroupingCacheSetTests {
     let server = Endpoint(address: IPAddress("198.18.0.53")!, port: 53)
 

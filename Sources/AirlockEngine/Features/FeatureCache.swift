@@ -11,7 +11,7 @@ import AirlockEvents
 ///
 /// A table of 4,096 entries by default (``DetectionConfiguration/featureCacheSlots``; ≈ 200 bytes each:
 /// the name's bytes are shared with the events that carry it, not copied), so its memory is fixed
-/// whatever the traffic, in sets of ``CacheSets/ways`` (most recently used first): direct-mapped, two
+/// whatever the traffic, in sets of ``CacheSets/ways`` (newest first): direct-mapped, two
 /// names sharing a slot were extracted again each time they alternated.
 struct FeatureCache: Sendable {
     private let sets: CacheSets
@@ -49,14 +49,13 @@ struct FeatureCache: Sendable {
             if slots[set + way].hash == hash && slots[set + way].groupLabels == labels
                 && slots[set + way].name == name.wire
             {
-                CacheSets.moveToFront(&slots, set: set, from: way)
-                return slots[set].features
+                return slots[set + way].features
             }
             way += 1
         }
         let extracted = extractor.features(of: name, groupLabels: labels)
-        // The least recently used (or an empty slot) goes; the ones before it move down one.
-        CacheSets.moveToFront(&slots, set: set, from: min(way, CacheSets.ways - 1))
+        // The oldest (or an empty slot) goes; the ones before it move down one.
+        CacheSets.makeRoom(&slots, set: set, from: min(way, CacheSets.ways - 1))
         slots[set] = Slot(hash: hash, groupLabels: labels, name: name.wire, features: extracted)
         misses += 1
         return extracted
