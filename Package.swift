@@ -166,7 +166,7 @@ var targets: [Target] = [
     .testTarget(
         name: "AirlockEngineTests", dependencies: ["AirlockEngine", "AirlockEvents", "AirlockTestSupport"],
         exclude: ["Fixtures"]),
-    .testTarget(name: "AirlockNamesTests", dependencies: ["AirlockNames", "AirlockEvents"]),
+    .testTarget(name: "AirlockNamesTests", dependencies: ["AirlockNames", "AirlockEvents", "AirlockTestSupport"]),
     .testTarget(
         name: "AirlockReplayTests",
         dependencies: [

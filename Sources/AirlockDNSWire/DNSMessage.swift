@@ -15,7 +15,7 @@ public struct DNSQuestion: Hashable, Sendable {
 
     /// What a message without a question keeps in its ``StoredOptional`` (the root name: no storage).
     @usableFromInline static var absent: DNSQuestion {
-        DNSQuestion(name: DNSName(validatedWire: [], hadMixedCase: false, wireHash: 0xcbf2_9ce4_8422_2325, labelCount: 0), type: 0, qclass: 0)
+        DNSQuestion(name: DNSName(validatedWire: [], hadMixedCase: false), type: 0, qclass: 0)
     }
 }
 

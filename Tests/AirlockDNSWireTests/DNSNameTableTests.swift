@@ -1,5 +1,6 @@
 import AirlockDNSWire
 import AirlockEvents
+import AirlockTestSupport
 import Testing
 
 /// Parsing through a name table gives the same message as parsing alone: same bytes, same mixed-case
@@ -53,23 +54,13 @@ import Testing
 
     @Test func namesSharingASlotSetStayUntilTheSetIsFull() throws {
         // Same length, same first and last eight bytes: one lookup hash, so one set of the table.
-        func owner(_ letter: Character) -> [UInt8] { Wire.name("aaaaaaaaaa\(letter)aaaa.example.com") }
         var table = DNSNameTable()
-        func parse(_ letter: Character) throws -> DNSName? {
-            try DNSWireReader.parse(Self.query(owner(letter), id: 1).span, names: &table).question?.name
-        }
-        let sharing = Array("bcde")  // four: the table's ways
-        for letter in sharing { _ = try parse(letter) }
-        #expect(table.copies == 4)
-        // All of them stay (one slot each, direct-mapped, would have kept only the last).
-        for letter in sharing { #expect(try parse(letter) == DNSName("aaaaaaaaaa\(letter)aaaa.example.com")) }
-        #expect(table.copies == 4)
-        // One more pushes out the oldest (the first put in), only it.
-        _ = try parse("z")
-        for letter in sharing.dropFirst() { _ = try parse(letter) }
-        #expect(table.copies == 5)
-        #expect(try parse(sharing[0]) == DNSName("aaaaaaaaaa\(sharing[0])aaaa.example.com"))
-        #expect(table.copies == 6)
+        let misses = fourWaySetMisses(Array("bcdez"), ask: { letter in
+            let owner = Wire.name("aaaaaaaaaa\(letter)aaaa.example.com")
+            let name = try? DNSWireReader.parse(Self.query(owner, id: 1).span, names: &table).question?.name
+            #expect(name == DNSName("aaaaaaaaaa\(letter)aaaa.example.com"))
+        }, misses: { table.copies })
+        #expect(misses == [4, 4, 5, 6])
     }
 
     @Test func aMalformedMessageIsRefusedAsWithoutTheTable() {

@@ -125,29 +125,14 @@ import Testing
         let extractor = NameFeatureExtractor()
         var cache = FeatureCache(slots: 16)
         let sets = CacheSets(slots: 16)
-        func set(_ name: DNSName) -> Int {
-            let hash = ((name.wireHash ^ 2) &* 0x100_0000_01b3) | 1  // the cache's key for two group labels
-            return sets.firstSlot(of: hash)
+        // The cache's key for two group labels.
+        let sharing = keysSharingASet(5, make: { DNSName("host\($0).example.com")! }) {
+            sets.firstSlot(of: (($0.wireHash ^ 2) &* 0x100_0000_01b3) | 1)
         }
-        var sharing: [DNSName] = []
-        var i = 0
-        while sharing.count < 5 {
-            let name = DNSName("host\(i).example.com")!
-            if sharing.isEmpty || set(name) == set(sharing[0]) { sharing.append(name) }
-            i += 1
-        }
-        func ask(_ name: DNSName) {
+        let misses = fourWaySetMisses(sharing, ask: { name in
             #expect(cache.features(of: name, groupLabels: 2, extractor) == extractor.features(of: name, groupLabels: 2))
-        }
-        for name in sharing.prefix(4) { ask(name) }
-        #expect(cache.misses == 4)
-        for name in sharing.prefix(4) { ask(name) }
-        #expect(cache.misses == 4)
-        ask(sharing[4])
-        for name in sharing[1..<4] { ask(name) }
-        #expect(cache.misses == 5)
-        ask(sharing[0])
-        #expect(cache.misses == 6)
+        }, misses: { cache.misses })
+        #expect(misses == [4, 4, 5, 6])
     }
 
     /// An expansion's hashes worked out from the bare name's hash and the suffix's bytes are the

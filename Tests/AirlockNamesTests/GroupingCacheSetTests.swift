@@ -1,5 +1,6 @@
 import AirlockEvents
 import AirlockNames
+import AirlockTestSupport
 import Testing
 
 /// The grouping cache keeps four tails of one set and gives each its own key; a fifth pushes out the
@@ -15,25 +16,12 @@ import Testing
         let grouper = DomainGrouper()
         let sets = CacheSets(slots: 16)
         // A name of five labels or fewer is its own tail: its set follows from its wire hash.
-        func set(_ name: DNSName) -> Int { sets.firstSlot(of: name.wireHash | 1) }
-        var sharing: [DNSName] = []
-        var i = 0
-        while sharing.count < 5 {
-            let name = DNSName("\(prefix)\(i).example")!
-            if sharing.isEmpty || set(name) == set(sharing[0]) { sharing.append(name) }
-            i += 1
+        let sharing = keysSharingASet(5, make: { DNSName("\(prefix)\($0).example")! }) {
+            sets.firstSlot(of: $0.wireHash | 1)
         }
-        func ask(_ name: DNSName) {
+        let misses = fourWaySetMisses(sharing, ask: { name in
             #expect(cache.key(for: name, server: server) == grouper.key(for: name, server: server))
-        }
-        for name in sharing.prefix(4) { ask(name) }
-        #expect(cache.misses == 4)
-        for name in sharing.prefix(4) { ask(name) }
-        #expect(cache.misses == 4 && cache.hits == 4)
-        ask(sharing[4])
-        for name in sharing[1..<4] { ask(name) }
-        #expect(cache.misses == 5)
-        ask(sharing[0])
-        #expect(cache.misses == 6)
+        }, misses: { cache.misses })
+        #expect(misses == [4, 4, 5, 6])
     }
 }
