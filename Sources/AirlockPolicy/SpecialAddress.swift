@@ -41,9 +41,36 @@ public enum SpecialAddress {
         if case .v6(let high, let low) = address, high == 0x0064_ff9b_0000_0000, low >> 32 == 0 {
             address = .v4(UInt32(truncatingIfNeeded: low))
         }
-        for range in ranges where range.cidr.contains(address) { return range.category }
+        switch address {
+        case .v4(let v):
+            for prefix in v4Prefixes where v & prefix.mask == prefix.network { return ranges[prefix.range].category }
+        case .v6(let high, let low):
+            for prefix in v6Prefixes where high & prefix.highMask == prefix.high && low & prefix.lowMask == prefix.low {
+                return ranges[prefix.range].category
+            }
+        }
         return nil
     }
+
+    /// `ranges` as plain integers, split by family, with the index of the range each came from.
+    ///
+    /// Every A and AAAA answer of every query the proxy forwards is checked here (rebinding), and
+    /// almost all are global, so all ranges are tried: masking each `CIDR` (an enum per range, and
+    /// the tuple's string carried along) cost 931 instructions a call.
+    private static let v4Prefixes: [(network: UInt32, mask: UInt32, range: Int)] = ranges.indices.compactMap { i in
+        guard case .v4(let network) = ranges[i].cidr.address else { return nil }
+        let length = ranges[i].cidr.prefixLength
+        return (network, length == 0 ? 0 : ~UInt32(0) << UInt32(32 - length), i)
+    }
+
+    private static let v6Prefixes: [(high: UInt64, low: UInt64, highMask: UInt64, lowMask: UInt64, range: Int)] =
+        ranges.indices.compactMap { i in
+            guard case .v6(let high, let low) = ranges[i].cidr.address else { return nil }
+            let length = ranges[i].cidr.prefixLength
+            let highMask: UInt64 = length >= 64 ? ~0 : (length == 0 ? 0 : ~UInt64(0) << UInt64(64 - length))
+            let lowMask: UInt64 = length <= 64 ? 0 : (length >= 128 ? ~0 : ~UInt64(0) << UInt64(128 - length))
+            return (high, low, highMask, lowMask, i)
+        }
 
     /// Cloud metadata services: where instance credentials live. Link-local ones are private anyway;
     /// Azure's WireServer is a global address, so it needs its own entry. The HTTP proxy refuses them

@@ -67,4 +67,47 @@ import Testing
         #expect(SpecialAddress.category(of: ip("8.8.8.8")) == nil)
         #expect(SpecialAddress.category(of: ip("2606:4700::1111")) == nil)
     }
+
+    /// The integer tables `category(of:)` matches with agree with the ranges' own `CIDR.contains`, at
+    /// every range's first and last address and one step outside each end, and at random addresses.
+    @Test func specialAddressesAgreeWithTheRanges() {
+        func expected(_ address: IPAddress) -> String? {
+            SpecialAddress.ranges.first { $0.cidr.contains(address) }?.category
+        }
+        var probes: [IPAddress] = []
+        for range in SpecialAddress.ranges {
+            switch range.cidr.address {
+            case .v4(let network):
+                let size = UInt64(1) << UInt64(32 - range.cidr.prefixLength)
+                let last = UInt32(truncatingIfNeeded: UInt64(network) + size - 1)
+                probes += [.v4(network), .v4(last), .v4(network &- 1), .v4(last &+ 1)]
+            case .v6(let high, let low):
+                let length = range.cidr.prefixLength
+                let lastHigh = length >= 64 ? high : high | (length == 0 ? ~0 : ~(~UInt64(0) << UInt64(64 - length)))
+                let lastLow = length >= 128 ? low : low | (length <= 64 ? ~0 : ~(~UInt64(0) << UInt64(128 - length)))
+                probes += [
+                    .v6(high: high, low: low), .v6(high: lastHigh, low: lastLow),
+                    .v6(high: low == 0 ? high &- 1 : high, low: low &- 1),
+                    .v6(high: lastLow == ~0 ? lastHigh &+ 1 : lastHigh, low: lastLow &+ 1),
+                ]
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            probes.append(.v4(UInt32.random(in: .min ... .max, using: &generator)))
+            // Random IPv6 in the ranges' neighbourhood: high halves with a special range's first bytes.
+            let top = [UInt64(0), 0x0064_ff9b_0001_0000, 0x0100_0000_0000_0000, 0x2001_0db8_0000_0000,
+                       0xfc00_0000_0000_0000, 0xfe80_0000_0000_0000, 0xff00_0000_0000_0000].randomElement()!
+            let spread = UInt64.random(in: 0 ... .max, using: &generator) >> UInt64.random(in: 1...63, using: &generator)
+            probes.append(.v6(high: top ^ spread, low: UInt64.random(in: 0 ... 3, using: &generator)))
+        }
+        var mismatches: [IPAddress] = []
+        for address in probes where SpecialAddress.category(of: address) != expected(address) {
+            mismatches.append(address)
+        }
+        #expect(probes.count > 40_000)
+        let firstMismatches = Array(mismatches.prefix(5))
+        #expect(firstMismatches == [], "\(mismatches.count) addresses judged differently")
+        #expect(probes.contains { expected($0) != nil } && probes.contains { expected($0) == nil })
+    }
 }
