@@ -250,7 +250,7 @@ public struct DNSProxyCore {
         return PreparedQuery(
             message: message, question: question, bytes: bytes, client: client, time: time, context: context,
             decision: decision, stripped: stripped, udpLimit: udpLimit, cacheKey: cacheKey, cached: cached,
-            cachedRebinding: cachedRebinding)
+            cachedRebinding: cachedRebinding, cachedBlocked: cachedRebinding != nil && context.mode == .enforce)
     }
 
     /// Everything after the engine: counters, the decision record, and the answer or the forward,
@@ -291,9 +291,10 @@ public struct DNSProxyCore {
             if !stripped.isEmpty { record.stripped = stripped }
             if judgementBlocks {
                 record.rcode = block?.responseCode(default: blockRcode) ?? blockRcode
-            } else if let cached = batch[index].cached {
+            } else if let rcode = batch[index].cached?.message.rcode {
+                // Read through the optional where it lies: `if let` copied the answer and its message.
                 record.cached = true
-                record.rcode = cached.message.rcode
+                record.rcode = rcode
             }
             note(record)
         }
@@ -312,13 +313,13 @@ public struct DNSProxyCore {
                     rcode: judgementBlocks ? block?.responseCode(default: blockRcode) ?? blockRcode : blockRcode,
                     extendedError: basis?.extendedError(name: question.name)))
         }
-        if let cached = batch[index].cached {
+        if let cachedBytes = batch[index].cached?.bytes {
             stats.cacheHits += 1
-            if let observe = configuration.answerObserver {
-                let addresses = cached.message.answerAddresses
-                if !addresses.isEmpty { observe(client.peer.address, addresses, cached.message.minAnswerTTL ?? 0) }
+            if let observe = configuration.answerObserver, let message = batch[index].cached?.message {
+                let addresses = message.answerAddresses
+                if !addresses.isEmpty { observe(client.peer.address, addresses, message.minAnswerTTL ?? 0) }
             }
-            return .respond(client, cached.bytes)
+            return .respond(client, cachedBytes)
         }
         guard pending.count < configuration.maxPendingPerWorker else {
             stats.overloaded += 1

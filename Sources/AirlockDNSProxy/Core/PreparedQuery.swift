@@ -37,9 +37,10 @@ struct PreparedQuery {
     /// A cached answer fitted to the client, and the rebinding rule a cached answer breaks.
     var cached: (bytes: [UInt8], message: DNSMessage)?
     var cachedRebinding: PolicyDecision?
-
-    /// A cached answer the policy refuses (rebinding, enforce mode): the client gets a block.
-    var cachedBlocked: Bool { cachedRebinding != nil && context.mode == .enforce }
+    /// A cached answer the policy refuses (rebinding, enforce mode): the client gets a block. Stored,
+    /// not computed: the batch reads its prepared queries where they lie, and a computed property of
+    /// one took a copy of the whole ~1 KB value first.
+    var cachedBlocked: Bool
 
     /// The query as it came in, and the answer as it goes back.
     var origin: MessageOrigin {
