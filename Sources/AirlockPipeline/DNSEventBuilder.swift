@@ -67,7 +67,7 @@ public struct DNSEventBuilder: Sendable {
         return .query
     }
 
-    private mutating func queryEvent(
+    mutating func queryEvent(
         _ message: DNSMessage, _ question: DNSQuestion, _ origin: MessageOrigin
     ) -> DNSQueryEvent {
         queries += 1
@@ -84,7 +84,7 @@ public struct DNSEventBuilder: Sendable {
     }
 
     /// The query a response answers (taken out of the pending ones), nil when none matches.
-    private mutating func pairedQuery(
+    mutating func pairedQuery(
         _ message: DNSMessage, _ question: DNSQuestion, _ origin: MessageOrigin
     ) -> PendingQueries.Entry? {
         responses += 1
@@ -100,7 +100,7 @@ public struct DNSEventBuilder: Sendable {
     }
 
     /// A response's event, with its query's name, type, group and sandbox.
-    private func responseEvent(
+    func responseEvent(
         _ message: DNSMessage, _ query: PendingQueries.Entry, _ origin: MessageOrigin
     ) -> DNSResponseEvent {
         DNSResponseEvent(

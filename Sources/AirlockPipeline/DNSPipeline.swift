@@ -58,4 +58,30 @@ public struct DNSPipeline: Sendable {
         case .noQuestion: return .noQuestion(message)
         }
     }
+
+    /// ``handle(_:from:)`` for a message the caller knows to be a query with one question (the live
+    /// proxy checks both before): the event, then the engine's assessment of it (``inspect(_:)``).
+    /// Returned as they are made rather than through ``DNSDecision``: the proxy judges every query,
+    /// and building the enum and taking it apart again copied the event and assessment whole
+    /// (~500 bytes) three times a query.
+    public mutating func queryEvent(_ message: DNSMessage, _ question: DNSQuestion, from origin: MessageOrigin)
+        -> DNSQueryEvent
+    {
+        builder.queryEvent(message, question, origin)
+    }
+
+    /// The engine's assessment of a query event from ``queryEvent(_:_:from:)``.
+    public mutating func inspect(_ event: borrowing DNSQueryEvent) -> DNSAssessment { engine.inspect(event) }
+
+    /// ``handle(_:from:)`` for a message the caller knows to be a response with one question, as
+    /// ``queryEvent(_:_:from:)`` is for a query: its event, nil when no pending query matches it.
+    public mutating func responseEvent(_ message: DNSMessage, _ question: DNSQuestion, from origin: MessageOrigin)
+        -> DNSResponseEvent?
+    {
+        guard let query = builder.pairedQuery(message, question, origin) else { return nil }
+        return builder.responseEvent(message, query, origin)
+    }
+
+    /// The engine's reading of a response event from ``responseEvent(_:_:from:)``.
+    public mutating func observe(_ event: borrowing DNSResponseEvent) -> Verdict? { engine.observe(event) }
 }

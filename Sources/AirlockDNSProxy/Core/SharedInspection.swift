@@ -74,17 +74,14 @@ struct InspectionState: Sendable {
         self.pipeline = pipeline
     }
 
-    /// A query through the engine, then the policy's stateful checks. Nil when it has no question.
-    mutating func judge(
-        query message: DNSMessage, origin: MessageOrigin, terms: EnforcementTerms, decision: PolicyDecision
-    ) -> QueryJudgement? {
-        guard case .query(let event, let assessment) = pipeline.handle(message, from: origin) else { return nil }
-        return enforcer.judge(event, assessment, terms: terms, decision: decision)
-    }
-
     /// An answer as the client gets it, into the engine; a verdict when it tipped its domain over.
+    /// (The pipeline's response path without ``DNSDecision``, as for queries in ``inspect``: the
+    /// proxy's answers are responses, to queries it sent the engine.)
     mutating func observe(response message: DNSMessage, origin: MessageOrigin) -> Verdict? {
-        guard case .response(let event, let verdict) = pipeline.handle(message, from: origin) else { return nil }
+        guard message.isResponse, let question = message.question,
+            let event = pipeline.responseEvent(message, question, from: origin)
+        else { return nil }
+        let verdict = pipeline.observe(event)
         enforcer.observe(event, verdict: verdict)
         return verdict
     }
@@ -102,18 +99,23 @@ extension InspectionState {
         decision: PolicyDecision, cachedBlocked: Bool, cached: DNSMessage?,
         into judgements: inout [QueryJudgement], _ verdicts: inout [Verdict?]
     ) -> Bool {
-        guard let judgement = judge(query: message, origin: origin, terms: context.terms, decision: decision)
-        else { return false }
+        // The query through the engine, then the policy's stateful checks, the judgement made where
+        // it is kept (an optional judgement returned and unwrapped was copied whole twice).
+        guard !message.isResponse, let question = message.question else { return false }
+        let event = pipeline.queryEvent(message, question, from: origin)
+        let assessment = pipeline.inspect(event)
+        judgements.append(enforcer.judge(event, assessment, terms: context.terms, decision: decision))
+        let block = judgements[judgements.count - 1].block
+        let blocks = block != nil && judgements[judgements.count - 1].mode == .enforce
         var sent: DNSMessage?
-        if judgement.blocks || cachedBlocked {
+        if blocks || cachedBlocked {
             let rcode = context.blockRcode
             sent = MessageEditing.synthesized(
-                message, rcode: judgement.blocks ? judgement.block?.responseCode(default: rcode) ?? rcode : rcode)
+                message, rcode: blocks ? block?.responseCode(default: rcode) ?? rcode : rcode)
         } else if let cached {
             sent = cached
         }
         verdicts.append(sent.flatMap { observe(response: $0, origin: reply) })
-        judgements.append(judgement)
         return true
     }
 }
