@@ -107,13 +107,14 @@ public enum DNSWireReader {
                 let truncated = DNSParseError.truncatedRR(section: section, index: index)
                 let owner = try DNSNameReader.scan(
                     s, at: pos, limit: s.count, truncated: truncated, tracked: false, known: known)
-                let fixed = owner.end
-                guard fixed + 10 <= s.count else { throw truncated }
-                let type = u16(s, fixed)
-                let rclass = u16(s, fixed + 2)
-                let ttl = u32(s, fixed + 4)
-                let rdLength = u16(s, fixed + 8)
-                let rdStart = fixed + 10
+                guard owner.end + 10 <= s.count else { throw truncated }
+                // The ten fixed bytes as their own span: one bounds check, not one a byte.
+                let fixed = s.extracting(owner.end..<(owner.end + 10))
+                let type = u16(fixed, 0)
+                let rclass = u16(fixed, 2)
+                let ttl = u32(fixed, 4)
+                let rdLength = u16(fixed, 8)
+                let rdStart = owner.end + 10
                 let rdEnd = rdStart + Int(rdLength)
                 guard rdEnd <= s.count else {
                     throw .rdataOverflow(
