@@ -6,12 +6,17 @@ import AirlockEvents
 /// with different bytes drop the whole datagram (the RFC 5722 rule, applied to IPv4 too): an overlap is
 /// either corruption or an attempt to show the monitor other bytes than the receiver sees.
 struct FragmentReassembler {
-    struct Key: Hashable {
+    struct Key: FoldedKeyHashing {
         var source: IPAddress
         var destination: IPAddress
         var identification: UInt32
         /// IPv4's protocol field; 0 for IPv6, whose upper protocol travels in the first fragment.
         var protocolNumber: UInt8
+
+        var folded: UInt64 {
+            source.folded &* 0xBF58_476D_1CE4_E5B9 ^ destination.folded ^ UInt64(identification) << 24
+                ^ UInt64(protocolNumber) << 56
+        }
     }
 
     /// A datagram being assembled.

@@ -24,9 +24,11 @@ struct TCPSegment {
 /// for new connections.
 struct TCPTracker {
     /// A connection independent of direction: its endpoints in a fixed order.
-    struct Key: Hashable {
+    struct Key: FoldedKeyHashing {
         var low: Endpoint
         var high: Endpoint
+
+        var folded: UInt64 { low.folded &* 0xBF58_476D_1CE4_E5B9 ^ high.folded }
 
         /// The key for a segment and whether its sender is `low`.
         static func make(_ source: Endpoint, _ destination: Endpoint) -> (Key, fromLow: Bool) {
