@@ -108,7 +108,9 @@ final class LibpcapHandle {
     }
 
     /// Reads one record and, if there is one, passes its header fields and a span over libpcap's buffer
-    /// (valid only during the call) to `body`.
+    /// (valid only during the call) to `body`. Inlined into the reader's loop, so `body` is not a
+    /// closure called through a context per packet.
+    @inline(__always)
     func next<E: Error>(
         _ body: (_ seconds: Int64, _ nanoseconds: Int64, _ captured: Int, _ original: Int, Span<UInt8>) throws(E) -> Void
     ) throws(E) -> NextResult {
